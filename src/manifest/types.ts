@@ -121,6 +121,8 @@ export interface ModelNode extends NodeBase {
   envRead: Record<string, string | null>;
   /** Did the template call is_incremental()? If not, the incremental variant equals the full one. */
   usesIsIncremental: boolean;
+  /** The template read `execute` (e.g. to call run_query): the runner renders it again with a connection. */
+  needsRuntimeRender?: boolean;
   compiledCode?: string;
   /** Incremental models only: the SQL with is_incremental() true. */
   compiledIncrementalCode?: string;
@@ -132,8 +134,6 @@ export interface SeedNode extends NodeBase {
   resourceType: 'seed';
   relation: RelationName;
   columns: Record<string, ColumnInfo>;
-  /** Header row of the CSV (the column names), read at parse time. */
-  header: string[];
   patchPath?: string;
 }
 

@@ -1,0 +1,135 @@
+/**
+ * The programmatic surface of the compiler: `compile()`, `parse()` and `list()`. No database.
+ * Each returns data (manifest, selection, errors); the CLI only formats it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StrataError, StrataErrors } from '../errors/strata-error.js';
+import { readManifest, writeCompiled, writeManifest } from '../compile/artifacts.js';
+import { parseProject } from '../compile/parse-project.js';
+import type { ParseContext } from '../compile/parse-context.js';
+import { buildGraph, type Graph } from '../graph/dag.js';
+import { selectNodes } from '../graph/select.js';
+import { parseSelectorsFile } from '../graph/selectors-file.js';
+import type { SelectorDefinition } from '../graph/selector-definition.js';
+import type { Manifest, ResourceType } from '../manifest/types.js';
+
+export interface ProjectOptions {
+  projectDir?: string;
+  vars?: Record<string, unknown>;
+  target?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface SelectionOptions {
+  select?: string[];
+  exclude?: string[];
+  selector?: string;
+  /** Directory holding the manifest.json to compare with for `state:` selection. */
+  state?: string;
+  resourceTypes?: ResourceType[];
+}
+
+export interface CompiledProject {
+  projectDir: string;
+  manifest: Manifest;
+  graph: Graph;
+  ctx: ParseContext;
+  selected: Set<string>;
+  warnings: StrataError[];
+  targetDir: string;
+}
+
+/** Where a successful run keeps its manifest for `state:modified` (written by the runner). */
+export const LAST_SUCCESS_DIR = 'last_success';
+
+function loadSelectors(projectDir: string): Record<string, SelectorDefinition> {
+  const file = 'selectors.yml';
+  const path = join(projectDir, file);
+  if (!existsSync(path)) return {};
+  return parseSelectorsFile(readFileSync(path, 'utf8'), file);
+}
+
+function previousManifest(projectDir: string, targetDir: string, stateDir: string | undefined): Manifest | undefined {
+  const dir = stateDir ? resolve(projectDir, stateDir) : join(targetDir, LAST_SUCCESS_DIR);
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) {
+    if (stateDir) throw new StrataError('USAGE', `--state ${stateDir}: no manifest.json there`, { hint: 'point --state at the target/ folder of an earlier run' });
+    return undefined;
+  }
+  return readManifest(path);
+}
+
+/** Parses and compiles the project, then selects nodes. Throws StrataErrors on any project error. */
+export function compileProject(options: ProjectOptions & SelectionOptions & { parseOnly?: boolean } = {}): CompiledProject {
+  const projectDir = resolve(options.projectDir ?? '.');
+  const result = parseProject(projectDir, {
+    ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.parseOnly ? { parseOnly: true } : {}),
+  });
+  if (result.errors.length || !result.manifest || !result.ctx) throw new StrataErrors(result.errors);
+  const manifest = result.manifest;
+  const targetDir = join(projectDir, result.ctx.config.targetPath);
+  const selectors = loadSelectors(projectDir);
+  manifest.selectors = selectors as Record<string, unknown>;
+  const graph = buildGraph(manifest);
+  const previous = previousManifest(projectDir, targetDir, options.state);
+  const selected = selectNodes(manifest, graph, {
+    ...(options.select ? { select: options.select } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.selector ? { selector: options.selector } : {}),
+    selectors,
+    ...(previous ? { previousManifest: previous } : {}),
+    ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
+  });
+  return { projectDir, manifest, graph, ctx: result.ctx, selected, warnings: result.warnings, targetDir };
+}
+
+/** `strata compile`: compile, then write target/manifest.json and target/compiled/ for the selection. */
+export function compile(options: ProjectOptions & SelectionOptions = {}): CompiledProject & { written: number } {
+  const project = compileProject(options);
+  writeManifest(project.targetDir, project.manifest);
+  const written = writeCompiled(project.targetDir, project.manifest, project.selected);
+  return { ...project, written };
+}
+
+/** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */
+export function parse(options: ProjectOptions = {}): CompiledProject {
+  const project = compileProject({ ...options, parseOnly: true });
+  writeManifest(project.targetDir, project.manifest);
+  return project;
+}
+
+export type ListOutput = 'selector' | 'name' | 'path' | 'json';
+
+export interface ListedNode {
+  uniqueId: string;
+  name: string;
+  resourceType: ResourceType;
+  path: string;
+  selector: string;
+  materialized?: string;
+  tags: string[];
+}
+
+/** `strata ls`: the selected resources in a stable order. */
+export function list(options: ProjectOptions & SelectionOptions = {}): ListedNode[] {
+  const project = compileProject({ ...options, parseOnly: true });
+  const out: ListedNode[] = [];
+  for (const id of [...project.selected].sort()) {
+    const n = project.manifest.nodes[id] ?? project.manifest.sources[id];
+    if (!n) continue;
+    out.push({
+      uniqueId: n.uniqueId,
+      name: n.resourceType === 'source' ? `${n.sourceName}.${n.name}` : n.name,
+      resourceType: n.resourceType,
+      path: n.originalFilePath,
+      selector: n.resourceType === 'source' ? `source:${n.fqn.join('.')}` : n.fqn.join('.'),
+      ...(n.resourceType === 'model' ? { materialized: n.config.materialized } : {}),
+      tags: n.tags,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * Compile pass: turns each node's parse-pass output into final SQL.
+ *
+ * - Usually a textual substitution of the relation placeholders with quoted relation names: no
+ *   second template render (dbt renders every node twice).
+ * - Templates that read a relation attribute (`ref('x').identifier`) are rendered again with
+ *   resolved relations.
+ * - Incremental models that call is_incremental() also get the incremental variant rendered now,
+ *   so the runner only picks one and never needs the template engine.
+ * - Ephemeral models are inlined as CTEs, transitively, in dependency order.
+ */
+import { StrataError } from '../errors/strata-error.js';
+import type { Manifest, ModelNode, RelationName, TestNode } from '../manifest/types.js';
+import { relationToSql } from '../template/relation.js';
+import { PLACEHOLDER_OPEN, PLACEHOLDER_RE, type RelationTarget } from '../template/render-state.js';
+import { makeResolver, resolveTarget, type Resolver } from './link.js';
+import type { ParseContext, RenderRecord } from './parse-context.js';
+
+export const EPHEMERAL_PREFIX = '__strata_cte__';
+
+type Printed = RelationName | { cte: string };
+
+function relationOf(manifest: Manifest, id: string | undefined): Printed | undefined {
+  if (!id) return undefined;
+  const node = manifest.nodes[id] ?? manifest.sources[id];
+  if (!node || !('relation' in node)) return undefined;
+  if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') return { cte: `${EPHEMERAL_PREFIX}${node.name}` };
+  return node.relation;
+}
+
+function printed(r: Printed | undefined): string {
+  if (!r) return '"__unresolved__"';
+  return 'cte' in r ? `"${r.cte}"` : relationToSql(r);
+}
+
+class NodeCompiler {
+  readonly #resolver: Resolver;
+  constructor(readonly ctx: ParseContext, readonly manifest: Manifest) {
+    this.#resolver = makeResolver(manifest);
+  }
+
+  resolve(nodeId: string, t: RelationTarget): Printed | undefined {
+    if (t.kind === 'this') return relationOf(this.manifest, nodeId);
+    return relationOf(this.manifest, resolveTarget(this.#resolver, t));
+  }
+
+  substitute(nodeId: string, rec: RenderRecord): string {
+    return rec.output.replace(PLACEHOLDER_RE, (_m, i: string) => printed(this.resolve(nodeId, rec.relations[Number(i)]!)));
+  }
+
+  /** Renders the file again with relations resolved (and optionally is_incremental() true). */
+  rerender(node: ModelNode | TestNode, rec: RenderRecord, isIncremental: boolean): string {
+    const state = this.ctx.newState({
+      nodeName: node.name,
+      uniqueId: node.uniqueId,
+      file: rec.file,
+      config: { ...rec.config },
+      isIncremental,
+      resolve: (t) => this.resolve(node.uniqueId, t),
+    });
+    if (rec.render) return rec.render(state);
+    return this.ctx.engine.render(rec.file, rec.text, state);
+  }
+
+  compile(node: ModelNode | TestNode): void {
+    const rec = this.ctx.records.get(node.uniqueId);
+    if (!rec) return;
+    let sql = rec.needsRerender ? this.rerender(node, rec, false) : this.substitute(node.uniqueId, rec);
+    if (sql.includes(PLACEHOLDER_OPEN)) {
+      // A filter changed a placeholder's text; render properly rather than emit broken SQL.
+      sql = this.rerender(node, rec, false);
+    }
+    node.compiledCode = sql;
+    if (node.resourceType === 'model' && node.config.materialized === 'incremental') {
+      node.compiledIncrementalCode = rec.calledIsIncremental ? this.rerender(node, rec, true) : sql;
+    }
+    if (node.resourceType === 'test' && node.testMetadata) {
+      for (const [k, v] of Object.entries(node.testMetadata.kwargs)) {
+        if (typeof v === 'string') node.testMetadata.kwargs[k] = v.replace(PLACEHOLDER_RE, (_m, i: string) => printed(this.resolve(node.uniqueId, rec.relations[Number(i)]!)));
+      }
+    }
+  }
+}
+
+/** Ephemeral ancestors reachable through ephemeral refs, parents before children. */
+function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): ModelNode[] {
+  const out: ModelNode[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    const n = manifest.nodes[id];
+    if (!n || n.resourceType !== 'model' || n.config.materialized !== 'ephemeral' || seen.has(id)) return;
+    seen.add(id);
+    for (const p of n.dependsOn.nodes) visit(p);
+    out.push(n);
+  };
+  for (const p of node.dependsOn.nodes) visit(p);
+  return out;
+}
+
+/** Prepends CTEs to a query, merging with a leading `with` as dbt does. */
+export function injectCtes(sql: string, ctes: Array<{ name: string; sql: string }>): string {
+  if (!ctes.length) return sql;
+  const defs = ctes.map((c) => `"${c.name}" as (\n${c.sql}\n)`).join(',\n');
+  const leading = /^(\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/|\s)*)with(\s+recursive)?\b/i.exec(sql);
+  if (leading) {
+    const head = leading[0];
+    return `${head} ${defs},\n${sql.slice(head.length)}`;
+  }
+  return `with ${defs}\n${sql}`;
+}
+
+export function compileNodes(ctx: ParseContext, manifest: Manifest, only?: Set<string>): StrataError[] {
+  const errors: StrataError[] = [];
+  const compiler = new NodeCompiler(ctx, manifest);
+  const sqlNodes = Object.values(manifest.nodes).filter((n): n is ModelNode | TestNode => n.resourceType === 'model' || n.resourceType === 'test');
+  for (const node of sqlNodes) {
+    if (only && !only.has(node.uniqueId)) continue;
+    try {
+      compiler.compile(node);
+    } catch (e) {
+      errors.push(e instanceof StrataError ? e : new StrataError('TEMPLATE', String((e as Error).message ?? e), { location: node.location, nodeId: node.uniqueId }));
+    }
+  }
+  // Inline ephemeral models (their own compiledCode stays the bare query, for inspection).
+  for (const node of sqlNodes) {
+    if (only && !only.has(node.uniqueId)) continue;
+    if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') continue;
+    const chain = ephemeralChain(manifest, node);
+    if (!chain.length || node.compiledCode === undefined) continue;
+    const ctes = chain.map((e) => ({ name: `${EPHEMERAL_PREFIX}${e.name}`, sql: e.compiledCode ?? '' }));
+    node.compiledCode = injectCtes(node.compiledCode, ctes);
+    if (node.resourceType === 'model' && node.compiledIncrementalCode !== undefined) node.compiledIncrementalCode = injectCtes(node.compiledIncrementalCode, ctes);
+  }
+  return errors;
+}

@@ -1,0 +1,55 @@
+/**
+ * State shared by the parsers of one compile: the project config, the template engine, how vars
+ * resolve, the errors collected so far, and the per-node render records the compile pass needs.
+ */
+import type { StrataError } from '../errors/strata-error.js';
+import type { ProjectConfig } from '../project/project-config.js';
+import type { TemplateEngine } from '../template/template-engine.js';
+import { createRenderState, type RelationTarget, type RenderState, type RenderStateInit } from '../template/render-state.js';
+
+/** What the parse pass of one node produced, kept for the compile pass. */
+export interface RenderRecord {
+  file: string;
+  text: string;
+  /** Output with relation placeholders. */
+  output: string;
+  relations: RelationTarget[];
+  /** The template read a relation attribute or `execute`: compile must render it again. */
+  needsRerender: boolean;
+  calledIsIncremental: boolean;
+  readExecute: boolean;
+  config: Record<string, unknown>;
+  /** Unit-test / generic-test nodes rendered by calling a macro rather than a file. */
+  render?: (state: RenderState) => string;
+}
+
+export class ParseContext {
+  readonly errors: StrataError[] = [];
+  readonly warnings: StrataError[] = [];
+  readonly records = new Map<string, RenderRecord>();
+  readonly env: Record<string, string | undefined>;
+
+  constructor(
+    readonly config: ProjectConfig,
+    readonly engine: TemplateEngine,
+    readonly cliVars: Record<string, unknown>,
+    env: Record<string, string | undefined>,
+  ) {
+    this.env = env;
+  }
+
+  /** dbt's var precedence: --vars, then project vars scoped to this project, then global vars. */
+  readonly vars = (name: string): { found: boolean; value?: unknown } => {
+    if (Object.prototype.hasOwnProperty.call(this.cliVars, name)) return { found: true, value: this.cliVars[name] };
+    const scoped = this.config.vars[this.config.name];
+    if (scoped && typeof scoped === 'object' && Object.prototype.hasOwnProperty.call(scoped, name)) {
+      return { found: true, value: (scoped as Record<string, unknown>)[name] };
+    }
+    if (Object.prototype.hasOwnProperty.call(this.config.vars, name)) return { found: true, value: this.config.vars[name] };
+    return { found: false };
+  };
+
+  newState(init: Omit<RenderStateInit, 'vars' | 'env' | 'target'> & Partial<Pick<RenderStateInit, 'vars'>>): RenderState {
+    return createRenderState({ vars: this.vars, env: this.env, target: this.config.target, ...init });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Generic data tests declared in property files (`tests:` / `data_tests:` on columns or on the
+ * resource) become test nodes. Built-ins get their SQL from generic-tests.ts; custom ones call the
+ * project's `{% test name(model, column_name, ...) %}` macro. Either way the SQL carries relation
+ * placeholders and is finished by the compile pass like any model.
+ */
+import { StrataError } from '../errors/strata-error.js';
+import { didYouMean } from '../graph/did-you-mean.js';
+import type { ColumnTestDef, TestNode } from '../manifest/types.js';
+import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
+import { parseStaticCall } from '../template/static-render.js';
+import { BUILTIN_TEST_NAMES, COLUMN_TESTS, applyWhere, buildGenericTestSql, genericTestName, isBuiltinTest, stripNamespace } from './generic-tests.js';
+import type { ParseContext } from './parse-context.js';
+import { refsAndSources, reportConfigProblems, sha256 } from './parse-sql-nodes.js';
+import type { RenderState } from '../template/render-state.js';
+
+export interface TestTarget {
+  uniqueId: string;
+  name: string;
+  sourceName?: string;
+  /** Folders of the tested resource (for the test's fqn and the data_tests config tree). */
+  folders: string[];
+  /** The expression that references the tested resource: ref('x') or source('a', 'b'). */
+  call: { fn: 'ref' | 'source'; args: string[] };
+  file: string;
+}
+
+/** Renders argument values the way dbt does: `ref('x')`/`source()` strings and `{{ }}` templates. */
+function renderArg(ctx: ParseContext, state: RenderState, file: string, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => renderArg(ctx, state, file, v));
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (/^(ref|source)\s*\(/.test(trimmed)) {
+    const call = parseStaticCall(trimmed);
+    if (call && (call.fn === 'ref' || call.fn === 'source')) return ctx.engine.callGlobal(call.fn, call.args, state);
+    return ctx.engine.evaluate(file, trimmed, state);
+  }
+  if (value.includes('{{') || value.includes('{%')) return ctx.engine.render(file, value, state);
+  return value;
+}
+
+function unknownTest(ctx: ParseContext, def: ColumnTestDef): StrataError {
+  const custom = [...ctx.engine.macros.values()].filter((m) => m.isTest).map((m) => m.name.slice('test_'.length));
+  const suggestion = didYouMean(stripNamespace(def.name), [...BUILTIN_TEST_NAMES, ...custom]);
+  return new StrataError('TEST', `unknown data test '${def.name}'`, {
+    location: def.location,
+    hint: suggestion
+      ? `did you mean '${suggestion}'?`
+      : `built-in tests: ${BUILTIN_TEST_NAMES.join(', ')}; define others with {% test ${def.name}(model, column_name) %} under macros/`,
+  });
+}
+
+export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: string | undefined, def: ColumnTestDef): TestNode | undefined {
+  const project = ctx.config.name;
+  const builtin = isBuiltinTest(def.name);
+  const macroName = `test_${stripNamespace(def.name)}`;
+  if (!builtin && !ctx.engine.macros.has(macroName)) {
+    ctx.errors.push(unknownTest(ctx, def));
+    return undefined;
+  }
+  if (builtin && !column && COLUMN_TESTS.has(stripNamespace(def.name))) {
+    ctx.errors.push(new StrataError('TEST', `'${def.name}' tests a column: declare it under columns: → tests:`, { location: def.location }));
+    return undefined;
+  }
+  const customName = def.config['__name'];
+  const name = typeof customName === 'string' ? customName : genericTestName(def.name, target, column, def.args);
+  const uniqueId = `test.${project}.${name}`;
+  const fqn = [project, ...target.folders, name];
+  const raw: Record<string, unknown> = {};
+  for (const level of [{ severity: 'error' }, ...configFromTree(ctx.config.trees.data_tests, fqn), def.config]) mergeConfig(raw, level);
+  delete raw['__name'];
+  const { config, problems } = finalizeConfig(raw, { materialized: 'test' });
+  config.materialized = 'test';
+  reportConfigProblems(ctx, problems, def.location, uniqueId);
+
+  const state = ctx.newState({ nodeName: name, uniqueId, file: def.location.file, config });
+  let sql: string;
+  let kwargs: Record<string, unknown>;
+  try {
+    const model = ctx.engine.callGlobal(target.call.fn, target.call.args, state);
+    kwargs = Object.fromEntries(Object.entries(def.args).map(([k, v]) => [k, renderArg(ctx, state, def.location.file, v)]));
+    const modelSql = applyWhere(String(model), config.where);
+    if (builtin) {
+      sql = buildGenericTestSql(def.name, { model: modelSql, ...(column ? { column } : {}), args: kwargs });
+    } else {
+      const macroArgs = { ...kwargs, model: config.where ? modelSql : model, ...(column ? { column_name: column } : {}) };
+      sql = String(ctx.engine.callMacro(macroName, macroArgs, state, def.location.file));
+    }
+  } catch (e) {
+    const err = e instanceof StrataError ? e : undefined;
+    ctx.errors.push(new StrataError(err?.code ?? 'TEST', `data test '${def.name}'${column ? ` on column '${column}'` : ''} of ${target.name}: ${err?.message ?? (e as Error).message}`, {
+      location: def.location,
+      ...(err?.hint ? { hint: err.hint } : {}),
+    }));
+    return undefined;
+  }
+  ctx.records.set(uniqueId, {
+    file: def.location.file,
+    text: sql,
+    output: sql,
+    relations: state.relations,
+    needsRerender: state.readRelationAttributes,
+    calledIsIncremental: false,
+    readExecute: state.readExecute,
+    config,
+  });
+  const { refs, sources } = refsAndSources(state.relations);
+  return {
+    uniqueId,
+    resourceType: 'test',
+    testType: 'generic',
+    name,
+    packageName: project,
+    originalFilePath: def.location.file,
+    path: def.location.file,
+    fqn,
+    description: '',
+    config,
+    tags: config.tags,
+    dependsOn: { nodes: [], macros: [...state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) },
+    checksum: sha256(JSON.stringify([def.name, column, def.args, def.config, target.uniqueId])),
+    location: def.location,
+    testMetadata: { name: stripNamespace(def.name), ...(def.name.includes('.') ? { namespace: def.name.slice(0, def.name.lastIndexOf('.')) } : {}), kwargs: jsonSafe(kwargs, column) },
+    attachedNode: target.uniqueId,
+    ...(column ? { columnName: column } : {}),
+    rawCode: sql,
+    refs,
+    sources,
+  };
+}
+
+/** Test kwargs as they go into the manifest: relations as their printed form. */
+function jsonSafe(kwargs: Record<string, unknown>, column: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(kwargs)) out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && v.constructor?.name === 'TemplateRelation' ? String(v) : v;
+  if (column) out['column_name'] = column;
+  return out;
+}

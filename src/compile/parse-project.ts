@@ -1,0 +1,303 @@
+/**
+ * project dir → Manifest. Loads the config, macros, property files and docs, parses every
+ * resource, links refs, and (when the project is valid) compiles every node's SQL.
+ * Every error of every file is collected; the caller decides whether to continue.
+ */
+import { readFileSync } from 'node:fs';
+import { StrataError } from '../errors/strata-error.js';
+import type { Manifest, ModelNode, SeedNode, SourceNode, TestNode, UnitTestNode, DocBlock, MacroNode } from '../manifest/types.js';
+import { discoverFiles, type FoundFile } from '../project/discover-files.js';
+import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
+import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
+import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
+import { parsePropertyFile, locateEntry, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
+import { compileNodes } from './compile-sql.js';
+import { link } from './link.js';
+import { ParseContext } from './parse-context.js';
+import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
+import { parseModel, parseSingularTest, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
+import { checkIdentifiers } from './identifiers.js';
+
+export const STRATA_VERSION = '0.1.0';
+
+export interface ParseOptions extends LoadOptions {
+  /** Skip the compile pass (strata parse). */
+  parseOnly?: boolean;
+}
+
+export interface ParseResult {
+  manifest?: Manifest;
+  ctx?: ParseContext;
+  errors: StrataError[];
+  warnings: StrataError[];
+}
+
+const read = (f: FoundFile) => readFileSync(f.absPath, 'utf8');
+
+interface PropertyIndex {
+  models: Map<string, ModelProperties>;
+  seeds: Map<string, ModelProperties>;
+  sources: SourceTableProperties[];
+  unitTests: PropertyFileContents['unitTests'];
+}
+
+function indexProperties(ctx: ParseContext, files: FoundFile[]): PropertyIndex {
+  const index: PropertyIndex = { models: new Map(), seeds: new Map(), sources: [], unitTests: [] };
+  for (const f of files) {
+    const { contents, errors } = parsePropertyFile(f.path, read(f));
+    ctx.errors.push(...errors);
+    if (!contents) continue;
+    for (const kind of ['models', 'seeds'] as const) {
+      for (const entry of contents[kind]) {
+        const existing = index[kind].get(entry.name);
+        if (existing) {
+          ctx.errors.push(new StrataError('DUPLICATE', `${kind.slice(0, -1)} '${entry.name}' is described in two property files`, {
+            location: locateEntry(entry.origin),
+            details: [`first: ${existing.origin.file}:${locateEntry(existing.origin)?.line ?? 0}`],
+            hint: 'keep one entry per resource',
+          }));
+        } else index[kind].set(entry.name, entry);
+      }
+    }
+    index.sources.push(...contents.sources);
+    index.unitTests.push(...contents.unitTests);
+  }
+  return index;
+}
+
+function newManifest(ctx: ParseContext): Manifest {
+  return {
+    metadata: { strataVersion: STRATA_VERSION, projectName: ctx.config.name, generatedAt: new Date().toISOString(), inputsHash: '', targetName: ctx.config.target.name },
+    nodes: {},
+    sources: {},
+    macros: {},
+    docs: {},
+    parentMap: {},
+    childMap: {},
+    disabled: {},
+    selectors: {},
+  };
+}
+
+/** Adds a model/seed, reporting a name used twice (dbt requires unique names across both). */
+function addNamed(ctx: ParseContext, manifest: Manifest, byName: Map<string, ModelNode | SeedNode>, node: ModelNode | SeedNode): void {
+  if (!node.config.enabled) {
+    manifest.disabled[node.uniqueId] = { uniqueId: node.uniqueId, resourceType: node.resourceType, originalFilePath: node.originalFilePath };
+    return;
+  }
+  const existing = byName.get(node.name);
+  if (existing) {
+    ctx.errors.push(new StrataError('DUPLICATE', `two resources are named '${node.name}'`, {
+      location: { file: node.originalFilePath, line: 0, column: 0 },
+      details: [`${existing.resourceType}: ${existing.originalFilePath}`, `${node.resourceType}: ${node.originalFilePath}`],
+      hint: 'model and seed names must be unique across the project: rename one file',
+    }));
+    return;
+  }
+  byName.set(node.name, node);
+  manifest.nodes[node.uniqueId] = node;
+}
+
+function parseSeed(ctx: ParseContext, file: FoundFile, props: ModelProperties | undefined): SeedNode {
+  const { name, folders } = splitPath(file, '.csv');
+  const project = ctx.config.name;
+  const fqn = [project, ...folders, name];
+  const raw: Record<string, unknown> = {};
+  for (const level of [...configFromTree(ctx.config.trees.seeds, fqn), ...(props ? [props.config] : [])]) mergeConfig(raw, level);
+  const { config, problems } = finalizeConfig(raw, { materialized: 'seed' });
+  config.materialized = 'seed';
+  const uniqueId = `seed.${project}.${name}`;
+  reportConfigProblems(ctx, problems, props ? locateEntry(props.origin, 'config')! : { file: ctx.config.file, line: 0, column: 0 }, uniqueId);
+  return {
+    uniqueId,
+    resourceType: 'seed',
+    name,
+    packageName: project,
+    originalFilePath: file.path,
+    path: file.pathInFolder,
+    fqn,
+    description: props?.description ?? '',
+    config,
+    tags: config.tags,
+    dependsOn: { nodes: [], macros: [] },
+    checksum: sha256(readFileSync(file.absPath)),
+    location: { file: file.path, line: 1, column: 1 },
+    relation: { schema: config.schema ?? ctx.config.target.schema, identifier: config.alias ?? name },
+    columns: props?.columns ?? {},
+    ...(props ? { patchPath: props.origin.file } : {}),
+  };
+}
+
+function parseSource(ctx: ParseContext, s: SourceTableProperties): SourceNode {
+  const project = ctx.config.name;
+  const raw: Record<string, unknown> = {};
+  for (const level of [...configFromTree(ctx.config.trees.sources, [project, s.sourceName, s.name]), s.config, { tags: s.tags }]) mergeConfig(raw, level);
+  const { config } = finalizeConfig(raw, { materialized: 'view' });
+  return {
+    uniqueId: `source.${project}.${s.sourceName}.${s.name}`,
+    resourceType: 'source',
+    name: s.name,
+    sourceName: s.sourceName,
+    packageName: project,
+    originalFilePath: s.origin.file,
+    path: s.origin.file,
+    fqn: [project, s.sourceName, s.name],
+    description: s.description,
+    config,
+    tags: config.tags,
+    dependsOn: { nodes: [], macros: [] },
+    checksum: sha256(JSON.stringify([s.schema, s.identifier, s.load ?? null, s.static])),
+    location: locateEntry(s.origin) ?? { file: s.origin.file, line: 0, column: 0 },
+    relation: { schema: s.schema, identifier: s.identifier, ...(s.database ? { database: s.database } : {}) },
+    columns: s.columns,
+    ...(s.loadedAtField ? { loadedAtField: s.loadedAtField } : {}),
+    ...(s.freshness !== undefined ? { freshness: s.freshness } : {}),
+    ...(s.load ? { load: s.load } : {}),
+    static: s.static,
+    identifier: s.identifier,
+  };
+}
+
+function addGenericTests(ctx: ParseContext, manifest: Manifest, target: TestTarget, columns: Record<string, { tests: import('../manifest/types.js').ColumnTestDef[] }>, modelTests: import('../manifest/types.js').ColumnTestDef[]): void {
+  const add = (node: TestNode | undefined) => {
+    if (!node) return;
+    const existing = manifest.nodes[node.uniqueId];
+    if (existing) {
+      ctx.errors.push(new StrataError('DUPLICATE', `two data tests would both be named '${node.name}'`, {
+        location: node.location,
+        details: [`first: ${existing.location.file}:${existing.location.line}`],
+        hint: 'give one of them a distinct name with `name:` in its arguments',
+      }));
+      return;
+    }
+    if (!node.config.enabled) {
+      manifest.disabled[node.uniqueId] = { uniqueId: node.uniqueId, resourceType: 'test', originalFilePath: node.originalFilePath };
+      return;
+    }
+    manifest.nodes[node.uniqueId] = node;
+  };
+  for (const [column, info] of Object.entries(columns)) for (const def of info.tests) add(parseGenericTest(ctx, target, column, def));
+  for (const def of modelTests) add(parseGenericTest(ctx, target, undefined, def));
+}
+
+function parseUnitTest(ctx: ParseContext, u: PropertyFileContents['unitTests'][number]): UnitTestNode {
+  const project = ctx.config.name;
+  return {
+    uniqueId: `unit_test.${project}.${u.model}.${u.name}`,
+    resourceType: 'unit_test',
+    name: u.name,
+    packageName: project,
+    originalFilePath: u.origin.file,
+    path: u.origin.file,
+    fqn: [project, u.model, u.name],
+    description: u.description,
+    config: finalizeConfig({ ...u.config }, { materialized: 'test' }).config,
+    tags: [],
+    dependsOn: { nodes: [], macros: [] },
+    checksum: sha256(JSON.stringify([u.model, u.given, u.expect, u.overrides ?? null])),
+    location: locateEntry(u.origin) ?? { file: u.origin.file, line: 0, column: 0 },
+    model: u.model,
+    given: u.given,
+    expect: u.expect,
+    ...(u.overrides ? { overrides: u.overrides } : {}),
+  };
+}
+
+export function parseProject(projectDir: string, options: ParseOptions = {}): ParseResult {
+  const loaded = loadProjectConfig(projectDir, options);
+  if (!loaded.config || !loaded.engine) return { errors: loaded.errors, warnings: [] };
+  const config = loaded.config;
+  const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);
+  const manifest = newManifest(ctx);
+
+  const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
+  const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
+  ctx.errors.push(...ctx.engine.loadMacros(macroFiles.map((f) => ({ file: f.path, text: read(f) }))));
+  for (const m of ctx.engine.macros.values()) {
+    const node: MacroNode = {
+      uniqueId: `macro.${config.name}.${m.name}`, resourceType: 'macro', name: m.name, packageName: config.name,
+      originalFilePath: m.file, location: { file: m.file, line: m.line, column: m.column }, isTest: m.isTest,
+      argNames: m.argNames, description: '', checksum: '',
+    };
+    manifest.macros[node.uniqueId] = node;
+  }
+  const macroText = new Map(macroFiles.map((f) => [f.path, read(f)]));
+  for (const m of Object.values(manifest.macros)) m.checksum = sha256(macroText.get(m.originalFilePath) ?? '');
+
+  const props = indexProperties(ctx, discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml']));
+  const docs: Record<string, DocBlock> = {};
+  for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'])) parseDocsFile(f.path, read(f), docs, ctx.errors);
+  manifest.docs = docs;
+
+  const byName = new Map<string, ModelNode | SeedNode>();
+  const texts = new Map<string, string>();
+  for (const f of discoverFiles(projectDir, config.modelPaths, ['.sql'])) {
+    const text = read(f);
+    const node = parseModel(ctx, f, text, props.models.get(splitPath(f, '.sql').name));
+    if (!node) continue;
+    texts.set(node.uniqueId, text);
+    addNamed(ctx, manifest, byName, node);
+  }
+  for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'])) addNamed(ctx, manifest, byName, parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name)));
+  for (const s of props.sources) {
+    const node = parseSource(ctx, s);
+    if (manifest.sources[node.uniqueId]) {
+      ctx.errors.push(new StrataError('DUPLICATE', `source table ${s.sourceName}.${s.name} is declared twice`, { location: node.location }));
+    } else if (node.config.enabled) manifest.sources[node.uniqueId] = node;
+  }
+  describeAndWarn(ctx, manifest, props, byName);
+
+  for (const node of [...byName.values()]) {
+    if (!manifest.nodes[node.uniqueId]) continue;
+    const target: TestTarget = { uniqueId: node.uniqueId, name: node.name, folders: node.fqn.slice(1, -1), call: { fn: 'ref', args: [node.name] }, file: node.originalFilePath };
+    const p = (node.resourceType === 'model' ? props.models : props.seeds).get(node.name);
+    addGenericTests(ctx, manifest, target, node.columns, p?.tests ?? []);
+  }
+  for (const s of props.sources) {
+    const node = manifest.sources[`source.${config.name}.${s.sourceName}.${s.name}`];
+    if (!node) continue;
+    const target: TestTarget = { uniqueId: node.uniqueId, name: s.name, sourceName: s.sourceName, folders: [s.sourceName], call: { fn: 'source', args: [s.sourceName, s.name] }, file: s.origin.file };
+    addGenericTests(ctx, manifest, target, s.columns, s.tests);
+  }
+  for (const f of discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs)) {
+    const text = read(f);
+    const node = parseSingularTest(ctx, f, text, config.trees.data_tests);
+    if (!node) continue;
+    if (manifest.nodes[node.uniqueId]) {
+      ctx.errors.push(new StrataError('DUPLICATE', `two data tests are named '${node.name}'`, { location: node.location, details: [`first: ${manifest.nodes[node.uniqueId]!.originalFilePath}`] }));
+      continue;
+    }
+    texts.set(node.uniqueId, text);
+    if (node.config.enabled) manifest.nodes[node.uniqueId] = node;
+  }
+  for (const u of props.unitTests) {
+    const node = parseUnitTest(ctx, u);
+    manifest.nodes[node.uniqueId] = node;
+  }
+
+  ctx.errors.push(...checkIdentifiers(manifest));
+  ctx.errors.push(...link(manifest, texts));
+  if (!ctx.errors.length && !options.parseOnly) ctx.errors.push(...compileNodes(ctx, manifest));
+  return { manifest, ctx, errors: ctx.errors, warnings: ctx.warnings };
+}
+
+/** Descriptions with doc() rendered; property entries that match no file are warnings. */
+function describeAndWarn(ctx: ParseContext, manifest: Manifest, props: PropertyIndex, byName: Map<string, ModelNode | SeedNode>): void {
+  for (const node of [...byName.values(), ...Object.values(manifest.sources)]) {
+    const where = node.location;
+    node.description = renderDescription(node.description, manifest.docs, where, ctx.errors);
+    for (const c of Object.values(node.columns)) c.description = renderDescription(c.description, manifest.docs, where, ctx.errors);
+  }
+  for (const [kind, map] of [['model', props.models], ['seed', props.seeds]] as const) {
+    for (const [name, entry] of map) {
+      const node = byName.get(name);
+      const disabled = manifest.disabled[`${kind}.${ctx.config.name}.${name}`];
+      if ((!node || node.resourceType !== kind) && !disabled) {
+        ctx.warnings.push(new StrataError('CONFIG', `${entry.origin.file} describes ${kind} '${name}', but there is no ${kind} file with that name`, {
+          location: locateEntry(entry.origin, 'name'),
+          hint: `create ${kind === 'model' ? `models/${name}.sql` : `seeds/${name}.csv`}, or fix the name`,
+        }));
+      }
+    }
+  }
+}

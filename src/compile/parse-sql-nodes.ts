@@ -1,0 +1,164 @@
+/**
+ * Parse pass for SQL files: models (`models/**.sql`) and singular tests (`tests/**.sql`).
+ * Renders each file once with ref/source/this printing placeholders, records the edges, the
+ * config() calls and what the template read, and builds the node.
+ */
+import { createHash } from 'node:crypto';
+import { StrataError, type SourceLocation } from '../errors/strata-error.js';
+import type { ModelNode, NodeConfig, RefCall, SourceCall, TestNode, Materialization } from '../manifest/types.js';
+import type { FoundFile } from '../project/discover-files.js';
+import { configFromTree, finalizeConfig, mergeConfig, type ConfigProblem } from '../project/node-config.js';
+import type { ModelProperties } from '../project/property-files.js';
+import { lineColumnAt } from '../template/macro-source.js';
+import type { RelationTarget, RenderState } from '../template/render-state.js';
+import type { ConfigTree } from '../project/project-config.js';
+import type { ParseContext } from './parse-context.js';
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function splitPath(file: FoundFile, ext: string): { name: string; folders: string[] } {
+  const parts = file.pathInFolder.split('/');
+  const base = parts.pop()!;
+  return { name: base.slice(0, base.length - ext.length), folders: parts };
+}
+
+/** Where `config(` is first called in a file, for config value errors. */
+function configCallLocation(file: string, text: string): SourceLocation {
+  const at = /config\s*\(/.exec(text);
+  return at ? { file, ...lineColumnAt(text, at.index) } : { file, line: 0, column: 0 };
+}
+
+export function reportConfigProblems(ctx: ParseContext, problems: ConfigProblem[], location: SourceLocation, nodeId: string): void {
+  for (const p of problems) ctx.errors.push(new StrataError('CONFIG', p.message, { location, nodeId }));
+}
+
+export function refsAndSources(relations: RelationTarget[]): { refs: RefCall[]; sources: SourceCall[] } {
+  const refs: RefCall[] = [];
+  const sources: SourceCall[] = [];
+  for (const r of relations) {
+    if (r.kind === 'ref') refs.push({ name: r.name, ...(r.package ? { package: r.package } : {}) });
+    else if (r.kind === 'source') sources.push({ source: r.source, table: r.table });
+  }
+  return { refs, sources };
+}
+
+interface RenderedSql {
+  state: RenderState;
+  output: string;
+  config: NodeConfig;
+}
+
+/** Renders a SQL file in the parse pass and resolves its config. Undefined when it failed. */
+function renderSqlFile(
+  ctx: ParseContext,
+  file: FoundFile,
+  text: string,
+  uniqueId: string,
+  name: string,
+  levels: Record<string, unknown>[],
+  defaults: { materialized: Materialization },
+): RenderedSql | undefined {
+  const base: Record<string, unknown> = {};
+  for (const level of levels) mergeConfig(base, level);
+  const state = ctx.newState({ nodeName: name, uniqueId, file: file.path, config: { ...base } });
+  let output: string;
+  try {
+    output = ctx.engine.render(file.path, text, state);
+  } catch (e) {
+    const err = e as StrataError;
+    ctx.errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
+    return undefined;
+  }
+  for (const call of state.configCalls) mergeConfig(base, call);
+  const { config, problems } = finalizeConfig(base, defaults);
+  reportConfigProblems(ctx, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);
+  return { state, output, config };
+}
+
+function record(ctx: ParseContext, uniqueId: string, file: FoundFile, text: string, r: RenderedSql): void {
+  ctx.records.set(uniqueId, {
+    file: file.path,
+    text,
+    output: r.output,
+    relations: r.state.relations,
+    needsRerender: r.state.readRelationAttributes,
+    calledIsIncremental: r.state.calledIsIncremental,
+    readExecute: r.state.readExecute,
+    config: r.state.config,
+  });
+}
+
+export function parseModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined): ModelNode | undefined {
+  const { name, folders } = splitPath(file, '.sql');
+  const project = ctx.config.name;
+  const uniqueId = `model.${project}.${name}`;
+  const fqn = [project, ...folders, name];
+  const levels = configFromTree(ctx.config.trees.models, fqn);
+  if (props) levels.push(props.config);
+  const r = renderSqlFile(ctx, file, text, uniqueId, name, levels, { materialized: 'view' });
+  if (!r) return undefined;
+  record(ctx, uniqueId, file, text, r);
+  const { refs, sources } = refsAndSources(r.state.relations);
+  return {
+    uniqueId,
+    resourceType: 'model',
+    name,
+    packageName: project,
+    originalFilePath: file.path,
+    path: file.pathInFolder,
+    fqn,
+    description: props?.description ?? '',
+    config: r.config,
+    tags: r.config.tags,
+    dependsOn: { nodes: [], macros: [...r.state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) },
+    checksum: sha256(text),
+    location: { file: file.path, line: 1, column: 1 },
+    rawCode: text,
+    refs,
+    sources,
+    columns: props?.columns ?? {},
+    relation: {
+      schema: r.config.schema ?? ctx.config.target.schema,
+      identifier: r.config.alias ?? name,
+      ...(r.config.database ? { database: r.config.database } : {}),
+    },
+    varsRead: r.state.varsRead,
+    envRead: r.state.envRead,
+    usesIsIncremental: r.state.calledIsIncremental,
+    ...(r.state.readExecute ? { needsRuntimeRender: true } : {}),
+    ...(props ? { patchPath: props.origin.file } : {}),
+  };
+}
+
+export function parseSingularTest(ctx: ParseContext, file: FoundFile, text: string, tree: ConfigTree): TestNode | undefined {
+  const { name, folders } = splitPath(file, '.sql');
+  const project = ctx.config.name;
+  const uniqueId = `test.${project}.${name}`;
+  const fqn = [project, ...folders, name];
+  const r = renderSqlFile(ctx, file, text, uniqueId, name, [{ severity: 'error' }, ...configFromTree(tree, fqn)], { materialized: 'test' });
+  if (!r) return undefined;
+  r.config.materialized = 'test';
+  record(ctx, uniqueId, file, text, r);
+  const { refs, sources } = refsAndSources(r.state.relations);
+  return {
+    uniqueId,
+    resourceType: 'test',
+    testType: 'singular',
+    name,
+    packageName: project,
+    originalFilePath: file.path,
+    path: file.pathInFolder,
+    fqn,
+    description: '',
+    config: r.config,
+    tags: r.config.tags,
+    dependsOn: { nodes: [], macros: [...r.state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) },
+    checksum: sha256(text),
+    location: { file: file.path, line: 1, column: 1 },
+    rawCode: text,
+    refs,
+    sources,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Lists project files by extension under the resource folders, with paths relative to the project
+ * root using forward slashes, sorted so that every later step is deterministic.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+export interface FoundFile {
+  /** Relative to the project root, `/`-separated. */
+  path: string;
+  /** Relative to the resource folder it was found in (`staging/stg_orders.sql`). */
+  pathInFolder: string;
+  /** The resource folder (`models`). */
+  folder: string;
+  absPath: string;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'target', 'dbt_packages', '.strata']);
+
+export function discoverFiles(projectDir: string, folders: string[], extensions: string[], exclude: string[] = []): FoundFile[] {
+  const out: FoundFile[] = [];
+  const seen = new Set<string>();
+  for (const folder of folders) {
+    const root = join(projectDir, folder);
+    let isDir = false;
+    try {
+      isDir = statSync(root).isDirectory();
+    } catch {
+      continue; // a configured folder that does not exist is simply empty, as in dbt
+    }
+    if (!isDir) continue;
+    const entries = readdirSync(root, { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      if (!extensions.some((ext) => entry.name.endsWith(ext))) continue;
+      const absPath = join(entry.parentPath, entry.name);
+      const path = relative(projectDir, absPath).split(sep).join('/');
+      const pathInFolder = relative(root, absPath).split(sep).join('/');
+      if (pathInFolder.split('/').some((part) => SKIP_DIRS.has(part) || part.startsWith('.'))) continue;
+      if (exclude.some((ex) => path === ex || path.startsWith(`${ex}/`))) continue;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      out.push({ path, pathInFolder, folder, absPath });
+    }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,182 @@
+/**
+ * Property files (`*.yml` in dbt's `version: 2` format): descriptions, config, columns and their
+ * data tests for models, seeds and sources, plus unit tests. Each file is validated against
+ * schema/properties.schema.json; every entry keeps where it came from for later errors.
+ */
+import type { ColumnInfo, ColumnTestDef } from '../manifest/types.js';
+import { StrataError } from '../errors/strata-error.js';
+import { validateAgainstSchema } from './schema-validation.js';
+import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
+
+export interface EntryOrigin {
+  file: string;
+  path: YamlPath;
+  locator: YamlLocator;
+}
+
+export interface ModelProperties {
+  kind: 'models' | 'seeds';
+  name: string;
+  description: string;
+  config: Record<string, unknown>;
+  columns: Record<string, ColumnInfo>;
+  /** Model-level tests (no column). */
+  tests: ColumnTestDef[];
+  origin: EntryOrigin;
+}
+
+export interface SourceTableProperties {
+  sourceName: string;
+  name: string;
+  identifier: string;
+  schema: string;
+  database?: string;
+  description: string;
+  sourceDescription: string;
+  columns: Record<string, ColumnInfo>;
+  tests: ColumnTestDef[];
+  loadedAtField?: string;
+  freshness?: unknown;
+  load?: Record<string, unknown>;
+  static: boolean;
+  config: Record<string, unknown>;
+  tags: string[];
+  origin: EntryOrigin;
+}
+
+export interface UnitTestProperties {
+  name: string;
+  model: string;
+  description: string;
+  given: Array<{ input: string; rows?: unknown; format?: string; fixture?: string }>;
+  expect: { rows?: unknown; format?: string; fixture?: string };
+  overrides?: { vars?: Record<string, unknown>; macros?: Record<string, unknown>; env_vars?: Record<string, unknown> };
+  config: Record<string, unknown>;
+  origin: EntryOrigin;
+}
+
+export interface PropertyFileContents {
+  models: ModelProperties[];
+  seeds: ModelProperties[];
+  sources: SourceTableProperties[];
+  unitTests: UnitTestProperties[];
+  macros: Array<{ name: string; description: string }>;
+}
+
+/** Keys dbt accepts at the top level of a test's arguments that are really config. */
+const TEST_CONFIG_KEYS = new Set(['severity', 'tags', 'where', 'limit', 'warn_if', 'error_if', 'store_failures', 'store_failures_as', 'enabled', 'meta', 'fail_calc', 'alias', 'schema', 'database']);
+
+type Obj = Record<string, unknown>;
+
+function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath): ColumnTestDef {
+  const location = origin.locator.locate(path);
+  if (typeof def === 'string') return { name: def, args: {}, config: {}, location };
+  const [name, body] = Object.entries(def as Obj)[0]!;
+  const raw = (body ?? {}) as Obj;
+  const args: Obj = {};
+  const config: Obj = { ...((raw['config'] as Obj | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'config') continue;
+    if (k === 'arguments' && v && typeof v === 'object') Object.assign(args, v as Obj);
+    else if (k === 'name') config['__name'] = v;
+    else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
+    else args[k] = v;
+  }
+  return { name, args, config, location };
+}
+
+function parseTests(list: unknown, origin: EntryOrigin, path: YamlPath): ColumnTestDef[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((t, i) => parseTest(t, origin, [...path, i]));
+}
+
+function parseColumns(list: unknown, origin: EntryOrigin, path: YamlPath): Record<string, ColumnInfo> {
+  const out: Record<string, ColumnInfo> = {};
+  if (!Array.isArray(list)) return out;
+  list.forEach((c: Obj, i) => {
+    const name = String(c['name']);
+    const testsKey = c['data_tests'] !== undefined ? 'data_tests' : 'tests';
+    out[name] = {
+      name,
+      description: String(c['description'] ?? ''),
+      ...(c['data_type'] !== undefined ? { data_type: String(c['data_type']) } : {}),
+      tests: parseTests(c[testsKey], origin, [...path, i, testsKey]),
+      meta: (c['meta'] as Obj) ?? {},
+    };
+  });
+  return out;
+}
+
+function testsOf(entry: Obj, origin: EntryOrigin, path: YamlPath): ColumnTestDef[] {
+  const key = entry['data_tests'] !== undefined ? 'data_tests' : 'tests';
+  return parseTests(entry[key], origin, [...path, key]);
+}
+
+export function parsePropertyFile(file: string, text: string): { contents?: PropertyFileContents; errors: StrataError[] } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(file, text);
+  } catch (e) {
+    return { errors: [e as StrataError] };
+  }
+  const locator = new YamlLocator(file, text);
+  if (doc === null || doc === undefined) return { contents: { models: [], seeds: [], sources: [], unitTests: [], macros: [] }, errors: [] };
+  const errors = validateAgainstSchema('properties', doc, locator);
+  if (errors.length) return { errors };
+  const d = doc as Obj;
+  const origin = (path: YamlPath): EntryOrigin => ({ file, path, locator });
+  const resource = (kind: 'models' | 'seeds') =>
+    ((d[kind] as Obj[] | undefined) ?? []).map((m, i): ModelProperties => {
+      const o = origin([kind, i]);
+      return {
+        kind,
+        name: String(m['name']),
+        description: String(m['description'] ?? ''),
+        config: { ...((m['config'] as Obj) ?? {}), ...(m['meta'] ? { meta: m['meta'] } : {}) },
+        columns: parseColumns(m['columns'], o, [kind, i, 'columns']),
+        tests: testsOf(m, o, [kind, i]),
+        origin: o,
+      };
+    });
+  const sources: SourceTableProperties[] = [];
+  ((d['sources'] as Obj[] | undefined) ?? []).forEach((s, si) => {
+    ((s['tables'] as Obj[] | undefined) ?? []).forEach((t, ti) => {
+      const o = origin(['sources', si, 'tables', ti]);
+      const tableConfig = { ...((s['config'] as Obj) ?? {}), ...((t['config'] as Obj) ?? {}) };
+      sources.push({
+        sourceName: String(s['name']),
+        name: String(t['name']),
+        identifier: String(t['identifier'] ?? t['name']),
+        schema: String(s['schema'] ?? s['name']),
+        ...(s['database'] !== undefined ? { database: String(s['database']) } : {}),
+        description: String(t['description'] ?? ''),
+        sourceDescription: String(s['description'] ?? ''),
+        columns: parseColumns(t['columns'], o, ['sources', si, 'tables', ti, 'columns']),
+        tests: testsOf(t, o, ['sources', si, 'tables', ti]),
+        ...(t['loaded_at_field'] ?? s['loaded_at_field'] ? { loadedAtField: String(t['loaded_at_field'] ?? s['loaded_at_field']) } : {}),
+        ...(t['freshness'] ?? s['freshness'] ? { freshness: t['freshness'] ?? s['freshness'] } : {}),
+        ...(t['load'] ? { load: t['load'] as Obj } : {}),
+        static: Boolean(t['static'] ?? s['static'] ?? false),
+        config: tableConfig,
+        tags: [s['tags'], t['tags']].flat().filter((x): x is string => typeof x === 'string'),
+        origin: o,
+      });
+    });
+  });
+  const unitTests = ((d['unit_tests'] as Obj[] | undefined) ?? []).map((u, i): UnitTestProperties => ({
+    name: String(u['name']),
+    model: String(u['model']),
+    description: String(u['description'] ?? ''),
+    given: (u['given'] as UnitTestProperties['given']) ?? [],
+    expect: u['expect'] as UnitTestProperties['expect'],
+    ...(u['overrides'] ? { overrides: u['overrides'] as UnitTestProperties['overrides'] } : {}),
+    config: (u['config'] as Obj) ?? {},
+    origin: origin(['unit_tests', i]),
+  }));
+  const macros = ((d['macros'] as Obj[] | undefined) ?? []).map((m) => ({ name: String(m['name']), description: String(m['description'] ?? '') }));
+  return { contents: { models: resource('models'), seeds: resource('seeds'), sources, unitTests, macros }, errors: [] };
+}
+
+export function locateEntry(origin: EntryOrigin, ...rest: YamlPath): StrataError['location'] {
+  return origin.locator.locate([...origin.path, ...rest]);
+}

@@ -1,0 +1,191 @@
+/**
+ * The dbt template context: `ref`, `source`, `config`, `var`, `env_var`, `this`, `target`,
+ * `execute`, `is_incremental`, `log`, `return`, `exceptions`, `run_query`, `adapter`, `model`...
+ *
+ * Installed once as nunjucks globals; each reads the current RenderState (see render-state.ts).
+ * Values that must look like variables (`this`, `target`, `execute`, `model`) are getters.
+ */
+import { StrataError } from '../errors/strata-error.js';
+import { makeRelation, quoteIdent } from './relation.js';
+import { currentState, type RenderState } from './render-state.js';
+
+/** Thrown by `return()` and caught by the macro wrapper, as dbt's MacroReturn. */
+export class MacroReturn {
+  constructor(readonly value: unknown) {}
+}
+
+type Kwargs = Record<string, unknown> & { __keywords?: true };
+
+/** Splits nunjucks call arguments into positional ones and the keyword object. */
+export function splitArgs(args: unknown[]): { positional: unknown[]; kwargs: Kwargs } {
+  const last = args[args.length - 1];
+  if (last && typeof last === 'object' && (last as Kwargs).__keywords) {
+    const { __keywords: _k, ...kwargs } = last as Kwargs;
+    return { positional: args.slice(0, -1), kwargs };
+  }
+  return { positional: args, kwargs: {} };
+}
+
+function argError(message: string, hint?: string): StrataError {
+  return new StrataError('TEMPLATE', message, hint ? { hint } : {});
+}
+
+function ref(...args: unknown[]) {
+  const { positional } = splitArgs(args);
+  const strings = positional.filter((a): a is string => typeof a === 'string');
+  if (strings.length === 0 || strings.length > 2 || strings.length !== positional.length) {
+    throw argError(`ref() takes a model name and an optional project name: ref('model') or ref('project', 'model')`);
+  }
+  const [a, b] = strings as [string, string | undefined];
+  const target = b === undefined ? { kind: 'ref' as const, name: a, line: 0, column: 0 } : { kind: 'ref' as const, package: a, name: b, line: 0, column: 0 };
+  return makeRelation(target, target.name);
+}
+
+function source(...args: unknown[]) {
+  const { positional } = splitArgs(args);
+  if (positional.length !== 2 || positional.some((a) => typeof a !== 'string')) {
+    throw argError(`source() takes a source name and a table name: source('raw', 'orders')`);
+  }
+  const [src, table] = positional as [string, string];
+  return makeRelation({ kind: 'source', source: src, table, line: 0, column: 0 }, table);
+}
+
+/** `config(...)` records config; `config.get(k, d)` and `config.require(k)` read it. */
+function makeConfig() {
+  const config = (...args: unknown[]) => {
+    const { positional, kwargs } = splitArgs(args);
+    const state = currentState();
+    const values: Record<string, unknown> = { ...kwargs };
+    for (const p of positional) {
+      if (p && typeof p === 'object') Object.assign(values, p);
+      else throw argError('config() takes keyword arguments: config(materialized="table")');
+    }
+    state.configCalls.push(values);
+    Object.assign(state.config, values);
+    return '';
+  };
+  config.get = (key: string, fallback?: unknown) => {
+    const v = currentState().config[key];
+    return v === undefined ? (fallback ?? null) : v;
+  };
+  config.require = (key: string) => {
+    const v = currentState().config[key];
+    if (v === undefined) throw argError(`config key '${key}' is required by this model but not set`);
+    return v;
+  };
+  return config;
+}
+
+function varFn(name: unknown, ...rest: unknown[]) {
+  if (typeof name !== 'string') throw argError('var() takes a variable name: var("start_date", "2020-01-01")');
+  const state = currentState();
+  const { positional } = splitArgs(rest);
+  const found = state.vars(name);
+  if (found.found) {
+    state.varsRead[name] = found.value ?? null;
+    return found.value;
+  }
+  if (positional.length > 0) {
+    state.varsRead[name] = { default: positional[0] ?? null };
+    return positional[0];
+  }
+  throw new StrataError('VAR', `var('${name}') has no value and no default in ${state.nodeName}`, {
+    hint: `set it under vars: in project.yml, pass --vars '{${name}: ...}', or give a default: var('${name}', 'value')`,
+    nodeId: state.uniqueId,
+  });
+}
+
+function envVar(name: unknown, fallback?: unknown) {
+  if (typeof name !== 'string') throw argError('env_var() takes a variable name: env_var("DATABASE_URL", "default")');
+  const state = currentState();
+  const value = state.env[name];
+  state.envRead[name] = value ?? null;
+  if (value !== undefined) return value;
+  if (fallback !== undefined) return fallback;
+  throw new StrataError('VAR', `environment variable ${name} is not set and env_var('${name}') has no default`, {
+    hint: `export ${name}=... or give a default: env_var('${name}', 'value')`,
+  });
+}
+
+function log(message: unknown, info?: unknown) {
+  currentState().logs.push({ message: String(message), info: Boolean(info) });
+  return '';
+}
+
+function runQuery(sql: unknown) {
+  const state = currentState();
+  if (!state.runQuery) {
+    if (!state.execute) return null; // dbt: run_query returns None while parsing
+    throw argError('run_query() needs a database connection; it runs during `strata run` / `build`');
+  }
+  return state.runQuery(String(sql));
+}
+
+function adapterFor(lookupMacro: (name: string) => unknown) {
+  return {
+    quote: (ident: string) => quoteIdent(String(ident)),
+    dispatch: (macroName: string) => {
+      for (const candidate of [`postgres__${macroName}`, `default__${macroName}`, macroName]) {
+        const m = lookupMacro(candidate);
+        if (m) return m;
+      }
+      throw argError(`adapter.dispatch('${macroName}') found no macro named postgres__${macroName} or default__${macroName}`);
+    },
+    type: () => 'postgres',
+  };
+}
+
+/** Defines every context name on `globals` (nunjucks' env.globals object). */
+export function installContextGlobals(globals: Record<string, unknown>, lookupMacro: (name: string) => unknown, projectName: string): void {
+  const values: Record<string, unknown> = {
+    ref,
+    source,
+    config: makeConfig(),
+    var: varFn,
+    env_var: envVar,
+    log,
+    print: log,
+    run_query: runQuery,
+    is_incremental: () => {
+      const state = currentState();
+      state.calledIsIncremental = true;
+      const override = state.macroOverrides?.['is_incremental'];
+      return override !== undefined ? Boolean(override) : state.isIncremental;
+    },
+    return: (value: unknown) => {
+      throw new MacroReturn(value);
+    },
+    exceptions: {
+      raise_compiler_error: (message: unknown) => {
+        throw new StrataError('TEMPLATE', String(message), { nodeId: currentState().uniqueId });
+      },
+      warn: (message: unknown) => log(`warning: ${String(message)}`, true),
+    },
+    adapter: adapterFor(lookupMacro),
+    project_name: projectName,
+    zip: (...lists: unknown[][]) => {
+      const n = Math.min(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+    },
+    run_started_at: new Date().toISOString(),
+    invocation_id: globalThis.crypto.randomUUID(),
+    modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
+  };
+  Object.assign(globals, values);
+  const getters: Record<string, (s: RenderState) => unknown> = {
+    this: () => makeRelationForThis(),
+    target: (s) => s.target,
+    execute: (s) => {
+      s.readExecute = true;
+      return s.execute;
+    },
+    model: (s) => ({ name: s.nodeName, unique_id: s.uniqueId, original_file_path: s.file, config: s.config }),
+  };
+  for (const [name, get] of Object.entries(getters)) {
+    Object.defineProperty(globals, name, { get: () => get(currentState()), enumerable: true, configurable: true });
+  }
+}
+
+function makeRelationForThis() {
+  return makeRelation({ kind: 'this' }, currentState().nodeName);
+}

@@ -1,0 +1,172 @@
+/**
+ * Makes nunjucks behave like Jinja2 as dbt uses it, beyond nunjucks' own `installJinjaCompat()`
+ * (which gives Python list/dict methods, `True/False/None` and slices):
+ *
+ * - Python string methods (`'a'.upper()`, `.split()`, `.startswith()`, `.strip()`, `.format()`...);
+ * - slicing a string yields a string (`'abc'[1:]` is `'bc'`, not a list);
+ * - the `{% do expr %}` statement from Jinja's `do` extension (dbt projects use it everywhere);
+ * - Jinja tests and filters dbt code relies on (`is none`, `is string`, `|as_bool`, `|tojson`...).
+ *
+ * nunjucks keeps its runtime in module state, so the patch is process-wide; it is installed once
+ * and is idempotent. Nothing else in the process uses nunjucks.
+ */
+import nunjucks from 'nunjucks';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> = {
+  upper() { return this.toUpperCase(); },
+  lower() { return this.toLowerCase(); },
+  strip(chars?: string) { return stripChars(this, chars, true, true); },
+  lstrip(chars?: string) { return stripChars(this, chars, true, false); },
+  rstrip(chars?: string) { return stripChars(this, chars, false, true); },
+  split(sep?: string | null, maxsplit?: number) { return pySplit(this, sep ?? undefined, maxsplit); },
+  startswith(prefix: string | string[]) { return anyOf(prefix, (p) => this.startsWith(p)); },
+  endswith(suffix: string | string[]) { return anyOf(suffix, (s) => this.endsWith(s)); },
+  replace(old: string, replacement: string, count?: number) { return pyReplace(this, old, replacement, count); },
+  title() { return this.toLowerCase().replace(/(^|[^a-zA-Z0-9])([a-z])/g, (_m, a: string, b: string) => a + b.toUpperCase()); },
+  capitalize() { return this.charAt(0).toUpperCase() + this.slice(1).toLowerCase(); },
+  find(sub: string) { return this.indexOf(sub); },
+  index(sub: string) {
+    const i = this.indexOf(sub);
+    if (i < 0) throw new Error(`ValueError: substring ${JSON.stringify(sub)} not found`);
+    return i;
+  },
+  count(sub: string) { return sub === '' ? this.length + 1 : this.split(sub).length - 1; },
+  join(items: unknown[]) { return (items ?? []).map((x) => String(x)).join(this); },
+  format(...args: unknown[]) { return pyFormat(this, args); },
+  isdigit() { return /^[0-9]+$/.test(this); },
+  isalpha() { return /^[a-zA-Z]+$/.test(this); },
+  isalnum() { return /^[a-zA-Z0-9]+$/.test(this); },
+  isupper() { return this !== this.toLowerCase() && this === this.toUpperCase(); },
+  islower() { return this !== this.toUpperCase() && this === this.toLowerCase(); },
+  zfill(width: number) { return this.padStart(width, '0'); },
+  ljust(width: number, fill = ' ') { return this.padEnd(width, fill); },
+  rjust(width: number, fill = ' ') { return this.padStart(width, fill); },
+};
+
+function anyOf(x: string | string[], test: (s: string) => boolean): boolean {
+  return Array.isArray(x) ? x.some(test) : test(x);
+}
+
+function stripChars(s: string, chars: string | undefined, left: boolean, right: boolean): string {
+  if (chars === undefined || chars === null) {
+    if (left && right) return s.trim();
+    return left ? s.trimStart() : s.trimEnd();
+  }
+  let a = 0;
+  let b = s.length;
+  while (left && a < b && chars.includes(s[a]!)) a++;
+  while (right && b > a && chars.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+function pySplit(s: string, sep: string | undefined, maxsplit?: number): string[] {
+  const limit = maxsplit === undefined || maxsplit < 0 ? Infinity : maxsplit;
+  if (sep === undefined) {
+    const parts = s.trim().split(/\s+/).filter((p) => p !== '');
+    if (limit === Infinity || parts.length <= limit) return parts;
+    const head = parts.slice(0, limit);
+    let rest = s.trim();
+    for (const h of head) rest = rest.slice(rest.indexOf(h) + h.length).trimStart();
+    return [...head, rest];
+  }
+  const parts = s.split(sep);
+  if (limit === Infinity || parts.length <= limit + 1) return parts;
+  return [...parts.slice(0, limit), parts.slice(limit).join(sep)];
+}
+
+function pyReplace(s: string, old: string, replacement: string, count?: number): string {
+  if (count === undefined || count < 0) return s.split(old).join(replacement);
+  let out = s;
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const at = out.indexOf(old, from);
+    if (at < 0) break;
+    out = out.slice(0, at) + replacement + out.slice(at + old.length);
+    from = at + replacement.length;
+  }
+  return out;
+}
+
+/** `'{} and {}'.format(a, b)` and `'{0}'.format(a)`; keyword args via `{name}`. */
+function pyFormat(s: string, args: unknown[]): string {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  const kwargs = last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords ? last : undefined;
+  const positional = kwargs ? args.slice(0, -1) : args;
+  let auto = 0;
+  return s.replace(/\{([^{}]*)\}/g, (_m, key: string) => {
+    if (key === '') return String(positional[auto++] ?? '');
+    if (/^\d+$/.test(key)) return String(positional[Number(key)] ?? '');
+    return String(kwargs?.[key] ?? '');
+  });
+}
+
+/** `{% do expr %}`: evaluate an expression for its side effect, output nothing. */
+class DoExtension {
+  tags = ['do'];
+  parse(parser: any, nodes: any): unknown {
+    const tok = parser.nextToken();
+    const expr = parser.parseExpression();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, 'run', new nodes.NodeList(tok.lineno, tok.colno, [expr]));
+  }
+  run(): string {
+    return '';
+  }
+}
+
+let installed = false;
+
+/** Patch nunjucks' runtime once for the whole process. */
+export function installJinjaCompat(): void {
+  if (installed) return;
+  installed = true;
+  nunjucks.installJinjaCompat();
+  const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
+  const compatLookup = runtime.memberLookup;
+  runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
+    if (typeof obj === 'string') {
+      if (rest.length === 2) return (compatLookup.call(this, obj, key, ...rest) as string[]).join('');
+      if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(STRING_MEMBERS, key)) {
+        return STRING_MEMBERS[key]!.bind(obj);
+      }
+    }
+    return compatLookup.call(this, obj, key, ...rest);
+  };
+}
+
+/** Jinja tests and filters that dbt code uses and nunjucks lacks. */
+export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void {
+  // @types/nunjucks lacks addTest; the method exists on Environment since nunjucks 3.
+  const env = nunjucksEnv as nunjucks.Environment & { addTest(name: string, fn: (...args: any[]) => boolean): void };
+  env.addExtension('do', new DoExtension());
+  env.addTest('none', (v: unknown) => v === null || v === undefined);
+  env.addTest('string', (v: unknown) => typeof v === 'string');
+  env.addTest('number', (v: unknown) => typeof v === 'number');
+  env.addTest('boolean', (v: unknown) => typeof v === 'boolean');
+  env.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v));
+  env.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
+  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || (v !== null && typeof v === 'object'));
+  env.addTest('in', (v: unknown, container: unknown) =>
+    Array.isArray(container) || typeof container === 'string'
+      ? (container as unknown[] | string).includes(v as never)
+      : container !== null && typeof container === 'object' && String(v) in (container as object),
+  );
+  env.addFilter('as_bool', (v: unknown) => (typeof v === 'string' ? ['true', '1', 'yes'].includes(v.toLowerCase()) : Boolean(v)));
+  env.addFilter('as_number', (v: unknown) => Number(v));
+  env.addFilter('as_text', (v: unknown) => (v === null || v === undefined ? '' : String(v)));
+  env.addFilter('as_native', (v: unknown) => v);
+  env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+  env.addFilter('string', (v: unknown) => (v === null || v === undefined ? 'None' : String(v)));
+  env.addFilter('unique', (v: unknown[]) => Array.from(new Set(v ?? [])));
+  env.addFilter('map', (v: unknown[], attr: unknown) => {
+    // Jinja's `map(attribute='x')` and `map('upper')`-style filter calls.
+    if (attr && typeof attr === 'object' && 'attribute' in (attr as object)) {
+      const a = (attr as { attribute: string }).attribute;
+      return (v ?? []).map((x) => (x as Record<string, unknown>)?.[a]);
+    }
+    const f = env.getFilter(String(attr)) as AnyFn;
+    return (v ?? []).map((x) => f(x));
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * One nunjucks environment configured like Jinja2 as dbt uses it (no autoescape, no trimming),
+ * holding every project macro as a global, and rendering templates against a RenderState.
+ *
+ * Errors come out as StrataError('TEMPLATE' | the cause's code) with the file, 1-based line and
+ * column of the offending expression, so the CLI can print a code frame.
+ */
+import nunjucks from 'nunjucks';
+import { StrataError } from '../errors/strata-error.js';
+import { didYouMean } from '../graph/did-you-mean.js';
+import { installContextGlobals, MacroReturn } from './context-globals.js';
+import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
+import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
+import { currentState, withState, type RenderState } from './render-state.js';
+import { renderStatic, scanStatic, type StaticCallError } from './static-render.js';
+
+export interface MacroFile {
+  file: string;
+  text: string;
+}
+
+export interface LoadedMacro extends MacroSignature {
+  file: string;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+export class TemplateEngine {
+  readonly env: nunjucks.Environment;
+  readonly #macros = new Map<string, LoadedMacro>();
+  readonly #globals: Record<string, unknown>;
+  /** Compiled templates by file; recompiled when the text differs. */
+  readonly #compiled = new Map<string, { text: string; template: nunjucks.Template }>();
+
+  constructor(readonly projectName: string) {
+    installJinjaCompat();
+    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    addJinjaFiltersAndTests(this.env);
+    this.#globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+    installContextGlobals(this.#globals, (name) => (this.#macros.has(name) ? this.#globals[name] : undefined), projectName);
+  }
+
+  get macros(): ReadonlyMap<string, LoadedMacro> {
+    return this.#macros;
+  }
+
+  /** Compiles macro files and installs their macros as globals. Returns every error found. */
+  loadMacros(files: MacroFile[]): StrataError[] {
+    const errors: StrataError[] = [];
+    const namespace: Record<string, unknown> = {};
+    for (const { file, text } of files) {
+      if (hasMaterialization(text)) {
+        errors.push(new StrataError('TEMPLATE', 'custom materializations ({% materialization %}) are not supported', {
+          location: { file, line: 0, column: 0 },
+          hint: 'use the built-in materializations: view, table, incremental, ephemeral',
+        }));
+        continue;
+      }
+      const { text: rewritten, signatures } = rewriteMacroFile(text);
+      let exported: Record<string, unknown>;
+      try {
+        exported = this.#exports(file, rewritten);
+      } catch (e) {
+        errors.push(this.toStrataError(e, file, text));
+        continue;
+      }
+      for (const sig of signatures) {
+        const existing = this.#macros.get(sig.name);
+        if (existing) {
+          errors.push(new StrataError('DUPLICATE', `macro '${sig.name}' is defined twice`, {
+            location: { file, line: sig.line, column: sig.column },
+            details: [`first definition: ${existing.file}:${existing.line}`, `second definition: ${file}:${sig.line}`],
+            hint: 'rename one of them',
+          }));
+          continue;
+        }
+        const fn = exported[PRIVATE_PREFIX + sig.name] as AnyFn | undefined;
+        if (!fn) continue;
+        this.#macros.set(sig.name, { ...sig, file });
+        this.#globals[sig.name] = wrapMacro(sig.name, fn);
+        namespace[sig.name] = this.#globals[sig.name];
+      }
+    }
+    // dbt lets `my_project.my_macro()` call a macro through its package name.
+    if (!(this.projectName in this.#globals)) this.#globals[this.projectName] = namespace;
+    return errors;
+  }
+
+  #exports(file: string, text: string): Record<string, unknown> {
+    const template = new nunjucks.Template(text, this.env, file, true);
+    let result: Record<string, unknown> = {};
+    let failure: unknown;
+    // getExported is public nunjucks API missing from @types/nunjucks.
+    (template as unknown as { getExported(ctx: object, cb: (err: unknown, exported: Record<string, unknown>) => void): void }).getExported({}, (err: unknown, exported: Record<string, unknown>) => {
+      if (err) failure = err;
+      else result = exported;
+    });
+    if (failure) throw failure;
+    return result;
+  }
+
+  #template(file: string, text: string): nunjucks.Template {
+    const cached = this.#compiled.get(file);
+    if (cached && cached.text === text) return cached.template;
+    const template = new nunjucks.Template(text, this.env, file, true);
+    this.#compiled.set(file, { text, template });
+    return template;
+  }
+
+  /**
+   * Renders `text` with the given state. Files that only call ref/source/config/var with literal
+   * arguments take the static fast path; the result is the same either way.
+   */
+  render(file: string, text: string, state: RenderState): string {
+    return withState(state, () => {
+      const scan = scanStatic(text);
+      if (scan) {
+        try {
+          return renderStatic(text, scan, (call) => (this.#globals[call.fn] as AnyFn)(...call.args));
+        } catch (e) {
+          const s = (e as { staticError?: StaticCallError }).staticError;
+          if (s) throw this.#causeToError(s.error, file, s.line, s.column);
+          throw e;
+        }
+      }
+      try {
+        return this.#template(file, text).render({});
+      } catch (e) {
+        throw this.toStrataError(e, file, text);
+      }
+    });
+  }
+
+  /** Calls a macro (or context function) from TypeScript with keyword arguments, as a template would. */
+  callMacro(name: string, kwargs: Record<string, unknown>, state: RenderState, file: string): unknown {
+    const fn = this.#globals[name] as AnyFn | undefined;
+    if (typeof fn !== 'function') throw new StrataError('TEMPLATE', `'${name}' is not a known macro`, { location: { file, line: 0, column: 0 } });
+    return withState(state, () => {
+      try {
+        return fn({ ...kwargs, __keywords: true });
+      } catch (e) {
+        throw this.toStrataError(e, file, '');
+      }
+    });
+  }
+
+  /** Calls a context function (`ref`, `source`, ...) with positional arguments inside `state`. */
+  callGlobal(name: 'ref' | 'source' | 'config' | 'var', args: unknown[], state: RenderState): unknown {
+    return withState(state, () => (this.#globals[name] as AnyFn)(...args));
+  }
+
+  /** Renders a template expression such as `ref('x')` from a property file; returns its value. */
+  evaluate(file: string, expression: string, state: RenderState): unknown {
+    return withState(state, () => {
+      const holder: { value?: unknown } = {};
+      this.#globals['__strata_capture'] = (v: unknown) => {
+        holder.value = v;
+        return '';
+      };
+      try {
+        this.#template(`${file}#${expression}`, `{{ __strata_capture(${expression}) }}`).render({});
+      } catch (e) {
+        throw this.toStrataError(e, file, expression);
+      }
+      return holder.value;
+    });
+  }
+
+  #causeToError(cause: unknown, file: string, line: number, column: number): StrataError {
+    if (cause instanceof StrataError) {
+      return new StrataError(cause.code, cause.message, {
+        location: cause.location ?? { file, line, column },
+        ...(cause.hint ? { hint: cause.hint } : {}),
+        ...(cause.nodeId ? { nodeId: cause.nodeId } : {}),
+        cause,
+      });
+    }
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return new StrataError('TEMPLATE', message, { location: { file, line, column }, cause });
+  }
+
+  /** Turns a nunjucks error (parse or render) into a StrataError with a precise location. */
+  toStrataError(e: unknown, file: string, text: string): StrataError {
+    if (e instanceof StrataError) return e;
+    const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };
+    const isRuntime = err.cause !== undefined;
+    // nunjucks reports parse errors 1-based and runtime positions 0-based.
+    let line = (err.lineno ?? 0) + (isRuntime ? 1 : 0);
+    let column = (err.colno ?? 0) + (isRuntime ? 1 : 0);
+    if (err.cause instanceof MacroReturn) {
+      return new StrataError('TEMPLATE', 'return() called outside a macro', { location: { file, line, column } });
+    }
+    if (err.cause !== undefined && !/Unable to call/.test(String((err.cause as Error)?.message))) {
+      return this.#causeToError(err.cause, file, line, column);
+    }
+    const raw = String(err.message ?? e).replace(/^\([^)]*\)(?: \[Line \d+(?:, Column \d+)?\])?\s*/, '').replace(/^Error: /, '').trim();
+    const unknownCall = /Unable to call `([^`]+)`/.exec(raw);
+    if (unknownCall) {
+      const name = unknownCall[1]!;
+      const at = locateCall(text, name);
+      if (at) ({ line, column } = at);
+      const suggestion = didYouMean(name.split('["')[0]!, [...Object.keys(this.#globals)].filter((k) => !k.startsWith('__')));
+      return new StrataError('TEMPLATE', `'${name.replace(/\["([^"]+)"\]/g, '.$1')}' is not a known function or macro`, {
+        location: { file, line, column },
+        hint: suggestion ? `did you mean '${suggestion}'?` : 'define it as a macro under macros/, or check the spelling',
+      });
+    }
+    const blockTag = /unknown block tag: (\w+)/.exec(raw);
+    return new StrataError('TEMPLATE', blockTag ? `unknown template tag '{% ${blockTag[1]} %}'` : raw, {
+      location: { file, line, column },
+      ...(blockTag ? { hint: 'check the spelling and that every {% if %}/{% for %}/{% macro %} has its matching end tag' } : {}),
+    });
+  }
+}
+
+function locateCall(text: string, name: string): { line: number; column: number } | undefined {
+  const simple = name.replace(/\["([^"]+)"\]/g, '.$1');
+  const re = new RegExp(`(?<![A-Za-z0-9_])${simple.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\(`);
+  const m = re.exec(text);
+  return m ? lineColumnAt(text, m.index) : undefined;
+}
+
+function wrapMacro(name: string, fn: AnyFn): AnyFn {
+  return function macro(this: unknown, ...args: unknown[]) {
+    const state = currentState();
+    state.macrosCalled.add(name);
+    if (state.macroOverrides && name in state.macroOverrides) return state.macroOverrides[name];
+    try {
+      return fn.apply(this, args);
+    } catch (e) {
+      if (e instanceof MacroReturn) return e.value;
+      throw e;
+    }
+  };
+}
