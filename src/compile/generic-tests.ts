@@ -147,17 +147,22 @@ function flatten(v: unknown): string[] {
 }
 
 /**
- * dbt's test names: `not_null_orders_order_id`, `accepted_values_orders_status__a__b`,
- * `source_unique_raw_orders_id`; names of 64 characters or more are shortened with an md5 suffix.
+ * dbt's test names, by dbt's algorithm: `<type>_<target>_<args>` where the arguments (column_name
+ * included, sorted by name) are flattened and joined with `__`: `not_null_orders_order_id`,
+ * `accepted_values_orders_status__a__b`, `source_unique_raw_orders_id`. A namespace becomes part of
+ * the type (`dbt_utils_accepted_range_...`). Names of 64 characters or more keep their first 30
+ * characters of `<type>_<target>` plus the md5 of the full name.
  */
 export function genericTestName(testName: string, target: { name: string; sourceName?: string }, column: string | undefined, args: Record<string, unknown>): string {
-  const prefix = target.sourceName ? `source_${stripNamespace(testName)}_${target.sourceName}_${target.name}` : `${stripNamespace(testName)}_${target.name}`;
-  const argParts = Object.keys(args)
-    .filter((k) => k !== 'model' && k !== 'column_name')
+  const type = `${target.sourceName ? 'source_' : ''}${testName.replace(/\./g, '_')}`;
+  const identifier = `${type}_${target.sourceName ? `${target.sourceName}_` : ''}${target.name}`;
+  const all: Record<string, unknown> = { ...args, ...(column ? { column_name: column } : {}) };
+  const parts = Object.keys(all)
+    .filter((k) => k !== 'model')
     .sort()
-    .flatMap((k) => flatten(args[k]))
+    .flatMap((k) => flatten(all[k]))
     .map((p) => p.replace(/[^0-9a-zA-Z_]+/g, '_'));
-  const full = [column ? `${prefix}_${column.replace(/[^0-9a-zA-Z_]+/g, '_')}` : prefix, ...argParts].join('__');
+  const full = `${identifier}_${parts.join('__')}`;
   if (full.length < 64) return full;
-  return `${full.slice(0, 30)}_${createHash('md5').update(full).digest('hex')}`;
+  return `${identifier.slice(0, 30)}_${createHash('md5').update(full).digest('hex')}`;
 }

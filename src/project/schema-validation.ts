@@ -16,7 +16,7 @@ function validator(schemaName: string): ValidateFunction {
   if (!v) {
     const url = new URL(`../../schema/${schemaName}.schema.json`, import.meta.url);
     const schema = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as object;
-    v = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    v = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
     validators.set(schemaName, v);
   }
   return v;

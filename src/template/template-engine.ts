@@ -34,7 +34,9 @@ export class TemplateEngine {
 
   constructor(readonly projectName: string) {
     installJinjaCompat();
-    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    // dev: true keeps nunjucks from re-wrapping errors into a bare Error, which would drop the
+    // line, column and the original cause (our StrataError) that we need for messages.
+    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false, dev: true });
     addJinjaFiltersAndTests(this.env);
     this.#globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
     installContextGlobals(this.#globals, (name) => (this.#macros.has(name) ? this.#globals[name] : undefined), projectName);

@@ -1,0 +1,3 @@
+select "customer_id"
+from "marts"."customer_orders"
+where "customer_id" is null

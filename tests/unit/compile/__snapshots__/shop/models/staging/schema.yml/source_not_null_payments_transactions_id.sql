@@ -1,0 +1,3 @@
+select "id"
+from "raw_payments"."transactions"
+where "id" is null

@@ -1,0 +1,10 @@
+
+
+select
+    id as order_id,
+    customer_id,
+    order_date::date as order_date,
+    status,
+    round(amount_cents / 100.0, 2) as amount
+from "raw"."raw_orders"
+where status in ('placed', 'shipped', 'completed', 'returned')

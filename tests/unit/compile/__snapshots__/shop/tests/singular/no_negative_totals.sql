@@ -1,0 +1,1 @@
+select * from "marts"."customer_orders" where total_amount < 0

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '../../../src/errors/strata-error.js';
+import { createRenderState, type RenderState } from '../../../src/template/render-state.js';
+import { TemplateEngine } from '../../../src/template/template-engine.js';
+
+function setup(macros: Record<string, string> = {}, vars: Record<string, unknown> = {}) {
+  const engine = new TemplateEngine('proj');
+  const errors = engine.loadMacros(Object.entries(macros).map(([file, text]) => ({ file, text })));
+  expect(errors).toEqual([]);
+  const state = (over: Partial<Parameters<typeof createRenderState>[0]> = {}): RenderState =>
+    createRenderState({
+      nodeName: 'm',
+      uniqueId: 'model.proj.m',
+      file: 'models/m.sql',
+      vars: (n) => (n in vars ? { found: true, value: vars[n] } : { found: false }),
+      env: { HOME_TOWN: 'Paris' },
+      target: { name: 'dev', schema: 'analytics', type: 'postgres', threads: 4 },
+      resolve: (t) => (t.kind === 'ref' ? { schema: 'analytics', identifier: t.name } : t.kind === 'source' ? { schema: t.source, identifier: t.table } : { schema: 'analytics', identifier: 'm' }),
+      ...over,
+    });
+  const render = (text: string, s = state()) => engine.render('models/m.sql', text, s);
+  return { engine, state, render };
+}
+
+function renderError(fn: () => unknown): StrataError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    return e as StrataError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('Jinja compatibility', () => {
+  it('loops with whitespace control and loop variables', () => {
+    const { render } = setup();
+    const sql = render(
+      'select\n{%- for c in ["a", "b", "c"] %}\n  {{ c }}{% if not loop.last %},{% endif %} -- {{ loop.index }}{{ " first" if loop.first }}\n{%- endfor %}\nfrom t',
+    );
+    expect(sql).toBe('select\n  a, -- 1 first\n  b, -- 2\n  c -- 3\nfrom t');
+  });
+
+  it('drops comments, including whitespace-controlled ones', () => {
+    const { render } = setup();
+    expect(render('a {#- note -#} b {# other #}c')).toBe('ab c');
+  });
+
+  it('supports set, if/elif/else, do, Python string/list/dict methods and slices', () => {
+    const { render } = setup();
+    const out = render(
+      [
+        '{% set cols = [] %}{% do cols.append("x") %}{% do cols.append("y") %}',
+        '{{ cols | join(", ") }}|{{ "Hello World".upper() }}|{{ "a,b".split(",") | length }}',
+        '|{{ "  pad ".strip() }}|{{ "abc"[1:] }}|{{ {"k": 1}.get("k") }}|{{ {"k": 1}.get("z", 9) }}',
+        '|{% if cols | length > 2 %}big{% elif cols | length == 2 %}two{% else %}small{% endif %}',
+        '|{{ "x_y".replace("_", "-") }}|{{ "abc".startswith("ab") }}|{{ "{}-{}".format(1, 2) }}',
+        '|{{ none is none }}|{{ "s" is string }}',
+      ].join(''),
+    );
+    expect(out).toBe('x, y|HELLO WORLD|2|pad|bc|1|9|two|x-y|true|1-2|true|true');
+  });
+
+  it('calls macros with positional and keyword arguments, and macros see other macros', () => {
+    const { render } = setup({
+      'macros/money.sql': '{% macro cents(col, scale=2) %}round({{ col }} / 100.0, {{ scale }}){% endmacro %}\n{% macro both(c) %}{{ cents(c) }}/{{ cents(c, scale=4) }}{% endmacro %}',
+    });
+    expect(render('{{ cents("amt") }} {{ cents(col="amt", scale=0) }} {{ both("x") }}')).toBe(
+      'round(amt / 100.0, 2) round(amt / 100.0, 0) round(x / 100.0, 2)/round(x / 100.0, 4)',
+    );
+  });
+
+  it('return() gives a macro a value, across files and within one file', () => {
+    const { render } = setup({
+      'macros/a.sql': '{% macro statuses() %}{{ return(["a", "b"]) }}{% endmacro %}{% macro count_statuses() %}{{ return(statuses() | length) }}{% endmacro %}',
+      'macros/b.sql': '{% macro first_status() %}{{ return(statuses()[0]) }}{% endmacro %}',
+    });
+    expect(render('{{ statuses() | join("|") }} {{ count_statuses() }} {{ first_status() }}')).toBe('a|b 2 a');
+  });
+
+  it('supports {% call %} with caller()', () => {
+    const { render } = setup({ 'macros/wrap.sql': '{% macro wrap() %}({{ caller() }}){% endmacro %}' });
+    expect(render('{% call wrap() %}inner{% endcall %}')).toBe('(inner)');
+  });
+
+  it('generic test definitions become test_<name> macros', () => {
+    const { engine } = setup({ 'macros/t.sql': '{% test positive(model, column_name) %}select 1{% endtest %}' });
+    expect(engine.macros.get('test_positive')).toMatchObject({ isTest: true, argNames: ['model', 'column_name'] });
+  });
+
+  it('adapter.dispatch finds postgres__ and default__ implementations', () => {
+    const { render } = setup({ 'macros/d.sql': '{% macro default__now() %}now(){% endmacro %}{% macro now_fn() %}{{ return(adapter.dispatch("now")()) }}{% endmacro %}' });
+    expect(render('{{ now_fn() }}')).toBe('now()');
+  });
+});
+
+describe('dbt context functions', () => {
+  it('config() takes keyword arguments and config.get reads them back', () => {
+    const { render, state } = setup();
+    const s = state({ config: { materialized: 'view' } });
+    const out = render("{{ config(materialized='table', tags=['a', 'b'], unique_key=['id', 'day']) }}{{ config.get('materialized') }} {{ config.get('missing', 'dflt') }}", s);
+    expect(out).toBe('table dflt');
+    expect(s.configCalls).toEqual([{ materialized: 'table', tags: ['a', 'b'], unique_key: ['id', 'day'] }]);
+  });
+
+  it('var() uses the value, then the default, and records what it read', () => {
+    const { render, state } = setup({}, { start: '2020-01-01' });
+    const s = state();
+    expect(render("{{ var('start') }} {{ var('limit', 10) }}", s)).toBe('2020-01-01 10');
+    expect(s.varsRead).toEqual({ start: '2020-01-01', limit: { default: 10 } });
+  });
+
+  it('a var without value or default is an error naming the model, the line and the fix', () => {
+    const { render } = setup();
+    const err = renderError(() => render("select 1\nwhere x > {{ var('threshold') }}"));
+    expect(err.code).toBe('VAR');
+    expect(err.message).toContain("var('threshold')");
+    expect(err.message).toContain('m');
+    expect(err.location).toMatchObject({ file: 'models/m.sql', line: 2 });
+    expect(err.hint).toContain('--vars');
+  });
+
+  it('the same var error comes out of the full template engine path', () => {
+    const { render } = setup();
+    const err = renderError(() => render("{% if true %}\n\n  {{ var('threshold') }}{% endif %}"));
+    expect(err.code).toBe('VAR');
+    expect(err.location).toMatchObject({ line: 3 });
+  });
+
+  it('env_var() reads the environment with an optional default', () => {
+    const { render, state } = setup();
+    const s = state();
+    expect(render("{{ env_var('HOME_TOWN') }} {{ env_var('NOPE', 'x') }}", s)).toBe('Paris x');
+    expect(s.envRead).toEqual({ HOME_TOWN: 'Paris', NOPE: null });
+    expect(renderError(() => render("{{ env_var('NOPE') }}")).code).toBe('VAR');
+  });
+
+  it('ref, source and this print quoted relations and expose their parts', () => {
+    const { render } = setup();
+    expect(render("{{ ref('orders') }} {{ source('raw', 'events') }} {{ this }} {{ ref('orders').identifier }} {{ this.schema }}")).toBe(
+      '"analytics"."orders" "raw"."events" "analytics"."m" orders analytics',
+    );
+  });
+
+  it('in the parse pass, relations print placeholders and attribute reads are noticed', () => {
+    const { render, state } = setup();
+    const s = state({ resolve: undefined });
+    const out = render("select * from {{ ref('a') }} join {{ source('s', 't') }} on true -- {{ ref('b').name }}", s);
+    expect(out).toMatch(/^select \* from \u00010\u0002 join \u00011\u0002 on true -- b$/);
+    expect(s.relations.map((r) => r.kind)).toEqual(['ref', 'source', 'ref']);
+    expect(s.readRelationAttributes).toBe(true);
+  });
+
+  it('is_incremental(), execute, target and log behave as in dbt', () => {
+    const { render, state } = setup();
+    const s = state({ isIncremental: true });
+    expect(render("{% if is_incremental() %}inc{% endif %} {{ execute }} {{ target.schema }}/{{ target.name }}{{ log('hi', info=True) }}", s)).toBe('inc false analytics/dev');
+    expect(s.calledIsIncremental).toBe(true);
+    expect(s.readExecute).toBe(true);
+    expect(s.logs).toEqual([{ message: 'hi', info: true }]);
+  });
+
+  it('exceptions.raise_compiler_error stops with the message and the line', () => {
+    const { render } = setup();
+    const err = renderError(() => render("select 1\n{{ exceptions.raise_compiler_error('bad input') }}"));
+    expect(err.message).toBe('bad input');
+    expect(err.location?.line).toBe(2);
+  });
+});
+
+describe('template errors', () => {
+  it('a syntax error names the file, line and column', () => {
+    const { render } = setup();
+    const err = renderError(() => render('select\n  {{ ref("a" }}\nfrom x'));
+    expect(err.code).toBe('TEMPLATE');
+    expect(err.location).toMatchObject({ file: 'models/m.sql', line: 2 });
+  });
+
+  it('an unknown function is reported where it is called, with a suggestion', () => {
+    const { render } = setup({ 'macros/m.sql': '{% macro cents_to_dollars(c) %}{{ c }}{% endmacro %}' });
+    const err = renderError(() => render('select\n  1,\n  {{ cents_to_dolars("x") }}\nfrom t'));
+    expect(err.message).toContain("'cents_to_dolars' is not a known function or macro");
+    expect(err.location).toMatchObject({ line: 3, column: 6 });
+    expect(err.hint).toContain("'cents_to_dollars'");
+  });
+
+  it('an unknown or misspelled tag is reported with a hint', () => {
+    const { render } = setup();
+    const err = renderError(() => render('{% if x %}\nselect 1\n{% endfi %}'));
+    expect(err.message).toContain('endfi');
+    expect(err.location?.line).toBe(3);
+  });
+
+  it('macro files with errors and duplicate macros are reported with positions', () => {
+    const engine = new TemplateEngine('proj');
+    const errors = engine.loadMacros([
+      { file: 'macros/a.sql', text: '{% macro a() %}x{% endmacro %}' },
+      { file: 'macros/b.sql', text: '\n{% macro a() %}y{% endmacro %}' },
+      { file: 'macros/c.sql', text: '{% macro c( %}' },
+    ]);
+    expect(errors.map((e) => [e.code, e.location?.file, e.location?.line])).toEqual([
+      ['DUPLICATE', 'macros/b.sql', 2],
+      ['TEMPLATE', 'macros/c.sql', 1],
+    ]);
+  });
+});
+
+describe('static fast path', () => {
+  // Files that only call ref/source/config/var with literals skip nunjucks; the result must be
+  // identical to what nunjucks produces. Adding `{% if true %}{% endif %}` forces nunjucks.
+  const cases = [
+    "select * from {{ ref('a') }} join {{ source('s', 't') }} using (id)",
+    `{{ config(materialized='table', tags=['x', "y"], enabled=true, unique_key=none) }}\nselect {{ var('n', 3) }} as n, '{{ var('s', "it's") }}' as s`,
+    "-- {# comment #} {{ ref('proj', 'a') }}\nselect {{ var('list', [1, 2]) }}",
+    'select 1',
+  ];
+  it.each(cases)('renders %j exactly like nunjucks', (text) => {
+    const { render, state } = setup();
+    const fast = state();
+    const slow = state();
+    const fastOut = render(text, fast);
+    const slowOut = render(`${text}{% if true %}{% endif %}`, slow);
+    expect(fastOut).toBe(slowOut);
+    expect(fast.relations).toEqual(slow.relations);
+    expect(fast.configCalls).toEqual(slow.configCalls);
+    expect(fast.varsRead).toEqual(slow.varsRead);
+  });
+});
