@@ -74,9 +74,14 @@ export function compileProject(options: ProjectOptions & SelectionOptions & { pa
   const targetDir = join(projectDir, result.ctx.config.targetPath);
   const selectors = loadSelectors(projectDir);
   manifest.selectors = selectors as Record<string, unknown>;
-  const graph = buildGraph(manifest);
   const previous = previousManifest(projectDir, targetDir, options.state);
-  const selected = selectNodes(manifest, graph, {
+  const selectAll = !options.select?.length && !options.exclude?.length && !options.selector && !options.resourceTypes
+    && !Object.values(selectors).some((s) => s.default);
+  // Building the graphlib graph costs most of a second on 40,000 nodes; without a selection
+  // every node is selected and the graph is built only if a caller asks for it.
+  let graph: Graph | undefined;
+  const getGraph = () => (graph ??= buildGraph(manifest));
+  const selected = selectAll ? new Set([...Object.keys(manifest.nodes), ...Object.keys(manifest.sources)]) : selectNodes(manifest, getGraph(), {
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.selector ? { selector: options.selector } : {}),
@@ -84,7 +89,7 @@ export function compileProject(options: ProjectOptions & SelectionOptions & { pa
     ...(previous ? { previousManifest: previous } : {}),
     ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
   });
-  return { projectDir, manifest, graph, ctx: result.ctx, selected, warnings: result.warnings, targetDir };
+  return { projectDir, manifest, get graph() { return getGraph(); }, ctx: result.ctx, selected, warnings: result.warnings, targetDir };
 }
 
 /** `strata compile`: compile, then write target/manifest.json and target/compiled/ for the selection. */
@@ -92,7 +97,8 @@ export function compile(options: ProjectOptions & SelectionOptions = {}): Compil
   const project = compileProject(options);
   writeManifest(project.targetDir, project.manifest);
   const written = writeCompiled(project.targetDir, project.manifest, project.selected);
-  return { ...project, written };
+  // Not a spread: that would evaluate the lazy `graph` getter.
+  return Object.assign(project, { written });
 }
 
 /** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */

@@ -4,7 +4,7 @@
  * path and each file). All errors are collected; nothing stops at the first.
  */
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
-import { buildGraph, findCycles } from '../graph/dag.js';
+import { findCyclesInChildMap } from './cycles.js';
 import { didYouMean } from '../graph/did-you-mean.js';
 import type { Manifest, ModelNode, RefCall, SourceCall, TestNode } from '../manifest/types.js';
 import { lineColumnAt } from '../template/macro-source.js';
@@ -129,7 +129,7 @@ function fillMaps(manifest: Manifest): void {
 }
 
 function cycleErrors(manifest: Manifest): StrataError[] {
-  const cycles = findCycles(buildGraph(manifest));
+  const cycles = findCyclesInChildMap(manifest.childMap);
   return cycles.map((cycle) => {
     const nodes = cycle.map((id) => manifest.nodes[id] ?? manifest.sources[id]);
     const names = nodes.map((n, i) => n?.name ?? cycle[i]!);

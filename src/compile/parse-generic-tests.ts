@@ -8,6 +8,7 @@ import { StrataError } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
 import type { ColumnTestDef, TestNode } from '../manifest/types.js';
 import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
+import { preciseLocation } from '../project/property-files.js';
 import { parseStaticCall } from '../template/static-render.js';
 import { BUILTIN_TEST_NAMES, COLUMN_TESTS, applyWhere, buildGenericTestSql, genericTestName, isBuiltinTest, stripNamespace } from './generic-tests.js';
 import type { ParseContext } from './parse-context.js';
@@ -43,7 +44,7 @@ function unknownTest(ctx: ParseContext, def: ColumnTestDef): StrataError {
   const custom = [...ctx.engine.macros.values()].filter((m) => m.isTest).map((m) => m.name.slice('test_'.length));
   const suggestion = didYouMean(stripNamespace(def.name), [...BUILTIN_TEST_NAMES, ...custom]);
   return new StrataError('TEST', `unknown data test '${def.name}'`, {
-    location: def.location,
+    location: preciseLocation(def),
     hint: suggestion
       ? `did you mean '${suggestion}'?`
       : `built-in tests: ${BUILTIN_TEST_NAMES.join(', ')}; define others with {% test ${def.name}(model, column_name) %} under macros/`,
@@ -59,7 +60,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     return undefined;
   }
   if (builtin && !column && COLUMN_TESTS.has(stripNamespace(def.name))) {
-    ctx.errors.push(new StrataError('TEST', `'${def.name}' tests a column: declare it under columns: → tests:`, { location: def.location }));
+    ctx.errors.push(new StrataError('TEST', `'${def.name}' tests a column: declare it under columns: → tests:`, { location: preciseLocation(def) }));
     return undefined;
   }
   const customName = def.config['__name'];
@@ -71,7 +72,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   delete raw['__name'];
   const { config, problems } = finalizeConfig(raw, { materialized: 'test' });
   config.materialized = 'test';
-  reportConfigProblems(ctx, problems, def.location, uniqueId);
+  if (problems.length) reportConfigProblems(ctx, problems, preciseLocation(def), uniqueId);
 
   const state = ctx.newState({ nodeName: name, uniqueId, file: def.location.file, config });
   let sql: string;
@@ -89,7 +90,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   } catch (e) {
     const err = e instanceof StrataError ? e : undefined;
     ctx.errors.push(new StrataError(err?.code ?? 'TEST', `data test '${def.name}'${column ? ` on column '${column}'` : ''} of ${target.name}: ${err?.message ?? (e as Error).message}`, {
-      location: def.location,
+      location: preciseLocation(def),
       ...(err?.hint ? { hint: err.hint } : {}),
     }));
     return undefined;

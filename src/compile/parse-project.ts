@@ -165,7 +165,7 @@ function addGenericTests(ctx: ParseContext, manifest: Manifest, target: TestTarg
     if (existing) {
       ctx.errors.push(new StrataError('DUPLICATE', `two data tests would both be named '${node.name}'`, {
         location: node.location,
-        details: [`first: ${existing.location.file}:${existing.location.line}`],
+        details: [`first: ${existing.location.file}`],
         hint: 'give one of them a distinct name with `name:` in its arguments',
       }));
       return;

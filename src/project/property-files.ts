@@ -4,7 +4,7 @@
  * schema/properties.schema.json; every entry keeps where it came from for later errors.
  */
 import type { ColumnInfo, ColumnTestDef } from '../manifest/types.js';
-import { StrataError } from '../errors/strata-error.js';
+import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { validateAgainstSchema } from './schema-validation.js';
 import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
@@ -68,8 +68,26 @@ const TEST_CONFIG_KEYS = new Set(['severity', 'tags', 'where', 'limit', 'warn_if
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Test definitions are many (30,000 in a large project), so their line numbers are not computed
+ * while parsing: `location` holds the file, and `preciseLocation()` finds the line when an error
+ * has to be reported.
+ */
+const testOrigins = new WeakMap<ColumnTestDef, { locator: YamlLocator; path: YamlPath }>();
+
+export function preciseLocation(def: ColumnTestDef): SourceLocation {
+  const origin = testOrigins.get(def);
+  return origin ? origin.locator.locate(origin.path) : def.location;
+}
+
 function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath): ColumnTestDef {
-  const location = origin.locator.locate(path);
+  const test = parseTestBody(def, origin.file);
+  testOrigins.set(test, { locator: origin.locator, path });
+  return test;
+}
+
+function parseTestBody(def: unknown, file: string): ColumnTestDef {
+  const location = { file, line: 0, column: 0 };
   if (typeof def === 'string') return { name: def, args: {}, config: {}, location };
   const [name, body] = Object.entries(def as Obj)[0]!;
   const raw = (body ?? {}) as Obj;
