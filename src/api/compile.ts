@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import { readManifest, writeCompiled, writeManifest } from '../compile/artifacts.js';
-import { parseProject } from '../compile/parse-project.js';
+import { parseProject, STRATA_VERSION } from '../compile/parse-project.js';
+import { saveFingerprint, unchangedSince, type CompileSummary } from '../compile/fingerprint.js';
+import { findProjectFile } from '../project/project-config.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
 import { selectNodes } from '../graph/select.js';
@@ -92,13 +94,48 @@ export function compileProject(options: ProjectOptions & SelectionOptions & { pa
   return { projectDir, manifest, get graph() { return getGraph(); }, ctx: result.ctx, selected, warnings: result.warnings, targetDir };
 }
 
-/** `strata compile`: compile, then write target/manifest.json and target/compiled/ for the selection. */
-export function compile(options: ProjectOptions & SelectionOptions = {}): CompiledProject & { written: number } {
+export function summarize(manifest: Manifest): CompileSummary {
+  const summary: CompileSummary = { models: 0, tests: 0, seeds: 0, sources: Object.keys(manifest.sources).length, unitTests: 0 };
+  for (const n of Object.values(manifest.nodes)) {
+    if (n.resourceType === 'model') summary.models++;
+    else if (n.resourceType === 'test') summary.tests++;
+    else if (n.resourceType === 'seed') summary.seeds++;
+    else if (n.resourceType === 'unit_test') summary.unitTests++;
+  }
+  return summary;
+}
+
+export type CompileOutcome =
+  | { upToDate: true; summary: CompileSummary }
+  | (CompiledProject & { upToDate: false; written: number; summary: CompileSummary });
+
+/**
+ * `strata compile`: compile, then write target/manifest.json and target/compiled/ for the
+ * selection. When nothing changed since the last full compile (same files, vars, target and
+ * environment), there is nothing to do and nothing is parsed.
+ */
+export function compile(options: ProjectOptions & SelectionOptions & { cache?: boolean } = {}): CompileOutcome {
+  const projectDir = resolve(options.projectDir ?? '.');
+  const env = options.env ?? process.env;
+  const projectFile = findProjectFile(projectDir);
+  const full = !options.select?.length && !options.exclude?.length && !options.selector && !options.state;
+  const fpInput = projectFile && { projectDir, projectFile, strataVersion: STRATA_VERSION, vars: options.vars ?? {}, target: options.target, env };
+  if (full && fpInput && options.cache !== false) {
+    const summary = unchangedSince(fpInput);
+    if (summary) return { upToDate: true, summary };
+  }
   const project = compileProject(options);
   writeManifest(project.targetDir, project.manifest);
   const written = writeCompiled(project.targetDir, project.manifest, project.selected);
+  const summary = summarize(project.manifest);
+  if (full && fpInput && options.cache !== false) {
+    const c = project.ctx.config;
+    const envRead: Record<string, string | null> = { ...c.envRead };
+    for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
+    saveFingerprint(fpInput, [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths], envRead, summary);
+  }
   // Not a spread: that would evaluate the lazy `graph` getter.
-  return Object.assign(project, { written });
+  return Object.assign(project, { upToDate: false as const, written, summary });
 }
 
 /** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */

@@ -113,16 +113,21 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
     .exitOverride();
 
   addSelectionFlags(program.command('compile').description('render every model and test to SQL in target/compiled/ and write target/manifest.json (no database)'))
-    .action(action<SelectFlags>((f, g, r) => {
+    .option('--no-cache', 'ignore and do not update the parse cache in target/.cache/')
+    .action(action<SelectFlags & { cache?: boolean }>((f, g, r) => {
       const started = performance.now();
-      const res = compile({ ...projectOptions(g), ...selection(f) });
-      for (const w of res.warnings) r.warn(w);
-      const nodes = Object.values(res.manifest.nodes);
-      const count = (t: string) => nodes.filter((n) => n.resourceType === t).length;
+      const res = compile({ ...projectOptions(g), ...selection(f), ...(f.cache === false ? { cache: false } : {}) });
+      const s = res.summary;
       const ms = Math.round(performance.now() - started);
+      const counts = `${s.models} models, ${s.tests} data tests, ${s.seeds} seeds, ${s.sources} sources, ${s.unitTests} unit tests`;
+      if (res.upToDate) {
+        r.info(`Up to date: ${counts} unchanged since the last compile (${ms} ms)`, { event: 'compile_finished', upToDate: true, ...s, ms });
+        return EXIT_OK;
+      }
+      for (const w of res.warnings) r.warn(w);
       r.info(
-        `Compiled ${count('model')} models, ${count('test')} data tests, ${count('seed')} seeds, ${Object.keys(res.manifest.sources).length} sources, ${count('unit_test')} unit tests in ${ms} ms (${res.selected.size} selected; ${res.written} compiled files written to ${g.projectDir === '.' ? '' : `${g.projectDir}/`}target/compiled/)`,
-        { event: 'compile_finished', models: count('model'), tests: count('test'), seeds: count('seed'), selected: res.selected.size, written: res.written, ms },
+        `Compiled ${counts} in ${ms} ms (${res.selected.size} selected; ${res.written} compiled files written to ${g.projectDir === '.' ? '' : `${g.projectDir}/`}target/compiled/)`,
+        { event: 'compile_finished', upToDate: false, ...s, selected: res.selected.size, written: res.written, ms },
       );
       return EXIT_OK;
     }));

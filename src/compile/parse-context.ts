@@ -3,6 +3,7 @@
  * resolve, the errors collected so far, and the per-node render records the compile pass needs.
  */
 import type { StrataError } from '../errors/strata-error.js';
+import type { ParseCache } from './parse-cache.js';
 import type { ProjectConfig } from '../project/project-config.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import { createRenderState, type RelationTarget, type RenderState, type RenderStateInit } from '../template/render-state.js';
@@ -28,6 +29,10 @@ export class ParseContext {
   readonly warnings: StrataError[] = [];
   readonly records = new Map<string, RenderRecord>();
   readonly env: Record<string, string | undefined>;
+  /** Per-file render and YAML cache (absent with caching off). */
+  cache?: ParseCache;
+  /** Part of every render's cache key: the macros' text and the target. */
+  renderKeyBase = '';
 
   constructor(
     readonly config: ProjectConfig,

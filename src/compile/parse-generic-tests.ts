@@ -124,7 +124,8 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     testMetadata: { name: stripNamespace(def.name), ...(def.name.includes('.') ? { namespace: def.name.slice(0, def.name.lastIndexOf('.')) } : {}), kwargs: jsonSafe(kwargs, column) },
     attachedNode: target.uniqueId,
     ...(column ? { columnName: column } : {}),
-    rawCode: sql,
+    // As dbt: the raw code of a generic test is the macro call, not a copy of its SQL.
+    rawCode: `{{ ${builtin ? stripNamespace(def.name) : macroName}(**_strata_generic_test_kwargs) }}`,
     refs,
     sources,
   };

@@ -12,6 +12,8 @@ import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-con
 import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
 import { parsePropertyFile, locateEntry, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
 import { compileNodes } from './compile-sql.js';
+import { hashText, ParseCache } from './parse-cache.js';
+import { join } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
@@ -23,6 +25,8 @@ export const STRATA_VERSION = '0.1.0';
 export interface ParseOptions extends LoadOptions {
   /** Skip the compile pass (strata parse). */
   parseOnly?: boolean;
+  /** Use and update the per-file cache under target/.cache/ (default true). */
+  cache?: boolean;
 }
 
 export interface ParseResult {
@@ -44,7 +48,12 @@ interface PropertyIndex {
 function indexProperties(ctx: ParseContext, files: FoundFile[]): PropertyIndex {
   const index: PropertyIndex = { models: new Map(), seeds: new Map(), sources: [], unitTests: [] };
   for (const f of files) {
-    const { contents, errors } = parsePropertyFile(f.path, read(f));
+    const cache = ctx.cache;
+    const docs = cache && {
+      get: (text: string) => cache.yaml(hashText(f.path, text)),
+      set: (text: string, doc: unknown) => cache.storeYaml(hashText(f.path, text), doc),
+    };
+    const { contents, errors } = parsePropertyFile(f.path, read(f), docs);
     ctx.errors.push(...errors);
     if (!contents) continue;
     for (const kind of ['models', 'seeds'] as const) {
@@ -209,6 +218,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const config = loaded.config;
   const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);
   const manifest = newManifest(ctx);
+  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
 
   const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
@@ -223,6 +233,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   }
   const macroText = new Map(macroFiles.map((f) => [f.path, read(f)]));
   for (const m of Object.values(manifest.macros)) m.checksum = sha256(macroText.get(m.originalFilePath) ?? '');
+  ctx.renderKeyBase = hashText(JSON.stringify(config.target), ...[...macroText].flat());
 
   const props = indexProperties(ctx, discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml']));
   const docs: Record<string, DocBlock> = {};
@@ -278,6 +289,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   ctx.errors.push(...checkIdentifiers(manifest));
   ctx.errors.push(...link(manifest, texts));
   if (!ctx.errors.length && !options.parseOnly) ctx.errors.push(...compileNodes(ctx, manifest));
+  if (!ctx.errors.length) ctx.cache?.save();
   return { manifest, ctx, errors: ctx.errors, warnings: ctx.warnings };
 }
 

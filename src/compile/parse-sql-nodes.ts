@@ -13,6 +13,7 @@ import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
 import type { ParseContext } from './parse-context.js';
+import { hashText, outcomeOf } from './parse-cache.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -63,13 +64,21 @@ function renderSqlFile(
   const base: Record<string, unknown> = {};
   for (const level of levels) mergeConfig(base, level);
   const state = ctx.newState({ nodeName: name, uniqueId, file: file.path, config: { ...base } });
+  const key = ctx.cache ? hashText(file.path, text, JSON.stringify(base), ctx.renderKeyBase) : '';
+  const cached = ctx.cache?.render(file.path, key, (n) => { const v = ctx.vars(n); return v.found ? v.value ?? null : undefined; }, ctx.env);
   let output: string;
-  try {
-    output = ctx.engine.render(file.path, text, state);
-  } catch (e) {
-    const err = e as StrataError;
-    ctx.errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
-    return undefined;
+  if (cached) {
+    output = cached.output;
+    Object.assign(state, { ...cached, macrosCalled: new Set(cached.macrosCalled), config: { ...cached.config } });
+  } else {
+    try {
+      output = ctx.engine.render(file.path, text, state);
+    } catch (e) {
+      const err = e as StrataError;
+      ctx.errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
+      return undefined;
+    }
+    ctx.cache?.storeRender(file.path, key, outcomeOf(state, output));
   }
   for (const call of state.configCalls) mergeConfig(base, call);
   const { config, problems } = finalizeConfig(base, defaults);

@@ -86,7 +86,8 @@ function varFn(name: unknown, ...rest: unknown[]) {
     return found.value;
   }
   if (positional.length > 0) {
-    state.varsRead[name] = { default: positional[0] ?? null };
+    // Recorded as unset-with-default: a later --vars giving it a value must invalidate caches.
+    state.varsRead[name] = { unset: true, default: positional[0] ?? null };
     return positional[0];
   }
   throw new StrataError('VAR', `var('${name}') has no value and no default in ${state.nodeName}`, {

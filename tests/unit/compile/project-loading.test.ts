@@ -227,6 +227,7 @@ describe('compiled SQL of the shop fixture', () => {
     for (const [path, content] of Object.entries(src)) if (!path.startsWith('target/')) files[path] = content;
     const dir = writeProject(files);
     const res = compile({ projectDir: dir, env: {} });
+    if (res.upToDate) throw new Error('a fresh project cannot be up to date');
     const compiled = readTree(join(dir, 'target/compiled'));
     expect(Object.keys(compiled)).toHaveLength(res.written);
     for (const [path, sql] of Object.entries(compiled)) {

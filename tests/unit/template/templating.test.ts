@@ -107,7 +107,7 @@ describe('dbt context functions', () => {
     const { render, state } = setup({}, { start: '2020-01-01' });
     const s = state();
     expect(render("{{ var('start') }} {{ var('limit', 10) }}", s)).toBe('2020-01-01 10');
-    expect(s.varsRead).toEqual({ start: '2020-01-01', limit: { default: 10 } });
+    expect(s.varsRead).toEqual({ start: '2020-01-01', limit: { unset: true, default: 10 } });
   });
 
   it('a var without value or default is an error naming the model, the line and the fix', () => {

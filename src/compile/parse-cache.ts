@@ -1,0 +1,140 @@
+/**
+ * Per-file parse cache under target/.cache/ (dbt re-parses everything when any --vars change;
+ * strata re-renders only the files that read what changed).
+ *
+ * - Template renders are keyed on the file's path and content, the config known before the render,
+ *   the macros and the target; an entry is reused only when every var and env var the template read
+ *   still has the value it saw.
+ * - Parsed YAML documents are keyed on their content (only documents that validated are stored).
+ *
+ * Stored with v8.serialize (several times faster to load than JSON for this shape). Any problem
+ * reading it means an empty cache, never an error: the cache is an optimisation.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import v8 from 'node:v8';
+import type { RelationTarget, RenderState } from '../template/render-state.js';
+
+const FORMAT = 1;
+
+export interface RenderOutcome {
+  output: string;
+  relations: RelationTarget[];
+  configCalls: Array<Record<string, unknown>>;
+  config: Record<string, unknown>;
+  varsRead: Record<string, unknown>;
+  envRead: Record<string, string | null>;
+  readRelationAttributes: boolean;
+  calledIsIncremental: boolean;
+  readExecute: boolean;
+  macrosCalled: string[];
+}
+
+interface RenderEntry {
+  key: string;
+  outcome: RenderOutcome;
+}
+
+interface CacheData {
+  format: number;
+  strataVersion: string;
+  renders: Map<string, RenderEntry>;
+  yaml: Map<string, unknown>;
+}
+
+export function hashText(...parts: string[]): string {
+  const h = createHash('sha1');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex');
+}
+
+export function outcomeOf(state: RenderState, output: string): RenderOutcome {
+  return {
+    output,
+    relations: state.relations,
+    configCalls: state.configCalls,
+    config: state.config,
+    varsRead: state.varsRead,
+    envRead: state.envRead,
+    readRelationAttributes: state.readRelationAttributes,
+    calledIsIncremental: state.calledIsIncremental,
+    readExecute: state.readExecute,
+    macrosCalled: [...state.macrosCalled],
+  };
+}
+
+export class ParseCache {
+  #data: CacheData;
+  #used = { renders: new Map<string, RenderEntry>(), yaml: new Map<string, unknown>() };
+  hits = 0;
+  misses = 0;
+
+  private constructor(data: CacheData, readonly path: string) {
+    this.#data = data;
+  }
+
+  static load(targetDir: string, strataVersion: string): ParseCache {
+    const path = join(targetDir, '.cache', 'parse-cache.bin');
+    const empty: CacheData = { format: FORMAT, strataVersion, renders: new Map(), yaml: new Map() };
+    try {
+      const data = v8.deserialize(readFileSync(path)) as CacheData;
+      if (data.format === FORMAT && data.strataVersion === strataVersion) return new ParseCache(data, path);
+    } catch {
+      // missing or unreadable: start empty
+    }
+    return new ParseCache(empty, path);
+  }
+
+  /**
+   * A cached render for `file`, if its key matches and every var/env var it read still has the
+   * same value. `currentVar` returns the value a var resolves to now (or a marker when unset).
+   */
+  render(file: string, key: string, currentVar: (name: string) => unknown, env: Record<string, string | undefined>): RenderOutcome | undefined {
+    const entry = this.#data.renders.get(file);
+    if (!entry || entry.key !== key) return this.#miss();
+    for (const [name, seen] of Object.entries(entry.outcome.varsRead)) {
+      const now = currentVar(name);
+      const wasUnset = seen !== null && typeof seen === 'object' && (seen as { unset?: unknown }).unset === true;
+      if (wasUnset ? now !== undefined : JSON.stringify(now) !== JSON.stringify(seen)) return this.#miss();
+    }
+    for (const [name, seen] of Object.entries(entry.outcome.envRead)) {
+      if ((env[name] ?? null) !== seen) return this.#miss();
+    }
+    this.hits++;
+    this.#used.renders.set(file, entry);
+    return entry.outcome;
+  }
+
+  #miss(): undefined {
+    this.misses++;
+    return undefined;
+  }
+
+  storeRender(file: string, key: string, outcome: RenderOutcome): void {
+    this.#used.renders.set(file, { key, outcome });
+  }
+
+  yaml(textHash: string): unknown {
+    const doc = this.#data.yaml.get(textHash);
+    if (doc !== undefined) this.#used.yaml.set(textHash, doc);
+    return doc;
+  }
+
+  storeYaml(textHash: string, doc: unknown): void {
+    this.#used.yaml.set(textHash, doc);
+  }
+
+  /** Writes only the entries used by this parse, so deleted files do not accumulate. */
+  save(): void {
+    const data: CacheData = { format: FORMAT, strataVersion: this.#data.strataVersion, renders: this.#used.renders, yaml: this.#used.yaml };
+    try {
+      mkdirSync(join(this.path, '..'), { recursive: true });
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, v8.serialize(data));
+      renameSync(tmp, this.path);
+    } catch {
+      // a read-only target/ only costs speed
+    }
+  }
+}
