@@ -1,0 +1,63 @@
+/**
+ * The contract between the runner and the materializations.
+ *
+ * A materialization is a pure function: (node, what the database holds now, options) → the
+ * statements that build the node. The runner fetches the relation state once (introspection),
+ * passes it in, and executes the statements; materializations never touch the database, so their
+ * SQL is unit-tested as text and integration-tested by executing it.
+ */
+import type { ModelNode, RelationName } from '../manifest/types.js';
+
+export interface ColumnState {
+  name: string;
+  /** Formatted type as PostgreSQL prints it (`numeric(10,2)`, `timestamp with time zone`). */
+  type: string;
+}
+
+export interface DependentViewState {
+  schema: string;
+  name: string;
+  /** Statements that recreate it (definition, options, grants, comments), parents first. */
+  recreate: string[];
+}
+
+export interface RelationState {
+  exists: boolean;
+  kind?: 'table' | 'view' | 'materialized_view' | 'foreign_table' | 'partitioned_table';
+  columns?: ColumnState[];
+  /** Views (transitively) depending on this relation, ordered parents first. */
+  dependentViews?: DependentViewState[];
+}
+
+export interface MaterializationOptions {
+  fullRefresh: boolean;
+  supportsMerge: boolean;
+  /**
+   * Columns the node's query produces (the runner describes the query with `limit 0`); needed by
+   * `view` (can CREATE OR REPLACE keep the columns?) and by incremental `on_schema_change`.
+   */
+  queryColumns?: ColumnState[];
+  /** Identifies the run (used in temporary object names and comments). */
+  runId: string;
+}
+
+export interface Statement {
+  sql: string;
+  /** Short description for logs and target/run/ comments (`create staging table`). */
+  label: string;
+  /**
+   * Statements run inside one transaction per node unless marked; `outside` ones (e.g.
+   * `CREATE INDEX CONCURRENTLY`, none today) run after the commit.
+   */
+  outside?: boolean;
+  /** For rows-affected reporting: this statement's row count is the node's "rows". */
+  countsRows?: boolean;
+}
+
+export interface MaterializationPlan {
+  /** Which path was taken: `create`, `replace`, `swap`, `incremental`, `full-refresh`... */
+  action: string;
+  statements: Statement[];
+}
+
+export type Materialize = (node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions) => MaterializationPlan;
