@@ -130,17 +130,28 @@ function testsOf(entry: Obj, origin: EntryOrigin, path: YamlPath): ColumnTestDef
   return parseTests(entry[key], origin, [...path, key]);
 }
 
-export function parsePropertyFile(file: string, text: string): { contents?: PropertyFileContents; errors: StrataError[] } {
-  let doc: unknown;
-  try {
-    doc = parseYaml(file, text);
-  } catch (e) {
-    return { errors: [e as StrataError] };
-  }
+/** Where already-validated documents can be looked up by the file's text (the parse cache). */
+export interface DocumentCache {
+  get(text: string): unknown;
+  set(text: string, doc: unknown): void;
+}
+
+export function parsePropertyFile(file: string, text: string, cache?: DocumentCache): { contents?: PropertyFileContents; errors: StrataError[] } {
   const locator = new YamlLocator(file, text);
+  let doc = cache?.get(text);
+  if (doc === undefined) {
+    try {
+      doc = parseYaml(file, text);
+    } catch (e) {
+      return { errors: [e as StrataError] };
+    }
+    if (doc !== null && doc !== undefined) {
+      const errors = validateAgainstSchema('properties', doc, locator);
+      if (errors.length) return { errors };
+    }
+    cache?.set(text, doc ?? null);
+  }
   if (doc === null || doc === undefined) return { contents: { models: [], seeds: [], sources: [], unitTests: [], macros: [] }, errors: [] };
-  const errors = validateAgainstSchema('properties', doc, locator);
-  if (errors.length) return { errors };
   const d = doc as Obj;
   const origin = (path: YamlPath): EntryOrigin => ({ file, path, locator });
   const resource = (kind: 'models' | 'seeds') =>
