@@ -1,0 +1,90 @@
+/**
+ * strata_meta.node_state: what each node's relation was last built from (fingerprint) and with
+ * (input versions), and the version of the data it holds (data version). The runner compares
+ * this with the current project to skip nodes that are up to date (fingerprint.ts).
+ *
+ * saveNodeState takes a DbClient so the runner can pass the node's build transaction: the
+ * relation and its state then commit together, and a failed or interrupted build leaves the old
+ * state (which still describes the old relation) in place.
+ */
+import type { DbClient } from '../adapters/postgres/index.js';
+
+export interface NodeState {
+  uniqueId: string;
+  /** Relation as SQL text (`"analytics"."orders"`), or '' for nodes without one. */
+  relation: string;
+  resourceType: string;
+  fingerprint: string;
+  /** Version of the data this build produced; children record it in their inputVersions. */
+  dataVersion: string;
+  /** Parent unique id → that parent's data version when this node was built. */
+  inputVersions: Record<string, string>;
+  /** Loaded states carry the server's timestamptz text; a Date is accepted when saving. */
+  builtAt: Date | string;
+  runId: string;
+}
+
+interface NodeStateRow {
+  unique_id: string;
+  relation: string | null;
+  resource_type: string;
+  fingerprint: string;
+  data_version: string;
+  input_versions: Record<string, string> | null;
+  built_at: string;
+  run_id: string | null;
+}
+
+function fromRow(row: NodeStateRow): NodeState {
+  return {
+    uniqueId: row.unique_id,
+    relation: row.relation ?? '',
+    resourceType: row.resource_type,
+    fingerprint: row.fingerprint,
+    dataVersion: row.data_version,
+    inputVersions: row.input_versions ?? {},
+    builtAt: row.built_at,
+    runId: row.run_id ?? '',
+  };
+}
+
+/** Every node state of a project, by unique id, in one query. */
+export async function loadNodeStates(db: DbClient, project: string): Promise<Map<string, NodeState>> {
+  const res = await db.query<NodeStateRow>(
+    `SELECT unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id
+     FROM strata_meta.node_state WHERE project = $1`,
+    [project],
+  );
+  return new Map(res.rows.map((row) => [row.unique_id, fromRow(row)]));
+}
+
+/** Inserts or replaces the state of one node. Pass the build transaction's client. */
+export async function saveNodeState(client: DbClient, project: string, state: NodeState): Promise<void> {
+  const builtAt = state.builtAt instanceof Date ? state.builtAt.toISOString() : state.builtAt;
+  await client.query(
+    `INSERT INTO strata_meta.node_state
+       (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::timestamptz, $9)
+     ON CONFLICT (project, unique_id) DO UPDATE SET
+       relation = EXCLUDED.relation, resource_type = EXCLUDED.resource_type,
+       fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
+       input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id`,
+    [
+      project,
+      state.uniqueId,
+      state.relation,
+      state.resourceType,
+      state.fingerprint,
+      state.dataVersion,
+      JSON.stringify(state.inputVersions),
+      builtAt,
+      state.runId,
+    ],
+  );
+}
+
+/** Forgets a node (dropped model, or a build that left no relation). True when a row existed. */
+export async function deleteNodeState(client: DbClient, project: string, uniqueId: string): Promise<boolean> {
+  const res = await client.query('DELETE FROM strata_meta.node_state WHERE project = $1 AND unique_id = $2', [project, uniqueId]);
+  return res.rowCount > 0;
+}
