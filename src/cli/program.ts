@@ -9,9 +9,11 @@ import { compile, list, parse, type ListOutput, type ProjectOptions, type Select
 import { EXIT_OK, EXIT_PROJECT_ERROR, StrataError, StrataErrors } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
 import { Reporter } from './reporter.js';
+import { addRunCommands } from './run-commands.js';
+import { addDbCommands } from './db-commands.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 
-interface GlobalFlags {
+export interface GlobalFlags {
   projectDir: string;
   vars?: string;
   target?: string;
@@ -20,7 +22,7 @@ interface GlobalFlags {
   color: boolean;
 }
 
-interface SelectFlags {
+export interface SelectFlags {
   select?: string[];
   exclude?: string[];
   selector?: string;
@@ -51,7 +53,7 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function addSelectionFlags(cmd: Command): Command {
+export function addSelectionFlags(cmd: Command): Command {
   return cmd
     .option('-s, --select <selector...>', 'resources to include (dbt syntax: name, +name, tag:x, path:..., config.materialized:table, ...)')
     .option('--exclude <selector...>', 'resources to leave out')
@@ -83,12 +85,12 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
     ...(f.state ? { state: f.state } : {}),
   });
   /** Runs a command body with uniform error handling and exit codes. */
-  const action = <F>(body: (flags: F, g: GlobalFlags, r: Reporter) => number) =>
-    (flags: F, cmd: Command) => {
+  const action = <F>(body: (flags: F, g: GlobalFlags, r: Reporter) => number | Promise<number>) =>
+    async (flags: F, cmd: Command) => {
       const g = cmd.optsWithGlobals() as GlobalFlags;
       const r = reporterFor(g);
       try {
-        setExit(body(flags, g, r));
+        setExit(await body(flags, g, r));
       } catch (e) {
         r.error(e);
         setExit(e instanceof StrataError || e instanceof StrataErrors ? EXIT_PROJECT_ERROR : 70);
@@ -151,6 +153,9 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
       }
       return EXIT_OK;
     }));
+
+  addRunCommands(program, { action, projectOptions, selection });
+  addDbCommands(program, { action, projectOptions, io });
 
   return program;
 }

@@ -82,6 +82,32 @@ class NodeCompiler {
   }
 }
 
+export interface RuntimeRenderOptions {
+  execute?: boolean;
+  isIncremental?: boolean;
+  runQuery?: (sql: string) => { columns: string[]; rows: Array<Record<string, unknown>> };
+}
+
+/**
+ * Renders a template in a node's context with relations resolved: hooks (`pre_hook`, `post_hook`)
+ * at run time, and templates that read `execute`. `node` undefined: the project context
+ * (on-run-start / on-run-end).
+ */
+export function renderInContext(ctx: ParseContext, manifest: Manifest, node: { uniqueId: string; name: string; originalFilePath: string; config: Record<string, unknown> } | undefined, file: string, text: string, options: RuntimeRenderOptions = {}): string {
+  const compiler = new NodeCompiler(ctx, manifest);
+  const state = ctx.newState({
+    nodeName: node?.name ?? ctx.config.name,
+    uniqueId: node?.uniqueId ?? `project.${ctx.config.name}`,
+    file,
+    config: { ...(node?.config ?? {}) },
+    execute: options.execute ?? true,
+    isIncremental: options.isIncremental ?? false,
+    ...(options.runQuery ? { runQuery: options.runQuery } : {}),
+    resolve: (t) => (node ? compiler.resolve(node.uniqueId, t) : t.kind === 'this' ? undefined : compiler.resolve('', t)),
+  });
+  return ctx.engine.render(file, text, state);
+}
+
 /** Ephemeral ancestors reachable through ephemeral refs, parents before children. */
 function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): ModelNode[] {
   const out: ModelNode[] = [];

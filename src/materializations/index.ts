@@ -27,7 +27,7 @@ export {
   type ChangedColumn, type OnSchemaChange, type SchemaDiff,
 } from './schema-change.js';
 export { deleteMatchingSql, deleteNullKeyMatchesSql, insertSql, mergeSql } from './strategies.js';
-export { createTableSql, materializeTable } from './table.js';
+export { createTableSql, materializeTable, swapIntoPlace } from './table.js';
 export { canReplaceView, createViewSql, materializeView } from './view.js';
 
 const BY_MATERIALIZATION: Partial<Record<ModelNode['config']['materialized'], Materialize>> = {

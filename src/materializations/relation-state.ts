@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  getColumns, listDependentViews, quoteIdent, recreateViewSql, type Database, type DbClient,
+  getColumns, listDependentViews, quoteIdent, recreateViewSql, type Database, type DbClient, type QueryOptions,
 } from '../adapters/postgres/index.js';
 import type { RelationName } from '../manifest/types.js';
 import { queryBody } from './names.js';
@@ -62,11 +62,13 @@ export function fetchRelationState(client: DbClient | Database, relation: Pick<R
  * view; if the query is invalid this throws the server's error (and, inside a transaction,
  * leaves it aborted, like running the query would).
  */
-export function describeQuery(client: DbClient | Database, sql: string): Promise<ColumnState[]> {
+export function describeQuery(client: DbClient | Database, sql: string, errorContext?: QueryOptions): Promise<ColumnState[]> {
   return onSession(client, async (session) => {
     const name = `strata_describe_${randomBytes(6).toString('hex')}`;
     const view = `pg_temp.${quoteIdent(name)}`;
-    await session.query(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${queryBody(sql)}`);
+    // queryBody puts the query on the statement's second line, so an error position maps to the
+    // caller's file given where the statement would start (errorContext.startLine).
+    await session.query(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${queryBody(sql)}`, undefined, errorContext);
     try {
       const res = await session.query<{ name: string; type: string }>(
         `SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type

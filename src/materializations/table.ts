@@ -42,18 +42,28 @@ function createStatements(node: ModelNode, relation: RelationName, sql: string):
 }
 
 function swapStatements(node: ModelNode, relation: RelationName, state: RelationState, sql: string): Statement[] {
-  const kind = state.kind ?? 'table';
   const staging = sibling(relation, STAGING_SUFFIX);
-  const backup = sibling(relation, BACKUP_SUFFIX);
   const indexes = stagedIndexStatements(node, staging, relation);
   return [
     { sql: createTableSql(staging, sql), label: 'create staging table', countsRows: true },
     ...indexes.build,
+    ...swapIntoPlace(relation, state, staging, indexes.rename),
+  ];
+}
+
+/**
+ * Puts an already-filled staging table in place of `relation` (which exists, as described by
+ * `state`), keeping dependent views: the second half of the swap, shared with seeds (filled by COPY).
+ */
+export function swapIntoPlace(relation: RelationName, state: RelationState, staging: RelationName, indexRenames: Statement[] = []): Statement[] {
+  const kind = state.kind ?? 'table';
+  const backup = sibling(relation, BACKUP_SUFFIX);
+  return [
     ...dropDependentViews(state),
     { sql: renameRelationSql(relation, kind, backup.identifier), label: `rename existing ${kind} to ${backup.identifier}` },
     { sql: renameRelationSql(staging, 'table', relation.identifier), label: 'rename staging table into place' },
     { sql: dropRelationSql(backup, kind), label: `drop previous ${kind}` },
-    ...indexes.rename,
+    ...indexRenames,
     ...recreateDependentViews(state),
   ];
 }

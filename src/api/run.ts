@@ -1,0 +1,84 @@
+/**
+ * `run`, `seed`, `build` and `retry`: compile (no database needed for that), then execute the
+ * selection against the target. Returns the run results; node failures are results, not throws.
+ */
+import { StrataError } from '../errors/strata-error.js';
+import { writeCompiled, writeManifest } from '../compile/artifacts.js';
+import { executeRun, type BuildableKind, type RunEvents } from '../run/runner.js';
+import type { RunCommand, RunOptions } from '../run/run-context.js';
+import { readRunResults, type RunResults } from '../run/run-results.js';
+import { compileProject, type CompiledProject, type ProjectOptions, type SelectionOptions } from './compile.js';
+
+export interface ExecuteOptions extends ProjectOptions, SelectionOptions {
+  threads?: number;
+  fullRefresh?: boolean;
+  failFast?: boolean;
+  rebuild?: boolean;
+  /** Seconds to wait for another run of the same project and target (default 60). */
+  lockTimeoutSeconds?: number;
+  events?: RunEvents;
+}
+
+const KINDS: Record<Exclude<RunCommand, 'retry'>, BuildableKind[]> = {
+  run: ['model'],
+  seed: ['seed'],
+  build: ['seed', 'model'],
+};
+
+function runOptions(command: RunCommand, project: CompiledProject, o: ExecuteOptions): RunOptions {
+  const threads = o.threads ?? project.ctx.config.target.threads;
+  if (!Number.isInteger(threads) || threads < 1) throw new StrataError('USAGE', `--threads must be a positive whole number (got ${threads})`);
+  return {
+    command,
+    threads,
+    fullRefresh: Boolean(o.fullRefresh),
+    failFast: Boolean(o.failFast),
+    rebuild: Boolean(o.rebuild),
+    lockTimeoutMs: (o.lockTimeoutSeconds ?? 60) * 1000,
+  };
+}
+
+function argsOf(command: RunCommand, o: ExecuteOptions): Record<string, unknown> {
+  const { events: _events, env: _env, ...rest } = o;
+  return { command, ...rest };
+}
+
+export interface ExecuteOutcome {
+  project: CompiledProject;
+  results: RunResults;
+}
+
+export async function execute(command: Exclude<RunCommand, 'retry'>, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  const project = compileProject(options);
+  writeManifest(project.targetDir, project.manifest);
+  writeCompiled(project.targetDir, project.manifest, project.selected);
+  const results = await executeRun({
+    project,
+    options: runOptions(command, project, options),
+    kinds: new Set(KINDS[command]),
+    args: argsOf(command, options),
+    ...(options.events ? { events: options.events } : {}),
+  });
+  return { project, results };
+}
+
+/** `strata retry`: the nodes that failed or were skipped in the last run, with its arguments. */
+export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  const first = compileProject({ ...options, select: [], exclude: [] });
+  const last = readRunResults(first.targetDir);
+  if (!last) throw new StrataError('USAGE', 'no previous run to retry: target/run_results.json is missing', { hint: 'run strata run or strata build first' });
+  const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
+  const previousCommand = (last.metadata.command === 'retry' ? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
+  const project = first;
+  writeManifest(project.targetDir, project.manifest);
+  writeCompiled(project.targetDir, project.manifest, again);
+  const results = await executeRun({
+    project,
+    options: { ...runOptions('retry', project, options), rebuild: true },
+    kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
+    only: new Set([...again].filter((id) => project.manifest.nodes[id])),
+    args: argsOf('retry', options),
+    ...(options.events ? { events: options.events } : {}),
+  });
+  return { project, results };
+}

@@ -1,0 +1,82 @@
+/**
+ * dbt-style run output: one line when a node starts and one when it finishes (index, kind,
+ * relation, status, rows, seconds), the details of each failure, then the summary line
+ * `Done. PASS=.. WARN=.. ERROR=.. SKIP=.. TOTAL=..`. In JSON mode, one event per line.
+ */
+import { formatError } from '../errors/format-error.js';
+import { StrataError } from '../errors/strata-error.js';
+import type { RunEvents } from '../run/runner.js';
+import { summarizeResults, type NodeResult, type RunResults } from '../run/run-results.js';
+import type { Reporter } from './reporter.js';
+
+const WIDTH = 72;
+
+function time(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+function dotted(left: string, right: string): string {
+  const dots = Math.max(3, WIDTH - left.length);
+  return `${left} ${'.'.repeat(dots)} ${right}`;
+}
+
+function describe(kind: string, materialized: string): string {
+  return kind === 'seed' ? 'seed' : `${materialized} model`;
+}
+
+function finishLabel(r: NodeResult): string {
+  const secs = `${r.seconds.toFixed(2)}s`;
+  if (r.status === 'success') return `[${r.message}${r.rows !== undefined ? `, ${r.rows} rows` : ''} in ${secs}]`;
+  if (r.status === 'up_to_date') return '[UP TO DATE]';
+  if (r.status === 'skipped') return '[SKIP]';
+  return `[ERROR in ${secs}]`;
+}
+
+const STATUS_WORD: Record<NodeResult['status'], string> = { success: 'OK', error: 'ERROR', skipped: 'SKIP', up_to_date: 'SKIP (up to date)' };
+
+export function runEvents(r: Reporter): RunEvents {
+  const kinds = new Map<string, { kind: string; materialized: string; relation: string }>();
+  return {
+    onRunStart: (info) => r.info(`${time()}  Running on target ${info.target} (PostgreSQL ${info.serverVersion}): ${info.nodes} nodes`, { event: 'run_started', ...info }),
+    onWaitForLock: (holder) => r.info(`${time()}  Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
+    onNodeStart: (node, index, total) => {
+      kinds.set(node.uniqueId, { kind: node.resourceType, materialized: node.materialized, relation: node.relation });
+      r.info(dotted(`${time()}  ${index} of ${total} START ${describe(node.resourceType, node.materialized)} ${node.relation}`, '[RUN]'), {
+        event: 'node_started', unique_id: node.uniqueId, index, total,
+      });
+    },
+    onNodeFinish: (res, index, total) => {
+      const k = kinds.get(res.uniqueId);
+      const what = k ? `${describe(k.kind, k.materialized)} ${k.relation}` : `${res.resourceType} ${res.name}`;
+      const word = STATUS_WORD[res.status];
+      const colored = res.status === 'error' ? r.c.red(word) : res.status === 'success' ? r.c.green(word) : r.c.yellow(word);
+      r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${what}`, finishLabel(res)), {
+        event: 'node_finished', unique_id: res.uniqueId, status: res.status, message: res.message, rows: res.rows, seconds: res.seconds,
+        ...(res.executedSqlPath ? { executed_sql_path: res.executedSqlPath } : {}), ...(res.error ? { error: res.error } : {}),
+      });
+    },
+  };
+}
+
+export function printRunSummary(r: Reporter, results: RunResults): void {
+  const failures = results.results.filter((x) => x.status === 'error');
+  for (const f of failures) {
+    const e = new StrataError(f.error?.code ?? 'DB', f.error?.message ?? f.message, {
+      ...(f.error?.location ? { location: f.error.location } : {}),
+      ...(f.error?.hint ? { hint: f.error.hint } : {}),
+      ...(f.error?.details ? { details: f.error.details } : {}),
+    });
+    if (!r.json) {
+      r.info('');
+      r.info(r.c.red(`Failure in ${f.resourceType} ${f.name}`) + (f.executedSqlPath ? ` (executed SQL: ${f.executedSqlPath})` : ''));
+      r.info(formatError(e, { color: r.opts.color, ...(r.opts.projectDir ? { projectDir: r.opts.projectDir } : {}) }));
+    }
+  }
+  const s = summarizeResults(results.results);
+  const skip = s.skip + s.upToDate;
+  r.info('', undefined);
+  r.info(
+    `Done in ${results.elapsedSeconds.toFixed(2)}s. PASS=${s.pass} WARN=${s.warn} ERROR=${s.error} SKIP=${skip} TOTAL=${s.total}${s.upToDate ? ` (${s.upToDate} up to date)` : ''}`,
+    { event: 'run_finished', pass: s.pass, warn: s.warn, error: s.error, skip, up_to_date: s.upToDate, total: s.total, elapsed_seconds: results.elapsedSeconds },
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Everything one run shares: the compiled project, the database, the run's id and options, the
+ * relations that existed when it started (introspected once), the previous build state of every
+ * node, and the fingerprints and data versions that decide what is up to date.
+ */
+import type { CompiledProject } from '../api/compile.js';
+import type { Capabilities, Database, RelationInfo } from '../adapters/postgres/index.js';
+import type { NodeState } from '../state/node-state.js';
+import type { Manifest } from '../manifest/types.js';
+
+export type RunCommand = 'run' | 'seed' | 'build' | 'retry';
+
+export interface RunOptions {
+  command: RunCommand;
+  threads: number;
+  fullRefresh: boolean;
+  failFast: boolean;
+  /** Build every selected node even when it is up to date. */
+  rebuild: boolean;
+  lockTimeoutMs: number;
+}
+
+export interface RunContext {
+  project: CompiledProject;
+  db: Database;
+  capabilities: Capabilities;
+  runId: string;
+  options: RunOptions;
+  /** `schema.name` → relation, as it was when the run started. */
+  catalog: Map<string, RelationInfo>;
+  previous: Map<string, NodeState>;
+  /** Fingerprint of every model, seed and source (computed once, before anything runs). */
+  fingerprints: Map<string, string>;
+  /** Data version of every node as of now: updated as nodes build. */
+  dataVersions: Map<string, string>;
+}
+
+/**
+ * The parents a node really reads: ephemeral models are inlined as CTEs, so their own parents take
+ * their place, transitively. Used for execution order and for what "new input data" means.
+ */
+export function effectiveParents(manifest: Manifest, node: { dependsOn: { nodes: string[] } }): string[] {
+  const out = new Set<string>();
+  const visit = (ids: string[], seen: Set<string>) => {
+    for (const id of ids) {
+      const parent = manifest.nodes[id];
+      if (parent?.resourceType === 'model' && parent.config.materialized === 'ephemeral') {
+        if (!seen.has(id)) visit(parent.dependsOn.nodes, new Set(seen).add(id));
+      } else out.add(id);
+    }
+  };
+  visit(node.dependsOn.nodes, new Set());
+  return [...out].sort();
+}
+
+/** The data versions of a node's parents: what it was (or will be) built from. */
+export function inputVersionsOf(rc: RunContext, parents: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of parents) out[p] = rc.dataVersions.get(p) ?? 'unknown';
+  return out;
+}

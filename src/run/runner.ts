@@ -1,0 +1,201 @@
+/**
+ * One run: open the target, take the project's run lock, prepare schemas and state, then build
+ * the selected nodes in DAG order on a bounded pool. A failing node is a result (its descendants
+ * are skipped, the rest go on); only infrastructure failures (cannot connect, lock held) throw.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
+import { listRelations, openTarget, quoteIdent, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
+import { renderInContext } from '../compile/compile-sql.js';
+import { STRATA_VERSION } from '../compile/parse-project.js';
+import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
+import { nodeFingerprint } from '../state/fingerprint.js';
+import { ensureMetaSchema } from '../state/meta-schema.js';
+import { loadNodeStates } from '../state/node-state.js';
+import { acquireRunLock } from '../state/run-lock.js';
+import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
+import { buildModel } from './build-model.js';
+import { buildSeed } from './build-seed.js';
+import { executeDag } from './executor.js';
+import { effectiveParents, type RunContext, type RunOptions } from './run-context.js';
+import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
+
+export type BuildableKind = 'model' | 'seed';
+
+export interface RunEvents {
+  onRunStart?(info: { target: string; serverVersion: string; runId: string; nodes: number }): void;
+  onNodeStart?(node: { uniqueId: string; name: string; resourceType: string; materialized: string; relation: string }, index: number, total: number): void;
+  onNodeFinish?(result: NodeResult, index: number, total: number): void;
+  onWaitForLock?(holder: string): void;
+}
+
+export interface RunRequest {
+  project: CompiledProject;
+  options: RunOptions;
+  kinds: ReadonlySet<BuildableKind>;
+  /** Restrict to these ids (strata retry); otherwise the project's selection. */
+  only?: ReadonlySet<string>;
+  args: Record<string, unknown>;
+  events?: RunEvents;
+}
+
+type Buildable = ModelNode | SeedNode;
+
+function toTargetConfig(project: CompiledProject): TargetConfig {
+  const t = project.ctx.config.target;
+  return {
+    name: t.name, type: t.type === 'embedded' ? 'embedded' : 'postgres', schema: t.schema, threads: t.threads,
+    ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}), ...(t.port ? { port: t.port } : {}),
+    ...(t.user ? { user: t.user } : {}), ...(t.password ? { password: t.password } : {}), ...(t.dbname ? { dbname: t.dbname } : {}),
+  } as TargetConfig;
+}
+
+function nodesToBuild(req: RunRequest): Buildable[] {
+  const { manifest, selected } = req.project;
+  const ids = req.only ?? selected;
+  const out: Buildable[] = [];
+  for (const id of ids) {
+    const n = manifest.nodes[id];
+    if (!n) continue;
+    if (n.resourceType === 'model' && req.kinds.has('model') && n.config.materialized !== 'ephemeral') out.push(n);
+    if (n.resourceType === 'seed' && req.kinds.has('seed')) out.push(n);
+  }
+  return out;
+}
+
+/** Fingerprints of every model, seed and source, parents before children. */
+function fingerprintAll(project: CompiledProject): Map<string, string> {
+  const { manifest } = project;
+  const out = new Map<string, string>();
+  const all = [...Object.values(manifest.nodes), ...Object.values(manifest.sources)].filter(
+    (n): n is ModelNode | SeedNode | SourceNode => n.resourceType !== 'test' && n.resourceType !== 'unit_test',
+  );
+  const pending = new Map(all.map((n) => [n.uniqueId, n.dependsOn.nodes.filter((p) => manifest.nodes[p] || manifest.sources[p]).length]));
+  const queue = all.filter((n) => pending.get(n.uniqueId) === 0);
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i]!;
+    const parents: Record<string, string> = {};
+    for (const p of n.dependsOn.nodes) parents[p] = out.get(p) ?? '';
+    out.set(n.uniqueId, nodeFingerprint(n, parents));
+    for (const child of manifest.childMap[n.uniqueId] ?? []) {
+      if (!pending.has(child)) continue;
+      const left = pending.get(child)! - 1;
+      pending.set(child, left);
+      if (left === 0) queue.push((manifest.nodes[child] ?? manifest.sources[child]) as ModelNode | SeedNode | SourceNode);
+    }
+  }
+  return out;
+}
+
+async function runProjectHooks(rc: RunContext, which: 'onRunStart' | 'onRunEnd'): Promise<void> {
+  const { ctx, manifest } = rc.project;
+  const hooks = ctx.config[which];
+  for (let i = 0; i < hooks.length; i++) {
+    const file = `${ctx.config.file}#${which === 'onRunStart' ? 'on-run-start' : 'on-run-end'}[${i}]`;
+    const sql = renderInContext(ctx, manifest, undefined, file, hooks[i]!);
+    if (sql.trim()) await rc.db.query(sql, undefined, { sqlFile: file });
+  }
+}
+
+async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, nodes: Buildable[]): Promise<RunContext> {
+  const { project } = req;
+  const projectName = project.manifest.metadata.projectName;
+  const db = opened.db;
+  const schemas = [...new Set(nodes.map((n) => n.relation.schema))].sort();
+  for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  const catalog = await listRelations(db, schemas);
+  const previous = await loadNodeStates(db, projectName);
+  const dataVersions = new Map<string, string>();
+  for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
+  for (const s of Object.values(project.manifest.sources)) {
+    // A source strata does not load may change at any time: it counts as new data every run.
+    dataVersions.set(s.uniqueId, s.static ? 'static' : `external:${runId}`);
+  }
+  return { project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions };
+}
+
+export async function executeRun(req: RunRequest): Promise<RunResults> {
+  const startedAt = new Date();
+  const { project, options, events } = req;
+  const projectName = project.manifest.metadata.projectName;
+  const targetName = project.ctx.config.target.name;
+  const nodes = nodesToBuild(req);
+  // One connection per thread, plus the run-lock session and one for bookkeeping queries.
+  const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
+  const runId = randomUUID();
+  let results: NodeResult[] = [];
+  try {
+    await ensureMetaSchema(opened.db);
+    const lock = await acquireRunLock(opened.db, {
+      project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
+      onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
+    });
+    try {
+      await markInterrupted(opened.db, projectName, targetName);
+      await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
+      const rc = await prepare(opened, req, runId, nodes);
+      events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: nodes.length });
+      await runProjectHooks(rc, 'onRunStart');
+      results = await buildAll(rc, nodes, events);
+      await runProjectHooks(rc, 'onRunEnd');
+      await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');
+    } catch (e) {
+      await finishRun(opened.db, runId, 'error').catch(() => undefined);
+      throw e;
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await opened.close();
+  }
+  const finishedAt = new Date();
+  const runResults: RunResults = {
+    metadata: { strataVersion: STRATA_VERSION, invocationId: runId, command: options.command, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), target: targetName },
+    args: req.args,
+    results,
+    elapsedSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+  };
+  writeRunResults(project.targetDir, runResults);
+  if (!results.some((r) => r.status === 'error' || r.status === 'skipped')) rememberSuccess(project);
+  return runResults;
+}
+
+async function buildAll(rc: RunContext, nodes: Buildable[], events?: RunEvents): Promise<NodeResult[]> {
+  const byId = new Map(nodes.map((n) => [n.uniqueId, n]));
+  let started = 0;
+  const total = nodes.length;
+  const indexOf = new Map<string, number>();
+  const results = await executeDag<NodeResult>({
+    nodes: nodes.map((n) => n.uniqueId),
+    dependsOn: (id) => effectiveParents(rc.project.manifest, byId.get(id)!),
+    threads: rc.options.threads,
+    failFast: rc.options.failFast,
+    run: async (id) => {
+      const node = byId.get(id)!;
+      const index = ++started;
+      indexOf.set(id, index);
+      events?.onNodeStart?.({ uniqueId: id, name: node.name, resourceType: node.resourceType, materialized: node.config.materialized, relation: `${node.relation.schema}.${node.relation.identifier}` }, index, total);
+      return node.resourceType === 'seed' ? buildSeed(rc, node) : buildModel(rc, node);
+    },
+    isFailure: (r) => r.status === 'error',
+    skipResult: (id, failed) => {
+      const node = byId.get(id)!;
+      return { uniqueId: id, name: node.name, resourceType: node.resourceType, status: 'skipped', message: `skipped: ${rc.project.manifest.nodes[failed]?.name ?? failed} failed`, seconds: 0, skippedBecause: failed };
+    },
+    onFinish: (id, r) => events?.onNodeFinish?.(r, indexOf.get(id) ?? ++started, total),
+  });
+  return [...results.values()];
+}
+
+/** Keeps the manifest of the last fully successful run: `state:modified` compares against it. */
+function rememberSuccess(project: CompiledProject): void {
+  const dir = join(project.targetDir, LAST_SUCCESS_DIR);
+  mkdirSync(dir, { recursive: true });
+  try {
+    cpSync(join(project.targetDir, 'manifest.json'), join(dir, 'manifest.json'));
+  } catch {
+    // no manifest written (should not happen: the API writes it before running)
+  }
+}
