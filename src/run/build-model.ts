@@ -51,12 +51,7 @@ function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
   const { ctx, manifest } = rc.project;
   const render = (isIncremental: boolean) => renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, {
     isIncremental,
-    runQuery: () => {
-      throw new StrataError('TEMPLATE', `run_query() is not supported yet (used by ${node.name})`, {
-        nodeId: node.uniqueId,
-        hint: 'compute the value in SQL instead (a join or a subquery), or pass it with --vars',
-      });
-    },
+    runQuery: (sql) => rc.syncQuery().query(sql),
   });
   return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
 }

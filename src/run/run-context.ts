@@ -4,7 +4,7 @@
  * node, and the fingerprints and data versions that decide what is up to date.
  */
 import type { CompiledProject } from '../api/compile.js';
-import type { Capabilities, Database, RelationInfo } from '../adapters/postgres/index.js';
+import type { Capabilities, Database, RelationInfo, SyncQueryChannel } from '../adapters/postgres/index.js';
 import type { NodeState } from '../state/node-state.js';
 import type { Manifest } from '../manifest/types.js';
 
@@ -33,6 +33,9 @@ export interface RunContext {
   fingerprints: Map<string, string>;
   /** Data version of every node as of now: updated as nodes build. */
   dataVersions: Map<string, string>;
+  /** A synchronous connection for run_query() in templates, opened on first use. */
+  syncQuery(): SyncQueryChannel;
+  closeSyncQuery(): Promise<void>;
 }
 
 /**

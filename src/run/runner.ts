@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
-import { listRelations, openTarget, quoteIdent, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
+import { listRelations, openTarget, quoteIdent, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
@@ -113,7 +113,12 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, nod
     // A source strata does not load may change at any time: it counts as new data every run.
     dataVersions.set(s.uniqueId, s.static ? 'static' : `external:${runId}`);
   }
-  return { project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions };
+  let channel: SyncQueryChannel | undefined;
+  return {
+    project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions,
+    syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
+    closeSyncQuery: async () => channel?.close(),
+  };
 }
 
 export async function executeRun(req: RunRequest): Promise<RunResults> {
@@ -126,6 +131,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
   const runId = randomUUID();
   let results: NodeResult[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     await ensureMetaSchema(opened.db);
     const lock = await acquireRunLock(opened.db, {
@@ -136,6 +142,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       await markInterrupted(opened.db, projectName, targetName);
       await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
       const rc = await prepare(opened, req, runId, nodes);
+      cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: nodes.length });
       await runProjectHooks(rc, 'onRunStart');
       results = await buildAll(rc, nodes, events);
@@ -148,6 +155,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       await lock.release();
     }
   } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     await opened.close();
   }
   const finishedAt = new Date();

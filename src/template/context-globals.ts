@@ -8,6 +8,7 @@
 import { StrataError } from '../errors/strata-error.js';
 import { makeRelation, quoteIdent } from './relation.js';
 import { currentState, type RenderState } from './render-state.js';
+import { toQueryTable } from './query-table.js';
 
 /** Thrown by `return()` and caught by the macro wrapper, as dbt's MacroReturn. */
 export class MacroReturn {
@@ -119,7 +120,7 @@ function runQuery(sql: unknown) {
     if (!state.execute) return null; // dbt: run_query returns None while parsing
     throw argError('run_query() needs a database connection; it runs during `strata run` / `build`');
   }
-  return state.runQuery(String(sql));
+  return toQueryTable(state.runQuery(String(sql)));
 }
 
 function adapterFor(lookupMacro: (name: string) => unknown) {

@@ -126,6 +126,13 @@ export function installJinjaCompat(): void {
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
+    // Objects of a class (relations, query results) answer with their own methods; the Python
+    // dict methods (`.values()`, `.items()`, `.get()`) are for plain mappings only.
+    if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
+      const proto = Object.getPrototypeOf(obj);
+      const member = (obj as Record<string, unknown>)[key];
+      if (proto !== Object.prototype && proto !== null && typeof member === 'function') return (member as AnyFn).bind(obj);
+    }
     if (typeof obj === 'string') {
       if (rest.length === 2) return (compatLookup.call(this, obj, key, ...rest) as string[]).join('');
       if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(STRING_MEMBERS, key)) {

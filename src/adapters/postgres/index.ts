@@ -21,6 +21,7 @@ export {
   type ColumnDef, type DependentView, type RelationInfo, type RelationKind, type ViewGrant,
 } from './introspection.js';
 export { openTarget, type OpenedTarget, type OpenTargetOptions } from './open-target.js';
+export { SyncQueryChannel, type SyncQueryResult } from './sync-query.js';
 export { checkIdentifierLength, MAX_IDENTIFIER_BYTES, quoteIdent, quoteLiteral, relationSql, truncateIdentifier } from './quoting.js';
 // connectionConfig / parsePostgresUrl are left out on purpose: they speak pg's ClientConfig.
 export { APPLICATION_NAME, maskTarget, maskUrl, scrubSecrets, withDatabase, type TargetConfig, type TargetType } from './target.js';

@@ -1,0 +1,99 @@
+/**
+ * Synchronous queries for templates: `run_query()` is called from inside a nunjucks render, which is
+ * synchronous, so it cannot await. A worker thread owns its own connection; the caller posts the
+ * SQL and blocks on Atomics.wait until the worker has written the JSON result into shared memory.
+ *
+ * Only used while rendering templates that read `execute` (dbt's introspective macros such as
+ * get_column_values); everything else uses the pool.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { StrataError } from '../../errors/strata-error.js';
+import { connectionConfig, scrubSecrets, type TargetConfig } from './target.js';
+
+/** Largest result a template may pull into memory (run_query is for small lookups). */
+const MAX_RESULT_BYTES = 32 * 1024 * 1024;
+const TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface SyncQueryResult {
+  columns: string[];
+  rows: Array<Record<string, unknown>>;
+}
+
+// The worker is plain CommonJS evaluated from a string, so it runs the same from src/ (tests) and
+// dist/ (the CLI) without a build step of its own.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const pg = require(workerData.pgPath);
+const control = new Int32Array(workerData.control);
+const data = new Uint8Array(workerData.data);
+const client = new pg.Client(workerData.config);
+const ready = client.connect();
+client.on('error', () => {});
+function reply(status, payload) {
+  const bytes = new TextEncoder().encode(JSON.stringify(payload));
+  if (bytes.length > data.length) {
+    status = 2;
+    const msg = new TextEncoder().encode(JSON.stringify({ message: 'run_query() result is larger than ' + data.length + ' bytes' }));
+    data.set(msg);
+    control[1] = msg.length;
+  } else {
+    data.set(bytes);
+    control[1] = bytes.length;
+  }
+  Atomics.store(control, 0, status);
+  Atomics.notify(control, 0);
+}
+parentPort.on('message', async (msg) => {
+  if (msg.close) { await client.end().catch(() => {}); parentPort.close(); return; }
+  try {
+    await ready;
+    const res = await client.query(msg.sql);
+    const last = Array.isArray(res) ? res[res.length - 1] : res;
+    reply(1, { columns: (last.fields || []).map((f) => f.name), rows: last.rows || [] });
+  } catch (e) {
+    reply(2, { message: e.message, position: e.position, code: e.code });
+  }
+});
+`;
+
+export class SyncQueryChannel {
+  readonly #worker: Worker;
+  readonly #control: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #target: TargetConfig;
+
+  constructor(target: TargetConfig) {
+    this.#target = target;
+    const control = new SharedArrayBuffer(8);
+    const data = new SharedArrayBuffer(MAX_RESULT_BYTES);
+    this.#control = new Int32Array(control);
+    this.#data = new Uint8Array(data);
+    const pgPath = createRequire(import.meta.url).resolve('pg');
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgPath, control, data, config: connectionConfig(target) } });
+    this.#worker.unref();
+  }
+
+  /** Runs `sql` and blocks until the result is there. Throws StrataError('DB') on failure. */
+  query(sql: string): SyncQueryResult {
+    Atomics.store(this.#control, 0, 0);
+    this.#worker.postMessage({ sql });
+    const waited = Atomics.wait(this.#control, 0, 0, TIMEOUT_MS);
+    if (waited === 'timed-out') throw new StrataError('DB', 'run_query() did not answer within 10 minutes');
+    const status = Atomics.load(this.#control, 0);
+    const length = Atomics.load(this.#control, 1);
+    const payload = JSON.parse(new TextDecoder().decode(this.#data.slice(0, length))) as SyncQueryResult & { message?: string; code?: string };
+    if (status !== 1) {
+      throw new StrataError('DB', `run_query() failed: ${scrubSecrets(payload.message ?? 'unknown error', this.#target)}`, {
+        ...(payload.code ? { details: [`SQLSTATE ${payload.code}`] } : {}),
+        hint: 'the query passed to run_query() is shown in the error; check it in psql',
+      });
+    }
+    return payload;
+  }
+
+  async close(): Promise<void> {
+    this.#worker.postMessage({ close: true });
+    await new Promise((resolve) => this.#worker.once('exit', resolve));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Runner features beyond the basic build: run_query() in templates, hooks, sources strata does not
+ * load, JSON logs, and readers never seeing a missing table while it is rebuilt.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Database } from '../../src/adapters/postgres/index.js';
+import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
+import { useTestDatabase } from '../setup/test-database.js';
+
+cleanupProjects();
+const testDb = useTestDatabase();
+let db: Database;
+beforeAll(async () => {
+  db = createPool(testDb.target());
+  await db.query('create schema if not exists landing');
+  await db.query("create table landing.events (id int, kind text); insert into landing.events values (1, 'click'), (2, 'view'), (3, 'click')");
+  await db.query('create table landing.countries (code text); insert into landing.countries values (\'fr\'), (\'de\')');
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const projectYml = (extra = '') => [
+  'name: feat',
+  'targets:',
+  '  test:',
+  '    type: postgres',
+  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+  '    schema: feat',
+  '    threads: 2',
+  extra,
+].join('\n');
+
+const sources = [
+  'version: 2',
+  'sources:',
+  '  - name: landing',
+  '    tables:',
+  '      - name: events',
+  '      - name: countries',
+  '        static: true',
+  '',
+].join('\n');
+
+function strata(dir: string, ...args: string[]) {
+  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
+}
+
+describe('templates reading the database', () => {
+  it('run_query() gives macros the rows of a query while the model is built (dbt get_column_values)', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'macros/get_column_values.sql': [
+        '{% macro get_column_values(relation, column) %}',
+        '  {% if not execute %}{{ return([]) }}{% endif %}',
+        '  {% set results = run_query("select distinct " ~ column ~ " from " ~ relation ~ " order by 1") %}',
+        '  {{ return(results.columns[0].values()) }}',
+        '{% endmacro %}',
+      ].join('\n'),
+      'models/events_pivot.sql': [
+        "{{ config(materialized='table') }}",
+        'select',
+        "{% for kind in get_column_values(source('landing', 'events'), 'kind') %}",
+        "  count(*) filter (where kind = '{{ kind }}') as {{ kind }}_count{% if not loop.last %},{% endif %}",
+        '{% endfor %}',
+        "from {{ source('landing', 'events') }}",
+      ].join('\n'),
+    });
+    const run = await strata(dir, 'run');
+    expect(run.stdout + run.stderr, run.stdout + run.stderr).toMatch(/PASS=1 WARN=0 ERROR=0/);
+    expect((await db.query('select * from feat.events_pivot')).rows).toEqual([{ click_count: 2, view_count: 1 }]);
+  });
+});
+
+describe('hooks', () => {
+  it('runs on-run-start, pre_hook and post_hook with `this` rendered', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml("on-run-start:\n  - \"create table if not exists feat.audit (what text)\""),
+      'models/sources.yml': sources,
+      'models/hooked.sql': [
+        "{{ config(materialized='table', pre_hook=\"insert into feat.audit values ('before')\",",
+        "          post_hook=[\"insert into feat.audit select 'after ' || count(*) from {{ this }}\"]) }}",
+        "select * from {{ source('landing', 'countries') }}",
+      ].join('\n'),
+    });
+    const run = await strata(dir, 'run');
+    expect(run.code).toBe(0);
+    expect((await db.query('select what from feat.audit order by what')).rows).toEqual([{ what: 'after 2' }, { what: 'before' }]);
+  });
+});
+
+describe('sources strata does not load', () => {
+  it('count as new data on every run, unless declared static', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'models/from_events.sql': "select * from {{ source('landing', 'events') }}",
+      'models/from_countries.sql': "select * from {{ source('landing', 'countries') }}",
+    });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    const second = await strata(dir, 'run');
+    expect(second.stdout).toMatch(/OK view model feat\.from_events/);
+    expect(second.stdout).toMatch(/SKIP \(up to date\) view model feat\.from_countries/);
+  });
+});
+
+describe('--log-format json', () => {
+  it('emits one JSON object per event', async () => {
+    const dir = writeProject({ 'project.yml': projectYml(), 'models/sources.yml': sources, 'models/j.sql': 'select 1 as x' });
+    const run = await strata(dir, '--log-format', 'json', 'run');
+    expect(run.code).toBe(0);
+    const events = run.stdout.split('\n').map((l) => JSON.parse(l) as { event: string; status?: string });
+    expect(events.map((e) => e.event)).toEqual(['run_started', 'node_started', 'node_finished', 'run_finished']);
+    expect(events[2]).toMatchObject({ unique_id: 'model.feat.j', status: 'success' });
+  });
+});
+
+describe('rebuilding a table under readers', () => {
+  it('20 rebuilds while another connection queries the table and a view on it: never an error or an empty result', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'models/big.sql': "{{ config(materialized='table') }}\nselect g as id, md5(g::text) as v from generate_series(1, 20000) g",
+      'models/big_view.sql': "select count(*) as n from {{ ref('big') }}",
+    });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    const reader = createPool(testDb.target());
+    let stop = false;
+    const seen = { queries: 0, errors: [] as string[], empty: 0 };
+    const loop = (async () => {
+      while (!stop) {
+        try {
+          const t = await reader.query<{ n: number }>('select count(*)::int as n from feat.big');
+          const v = await reader.query<{ n: number }>('select n::int as n from feat.big_view');
+          if (t.rows[0]!.n !== 20000 || v.rows[0]!.n !== 20000) seen.empty++;
+          seen.queries++;
+        } catch (e) {
+          seen.errors.push((e as Error).message);
+        }
+      }
+    })();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const run = await strata(dir, 'run', '-s', 'big', '--rebuild');
+        expect(run.code).toBe(0);
+      }
+    } finally {
+      stop = true;
+      await loop;
+      await reader.close();
+    }
+    expect(seen.errors).toEqual([]);
+    expect(seen.empty).toBe(0);
+    expect(seen.queries).toBeGreaterThan(20);
+  });
+});
+
+describe('a changed model', () => {
+  it('is rebuilt while its unchanged siblings stay up to date', async () => {
+    const dir = writeProject({ 'project.yml': projectYml(), 'models/sources.yml': sources, 'models/a.sql': 'select 1 as x', 'models/b.sql': 'select 2 as y' });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    writeFileSync(join(dir, 'models/a.sql'), 'select 10 as x');
+    const run = await strata(dir, 'run');
+    expect(run.stdout).toMatch(/OK view model feat\.a/);
+    expect(run.stdout).toMatch(/SKIP \(up to date\) view model feat\.b/);
+    expect((await db.query('select x from feat.a')).rows).toEqual([{ x: 10 }]);
+  });
+});
