@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { compile, list, parse, type ListOutput, type ProjectOptions, type SelectionOptions } from '../api/compile.js';
 import { EXIT_OK, EXIT_PROJECT_ERROR, StrataError, StrataErrors } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';

@@ -1,6 +1,7 @@
 /** `strata run`, `seed`, `build` and `retry`. */
 import { Command } from 'commander';
-import { execute, retry, type ExecuteOptions } from '../api/run.js';
+// The runner (and pg) load only when a run command runs: `strata compile` never pays for them.
+import type { ExecuteOptions } from '../api/run.js';
 import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
 import type { CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
@@ -43,6 +44,7 @@ export function addRunCommands(program: Command, kit: CommandKit): void {
   for (const [name, description] of commands) {
     addRunFlags(addSelectionFlags(program.command(name).description(description))).action(
       action<RunFlags>(async (f, g, r) => {
+        const { execute } = await import('../api/run.js');
         const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), events: runEvents(r) });
         for (const w of res.project.warnings) r.warn(w);
         printRunSummary(r, res.results);
@@ -52,6 +54,7 @@ export function addRunCommands(program: Command, kit: CommandKit): void {
   }
   addRunFlags(program.command('retry').description('run again the nodes that failed or were skipped in the last run')).action(
     action<RunFlags>(async (f, g, r) => {
+      const { retry } = await import('../api/run.js');
       const res = await retry({ ...projectOptions(g), ...executeOptions(f), events: runEvents(r) });
       printRunSummary(r, res.results);
       return res.results.results.some((x) => x.status === 'error') ? EXIT_NODE_FAILURE : EXIT_OK;

@@ -9,7 +9,12 @@
  *
  * Every problem is a StrataError pointing at file:line:column of the offending entry.
  */
-import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
+
+/** The `yaml` package loads only when a selectors.yml exists (it costs ~35 ms at startup). */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from './did-you-mean.js';
 import {
@@ -31,8 +36,8 @@ function nodeAt(doc: Document, path: DefinitionPath): unknown {
   if (typeof last === 'object') {
     const parentPath = path.slice(0, -1) as (string | number)[];
     const parent: unknown = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
-    if (!isMap(parent)) return undefined;
-    return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last.key)?.key;
+    if (!yaml().isMap(parent)) return undefined;
+    return parent.items.find((pair) => yaml().isScalar(pair.key) && (pair.key as { value?: unknown }).value === last.key)?.key;
   }
   return path.length === 0 ? doc.contents : doc.getIn(path as (string | number)[], true);
 }
@@ -42,7 +47,7 @@ function locator(doc: Document, lines: LineCounter, file: string): Locate {
   return (path) => {
     for (let p = path; ; p = p.slice(0, -1)) {
       const node = nodeAt(doc, p);
-      if (isNode(node) && node.range) {
+      if (yaml().isNode(node) && node.range) {
         const { line, col } = lines.linePos(node.range[0]);
         return { file, line, column: col };
       }
@@ -146,9 +151,9 @@ function checkUnique(list: SelectorDefinition[]): void {
 
 /** Parses and validates selectors.yml. `file` is used for error locations only. */
 export function parseSelectorsFile(yamlText: string, file: string): Record<string, SelectorDefinition> {
-  const lines = new LineCounter();
+  const lines = new (yaml().LineCounter)();
   // `merge`: dbt users share definition fragments with anchors and `<<:` merge keys.
-  const doc = parseDocument(yamlText, { lineCounter: lines, merge: true });
+  const doc = yaml().parseDocument(yamlText, { lineCounter: lines, merge: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];

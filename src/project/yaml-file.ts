@@ -4,7 +4,8 @@
  * point at a line, which keeps the common, error-free parse fast.
  */
 import { load as loadYaml } from 'js-yaml';
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -23,14 +24,22 @@ export function parseYaml(file: string, text: string): unknown {
   }
 }
 
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/** The `yaml` package (35 ms to load) is only needed to find positions for errors: load it then. */
+function yamlLib(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
+
 /** Positions inside one YAML file, computed on first use. */
 export class YamlLocator {
-  #doc?: ReturnType<typeof parseDocument>;
-  #lines?: LineCounter;
+  #doc?: ReturnType<typeof ParseDocument>;
+  #lines?: LineCounterType;
   constructor(readonly file: string, readonly text: string) {}
 
   /** Location of the value at `path` (or of its nearest existing ancestor). */
   locate(path: YamlPath, key = false): SourceLocation {
+    const { LineCounter, parseDocument, isMap, isSeq } = yamlLib();
     if (!this.#doc) {
       this.#lines = new LineCounter();
       this.#doc = parseDocument(this.text, { lineCounter: this.#lines, keepSourceTokens: false });
