@@ -10,6 +10,7 @@ import { describeQuery, fetchRelationState, isIncremental, materializationFor, t
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
 import { saveNodeState } from '../state/node-state.js';
+import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -73,6 +74,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
     const outcome = await rc.db.withTransaction(async (client) => {
+      await lockDependentViews(client, node.relation);
       const state = await fetchRelationState(client, node.relation);
       const options: MaterializationOptions = { fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId };
       const incremental = node.config.materialized === 'incremental' && isIncremental(node, state, options);

@@ -13,6 +13,7 @@ import { newDataVersion, upToDate } from '../state/fingerprint.js';
 import { saveNodeState } from '../state/node-state.js';
 import { relationToSql } from '../template/relation.js';
 import { failureResult, relationExists } from './build-model.js';
+import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -33,6 +34,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
   const staging = sibling(node.relation, STAGING_SUFFIX);
   try {
     const outcome = await rc.db.withTransaction(async (client) => {
+      await lockDependentViews(client, node.relation);
       const state = await fetchRelationState(client, node.relation);
       await client.query(`DROP TABLE IF EXISTS ${relationToSql(staging)}`);
       const loaded = await loadSeed(client, {

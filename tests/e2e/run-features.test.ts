@@ -158,6 +158,28 @@ describe('rebuilding a table under readers', () => {
   });
 });
 
+describe('concurrent rebuilds', () => {
+  it('tables sharing dependent views rebuild in parallel without deadlocks or lost views', async () => {
+    const tables: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) tables[`models/t${i}.sql`] = `{{ config(materialized='table') }}\nselect g as id, ${i} as k from generate_series(1, 2000) g`;
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      ...tables,
+      // Every view reads several tables, so any two table rebuilds share dependent views.
+      'models/v_all.sql': [0, 1, 2, 3, 4, 5].map((i) => `select id, k from {{ ref('t${i}') }}`).join('\nunion all\n'),
+      'models/v_pair.sql': "select a.id from {{ ref('t0') }} a join {{ ref('t5') }} b using (id)",
+      'models/v_on_views.sql': "select count(*) as n from {{ ref('v_all') }} join {{ ref('v_pair') }} using (id)",
+    });
+    expect((await strata(dir, 'run', '--threads', '4')).code).toBe(0);
+    for (let round = 0; round < 5; round++) {
+      const run = await strata(dir, 'run', '-s', 'path:models/t*', '--rebuild', '--threads', '4');
+      expect(run.stdout, run.stdout).toMatch(/PASS=6 WARN=0 ERROR=0 SKIP=0 TOTAL=6/);
+    }
+    expect((await db.query('select n::int from feat.v_on_views')).rows).toEqual([{ n: 12000 }]);
+  });
+});
+
 describe('a changed model', () => {
   it('is rebuilt while its unchanged siblings stay up to date', async () => {
     const dir = writeProject({ 'project.yml': projectYml(), 'models/sources.yml': sources, 'models/a.sql': 'select 1 as x', 'models/b.sql': 'select 2 as y' });
