@@ -20,7 +20,7 @@ export { isIncremental, materializeIncremental, resolveStrategy, uniqueKeyColumn
 export {
   BACKUP_SUFFIX, STAGING_SUFFIX, TEMP_SUFFIX, compiledSql, queryBody, shortHash, sibling, suffixedIdentifier, truncateBytes,
 } from './names.js';
-export { describeQuery, fetchRelationState } from './relation-state.js';
+export { describeQuery, fetchRelationState, type FetchStateOptions } from './relation-state.js';
 export { dependentViewKind, dropDependentViews, dropRelationSql, recreateDependentViews, renameRelationSql } from './relations.js';
 export {
   describeDiff, diffColumns, hasChanges, insertColumns, schemaChangeError, schemaChangeStatements,

@@ -35,7 +35,18 @@ function onSession<T>(client: DbClient | Database, fn: (session: DbClient) => Pr
  * a view created in between would not be in the list, and the plan's plain DROP would then fail
  * rather than silently remove it.
  */
-export function fetchRelationState(client: DbClient | Database, relation: Pick<RelationName, 'schema' | 'identifier'>): Promise<RelationState> {
+export interface FetchStateOptions {
+  /** Read the relation's columns (views and incremental models need them; tables do not). */
+  columns?: boolean;
+  /** Read dependent views (skip when the caller knows there are none). */
+  dependentViews?: boolean;
+}
+
+export function fetchRelationState(
+  client: DbClient | Database, relation: Pick<RelationName, 'schema' | 'identifier'>, options: FetchStateOptions = {},
+): Promise<RelationState> {
+  const wantColumns = options.columns ?? true;
+  const wantViews = options.dependentViews ?? true;
   return onSession(client, async (session) => {
     const found = await session.query<{ relkind: string; current_user: string }>(
       `SELECT c.relkind, current_user AS current_user
@@ -46,12 +57,12 @@ export function fetchRelationState(client: DbClient | Database, relation: Pick<R
     const row = found.rows[0];
     const kind = row ? KIND_BY_RELKIND[row.relkind] : undefined;
     if (!row || !kind) return { exists: false };
-    const columns = await getColumns(session, relation.schema, relation.identifier);
-    const views = await listDependentViews(session, relation.schema, relation.identifier);
+    const columns = wantColumns ? await getColumns(session, relation.schema, relation.identifier) : undefined;
+    const views = wantViews ? await listDependentViews(session, relation.schema, relation.identifier) : [];
     return {
       exists: true,
       kind,
-      columns: columns.map((c) => ({ name: c.name, type: c.type })),
+      ...(columns ? { columns: columns.map((c) => ({ name: c.name, type: c.type })) } : {}),
       dependentViews: views.map((v) => ({ schema: v.schema, name: v.name, recreate: recreateViewSql(v, row.current_user) })),
     };
   });

@@ -23,13 +23,15 @@ async function dependentViewNames(client: DbClient, relation: RelationName): Pro
        SELECT DISTINCT r.ev_class
          FROM pg_catalog.pg_depend d
          JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
-        WHERE d.refobjid = (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE d.refclassid = 'pg_catalog.pg_class'::regclass -- lets pg_depend's index answer
+          AND d.refobjid = (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                              WHERE n.nspname = $1 AND c.relname = $2)
           AND d.classid = 'pg_catalog.pg_rewrite'::regclass AND r.ev_class <> d.refobjid
        UNION
        SELECT r.ev_class
          FROM deps
-         JOIN pg_catalog.pg_depend d ON d.refobjid = deps.oid AND d.classid = 'pg_catalog.pg_rewrite'::regclass
+         JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = deps.oid
+                                     AND d.classid = 'pg_catalog.pg_rewrite'::regclass
          JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_class <> deps.oid
      )
      SELECT n.nspname || '.' || c.relname AS name
@@ -39,10 +41,16 @@ async function dependentViewNames(client: DbClient, relation: RelationName): Pro
   return res.rows.map((r) => r.name);
 }
 
-/** Takes the locks for the node's transaction; they are released when it commits or rolls back. */
+/**
+ * Takes the locks for the node's transaction (released when it commits or rolls back), all in one
+ * statement. Returns how many views depend on the relation: 0 lets the caller skip reading them.
+ */
 export async function lockDependentViews(client: DbClient, relation: RelationName): Promise<number> {
   const names = [...new Set(await dependentViewNames(client, relation))];
   const keys = [...new Set(names.map((n) => toInt4(fnv1a32(n))))].sort((a, b) => a - b);
-  for (const key of keys) await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1, $2)', [VIEW_LOCK_NAMESPACE, key]);
-  return keys.length;
+  if (keys.length) {
+    // One round trip; unnest preserves the sorted order, so every node locks in the same order.
+    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) WITH ORDINALITY AS t(k, i) ORDER BY i', [VIEW_LOCK_NAMESPACE, keys]);
+  }
+  return names.length;
 }

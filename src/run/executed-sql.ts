@@ -19,6 +19,8 @@ export interface RunFile {
   /** Relative to the project root. */
   path: string;
   statements: PlacedStatement[];
+  /** The file's text: what is sent to the server. */
+  text: string;
 }
 
 /**
@@ -46,15 +48,21 @@ export function writeRunFile(projectDir: string, targetDir: string, nodePath: st
   const { text, placed } = layoutStatements(statements, preamble);
   mkdirSync(dirname(abs), { recursive: true });
   writeFileSync(abs, text);
-  return { path: relative(projectDir, abs).split('\\').join('/'), statements: placed };
+  return { path: relative(projectDir, abs).split('\\').join('/'), statements: placed, text };
 }
 
-/** Runs the statements in order on `client`; returns the row count of the `countsRows` one. */
-export async function executeStatements(client: DbClient, file: RunFile, nodeId: string): Promise<number | undefined> {
-  let rows: number | undefined;
-  for (const s of file.statements) {
-    const result = await client.query(s.sql, undefined, { sqlFile: file.path, nodeId, startLine: s.line, startColumn: 1 });
-    if (s.countsRows) rows = result.rowCount;
-  }
-  return rows;
+/**
+ * Runs the file's statements on `client` in one round trip (the text sent is the file's own text,
+ * so a database error's position is a position in the file). Returns the row count of the
+ * `countsRows` statement, or undefined when it cannot be told apart (a hook holding several
+ * statements shifts the results).
+ */
+export async function executeStatements(client: DbClient, file: RunFile & { text?: string }, nodeId: string): Promise<number | undefined> {
+  if (!file.statements.length) return undefined;
+  const text = file.text ?? layoutStatements(file.statements).text;
+  const result = await client.query(text, undefined, { sqlFile: file.path, nodeId, startLine: 1, startColumn: 1 });
+  const index = file.statements.findIndex((s) => s.countsRows);
+  if (index < 0) return undefined;
+  const results = result.statements ?? [{ command: result.command, rowCount: result.rowCount }];
+  return results.length === file.statements.length ? results[index]!.rowCount : undefined;
 }
