@@ -1,0 +1,148 @@
+/**
+ * Which tests can be computed inside a shared scan of their model, and the aggregate that does it.
+ *
+ * A test is fused only when its compiled SQL is, character for character, what the built-in
+ * builder (src/compile/generic-tests.ts) produces from the manifest's metadata for the attached
+ * relation. That one check rules out everything whose SQL strata did not write: custom generic
+ * tests, overridden built-ins, ephemeral models (CTEs injected), relations printed differently.
+ * What is left has a known shape, so the aggregates below are equivalent to it.
+ *
+ * Two scans per model (README.md has the measurements behind this split):
+ *  - the ROW scan: aggregates PostgreSQL can compute with a parallel seq scan.
+ *    exact: its value IS the failure count (before `limit`): not_null, accepted_range,
+ *      expression_is_true (`count(*) filter (where <failing predicate>)`), not_null_proportion
+ *      (the test's own comparison, as 0 / 1).
+ *    zero check: 0 exactly when the test passes; non-zero only says "run the test's own query
+ *      for the exact count": accepted_values counts failing rows (the test counts distinct
+ *      failing values).
+ *  - the DISTINCT scan (distinct-keys.ts): unique and unique_combination_of_columns as
+ *    `count(...) - count(distinct <key>)`, 0 exactly when no value is duplicated.
+ *
+ * `where` configs do not split a scan: every aggregate carries its own
+ * `filter (where (<where>) and ...)`, which keeps exactly the rows of the test's
+ * `(select * from <model> where <where>) dbt_subquery`.
+ */
+import { applyWhere, buildGenericTestSql, isBuiltinTest, stripNamespace } from '../compile/generic-tests.js';
+import type { Manifest, TestNode } from '../manifest/types.js';
+import { relationToSql } from '../template/relation.js';
+
+export interface RowCheck {
+  testId: string;
+  scan: 'rows';
+  /** An aggregate over the attached relation. */
+  expr: string;
+  kind: 'exact' | 'zero-check';
+}
+
+/** A unique-family test; its aggregate depends on the columns' types (distinct-keys.ts). */
+export interface DistinctCheck {
+  testId: string;
+  scan: 'distinct';
+  kind: 'zero-check';
+  /** Plain column names (unquoted). */
+  columns: string[];
+  /** unique ignores NULLs; unique_combination_of_columns groups them like values. */
+  nulls: 'ignored' | 'grouped';
+  where: string | undefined;
+}
+
+export type FusedCheck = RowCheck | DistinctCheck;
+
+export const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Same rule as generic-tests.ts: quoted unless `quote_column: false` or it looks like an expression. */
+function columnExpr(column: string, args: Record<string, unknown>): string {
+  return args['quote_column'] === false || /[\s()+\-*/:]/.test(column) ? column : quoted(column);
+}
+
+function literal(v: unknown, quote: boolean): string {
+  return quote ? `'${String(v).replace(/'/g, "''")}'` : String(v);
+}
+
+/** `filter (where ...)` combining the test's `where` config with its failing predicate. */
+export function filter(where: string | undefined, predicate?: string): string {
+  const parts = [...(where ? [`(${where})`] : []), ...(predicate ? [`(${predicate})`] : [])];
+  return parts.length ? ` filter (where ${parts.join(' and ')})` : '';
+}
+
+interface CheckInput {
+  testId: string;
+  column: string | undefined;
+  col: string | undefined;
+  args: Record<string, unknown>;
+  where: string | undefined;
+}
+
+const exact = (c: CheckInput, expr: string): RowCheck => ({ testId: c.testId, scan: 'rows', expr, kind: 'exact' });
+
+// Each predicate mirrors its builder in generic-tests.ts; the equivalence tests run both.
+const CHECKS: Record<string, (c: CheckInput) => FusedCheck | undefined> = {
+  not_null: (c) => exact(c, `count(*)${filter(c.where, `${c.col} is null`)}`),
+  accepted_range: (c) => {
+    const inclusive = c.args['inclusive'] !== false;
+    const conds: string[] = [];
+    if (c.args['min_value'] !== undefined) conds.push(`${c.col} ${inclusive ? '>=' : '>'} ${String(c.args['min_value'])}`);
+    if (c.args['max_value'] !== undefined) conds.push(`${c.col} ${inclusive ? '<=' : '<'} ${String(c.args['max_value'])}`);
+    return exact(c, `count(*)${filter(c.where, `not (${conds.join(' and ')})`)}`);
+  },
+  expression_is_true: (c) => {
+    const expression = String(c.args['expression']);
+    return exact(c, `count(*)${filter(c.where, `not (${c.col ? `${c.col} ${expression}` : expression})`)}`);
+  },
+  not_null_proportion: (c) => {
+    // A model with no rows gives a NULL proportion: no failing row, as in the test's query.
+    const ratio = `(count(${c.col})${filter(c.where)})::numeric / nullif(count(*)${filter(c.where)}, 0)`;
+    return exact(c, `case when ${ratio} < ${Number(c.args['at_least'])} then 1 else 0 end`);
+  },
+  accepted_values: (c) => {
+    const quote = c.args['quote'] !== false;
+    const values = (c.args['values'] as unknown[]).map((v) => literal(v, quote)).join(', ');
+    // NULL never fails (`null not in (...)` is not true), exactly as in the grouped query.
+    return { testId: c.testId, scan: 'rows', kind: 'zero-check', expr: `count(*)${filter(c.where, `${c.col} not in (${values})`)}` };
+  },
+  // A column written as an expression (`quote: false`) has no catalog type: not fused.
+  unique: (c) => (c.column !== undefined && c.col === quoted(c.column)
+    ? { testId: c.testId, scan: 'distinct', kind: 'zero-check', columns: [c.column], nulls: 'ignored', where: c.where }
+    : undefined),
+  unique_combination_of_columns: (c) => ({
+    testId: c.testId, scan: 'distinct', kind: 'zero-check', columns: (c.args['combination_of_columns'] as unknown[]).map(String), nulls: 'grouped', where: c.where,
+  }),
+};
+
+/** Tests the fused scans understand (others run their own query). */
+export const FUSABLE_TESTS: ReadonlySet<string> = new Set(Object.keys(CHECKS));
+
+/** The printed relation of the node a test is attached to, as the compiler prints it. */
+export function attachedRelation(manifest: Manifest, test: TestNode): string | undefined {
+  if (!test.attachedNode) return undefined;
+  const node = manifest.nodes[test.attachedNode] ?? manifest.sources[test.attachedNode];
+  if (!node || !('relation' in node)) return undefined;
+  if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') return undefined;
+  return relationToSql(node.relation);
+}
+
+function whereOf(test: TestNode): string | undefined {
+  const w = test.config.where;
+  return w === undefined || w === null || w === '' ? undefined : String(w);
+}
+
+/** How the fused scans compute a test, or undefined when it must run its own query. */
+export function fusedCheck(manifest: Manifest, test: TestNode): FusedCheck | undefined {
+  const meta = test.testMetadata;
+  if (test.testType !== 'generic' || !meta || test.compiledCode === undefined) return undefined;
+  const name = stripNamespace(meta.name);
+  const build = CHECKS[name];
+  const relation = attachedRelation(manifest, test);
+  if (!build || !isBuiltinTest(meta.name) || !relation) return undefined;
+  const where = whereOf(test);
+  const column = test.columnName;
+  let expected: string;
+  try {
+    expected = buildGenericTestSql(name, { model: applyWhere(relation, where), ...(column ? { column } : {}), args: meta.kwargs });
+  } catch {
+    return undefined;
+  }
+  if (expected !== test.compiledCode) return undefined;
+  const col = column === undefined ? undefined : columnExpr(column, meta.kwargs);
+  return build({ testId: test.uniqueId, column, col, args: meta.kwargs, where });
+}

@@ -1,0 +1,131 @@
+/**
+ * Runs one test group (types.ts): the failure count of every test, its verdict, its first
+ * failing rows when it did not pass, and its stored failures when configured.
+ *
+ * dbt runs one query per test. With `fuse`, the built-in column tests of a model are computed
+ * together, in at most two scans of it (fusable.ts and distinct-keys.ts explain the aggregates
+ * and why they are exact; README.md has the measurements):
+ *
+ *   select count(*) filter (where "id" is null) as t0,                     -- not_null: exact
+ *          count(*) filter (where ("status" not in ('a', 'b'))) as t1       -- accepted_values: 0 ⇔ pass
+ *   from "analytics"."orders"
+ *
+ *   select count("id") - count(distinct "id") as t0                         -- unique: 0 ⇔ pass
+ *   from "analytics"."orders"
+ *
+ * Then, per test, only what the scans could not settle: the exact count of a zero-check test
+ * whose check was not zero, the own query of every test that is not fusable (relationships,
+ * custom generic tests, singular tests, not_empty, row_count), the first failing rows of tests
+ * that warn or fail, and the stored failures.
+ */
+import type { DbClient } from '../adapters/postgres/index.js';
+import type { Manifest, TestNode } from '../manifest/types.js';
+import { planScans, runScans, scanFilePath, type Count, type FusedScan } from './fused-scans.js';
+import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
+import { storeFailures } from './store-failures.js';
+import { countSql, failingRowsSql } from './test-sql.js';
+import type { TestGroup, TestOutcome } from './types.js';
+import { decide, verdictMessage } from './verdict.js';
+
+export { countSql, failingRowsSql, fusedScanSql, storeFailuresSql, FAILING_ROWS_SHOWN } from './test-sql.js';
+export { fusedCheck, FUSABLE_TESTS, type FusedCheck } from './fusable.js';
+export { distinctExpr } from './distinct-keys.js';
+
+export interface RunTestGroupOptions {
+  /** Compute fusable column tests in shared scans (false: one count query per test, as dbt). */
+  fuse: boolean;
+  projectDir: string;
+  targetDir: string;
+  /** `--store-failures`: store every test's failures unless its config says `store_failures: false`. */
+  storeFailures?: boolean;
+  /** Schema whose `_test_failures` twin holds singular tests' stored failures (default `public`). */
+  targetSchema?: string;
+}
+
+const elapsed = (started: number): number => (performance.now() - started) / 1000;
+
+async function ownCount(client: DbClient, test: PreparedTest): Promise<Count> {
+  const started = performance.now();
+  try {
+    const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
+    return { failures: Number(res.rows[0]?.failures ?? 0) };
+  } catch (error) {
+    return { error };
+  } finally {
+    test.seconds += elapsed(started);
+  }
+}
+
+/** Verdict, first failing rows and stored failures of one test whose count is known. */
+async function finish(client: DbClient, test: PreparedTest, failures: number): Promise<TestOutcome> {
+  const started = performance.now();
+  const verdict = decide(failures, test.verdict);
+  const outcome: TestOutcome = {
+    uniqueId: test.node.uniqueId,
+    name: test.node.name,
+    testType: test.node.testType,
+    status: verdict,
+    failures,
+    severity: test.verdict.severity,
+    seconds: 0,
+    message: verdictMessage(failures, verdict, test.verdict),
+    sqlPath: test.runFile.path,
+  };
+  try {
+    if (verdict !== 'pass') {
+      // Same compiled SQL at the same offset as the count statement: errors map to its lines.
+      const res = await client.query(failingRowsSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
+      outcome.failingRows = { columns: res.fields.map((f) => f.name), rows: res.rows };
+    }
+    if (test.store && test.storeStatement) {
+      outcome.storedFailuresIn = await storeFailures(client, test.store, test.compiledSql, test.limit, statementOptions(test, test.storeStatement));
+    }
+  } catch (e) {
+    return errorOutcome(test.node, e, test.seconds + elapsed(started), test.runFile.path);
+  }
+  return { ...outcome, seconds: test.seconds + elapsed(started) };
+}
+
+/** Prepares every test (writing its run file); a test with an invalid config becomes an error outcome. */
+function prepareAll(nodes: TestNode[], manifest: Manifest, scans: FusedScan[], opts: RunTestGroupOptions, outcomes: Map<string, TestOutcome>): Map<string, PreparedTest> {
+  const scanFileOf = new Map<string, string>();
+  for (const scan of scans) for (const c of scan.checks) scanFileOf.set(c.testId, scanFilePath(opts.projectDir, opts.targetDir, scan.attachedNode));
+  const prepared = new Map<string, PreparedTest>();
+  for (const node of nodes) {
+    try {
+      const fusedIn = scanFileOf.get(node.uniqueId);
+      prepared.set(node.uniqueId, prepareTest(manifest, node, { ...opts, ...(fusedIn ? { fusedIn } : {}) }));
+    } catch (e) {
+      outcomes.set(node.uniqueId, errorOutcome(node, e, 0));
+    }
+  }
+  return prepared;
+}
+
+/**
+ * Runs the tests of `group` on `client`, one statement at a time (a SessionClient works, and so
+ * does a pool), outside any explicit transaction: a failed scan is retried test by test, which
+ * an aborted transaction would prevent. Never throws for a test's failure: every test gets an
+ * outcome, in group order.
+ */
+export async function runTestGroup(client: DbClient, manifest: Manifest, group: TestGroup, opts: RunTestGroupOptions): Promise<TestOutcome[]> {
+  const outcomes = new Map<string, TestOutcome>();
+  const nodes: TestNode[] = [];
+  for (const id of group.testIds) {
+    const node = testNode(manifest, id);
+    if ('status' in node) outcomes.set(id, node);
+    else nodes.push(node);
+  }
+  const scans = opts.fuse ? await planScans(client, manifest, nodes) : [];
+  const prepared = prepareAll(nodes, manifest, scans, opts, outcomes);
+  const counts = new Map<string, Count>();
+  await runScans(client, scans, prepared, counts, opts);
+  for (const test of prepared.values()) {
+    const count = counts.get(test.node.uniqueId) ?? (await ownCount(client, test));
+    outcomes.set(
+      test.node.uniqueId,
+      'error' in count ? errorOutcome(test.node, count.error, test.seconds, test.runFile.path) : await finish(client, test, count.failures),
+    );
+  }
+  return group.testIds.map((id) => outcomes.get(id)!);
+}

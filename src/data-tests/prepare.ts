@@ -1,0 +1,109 @@
+/**
+ * Everything about one test that is known before any query runs: its verdict config, `limit`,
+ * where its failures would be stored, and its target/run/ file (written now, so a failing
+ * statement already points at a file holding exactly what was sent, as for models).
+ */
+import { StrataError } from '../errors/strata-error.js';
+import { compiledPath } from '../compile/artifacts.js';
+import type { Manifest, TestNode } from '../manifest/types.js';
+import type { PlacedStatement, RunFile } from '../run/executed-sql.js';
+import { writeRunFile } from '../run/executed-sql.js';
+import { failuresTable, type FailuresTable } from './store-failures.js';
+import { countSql, storeFailuresSql } from './test-sql.js';
+import type { TestOutcome } from './types.js';
+import { verdictConfig, type VerdictConfig } from './verdict.js';
+
+export interface PreparedTest {
+  node: TestNode;
+  compiledSql: string;
+  verdict: VerdictConfig;
+  limit: number | undefined;
+  store: FailuresTable | undefined;
+  runFile: RunFile;
+  countStatement: PlacedStatement;
+  storeStatement: PlacedStatement | undefined;
+  /** Time spent on this test so far (its share of a fused scan included). */
+  seconds: number;
+}
+
+export interface PrepareOptions {
+  projectDir: string;
+  targetDir: string;
+  storeFailures?: boolean;
+  targetSchema?: string;
+  /** The test's count comes from a fused scan written to this file (for the run file's note). */
+  fusedIn?: string;
+}
+
+function readLimit(node: TestNode): number | undefined {
+  const limit = node.config.limit;
+  if (limit === undefined || limit === null) return undefined;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
+    throw new StrataError('CONFIG', `invalid limit ${JSON.stringify(limit)} on ${node.uniqueId}: expected a whole number >= 0`, {
+      nodeId: node.uniqueId,
+      location: node.location,
+    });
+  }
+  return limit;
+}
+
+/** Per-test config wins over the command-line flag, as in dbt (`store_failures: false` opts out). */
+function shouldStore(node: TestNode, flag: boolean | undefined): boolean {
+  const configured = node.config.store_failures;
+  return typeof configured === 'boolean' ? configured : flag === true;
+}
+
+export function errorOutcome(node: Pick<TestNode, 'uniqueId' | 'name' | 'testType'> & { config: { severity?: unknown } }, e: unknown, seconds: number, sqlPath?: string): TestOutcome {
+  const err = e instanceof StrataError ? e : new StrataError('INTERNAL', String((e as Error)?.message ?? e), { cause: e });
+  const severity = String(node.config.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error';
+  return {
+    uniqueId: node.uniqueId,
+    name: node.name,
+    testType: node.testType,
+    status: 'error',
+    severity,
+    seconds,
+    message: err.message,
+    ...(sqlPath ? { sqlPath } : {}),
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.location ? { location: err.location } : {}),
+      ...(err.hint ? { hint: err.hint } : {}),
+    },
+  };
+}
+
+/** The test node behind an id, or an error outcome saying why there is none to run. */
+export function testNode(manifest: Manifest, id: string): TestNode | TestOutcome {
+  const node = manifest.nodes[id];
+  if (node?.resourceType === 'test' && node.compiledCode !== undefined) return node;
+  const what = !node ? 'is not in the manifest' : node.resourceType !== 'test' ? `is a ${node.resourceType}, not a data test` : 'has no compiled SQL';
+  const stub = { uniqueId: id, name: node?.name ?? id, testType: 'generic' as const, config: { severity: 'error' } };
+  return errorOutcome(stub, new StrataError('INTERNAL', `data test ${id} ${what}`), 0);
+}
+
+export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOptions): PreparedTest {
+  const origin = { nodeId: node.uniqueId, location: node.location };
+  const verdict = verdictConfig(node.config, origin);
+  const limit = readLimit(node);
+  const compiledSql = node.compiledCode ?? '';
+  const store = shouldStore(node, opts.storeFailures) ? failuresTable(manifest, node, opts.targetSchema ?? 'public') : undefined;
+  const countLabel = opts.fusedIn
+    ? `${node.name}: failure count (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
+    : `${node.name}: failure count`;
+  const statements = [{ sql: countSql(compiledSql, limit), label: countLabel }];
+  if (store) statements.push({ sql: storeFailuresSql(compiledSql, limit, store.printed), label: `${node.name}: store failures in ${store.printed}` });
+  const runFile = writeRunFile(opts.projectDir, opts.targetDir, compiledPath(node), statements);
+  return {
+    node, compiledSql, verdict, limit, store, runFile,
+    countStatement: runFile.statements[0]!,
+    storeStatement: store ? runFile.statements[1] : undefined,
+    seconds: 0,
+  };
+}
+
+/** Where a statement of the run file starts, for error positions (sqlFile:line:column). */
+export function statementOptions(t: PreparedTest, s: PlacedStatement): { sqlFile: string; nodeId: string; startLine: number; startColumn: number } {
+  return { sqlFile: t.runFile.path, nodeId: t.node.uniqueId, startLine: s.line, startColumn: 1 };
+}

@@ -1,0 +1,92 @@
+/**
+ * Every assertion type, passing and failing, with the exact failure counts worked out by hand in
+ * fixture-project.ts; run fused and unfused, which must agree test by test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Database } from '../../../src/adapters/postgres/index.js';
+import { planTestGroups } from '../../../src/data-tests/groups.js';
+import { runTestGroup } from '../../../src/data-tests/fused-query.js';
+import type { TestGroup, TestOutcome } from '../../../src/data-tests/types.js';
+import { useTestDatabase } from '../../setup/test-database.js';
+import { allTestIds, compileFixture, EXPECTED, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
+
+const testDb = useTestDatabase();
+let db: Database;
+let fixture: Fixture;
+let groups: TestGroup[];
+const byMode: Record<'fused' | 'unfused', Map<string, TestOutcome>> = { fused: new Map(), unfused: new Map() };
+const statements: Record<'fused' | 'unfused', string[]> = { fused: [], unfused: [] };
+
+async function runAll(fuse: boolean): Promise<void> {
+  const mode = fuse ? 'fused' : 'unfused';
+  const client = recording(db);
+  for (const group of groups) {
+    for (const o of await runTestGroup(client, fixture.project.manifest, group, { fuse, projectDir: fixture.dir, targetDir: fixture.project.targetDir, targetSchema: SCHEMA })) {
+      byMode[mode].set(o.name, o);
+    }
+  }
+  statements[mode] = client.sql;
+}
+
+beforeAll(async () => {
+  db = createPool(testDb.target({ threads: 2 }));
+  await db.query(TABLES_SQL);
+  fixture = compileFixture();
+  groups = planTestGroups(fixture.project.manifest, allTestIds(fixture.project));
+  await runAll(true);
+  await runAll(false);
+});
+
+afterAll(async () => {
+  await db?.close();
+  fixture?.cleanup();
+});
+
+const cases = Object.entries(EXPECTED);
+
+describe('exact failure counts', () => {
+  it('covers every test of the fixture', () => {
+    expect([...byMode.fused.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(cases)('%s: %i failures, fused and unfused', (name, failures) => {
+    for (const mode of ['fused', 'unfused'] as const) {
+      const o = byMode[mode].get(name)!;
+      expect(o, `${mode} ${name}: ${o?.message}`).toMatchObject({ failures, status: failures === 0 ? 'pass' : 'fail' });
+    }
+  });
+
+  it.each(cases)('%s: identical outcome fused and unfused', (name) => {
+    const strip = (o: TestOutcome) => ({ ...o, seconds: 0 });
+    expect(strip(byMode.fused.get(name)!)).toEqual(strip(byMode.unfused.get(name)!));
+  });
+});
+
+describe('the fused scan', () => {
+  it('reads each model at most twice for all its fusable tests, and runs own queries only where needed', () => {
+    const scans = statements.fused.filter((s) => /^select\n {2}\S/.test(s));
+    // orders and empty_orders: a row scan and a distinct scan; raw.events: a distinct scan only
+    // (its single row-level test runs its own query).
+    expect(scans).toHaveLength(5);
+    const ordersScans = scans.filter((s) => s.endsWith(`from "${SCHEMA}"."orders"`));
+    expect(ordersScans.map((s) => s.match(/ as t\d+/g)!.length)).toEqual([15, 3]);
+    expect(ordersScans[1]).toContain('count(distinct "id")');
+    expect(ordersScans[1]).toContain('hash_record_extended(row("region", "sku"), 0)');
+    const counts = statements.fused.filter((s) => s.startsWith('select count(*) as failures'));
+    // Own count queries: relationships, custom, not_empty x2, row_count x3, 2 singular,
+    // source_not_null_events, and the zero checks that came out non-zero (unique_id, av_fail,
+    // av_quoted_numbers, av_unquoted_bool, combo x2, source_unique_events).
+    expect(counts).toHaveLength(10 + 7);
+    expect(statements.unfused.filter((s) => s.startsWith('select count(*) as failures'))).toHaveLength(cases.length);
+  });
+
+  it('fetches the first failing rows of failing tests only', () => {
+    const o = byMode.fused.get('no_lost')!;
+    expect(o.failingRows).toEqual({ columns: ['id', 'status'], rows: [{ id: 3, status: 'lost' }, { id: 4, status: 'lost' }] });
+    expect(byMode.fused.get('av_fail')!.failingRows!.rows.map((r) => r['value_field']).sort()).toEqual(['LOST', 'lost']);
+    expect(byMode.fused.get('av_pass')!.failingRows).toBeUndefined();
+    expect(byMode.fused.get('not_null_id')).toMatchObject({ message: '2 rows failed (threshold != 0)', testType: 'generic', severity: 'error' });
+    expect(byMode.fused.get('big_amounts')).toMatchObject({ testType: 'singular', sqlPath: 'target/run/tests/big_amounts.sql' });
+    expect(byMode.fused.get('unique_id')!.sqlPath).toBe('target/run/models/schema.yml/unique_id.sql');
+  });
+});
