@@ -16,13 +16,16 @@ export interface ExecuteOptions extends ProjectOptions, SelectionOptions {
   rebuild?: boolean;
   /** Seconds to wait for another run of the same project and target (default 60). */
   lockTimeoutSeconds?: number;
+  /** Run each column test as its own query instead of one fused scan per model. */
+  noFuse?: boolean;
   events?: RunEvents;
 }
 
 const KINDS: Record<Exclude<RunCommand, 'retry'>, BuildableKind[]> = {
   run: ['model'],
   seed: ['seed'],
-  build: ['seed', 'model'],
+  test: ['test', 'unit_test'],
+  build: ['seed', 'model', 'test', 'unit_test'],
 };
 
 function runOptions(command: RunCommand, project: CompiledProject, o: ExecuteOptions): RunOptions {
@@ -43,6 +46,10 @@ function argsOf(command: RunCommand, o: ExecuteOptions): Record<string, unknown>
   return { command, ...rest };
 }
 
+function testOptions(command: RunCommand, o: ExecuteOptions): { gateOnTests: boolean; fuseTests: boolean } {
+  return { gateOnTests: command === 'build', fuseTests: !o.noFuse };
+}
+
 export interface ExecuteOutcome {
   project: CompiledProject;
   results: RunResults;
@@ -56,10 +63,16 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
     project,
     options: runOptions(command, project, options),
     kinds: new Set(KINDS[command]),
+    ...testOptions(command, options),
     args: argsOf(command, options),
     ...(options.events ? { events: options.events } : {}),
   });
   return { project, results };
+}
+
+/** A test group's id (`tests:<model>`) stands for its tests: retry runs them again. */
+function testIdsOfGroup(last: RunResults, groupId: string): string[] {
+  return last.results.find((r) => r.uniqueId === groupId)?.tests?.map((t) => t.uniqueId) ?? [];
 }
 
 /** `strata retry`: the nodes that failed or were skipped in the last run, with its arguments. */
@@ -68,7 +81,7 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
   const last = readRunResults(first.targetDir);
   if (!last) throw new StrataError('USAGE', 'no previous run to retry: target/run_results.json is missing', { hint: 'run strata run or strata build first' });
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
-  const previousCommand = (last.metadata.command === 'retry' ? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
+  const previousCommand = (last.metadata.command === 'retry' ? (last.args['retryOf'] as string | undefined) ?? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
   const project = first;
   writeManifest(project.targetDir, project.manifest);
   writeCompiled(project.targetDir, project.manifest, again);
@@ -76,8 +89,9 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     project,
     options: { ...runOptions('retry', project, options), rebuild: true },
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
-    only: new Set([...again].filter((id) => project.manifest.nodes[id])),
-    args: argsOf('retry', options),
+    ...testOptions(previousCommand, options),
+    only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] ? [id] : testIdsOfGroup(last, id)))),
+    args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
   });
   return { project, results };

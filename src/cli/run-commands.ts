@@ -2,12 +2,19 @@
 import { Command } from 'commander';
 // The runner (and pg) load only when a run command runs: `strata compile` never pays for them.
 import type { ExecuteOptions } from '../api/run.js';
-import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EXIT_NODE_FAILURE, EXIT_OK, StrataError } from '../errors/strata-error.js';
+import type { RunResults } from '../run/run-results.js';
+import type { Manifest } from '../manifest/types.js';
+import type { Reporter } from './reporter.js';
 import type { CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
 import { printRunSummary, runEvents } from './run-output.js';
 
 interface RunFlags extends SelectFlags {
+  output?: string;
+  fuse?: boolean;
   threads?: string;
   fullRefresh?: boolean;
   failFast?: boolean;
@@ -34,20 +41,44 @@ function executeOptions(f: RunFlags): Omit<ExecuteOptions, keyof import('../api/
   };
 }
 
+function junitPath(output: string | undefined): string | undefined {
+  if (output === undefined) return undefined;
+  const m = /^junit:(.+)$/.exec(output);
+  if (!m) throw new StrataError('USAGE', `--output ${output}: expected junit:PATH`, { hint: 'for example --output junit:target/junit.xml' });
+  return m[1]!;
+}
+
+async function writeJunit(path: string, results: RunResults, manifest: Manifest, r: Reporter): Promise<void> {
+  const { junitXml } = await import('../data-tests/junit.js');
+  const outcomes = results.results.flatMap((x) => x.tests ?? []);
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, junitXml(outcomes, { suiteName: 'strata', timestamp: results.metadata.finishedAt, manifest }));
+  r.info(`JUnit report: ${path}`, { event: 'report_written', format: 'junit', path });
+}
+
 export function addRunCommands(program: Command, kit: CommandKit): void {
   const { action, projectOptions, selection } = kit;
   const commands = [
     ['run', 'build the selected models (views, tables, incremental) in the database'],
     ['seed', 'load the selected seeds (CSV files) with COPY'],
-    ['build', 'seeds and models (and, as they land, loads and tests) in DAG order'],
+    ['test', 'run the selected data tests and unit tests; exit 1 when an error-severity test fails'],
+    ['build', 'seeds, models and their tests in DAG order (a failing test skips what depends on its model)'],
   ] as const;
   for (const [name, description] of commands) {
-    addRunFlags(addSelectionFlags(program.command(name).description(description))).action(
+    let cmd = addRunFlags(addSelectionFlags(program.command(name).description(description)));
+    if (name === 'test' || name === 'build') {
+      cmd = cmd
+        .option('--output <format:path>', 'also write a report: junit:PATH (JUnit XML for CI)')
+        .option('--no-fuse', 'run each column test as its own query (default: one scan per model)');
+    }
+    cmd.action(
       action<RunFlags>(async (f, g, r) => {
+        const junit = junitPath(f.output);
         const { execute } = await import('../api/run.js');
-        const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), events: runEvents(r) });
+        const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), ...(f.fuse === false ? { noFuse: true } : {}), events: runEvents(r) });
         for (const w of res.project.warnings) r.warn(w);
         printRunSummary(r, res.results);
+        if (junit) await writeJunit(junit, res.results, res.project.manifest, r);
         return res.results.results.some((x) => x.status === 'error') ? EXIT_NODE_FAILURE : EXIT_OK;
       }),
     );

@@ -8,6 +8,8 @@ import { StrataError } from '../errors/strata-error.js';
 import type { RunEvents } from '../run/runner.js';
 import { summarizeResults, type NodeResult, type RunResults } from '../run/run-results.js';
 import type { Reporter } from './reporter.js';
+import type { TestOutcome } from '../data-tests/types.js';
+import { formatRowsTable } from '../data-tests/report.js';
 
 const WIDTH = 72;
 
@@ -20,10 +22,6 @@ function dotted(left: string, right: string): string {
   return `${left} ${'.'.repeat(dots)} ${right}`;
 }
 
-function describe(kind: string, materialized: string): string {
-  return kind === 'seed' ? 'seed' : `${materialized} model`;
-}
-
 function finishLabel(r: NodeResult): string {
   const secs = `${r.seconds.toFixed(2)}s`;
   if (r.status === 'success') return `[${r.message}${r.rows !== undefined ? `, ${r.rows} rows` : ''} in ${secs}]`;
@@ -32,22 +30,39 @@ function finishLabel(r: NodeResult): string {
   return `[ERROR in ${secs}]`;
 }
 
-const STATUS_WORD: Record<NodeResult['status'], string> = { success: 'OK', error: 'ERROR', skipped: 'SKIP', up_to_date: 'SKIP (up to date)' };
+const STATUS_WORD: Record<NodeResult['status'], string> = { success: 'OK', warn: 'WARN', error: 'ERROR', skipped: 'SKIP', up_to_date: 'SKIP (up to date)' };
+const TEST_WORD: Record<TestOutcome['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR' };
+
+function testLine(t: TestOutcome): string {
+  if (t.status === 'error') return `[ERROR in ${t.seconds.toFixed(2)}s]`;
+  if (t.status === 'pass') return `[PASS in ${t.seconds.toFixed(2)}s]`;
+  return `[${TEST_WORD[t.status]} ${t.failures ?? '?'} in ${t.seconds.toFixed(2)}s]`;
+}
 
 export function runEvents(r: Reporter): RunEvents {
-  const kinds = new Map<string, { kind: string; materialized: string; relation: string }>();
+  const labels = new Map<string, string>();
   return {
     onRunStart: (info) => r.info(`${time()}  Running on target ${info.target} (PostgreSQL ${info.serverVersion}): ${info.nodes} nodes`, { event: 'run_started', ...info }),
     onWaitForLock: (holder) => r.info(`${time()}  Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
     onNodeStart: (node, index, total) => {
-      kinds.set(node.uniqueId, { kind: node.resourceType, materialized: node.materialized, relation: node.relation });
-      r.info(dotted(`${time()}  ${index} of ${total} START ${describe(node.resourceType, node.materialized)} ${node.relation}`, '[RUN]'), {
+      labels.set(node.uniqueId, node.label);
+      r.info(dotted(`${time()}  ${index} of ${total} START ${node.label}`, '[RUN]'), {
         event: 'node_started', unique_id: node.uniqueId, index, total,
       });
     },
     onNodeFinish: (res, index, total) => {
-      const k = kinds.get(res.uniqueId);
-      const what = k ? `${describe(k.kind, k.materialized)} ${k.relation}` : `${res.resourceType} ${res.name}`;
+      if (res.tests && res.status !== 'skipped') {
+        for (const t of res.tests) {
+          const word = TEST_WORD[t.status];
+          const colored = t.status === 'pass' ? r.c.green(word) : t.status === 'warn' ? r.c.yellow(word) : r.c.red(word);
+          r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${t.testType === 'unit' ? 'unit test' : 'test'} ${t.name}`, testLine(t)), {
+            event: 'test_finished', unique_id: t.uniqueId, status: t.status, failures: t.failures, severity: t.severity, seconds: t.seconds, message: t.message,
+            ...(t.sqlPath ? { sql_path: t.sqlPath } : {}), ...(t.storedFailuresIn ? { stored_failures_in: t.storedFailuresIn } : {}),
+          });
+        }
+        return;
+      }
+      const what = labels.get(res.uniqueId) ?? res.label ?? `${res.resourceType} ${res.name}`;
       const word = STATUS_WORD[res.status];
       const colored = res.status === 'error' ? r.c.red(word) : res.status === 'success' ? r.c.green(word) : r.c.yellow(word);
       r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${what}`, finishLabel(res)), {
@@ -58,8 +73,23 @@ export function runEvents(r: Reporter): RunEvents {
   };
 }
 
+function printTestProblems(r: Reporter, results: RunResults): void {
+  for (const t of results.results.flatMap((x) => x.tests ?? [])) {
+    if (t.status === 'pass' || r.json) continue;
+    r.info('');
+    const head = t.status === 'warn' ? r.c.yellow(`Warning in test ${t.name}`) : r.c.red(`${t.status === 'fail' ? 'Failure' : 'Error'} in test ${t.name}`);
+    r.info(`${head}${t.sqlPath ? ` (compiled SQL: ${t.sqlPath})` : ''}`);
+    r.info(`  ${t.message}`);
+    if (t.diff) r.info(t.diff.split('\n').map((l) => `  ${l}`).join('\n'));
+    else if (t.failingRows) r.info(formatRowsTable(t.failingRows).split('\n').map((l) => `  ${l}`).join('\n'));
+    if (t.storedFailuresIn) r.info(`  failing rows stored in ${t.storedFailuresIn}`);
+    if (t.error?.hint) r.info(`  hint: ${t.error.hint}`);
+  }
+}
+
 export function printRunSummary(r: Reporter, results: RunResults): void {
-  const failures = results.results.filter((x) => x.status === 'error');
+  printTestProblems(r, results);
+  const failures = results.results.filter((x) => x.status === 'error' && !x.tests);
   for (const f of failures) {
     const e = new StrataError(f.error?.code ?? 'DB', f.error?.message ?? f.message, {
       ...(f.error?.location ? { location: f.error.location } : {}),

@@ -74,14 +74,18 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
     const outcome = await rc.db.withTransaction(async (client) => {
-      await lockDependentViews(client, node.relation);
-      const state = await fetchRelationState(client, node.relation);
+      const dependents = await lockDependentViews(client, node.relation);
+      // Read only what this materialization needs: each catalog query is a round trip per node.
+      const needsColumns = node.config.materialized === 'view' || node.config.materialized === 'incremental';
+      const state = await fetchRelationState(client, node.relation, { columns: needsColumns, dependentViews: dependents > 0 });
       const options: MaterializationOptions = { fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId };
       const incremental = node.config.materialized === 'incremental' && isIncremental(node, state, options);
       const sql = incremental ? (node.compiledIncrementalCode ?? node.compiledCode ?? '') : (node.compiledCode ?? '');
-      // The query alone first: an error in the user's SQL points at this file, at the user's line.
-      const queryFile = writeRunFile(projectDir, targetDir, node.originalFilePath, [{ sql, label: `${node.name}: the model's query` }]);
-      options.queryColumns = await describeQuery(client, sql, { sqlFile: queryFile.path, nodeId: node.uniqueId, startLine: queryFile.statements[0]!.line - 1 });
+      if (state.exists && (incremental || node.config.materialized === 'view')) {
+        // The query alone first: an error in the user's SQL points at this file, at the user's line.
+        const queryFile = writeRunFile(projectDir, targetDir, node.originalFilePath, [{ sql, label: `${node.name}: the model's query` }]);
+        options.queryColumns = await describeQuery(client, sql, { sqlFile: queryFile.path, nodeId: node.uniqueId, startLine: queryFile.statements[0]!.line - 1 });
+      }
       const plan = materializationFor(node)(node, node.relation, state, options);
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
       const rows = await executeStatements(client, runFile, node.uniqueId);

@@ -8,7 +8,7 @@ import type { Capabilities, Database, RelationInfo, SyncQueryChannel } from '../
 import type { NodeState } from '../state/node-state.js';
 import type { Manifest } from '../manifest/types.js';
 
-export type RunCommand = 'run' | 'seed' | 'build' | 'retry';
+export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'retry';
 
 export interface RunOptions {
   command: RunCommand;

@@ -5,19 +5,23 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorCode, SourceLocation } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
+import type { TestOutcome } from '../data-tests/types.js';
 
 /**
- * success: built; error: failed; skipped: an ancestor failed (or --fail-fast stopped the run);
- * up_to_date: fingerprint and inputs unchanged since its last successful build, nothing ran.
+ * success: built (or all tests passed); warn: only warn-severity tests failed; error: failed;
+ * skipped: an ancestor failed (or --fail-fast stopped the run); up_to_date: fingerprint and
+ * inputs unchanged since its last successful build, nothing ran.
  */
-export type NodeStatus = 'success' | 'error' | 'skipped' | 'up_to_date';
+export type NodeStatus = 'success' | 'warn' | 'error' | 'skipped' | 'up_to_date';
 
 export interface NodeResult {
   uniqueId: string;
   name: string;
   resourceType: ResourceType;
   status: NodeStatus;
-  /** Short description: `create view`, `swap`, `incremental:merge`, `loaded 3 rows`... */
+  /** How it reads in the output: `view model qa.orders` (set on skipped nodes, which never start). */
+  label?: string;
+  /** Short description: `create view`, `swap`, `incremental:merge`, `copy`... */
   message: string;
   rows?: number;
   seconds: number;
@@ -28,6 +32,8 @@ export interface NodeResult {
   error?: { code: ErrorCode; message: string; location?: SourceLocation; hint?: string; details?: string[] };
   /** For skipped nodes: the failed ancestor. */
   skippedBecause?: string;
+  /** For test groups and unit tests: one outcome per test. */
+  tests?: TestOutcome[];
 }
 
 export interface RunResults {
@@ -61,10 +67,22 @@ export interface RunSummary {
   total: number;
 }
 
+/** Counts per node, and per test for test groups (a group of 5 tests counts 5). */
 export function summarizeResults(results: NodeResult[]): RunSummary {
-  const s: RunSummary = { pass: 0, warn: 0, error: 0, skip: 0, upToDate: 0, total: results.length };
+  const s: RunSummary = { pass: 0, warn: 0, error: 0, skip: 0, upToDate: 0, total: 0 };
   for (const r of results) {
+    if (r.tests && r.status !== 'skipped') {
+      for (const t of r.tests) {
+        s.total++;
+        if (t.status === 'pass') s.pass++;
+        else if (t.status === 'warn') s.warn++;
+        else s.error++;
+      }
+      continue;
+    }
+    s.total++;
     if (r.status === 'success') s.pass++;
+    else if (r.status === 'warn') s.warn++;
     else if (r.status === 'error') s.error++;
     else if (r.status === 'skipped') s.skip++;
     else s.upToDate++;

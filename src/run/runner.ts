@@ -18,15 +18,17 @@ import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
 import { buildSeed } from './build-seed.js';
+import { buildTestGroup, buildUnitTest } from './build-tests.js';
+import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
-import { effectiveParents, type RunContext, type RunOptions } from './run-context.js';
+import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
 
-export type BuildableKind = 'model' | 'seed';
+export type { BuildableKind } from './work-items.js';
 
 export interface RunEvents {
   onRunStart?(info: { target: string; serverVersion: string; runId: string; nodes: number }): void;
-  onNodeStart?(node: { uniqueId: string; name: string; resourceType: string; materialized: string; relation: string }, index: number, total: number): void;
+  onNodeStart?(node: { uniqueId: string; name: string; label: string }, index: number, total: number): void;
   onNodeFinish?(result: NodeResult, index: number, total: number): void;
   onWaitForLock?(holder: string): void;
 }
@@ -35,13 +37,15 @@ export interface RunRequest {
   project: CompiledProject;
   options: RunOptions;
   kinds: ReadonlySet<BuildableKind>;
+  /** build: a model's descendants wait for its tests, and a model for its unit tests. */
+  gateOnTests?: boolean;
+  /** Fuse column tests into one scan per model (default true). */
+  fuseTests?: boolean;
   /** Restrict to these ids (strata retry); otherwise the project's selection. */
   only?: ReadonlySet<string>;
   args: Record<string, unknown>;
   events?: RunEvents;
 }
-
-type Buildable = ModelNode | SeedNode;
 
 function toTargetConfig(project: CompiledProject): TargetConfig {
   const t = project.ctx.config.target;
@@ -50,19 +54,6 @@ function toTargetConfig(project: CompiledProject): TargetConfig {
     ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}), ...(t.port ? { port: t.port } : {}),
     ...(t.user ? { user: t.user } : {}), ...(t.password ? { password: t.password } : {}), ...(t.dbname ? { dbname: t.dbname } : {}),
   } as TargetConfig;
-}
-
-function nodesToBuild(req: RunRequest): Buildable[] {
-  const { manifest, selected } = req.project;
-  const ids = req.only ?? selected;
-  const out: Buildable[] = [];
-  for (const id of ids) {
-    const n = manifest.nodes[id];
-    if (!n) continue;
-    if (n.resourceType === 'model' && req.kinds.has('model') && n.config.materialized !== 'ephemeral') out.push(n);
-    if (n.resourceType === 'seed' && req.kinds.has('seed')) out.push(n);
-  }
-  return out;
 }
 
 /** Fingerprints of every model, seed and source, parents before children. */
@@ -99,11 +90,11 @@ async function runProjectHooks(rc: RunContext, which: 'onRunStart' | 'onRunEnd')
   }
 }
 
-async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, nodes: Buildable[]): Promise<RunContext> {
+async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
   const { project } = req;
   const projectName = project.manifest.metadata.projectName;
   const db = opened.db;
-  const schemas = [...new Set(nodes.map((n) => n.relation.schema))].sort();
+  const schemas = [...new Set(items.flatMap((i) => (i.kind === 'model' || i.kind === 'seed' ? [i.node.relation.schema] : [])))].sort();
   for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   const catalog = await listRelations(db, schemas);
   const previous = await loadNodeStates(db, projectName);
@@ -126,7 +117,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   const { project, options, events } = req;
   const projectName = project.manifest.metadata.projectName;
   const targetName = project.ctx.config.target.name;
-  const nodes = nodesToBuild(req);
+  const items = planWorkItems(project.manifest, req.only ?? project.selected, req.kinds, Boolean(req.gateOnTests));
   // One connection per thread, plus the run-lock session and one for bookkeeping queries.
   const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
   const runId = randomUUID();
@@ -141,11 +132,11 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
     try {
       await markInterrupted(opened.db, projectName, targetName);
       await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
-      const rc = await prepare(opened, req, runId, nodes);
+      const rc = await prepare(opened, req, runId, items);
       cleanups.push(() => rc.closeSyncQuery());
-      events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: nodes.length });
+      events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');
-      results = await buildAll(rc, nodes, events);
+      results = await buildAll(rc, items, events, req.fuseTests ?? true);
       await runProjectHooks(rc, 'onRunEnd');
       await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');
     } catch (e) {
@@ -170,27 +161,53 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   return runResults;
 }
 
-async function buildAll(rc: RunContext, nodes: Buildable[], events?: RunEvents): Promise<NodeResult[]> {
-  const byId = new Map(nodes.map((n) => [n.uniqueId, n]));
+/** How an item reads in the output: `view model qa.orders`, `seed raw.x`, `3 tests on orders`. */
+function labelOf(item: WorkItem): string {
+  if (item.kind === 'model' || item.kind === 'seed') {
+    const what = item.kind === 'seed' ? 'seed' : `${item.node.config.materialized} model`;
+    return `${what} ${item.node.relation.schema}.${item.node.relation.identifier}`;
+  }
+  if (item.kind === 'unit') return `unit test ${item.node.model}::${item.node.name}`;
+  const count = item.group.testIds.length;
+  const on = item.group.attachedNode ? item.group.attachedNode.split('.').slice(2).join('.') : undefined;
+  return on ? `${count} test${count === 1 ? '' : 's'} on ${on}` : `test ${item.group.testIds[0]?.split('.').pop()}`;
+}
+
+function nameOf(item: WorkItem): string {
+  return item.kind === 'tests' ? item.id : item.node.name;
+}
+
+function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
+  switch (item.kind) {
+    case 'model': return buildModel(rc, item.node);
+    case 'seed': return buildSeed(rc, item.node);
+    case 'tests': return buildTestGroup(rc, item.group, { fuse });
+    case 'unit': return buildUnitTest(rc, item.node);
+  }
+}
+
+async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | undefined, fuse: boolean): Promise<NodeResult[]> {
+  const byId = new Map(items.map((i) => [i.id, i]));
   let started = 0;
-  const total = nodes.length;
+  const total = items.length;
   const indexOf = new Map<string, number>();
   const results = await executeDag<NodeResult>({
-    nodes: nodes.map((n) => n.uniqueId),
-    dependsOn: (id) => effectiveParents(rc.project.manifest, byId.get(id)!),
+    nodes: items.map((i) => i.id),
+    dependsOn: (id) => byId.get(id)!.deps,
     threads: rc.options.threads,
     failFast: rc.options.failFast,
     run: async (id) => {
-      const node = byId.get(id)!;
+      const item = byId.get(id)!;
       const index = ++started;
       indexOf.set(id, index);
-      events?.onNodeStart?.({ uniqueId: id, name: node.name, resourceType: node.resourceType, materialized: node.config.materialized, relation: `${node.relation.schema}.${node.relation.identifier}` }, index, total);
-      return node.resourceType === 'seed' ? buildSeed(rc, node) : buildModel(rc, node);
+      events?.onNodeStart?.({ uniqueId: id, name: nameOf(item), label: labelOf(item) }, index, total);
+      return runItem(rc, item, fuse);
     },
     isFailure: (r) => r.status === 'error',
     skipResult: (id, failed) => {
-      const node = byId.get(id)!;
-      return { uniqueId: id, name: node.name, resourceType: node.resourceType, status: 'skipped', message: `skipped: ${rc.project.manifest.nodes[failed]?.name ?? failed} failed`, seconds: 0, skippedBecause: failed };
+      const item = byId.get(id)!;
+      const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.node.resourceType;
+      return { uniqueId: id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${rc.project.manifest.nodes[failed]?.name ?? failed} failed`, seconds: 0, skippedBecause: failed };
     },
     onFinish: (id, r) => events?.onNodeFinish?.(r, indexOf.get(id) ?? ++started, total),
   });

@@ -1,0 +1,84 @@
+/**
+ * What a run executes, as executor nodes: models, seeds, test groups and unit tests, with the
+ * edges between them.
+ *
+ * In `build`, tests gate what comes after: the descendants of a model wait for the model's tests
+ * (an error-severity failure skips them; warnings do not), and a model waits for its unit tests,
+ * which run before it is built (they need only its inputs' shapes, given as literal rows).
+ * A test group that also reads a descendant of the model (a relationships test pointing
+ * downstream) cannot gate it without a cycle; it then runs after both, like any test.
+ */
+import type { TestGroup } from '../data-tests/types.js';
+import type { Manifest, ModelNode, SeedNode, UnitTestNode } from '../manifest/types.js';
+import { planTestGroups } from './build-tests.js';
+import { effectiveParents } from './run-context.js';
+
+export type BuildableKind = 'model' | 'seed' | 'test' | 'unit_test';
+
+export type WorkItem =
+  | { kind: 'model'; id: string; node: ModelNode; deps: string[] }
+  | { kind: 'seed'; id: string; node: SeedNode; deps: string[] }
+  | { kind: 'tests'; id: string; group: TestGroup; deps: string[] }
+  | { kind: 'unit'; id: string; node: UnitTestNode; deps: string[] };
+
+function ancestorsOrSelf(manifest: Manifest, id: string): Set<string> {
+  const out = new Set([id]);
+  const queue = [id];
+  for (let i = 0; i < queue.length; i++) {
+    for (const p of manifest.parentMap[queue[i]!] ?? []) {
+      if (!out.has(p)) {
+        out.add(p);
+        queue.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+export function planWorkItems(manifest: Manifest, ids: Iterable<string>, kinds: ReadonlySet<BuildableKind>, gateOnTests: boolean): WorkItem[] {
+  const items: WorkItem[] = [];
+  const testIds: string[] = [];
+  for (const id of ids) {
+    const n = manifest.nodes[id];
+    if (!n) continue;
+    if (n.resourceType === 'model' && kinds.has('model') && n.config.materialized !== 'ephemeral') items.push({ kind: 'model', id, node: n, deps: effectiveParents(manifest, n) });
+    else if (n.resourceType === 'seed' && kinds.has('seed')) items.push({ kind: 'seed', id, node: n, deps: [] });
+    else if (n.resourceType === 'test' && kinds.has('test')) testIds.push(id);
+    else if (n.resourceType === 'unit_test' && kinds.has('unit_test')) {
+      const model = manifest.nodes[n.dependsOn.nodes[0] ?? ''];
+      // A unit test needs no upstream data: in build it only waits for nothing and gates its model.
+      items.push({ kind: 'unit', id, node: n, deps: model && gateOnTests ? [] : n.dependsOn.nodes });
+    }
+  }
+  for (const group of planTestGroups(manifest, testIds)) {
+    const deps = group.dependsOn.flatMap((d: string): string[] => [d, ...effectiveParentsIfEphemeral(manifest, d)]);
+    items.push({ kind: 'tests', id: group.id, group, deps: [...new Set(deps)] });
+  }
+  if (gateOnTests) addGates(manifest, items);
+  return items;
+}
+
+/** An ephemeral node is never built: whoever reads it waits for its parents instead. */
+function effectiveParentsIfEphemeral(manifest: Manifest, id: string): string[] {
+  const n = manifest.nodes[id];
+  return n?.resourceType === 'model' && n.config.materialized === 'ephemeral' ? effectiveParents(manifest, n) : [];
+}
+
+function addGates(manifest: Manifest, items: WorkItem[]): void {
+  const groupOf = new Map<string, WorkItem>();
+  for (const item of items) if (item.kind === 'tests' && item.group.attachedNode) groupOf.set(item.group.attachedNode, item);
+  const unitsOf = new Map<string, string[]>();
+  for (const item of items) if (item.kind === 'unit') (unitsOf.get(item.node.dependsOn.nodes[0] ?? '') ?? unitsOf.set(item.node.dependsOn.nodes[0] ?? '', []).get(item.node.dependsOn.nodes[0] ?? '')!).push(item.id);
+  for (const item of items) {
+    if (item.kind !== 'model' && item.kind !== 'seed') continue;
+    const extra: string[] = [...(unitsOf.get(item.id) ?? [])];
+    for (const parent of item.deps) {
+      const group = groupOf.get(parent);
+      if (!group) continue;
+      // Gate only when the tests read nothing but the parent and its ancestors (else: a cycle).
+      const allowed = ancestorsOrSelf(manifest, parent);
+      if (group.deps.every((d) => allowed.has(d))) extra.push(group.id);
+    }
+    item.deps = [...new Set([...item.deps, ...extra])];
+  }
+}
