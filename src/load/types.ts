@@ -1,0 +1,67 @@
+/**
+ * The contract of raw file loading: a source table's `load:` block as a validated spec, and the
+ * file-source interface that local folders and S3 both implement, so the loader streams from
+ * either without knowing which.
+ */
+import type { Readable } from 'node:stream';
+
+export interface LoadSpec {
+  /** One or more globs: local (relative to the project, or absolute) or `s3://bucket/prefix/pattern`. */
+  files: string[];
+  format: 'delimited';
+  delimiter: string;
+  /** Quote character, or null for none (the loan files are not quoted). */
+  quote: string | null;
+  header: boolean;
+  encoding: 'utf8' | 'latin1';
+  /** Values that mean NULL, e.g. ['', 'NULL']. */
+  nullValues: string[];
+  /** Inside .zip archives: which members to load (a glob, e.g. `historical_data_time_*.txt`). */
+  members?: string;
+  /** The ordered raw column names (all land as text). */
+  columns: string[];
+  /** Rows with fewer fields, but at least this many, are padded with NULLs. */
+  minColumns: number;
+  /** Rows with more fields than `columns`: drop the extra fields, or treat the row as bad. */
+  extraColumns: 'ignore' | 'error';
+  onBadRow: 'quarantine' | 'fail';
+  /** Past this many bad rows in one file, the file fails and nothing of it is kept. */
+  maxBadRows: number;
+  s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
+}
+
+/** One loadable file: a local path, an S3 object, or a member of a .zip in either. */
+export interface FileRef {
+  /** Stable identity in the load ledger: absolute local path or s3://bucket/key, plus `!member`. */
+  uri: string;
+  /** What users see (path relative to the project, or the S3 URI). */
+  displayName: string;
+  size: number;
+  /** Local mtime (ms, as a string) or S3 ETag: a change means the file changed. */
+  version: string;
+  /** For .zip members: the member's name inside the archive. */
+  member?: string;
+  compression: 'none' | 'gzip' | 'zip';
+}
+
+export interface FileSource {
+  /** Files matching one pattern of `files:`; zip members are expanded using `members`. */
+  list(pattern: string, spec: LoadSpec): Promise<FileRef[]>;
+  /** The file's bytes, decompressed (a .gz inflated, a zip member extracted), as a stream. */
+  open(ref: FileRef): Promise<Readable>;
+}
+
+/** How one file ended up. */
+export interface FileLoadResult {
+  source: string;
+  file: FileRef;
+  status: 'loaded' | 'unchanged' | 'failed';
+  /** new | changed | unchanged | reload, as `--dry-run` reports it. */
+  reason: 'new' | 'changed' | 'unchanged' | 'reload';
+  rows: number;
+  quarantined: number;
+  bytes: number;
+  seconds: number;
+  batchId?: string;
+  error?: { code: string; message: string; hint?: string };
+}
