@@ -132,6 +132,7 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     const c = project.ctx.config;
     const envRead: Record<string, string | null> = { ...c.envRead };
     for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
+    for (const src of Object.values(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
     saveFingerprint(fpInput, [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths], envRead, summary);
   }
   // Not a spread: that would evaluate the lazy `graph` getter.

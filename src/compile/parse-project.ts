@@ -137,8 +137,35 @@ function parseSeed(ctx: ParseContext, file: FoundFile, props: ModelProperties | 
   };
 }
 
+/**
+ * Strings in a `load:` block may be templates (`files: "{{ var('raw_path', 'data/raw') }}/*.txt"`):
+ * render them now, so the loader gets final values and the source's checksum changes with them.
+ */
+function renderLoadBlock(ctx: ParseContext, s: SourceTableProperties, uniqueId: string): { load?: Record<string, unknown>; envRead: Record<string, string | null> } {
+  if (!s.load) return { envRead: {} };
+  const state = ctx.newState({ nodeName: `${s.sourceName}.${s.name}`, uniqueId, file: s.origin.file });
+  const render = (v: unknown, path: Array<string | number>): unknown => {
+    if (typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) {
+      try {
+        return ctx.engine.render(s.origin.file, v, state);
+      } catch (e) {
+        const err = e as StrataError;
+        ctx.errors.push(new StrataError(err.code ?? 'TEMPLATE', `in the load: block of source ${s.sourceName}.${s.name}: ${err.message}`, {
+          location: locateEntry(s.origin, 'load', ...path), ...(err.hint ? { hint: err.hint } : {}),
+        }));
+        return v;
+      }
+    }
+    if (Array.isArray(v)) return v.map((x, i) => render(x, [...path, i]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, [...path, k])]));
+    return v;
+  };
+  return { load: render(s.load, []) as Record<string, unknown>, envRead: state.envRead };
+}
+
 function parseSource(ctx: ParseContext, s: SourceTableProperties): SourceNode {
   const project = ctx.config.name;
+  const { load, envRead } = renderLoadBlock(ctx, s, `source.${project}.${s.sourceName}.${s.name}`);
   const raw: Record<string, unknown> = {};
   for (const level of [...configFromTree(ctx.config.trees.sources, [project, s.sourceName, s.name]), s.config, { tags: s.tags }]) mergeConfig(raw, level);
   const { config } = finalizeConfig(raw, { materialized: 'view' });
@@ -155,13 +182,14 @@ function parseSource(ctx: ParseContext, s: SourceTableProperties): SourceNode {
     config,
     tags: config.tags,
     dependsOn: { nodes: [], macros: [] },
-    checksum: sha256(JSON.stringify([s.schema, s.identifier, s.load ?? null, s.static])),
+    checksum: sha256(JSON.stringify([s.schema, s.identifier, load ?? null, s.static])),
     location: locateEntry(s.origin) ?? { file: s.origin.file, line: 0, column: 0 },
     relation: { schema: s.schema, identifier: s.identifier, ...(s.database ? { database: s.database } : {}) },
     columns: s.columns,
     ...(s.loadedAtField ? { loadedAtField: s.loadedAtField } : {}),
     ...(s.freshness !== undefined ? { freshness: s.freshness } : {}),
-    ...(s.load ? { load: s.load } : {}),
+    ...(load ? { load } : {}),
+    ...(Object.keys(envRead).length ? { envRead } : {}),
     static: s.static,
     identifier: s.identifier,
   };

@@ -144,8 +144,10 @@ export interface SourceNode extends NodeBase {
   columns: Record<string, ColumnInfo>;
   loadedAtField?: string;
   freshness?: unknown;
-  /** strata's `load:` block (interpreted by the loading issue), verbatim. */
+  /** strata's `load:` block, with its templated strings rendered. */
   load?: Record<string, unknown>;
+  /** Environment variables the `load:` block's templates read (part of the compile fingerprint). */
+  envRead?: Record<string, string | null>;
   /** Declared `static: true`: treated as unchanged between runs by state-aware runs. */
   static: boolean;
   identifier: string;

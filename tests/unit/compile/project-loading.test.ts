@@ -116,6 +116,28 @@ describe('project files', () => {
     expect(node.varsRead).toEqual({ a: 'global', b: 'scoped', c: 'cli' });
   });
 
+  it('renders templates inside load: blocks with vars and env vars', () => {
+    const files = {
+      'project.yml': 'name: proj\nvars:\n  raw_path: data/raw\n',
+      'models/p.yml': [
+        'version: 2',
+        'sources:',
+        '  - name: raw',
+        '    tables:',
+        '      - name: orig',
+        '        load:',
+        "          files: [\"{{ var('raw_path') }}/**/historical_data_*.txt\", \"{{ env_var('EXTRA', 's3://b/x') }}/*.zip\"]",
+        '          delimiter: "|"',
+        '',
+      ].join('\n'),
+    };
+    const m = manifestOf(files, { vars: { raw_path: 's3://bucket/freddie' } });
+    expect(m.sources['source.proj.raw.orig']!.load).toEqual({ files: ['s3://bucket/freddie/**/historical_data_*.txt', 's3://b/x/*.zip'], delimiter: '|' });
+    const other = manifestOf(files);
+    expect(other.sources['source.proj.raw.orig']!.load!['files']).toEqual(['data/raw/**/historical_data_*.txt', 's3://b/x/*.zip']);
+    expect(other.sources['source.proj.raw.orig']!.checksum).not.toBe(m.sources['source.proj.raw.orig']!.checksum);
+  });
+
   it('sources, seeds, unit tests and docs land in the manifest', () => {
     const m = manifestOf({
       'project.yml': 'name: proj\n',
