@@ -62,16 +62,17 @@
 {%- endmacro %}
 
 {#-
-  A name with its spelling noise removed, for names the servicer-name seed does not map exactly:
-  upper case, periods and apostrophes dropped (N.A. → NA, L.P. → LP), other punctuation as spaces,
-  whitespace collapsed, then trailing corporate suffixes (NA, NATIONAL ASSOCIATION, LLC, INC, CORP,
-  FSB, LP) removed, repeatedly.
+  A name with its spelling noise removed, for names the servicer-name seed does not map exactly
+  (the definition shared with the data generator, scripts/generate/README.md): upper case, periods
+  and apostrophes dropped (N.A. → NA, L.P. → LP), every other run of non-alphanumeric characters
+  as one space, trimmed, then the trailing corporate suffixes (NATIONAL ASSOCIATION, CORPORATION,
+  COMPANY, CORP, INC, LLC, FSB, NA, LP) removed, repeatedly. An empty result is NULL.
 -#}
 {% macro standardize_name(column) -%}
     nullif(
       regexp_replace(
-        trim(regexp_replace(regexp_replace(regexp_replace(upper({{ column }}), '[.'']', '', 'g'), '[^A-Z0-9&/ ]', ' ', 'g'), '\s+', ' ', 'g')),
-        '(\s+(NA|NATIONAL ASSOCIATION|LLC|INC|CORP|FSB|LP))+$', ''
+        trim(regexp_replace(regexp_replace(upper({{ column }}), '[.'']', '', 'g'), '[^A-Z0-9]+', ' ', 'g')),
+        '( (NATIONAL ASSOCIATION|CORPORATION|COMPANY|CORP|INC|LLC|FSB|NA|LP))+$', ''
       ),
     '')
 {%- endmacro %}
