@@ -28,6 +28,11 @@ export interface LoadSpec {
   /** Past this many bad rows in one file, the file fails and nothing of it is kept. */
   maxBadRows: number;
   s3?: { endpoint?: string; region?: string; forcePathStyle?: boolean };
+  /**
+   * A source whose patterns match no file at all is an error unless this is set: for projects
+   * whose releases carry one of several layouts (each a source), only some of which are present.
+   */
+  allowEmpty: boolean;
 }
 
 /** One loadable file: a local path, an S3 object, or a member of a .zip in either. */

@@ -142,6 +142,7 @@ const spec = (extra: Partial<LoadSpec> = {}): LoadSpec => ({
   extraColumns: 'error',
   onBadRow: 'fail',
   maxBadRows: 0,
+  allowEmpty: false,
   ...extra,
 });
 

@@ -29,7 +29,8 @@ describe('ensureMetaSchema', () => {
     } finally {
       await Promise.all(pools.map((p) => p.close()));
     }
-    expect(await tables()).toEqual(['node_state', 'runs', 'schema_version']);
+    // Migration 2 (raw file loading) added the ledger and the quarantine.
+    expect(await tables()).toEqual(['load_ledger', 'node_state', 'quarantine', 'runs', 'schema_version']);
     expect(await metaSchemaVersion(db)).toBe(META_SCHEMA_VERSION);
   });
 
@@ -44,7 +45,7 @@ describe('ensureMetaSchema', () => {
     }
     expect(statements.some((s) => /CREATE/i.test(s))).toBe(false);
     const versions = await db.query<{ version: number }>('SELECT version FROM strata_meta.schema_version ORDER BY 1');
-    expect(versions.rows.map((r) => r.version)).toEqual([1]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
   });
 
   it('works on a session inside the caller\'s transaction (and rolls back with it)', async () => {

@@ -1,0 +1,124 @@
+/**
+ * strata_meta.load_ledger (created by meta-schema migration 2): which file was loaded into which
+ * source, and the decision new / changed / unchanged for a discovered file.
+ *
+ * A file's current load is its one row with status 'loaded' (a partial unique index holds that).
+ * recordLoad runs inside the file's transaction, so the ledger row, the file's rows and the
+ * removal of its previous rows commit or vanish together; a killed process leaves no row.
+ */
+import type { DbClient } from '../adapters/postgres/index.js';
+import { fnv1a32 } from '../state/index.js';
+import type { LoadReason } from './events.js';
+import type { FileRef } from './types.js';
+
+export interface LedgerEntry {
+  fileUri: string;
+  fileName: string;
+  size: number;
+  version: string;
+  checksum: string | null;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  batchId: string;
+}
+
+/** "STRL": transaction-scoped advisory locks on one (source, file) while it loads. */
+export const LOAD_LOCK_NAMESPACE = 0x5354524c;
+
+const ENTRY_COLUMNS = `file_uri AS "fileUri", file_name AS "fileName", size, version, checksum,
+  rows_loaded AS "rowsLoaded", rows_quarantined AS "rowsQuarantined", batch_id AS "batchId"`;
+
+export async function ledgerExists(db: DbClient): Promise<boolean> {
+  const res = await db.query<{ ok: boolean }>("SELECT to_regclass('strata_meta.load_ledger') IS NOT NULL AS ok");
+  return res.rows[0]?.ok === true;
+}
+
+/** The current ('loaded') entries of a source, by file uri. Empty when the ledger does not exist. */
+export async function readLedger(db: DbClient, sourceId: string): Promise<Map<string, LedgerEntry>> {
+  if (!(await ledgerExists(db))) return new Map();
+  const res = await db.query<LedgerEntry>(
+    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger WHERE source = $1 AND status = 'loaded'`,
+    [sourceId],
+  );
+  return new Map(res.rows.map((r) => [r.fileUri, { ...r, size: Number(r.size), rowsLoaded: Number(r.rowsLoaded), rowsQuarantined: Number(r.rowsQuarantined) }]));
+}
+
+/** The current entry of one file (inside the file's transaction, after lockFile). */
+export async function readLedgerEntry(db: DbClient, sourceId: string, uri: string): Promise<LedgerEntry | undefined> {
+  const res = await db.query<LedgerEntry>(
+    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger WHERE source = $1 AND file_uri = $2 AND status = 'loaded'`,
+    [sourceId, uri],
+  );
+  const r = res.rows[0];
+  return r ? { ...r, size: Number(r.size) } : undefined;
+}
+
+/** Same size and version as the loaded one: unchanged. `reload` forces a load of known files. */
+export function decide(ref: FileRef, entry: LedgerEntry | undefined, reload: boolean): LoadReason {
+  if (!entry) return 'new';
+  if (reload) return 'reload';
+  return entry.size === ref.size && entry.version === ref.version ? 'unchanged' : 'changed';
+}
+
+/** Serializes loads of the same file of the same source (other processes included) until commit. */
+export async function lockFile(tx: DbClient, sourceId: string, uri: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [LOAD_LOCK_NAMESPACE | 0, fnv1a32(`${sourceId}\n${uri}`) | 0]);
+}
+
+export interface LoadRecord {
+  source: string;
+  relation: string;
+  file: FileRef;
+  batchId: string;
+  startedAt: Date;
+  checksum?: string;
+  rows: number;
+  quarantined: number;
+}
+
+/** Inside the file's transaction: the previous entry becomes 'replaced', this one 'loaded'. */
+export async function recordLoad(tx: DbClient, rec: LoadRecord): Promise<void> {
+  await tx.query(
+    `UPDATE strata_meta.load_ledger SET status = 'replaced' WHERE source = $1 AND file_uri = $2 AND status = 'loaded'`,
+    [rec.source, rec.file.uri],
+  );
+  await insertEntry(tx, rec, 'loaded', null);
+}
+
+/** After a rolled-back attempt (own statement, outside the failed transaction). */
+export async function recordFailure(db: DbClient, rec: LoadRecord, error: string): Promise<void> {
+  await insertEntry(db, rec, 'failed', error);
+}
+
+async function insertEntry(db: DbClient, rec: LoadRecord, status: string, error: string | null): Promise<void> {
+  await db.query(
+    `INSERT INTO strata_meta.load_ledger (source, relation, file_uri, file_name, size, version, checksum,
+       rows_loaded, rows_quarantined, batch_id, started_at, finished_at, status, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp(), $12, $13)`,
+    [
+      rec.source, rec.relation, rec.file.uri, rec.file.displayName, rec.file.size, rec.file.version, rec.checksum ?? null,
+      rec.rows, rec.quarantined, rec.batchId, rec.startedAt.toISOString(), status, error,
+    ],
+  );
+}
+
+/** Full refresh, or the raw table vanished: the source's ledger and quarantine rows go. */
+export async function forgetSource(tx: DbClient, sourceId: string): Promise<void> {
+  await tx.query(`UPDATE strata_meta.load_ledger SET status = 'replaced' WHERE source = $1 AND status = 'loaded'`, [sourceId]);
+  await tx.query('DELETE FROM strata_meta.quarantine WHERE source = $1', [sourceId]);
+}
+
+/**
+ * A token that changes whenever the loaded content of a source changes (a file loaded, replaced
+ * or reloaded): a hash of its current files and their batches. Undefined when strata has loaded
+ * nothing into the source (then it is not a strata-loaded source for state purposes).
+ */
+export async function dataVersionOfSource(db: DbClient, sourceId: string): Promise<string | undefined> {
+  if (!(await ledgerExists(db))) return undefined;
+  const res = await db.query<{ v: string | null }>(
+    `SELECT md5(string_agg(file_uri || ' ' || batch_id, E'\\n' ORDER BY file_uri)) AS v
+       FROM strata_meta.load_ledger WHERE source = $1 AND status = 'loaded'`,
+    [sourceId],
+  );
+  return res.rows[0]?.v ?? undefined;
+}

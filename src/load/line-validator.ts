@@ -1,0 +1,223 @@
+/**
+ * The streaming validation stage between a raw file and COPY: raw bytes in, COPY text-format
+ * rows out, each row followed by its `_line` (the physical line number in the file). Bad lines
+ * (wrong field count after padding, invalid UTF-8, a NUL byte, a broken quote) are set aside in
+ * `badRows` and skipped; past `max_bad_rows` (or at the first with `on_bad_row: fail`) the
+ * stream fails with a LOAD error, which makes the COPY send CopyFail so nothing of the file stays.
+ *
+ * Cost per chunk: `buffer.isUtf8` on the complete lines (native; only a failing chunk is checked
+ * line by line), `indexOf` for newlines, one byte loop per line (line-encoder.ts), one copy into
+ * the output buffer, and sha1 of the raw bytes for the ledger. Nothing is kept across chunks but
+ * an incomplete last line and the bad rows (each cut to 1 KB).
+ */
+import { isAscii, isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { StrataError } from '../errors/strata-error.js';
+import { ByteCounter } from './byte-counter.js';
+import { CopyBuffer } from './copy-buffer.js';
+import { encodeLine, needsClassifying } from './line-encoder.js';
+import { lineFormat, type LineFormat } from './line-format.js';
+import type { LoadSpec } from './types.js';
+
+export interface BadRow {
+  /** Physical line number in the (decompressed) file, 1-based. */
+  line: number;
+  /** The line as text, cut to 1 KB (invalid bytes shown as U+FFFD, NUL as U+2400). */
+  raw: string;
+  reason: string;
+}
+
+/** Bytes of raw text kept per bad row. */
+export const RAW_TEXT_LIMIT = 1024;
+/** A line longer than this fails the file (a wrong delimiter or a binary file, not data). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Output is handed to COPY in writes of about this size. */
+const FLUSH_BYTES = 256 * 1024;
+/** Line numbers of skipped lines kept to map COPY's row numbers back to file lines. */
+const MAX_SKIPPED = 1_000_000;
+
+export class LineValidator extends Transform {
+  readonly badRows: BadRow[] = [];
+  /** Rows written for COPY. */
+  rows = 0;
+  /** Bytes read (after decompression). */
+  bytes = 0;
+  /** Physical lines seen so far. */
+  lines = 0;
+  /** sha1 (hex) of the bytes read, once the input has ended. */
+  checksum: string | undefined;
+  readonly format: LineFormat;
+  private readonly out = new CopyBuffer();
+  private readonly counter: ByteCounter;
+  private readonly hash = createHash('sha1');
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private headerPending: boolean;
+  /** Lines not sent to COPY (header, blank, bad), ascending; null once there were too many. */
+  private skipped: number[] | null = [];
+
+  constructor(
+    private readonly spec: LoadSpec,
+    private readonly fileName: string,
+  ) {
+    super();
+    this.format = lineFormat(spec);
+    this.counter = new ByteCounter(this.format.delimiter);
+    this.headerPending = spec.header;
+    this.out.reset(FLUSH_BYTES * 2);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.bytes += chunk.length;
+      this.hash.update(chunk);
+      this.consume(chunk);
+      if (this.out.pos >= FLUSH_BYTES) this.flushOutput();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      if (this.carryBytes > 0) {
+        const last = Buffer.concat([...this.carry, Buffer.from('\n')]);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.processLines(last, 0, last.length);
+      }
+      this.flushOutput();
+      this.checksum = this.hash.digest('hex');
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  /**
+   * The file line of the n-th row sent to COPY (1-based), for a row the server rejects
+   * (COPY's error context counts the rows it received). Undefined when it cannot be told.
+   */
+  lineOfCopyRow(n: number): number | undefined {
+    if (this.skipped === null) return undefined;
+    let line = n;
+    for (const s of this.skipped) {
+      if (s > line) break;
+      line++;
+    }
+    return line;
+  }
+
+  /** Splits a chunk into complete lines (processed now) and an incomplete tail (kept). */
+  private consume(data: Buffer): void {
+    let from = 0;
+    if (this.carryBytes > 0) {
+      const nl = data.indexOf(10);
+      if (nl < 0) {
+        this.keep(data);
+        return;
+      }
+      const line = Buffer.concat([...this.carry, data.subarray(0, nl + 1)]);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.processLines(line, 0, line.length);
+      from = nl + 1;
+    }
+    const last = data.lastIndexOf(10);
+    if (last >= from) {
+      this.processLines(data, from, last + 1);
+      from = last + 1;
+    }
+    if (from < data.length) this.keep(data.subarray(from));
+  }
+
+  private keep(part: Buffer): void {
+    this.carry.push(Buffer.from(part));
+    this.carryBytes += part.length;
+    if (this.carryBytes > MAX_LINE_BYTES) {
+      throw new StrataError('LOAD', `${this.fileName}: line ${this.lines + 1} is longer than ${MAX_LINE_BYTES >> 20} MiB`, {
+        hint: 'check `delimiter` and the line endings in the load: block; is this a text file?',
+      });
+    }
+  }
+
+  /** buf[from, to) holds whole lines, each ending with '\n'. */
+  private processLines(buf: Buffer, from: number, to: number): void {
+    // '\n' never occurs inside a UTF-8 sequence, so whole lines can be checked as one block.
+    const checkLines = !this.format.latin1 && !isUtf8(buf.subarray(from, to));
+    const plain = needsClassifying(this.format, buf, from, to) ? undefined : this.counter;
+    plain?.use(buf);
+    this.out.ensure(to - from + ((to - from) >> 2) + 64);
+    let start = from;
+    while (start < to) {
+      const nl = buf.indexOf(10, start);
+      this.line(buf, start, nl, checkLines, plain);
+      start = nl + 1;
+    }
+  }
+
+  private line(buf: Buffer, from: number, nl: number, checkUtf8: boolean, plain: ByteCounter | undefined): void {
+    const lineNo = ++this.lines;
+    const end = nl > from && buf[nl - 1] === 13 ? nl - 1 : nl;
+    // A UTF-8 byte order mark before the first line is not data.
+    const bom = lineNo === 1 && !this.format.latin1 && end - from >= 3 && buf[from] === 0xef && buf[from + 1] === 0xbb && buf[from + 2] === 0xbf;
+    const start = bom ? from + 3 : from;
+    if (this.headerPending || end === start) {
+      // The header, and blank lines (no data; COPY would reject them), are not rows.
+      this.headerPending = false;
+      this.skip(lineNo);
+      return;
+    }
+    if (checkUtf8 && !isUtf8(buf.subarray(start, end))) {
+      this.bad(lineNo, buf, start, end, 'invalid UTF-8');
+      return;
+    }
+    const out = this.out;
+    const mark = out.pos;
+    const reason = encodeLine(this.format, buf, start, end, out, plain);
+    if (reason !== null) {
+      out.pos = mark;
+      this.bad(lineNo, buf, start, end, reason);
+      return;
+    }
+    out.byte(this.format.delimiter);
+    out.uint(lineNo);
+    out.byte(10);
+    this.rows++;
+  }
+
+  private skip(lineNo: number): void {
+    if (this.skipped === null) return;
+    if (this.skipped.length >= MAX_SKIPPED) this.skipped = null;
+    else this.skipped.push(lineNo);
+  }
+
+  private bad(line: number, buf: Buffer, start: number, end: number, reason: string): void {
+    this.skip(line);
+    const cut = buf.subarray(start, Math.min(end, start + RAW_TEXT_LIMIT));
+    const raw = cut.toString(this.format.latin1 ? 'latin1' : 'utf8').replaceAll('\0', '\u2400');
+    this.badRows.push({ line, raw, reason });
+    if (this.spec.onBadRow === 'fail') {
+      throw new StrataError('LOAD', `${this.fileName}: line ${line}: ${reason}`, {
+        hint: 'on_bad_row: fail stops at the first bad row; on_bad_row: quarantine sets bad rows aside and loads the rest',
+      });
+    }
+    if (this.badRows.length > this.spec.maxBadRows) {
+      throw new StrataError('LOAD', `${this.fileName}: more than max_bad_rows (${this.spec.maxBadRows}) bad rows; nothing of this file was loaded`, {
+        details: this.badRows.slice(0, 5).map((b) => `line ${b.line}: ${b.reason}`),
+        hint: 'fix the file, or raise max_bad_rows in the load: block of the source',
+      });
+    }
+  }
+
+  private flushOutput(): void {
+    if (this.out.pos === 0) return;
+    let bytes = this.out.take();
+    // latin1 input: COPY gets UTF-8 (the session's client_encoding); ASCII needs no change.
+    if (this.format.latin1 && !isAscii(bytes)) bytes = Buffer.from(bytes.toString('latin1'), 'utf8');
+    this.push(bytes);
+    this.out.reset(FLUSH_BYTES * 2);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * One file, one transaction:
+ *
+ *   BEGIN
+ *   advisory lock on (source, file); re-read its ledger entry (another process may have loaded it)
+ *   set_config('strata.load_file' / 'strata.batch_id', ..., true)   -- feed the _file / _batch_id defaults
+ *   DELETE its previous rows (when it was loaded before)
+ *   COPY raw (columns..., _line) FROM STDIN  <- pipeline(file, decompress, LineValidator)
+ *   replace its quarantine rows; ledger: previous entry 'replaced', this one 'loaded'
+ *   COMMIT
+ *
+ * Any failure (too many bad rows, truncated archive, server error) destroys the stream, so
+ * pg-copy-streams sends CopyFail and the transaction rolls back: nothing of the file stays, and a
+ * 'failed' ledger row is written afterwards. A killed process leaves an open transaction that
+ * the server rolls back when the connection drops.
+ */
+import { pipeline } from 'node:stream';
+import { isDbError, quoteIdent, relationSql, type Database, type SessionClient } from '../adapters/postgres/index.js';
+import { StrataError } from '../errors/strata-error.js';
+import type { SourceNode } from '../manifest/types.js';
+import type { LoadReason } from './events.js';
+import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
+import { copyOptionsSql } from './line-format.js';
+import { LineValidator } from './line-validator.js';
+import { replaceQuarantine } from './quarantine.js';
+import { BATCH_SETTING, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
+import { sourceBytesRead } from './source-stream.js';
+import type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
+
+export interface FileTask {
+  node: SourceNode;
+  spec: LoadSpec;
+  file: FileRef;
+  reason: LoadReason;
+  batchId: string;
+  source: FileSource;
+}
+
+export interface FileProgress {
+  bytes: number;
+  totalBytes: number;
+  rawBytes: number;
+  rows: number;
+  seconds: number;
+}
+
+interface Streams {
+  validator?: LineValidator;
+  read?: () => number | undefined;
+}
+
+interface Outcome {
+  status: 'loaded' | 'unchanged';
+  reason: LoadReason;
+  rows: number;
+  quarantined: number;
+  checksum?: string;
+}
+
+const PROGRESS_MS = 250;
+
+function copySql(task: FileTask, validator: LineValidator): string {
+  const cols = [...task.spec.columns.map(quoteIdent), '"_line"'].join(', ');
+  return `COPY ${relationSql(task.node.relation)} (${cols}) FROM STDIN WITH ${copyOptionsSql(validator.format)}`;
+}
+
+/** Deletes the rows of the file's previous load, through the BRIN index on _file. */
+async function deletePrevious(tx: SessionClient, task: FileTask): Promise<void> {
+  await tx.query('SET LOCAL enable_seqscan = off');
+  await tx.query(`DELETE FROM ${relationSql(task.node.relation)} WHERE "_file" = $1`, [task.file.uri]);
+  await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
+}
+
+async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Streams, startedAt: Date): Promise<Outcome> {
+  const { node, file } = task;
+  await lockFile(tx, node.uniqueId, file.uri);
+  const entry = await readLedgerEntry(tx, node.uniqueId, file.uri);
+  // Another process may have loaded this very version since discovery: then there is nothing to do.
+  if (task.reason !== 'reload' && decide(file, entry, false) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
+  await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
+  if (entry) await deletePrevious(tx, task);
+  const input = await task.source.open(file);
+  const validator = new LineValidator(task.spec, file.displayName);
+  streams.validator = validator;
+  streams.read = () => sourceBytesRead(input);
+  // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
+  pipeline(input, validator, () => undefined);
+  const rows = await tx.copyFrom(copySql(task, validator), validator);
+  await replaceQuarantine(tx, node.uniqueId, file, task.batchId, validator.badRows);
+  const outcome = { status: 'loaded' as const, reason: task.reason, rows, quarantined: validator.badRows.length, ...(validator.checksum ? { checksum: validator.checksum } : {}) };
+  await recordLoad(tx, { ...record(task, startedAt), ...outcome });
+  return outcome;
+}
+
+function record(task: FileTask, startedAt: Date): LoadRecord {
+  return { source: task.node.uniqueId, relation: relationSql(task.node.relation), file: task.file, batchId: task.batchId, startedAt, rows: 0, quarantined: 0 };
+}
+
+/** `COPY t, line 12, column x: "..."`: the row COPY rejected, counted in rows received. */
+const COPY_CONTEXT = /^COPY [^,]*, line (\d+)/m;
+
+/** Any failure -> a StrataError that names the file (and the line, for a row the server rejected). */
+export function fileError(err: unknown, task: FileTask, validator?: LineValidator): StrataError {
+  const name = task.file.displayName;
+  if (err instanceof StrataError && err.code === 'LOAD') return err;
+  if (isDbError(err)) {
+    const m = COPY_CONTEXT.exec(err.fields.where ?? '');
+    const line = m && validator ? validator.lineOfCopyRow(Number(m[1])) : undefined;
+    const at = line !== undefined ? `: line ${line}` : '';
+    return new StrataError('LOAD', `${name}${at}: the database rejected the load: ${err.message}`, { ...(err.details ? { details: err.details } : {}), ...(err.hint ? { hint: err.hint } : {}), cause: err });
+  }
+  if (err instanceof StrataError) {
+    return new StrataError(err.code, `${name}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), ...(err.details ? { details: err.details } : {}), cause: err });
+  }
+  return new StrataError('LOAD', `${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+function startProgress(task: FileTask, streams: Streams, t0: number, onProgress?: (p: FileProgress) => void): NodeJS.Timeout | undefined {
+  if (!onProgress) return undefined;
+  const timer = setInterval(() => {
+    const v = streams.validator;
+    if (!v) return;
+    const stored = streams.read?.();
+    onProgress({ bytes: stored ?? v.bytes, totalBytes: task.file.size, rawBytes: v.bytes, rows: v.rows, seconds: (performance.now() - t0) / 1000 });
+  }, PROGRESS_MS);
+  timer.unref();
+  return timer;
+}
+
+/** Loads one file in its own transaction (on its own pooled connection); never throws. */
+export async function loadFile(db: Database, task: FileTask, onProgress?: (p: FileProgress) => void): Promise<FileLoadResult> {
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const streams: Streams = {};
+  const timer = startProgress(task, streams, t0, onProgress);
+  const base = { source: task.node.uniqueId, file: task.file, batchId: task.batchId };
+  try {
+    // Replacing rows: summarize the BRIN ranges loaded since the last vacuum first (outside the
+    // transaction: it locks the table against other summarizations until it ends).
+    if (task.reason !== 'new') await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
+    const out = await db.withTransaction((tx) => loadInTransaction(tx, task, streams, startedAt));
+    const bytes = streams.validator?.bytes ?? 0;
+    return { ...base, status: out.status, reason: out.reason, rows: out.rows, quarantined: out.quarantined, bytes, seconds: (performance.now() - t0) / 1000 };
+  } catch (err) {
+    const e = fileError(err, task, streams.validator);
+    const v = streams.validator;
+    // Nothing of the file stays, so rows_loaded is 0; the bad rows seen are kept as a count.
+    const rec = { ...record(task, startedAt), quarantined: v?.badRows.length ?? 0 };
+    await recordFailure(db, rec, e.message).catch(() => undefined);
+    return {
+      ...base, status: 'failed', reason: task.reason, rows: 0, quarantined: 0, bytes: v?.bytes ?? 0, seconds: (performance.now() - t0) / 1000,
+      error: { code: e.code, message: e.details?.length ? `${e.message}: ${e.details.join('; ')}` : e.message, ...(e.hint ? { hint: e.hint } : {}) },
+    };
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}

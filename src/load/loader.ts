@@ -1,0 +1,186 @@
+/**
+ * `strata load` without the CLI: for each source, prepare its raw table, discover its files,
+ * decide new / changed / unchanged against the ledger, then load the files that need it, up to
+ * `threads` at a time, each in its own transaction on its own pooled connection (size the pool
+ * at least `threads`). One file failing never stops the others; every file ends up as one
+ * FileLoadResult, in discovery order.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../adapters/postgres/index.js';
+import { StrataError } from '../errors/strata-error.js';
+import type { SourceNode } from '../manifest/types.js';
+import { ensureMetaSchema } from '../state/index.js';
+import type { LoadEvent, LoadReason, PlannedFile } from './events.js';
+import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
+import { decide, readLedger, type LedgerEntry } from './ledger.js';
+import { loadFile, type FileTask } from './load-file.js';
+import { isUnlistedArchive } from './local-source.js';
+import { NoMatchingFiles } from './local-glob.js';
+import { prepareRawTable, rawTableExists } from './raw-table.js';
+import type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
+
+export interface LoadSourcesOptions {
+  /** Relative `files:` patterns start here. */
+  projectDir: string;
+  /** Files loading at once (each on its own connection). */
+  threads: number;
+  /** Load known files again even when unchanged. */
+  reload: boolean;
+  /** Discover and decide only; nothing is written. Results then all have status 'unchanged' (or 'failed' for discovery errors) and `reason` says what a load would do. */
+  dryRun: boolean;
+  /** FileSource per pattern; default: local disk, s3:// refused (see file-source-for.ts). */
+  fileSourceFor?: FileSourceFor;
+  onEvent?: (e: LoadEvent) => void;
+  /** Empty the raw table (recreate it when its columns changed) and reload every file. */
+  fullRefresh?: boolean;
+  /** Default: `<UTC time>-<6 hex>`, one per call. */
+  batchId?: string;
+}
+
+interface SourcePlan {
+  planned: PlannedFile[];
+  tasks: FileTask[];
+  /** Results known without loading (unchanged, discovery and table errors), by uri. */
+  settled: Map<string, FileLoadResult>;
+}
+
+export function newBatchId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function settledResult(source: string, file: FileRef, reason: LoadReason, error?: StrataError): FileLoadResult {
+  const base = { source, file, reason, rows: 0, quarantined: 0, bytes: 0, seconds: 0 };
+  if (!error) return { ...base, status: 'unchanged' };
+  const message = error.details?.length ? `${error.message}: ${error.details.join('; ')}` : error.message;
+  return { ...base, status: 'failed', error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } };
+}
+
+function asStrataError(err: unknown): StrataError {
+  return err instanceof StrataError ? err : new StrataError('LOAD', (err as Error)?.message ?? String(err), { cause: err });
+}
+
+/** A pattern that could not be listed stands in as a pseudo-file so the failure has a result. */
+function patternRef(pattern: string): FileRef {
+  return { uri: pattern, displayName: pattern, size: 0, version: '', compression: 'none' };
+}
+
+/** Ledger as the decisions should see it, after the raw table is ready (or, dry, would be). */
+async function ledgerFor(db: Database, node: SourceNode, spec: LoadSpec, opts: LoadSourcesOptions): Promise<{ ledger: Map<string, LedgerEntry>; before: Map<string, LedgerEntry>; tableError?: StrataError }> {
+  const before = await readLedger(db, node.uniqueId);
+  const fullRefresh = opts.fullRefresh === true;
+  let fresh = false;
+  let tableError: StrataError | undefined;
+  try {
+    // Dry: only look (a missing table means every file is new); else create / check / refresh.
+    const created = opts.dryRun ? !(await rawTableExists(db, node, spec, fullRefresh)) : await prepareRawTable(db, node, spec, fullRefresh);
+    fresh = created || fullRefresh;
+  } catch (err) {
+    tableError = asStrataError(err);
+  }
+  return { ledger: fresh ? new Map() : before, before, ...(tableError ? { tableError } : {}) };
+}
+
+/** The reason an archive that list() could not expand is unreadable (open() throws it). */
+async function unlistedError(source: FileSource, file: FileRef): Promise<StrataError> {
+  try {
+    (await source.open(file)).destroy();
+    return new StrataError('LOAD', `cannot list the members of ${file.displayName}`);
+  } catch (err) {
+    return asStrataError(err);
+  }
+}
+
+async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: LoadSourcesOptions, fileSourceFor: FileSourceFor, batchId: string): Promise<SourcePlan> {
+  const plan: SourcePlan = { planned: [], tasks: [], settled: new Map() };
+  const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
+  const seen = new Set<string>();
+  const settle = (file: FileRef, reason: LoadReason, error?: StrataError): void => {
+    const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
+    plan.planned.push({ source: node.uniqueId, file, reason, action });
+    plan.settled.set(file.uri, settledResult(node.uniqueId, file, reason, error));
+  };
+  // Patterns matching nothing fail the source only when none of its patterns matches anything.
+  const unmatched: StrataError[] = [];
+  for (const pattern of spec.files) {
+    try {
+      const source = fileSourceFor(pattern, spec);
+      const listed = await source.list(pattern, spec);
+      if (listed.length === 0) unmatched.push(new StrataError('LOAD', `no files match ${pattern}`, { hint: 'check `files:` of the load: block' }));
+      for (const file of listed) {
+        if (seen.has(file.uri)) continue; // matched by two patterns
+        seen.add(file.uri);
+        if (isUnlistedArchive(file)) {
+          settle(file, 'new', await unlistedError(source, file));
+          continue;
+        }
+        const reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, ledger.get(file.uri), opts.reload);
+        if (tableError) settle(file, reason, tableError);
+        else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);
+        else {
+          plan.tasks.push({ node, spec, file, reason, batchId, source });
+          plan.planned.push({ source: node.uniqueId, file, reason, action: 'load' });
+        }
+      }
+    } catch (err) {
+      if (err instanceof NoMatchingFiles) unmatched.push(err);
+      else settle(patternRef(pattern), 'new', asStrataError(err));
+    }
+  }
+  if (seen.size === 0 && unmatched.length === spec.files.length && !spec.allowEmpty) {
+    const error = unmatched.length === 1 ? unmatched[0]! : new StrataError('LOAD', `no files match any of the patterns of ${node.sourceName}.${node.name}`, {
+      details: unmatched.map((e) => e.message),
+      hint: 'check `files:` of the load: block (and raw_path or other vars it uses)',
+    });
+    settle(patternRef(spec.files.join(', ')), 'new', error);
+  }
+  return plan;
+}
+
+async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** Discovers, decides and loads; see the file comment. Never throws for a file's failure. */
+export async function loadSources(
+  db: Database,
+  sources: ReadonlyArray<{ node: SourceNode; spec: LoadSpec }>,
+  opts: LoadSourcesOptions,
+): Promise<FileLoadResult[]> {
+  const t0 = performance.now();
+  const batchId = opts.batchId ?? newBatchId();
+  const emit = (e: LoadEvent): void => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // A broken progress printer must not abort loads half-way.
+    }
+  };
+  if (!opts.dryRun) await ensureMetaSchema(db);
+  const fileSourceFor = opts.fileSourceFor ?? defaultFileSourceFor(opts.projectDir);
+  const plans: SourcePlan[] = [];
+  for (const { node, spec } of sources) plans.push(await planSource(db, node, spec, opts, fileSourceFor, batchId));
+  emit({ type: 'plan', batchId, dryRun: opts.dryRun, files: plans.flatMap((p) => p.planned) });
+  const done = new Map<string, FileLoadResult>();
+  for (const p of plans) {
+    for (const [uri, r] of p.settled) {
+      done.set(`${r.source}\n${uri}`, r);
+      emit({ type: 'file-end', result: r });
+    }
+  }
+  // Biggest files first: with several threads the run ends sooner.
+  const tasks = plans.flatMap((p) => p.tasks).sort((a, b) => b.file.size - a.file.size);
+  await runLimited(tasks, opts.threads, async (task) => {
+    emit({ type: 'file-start', source: task.node.uniqueId, file: task.file, reason: task.reason, batchId });
+    const result = await loadFile(db, task, (p) => emit({ type: 'file-progress', source: task.node.uniqueId, file: task.file, ...p }));
+    done.set(`${result.source}\n${task.file.uri}`, result);
+    emit({ type: 'file-end', result });
+  });
+  const results = plans.flatMap((p) => p.planned.map((f) => done.get(`${f.source}\n${f.file.uri}`)).filter((r): r is FileLoadResult => r !== undefined));
+  emit({ type: 'done', results, seconds: (performance.now() - t0) / 1000 });
+  return results;
+}

@@ -1,0 +1,129 @@
+import { utimesSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { dataVersionOfSource, loadSources, parseLoadSpec } from '../../../src/load/index.js';
+import { sourceNode } from '../../unit/load/spec-fixture.js';
+import { threeColumnRows, useLoadHarness } from './load-fixture.js';
+
+const h = useLoadHarness();
+const block = (dir: string): Record<string, unknown> => ({ files: `${dir}/*.txt`, columns: ['a', 'b', 'c'] });
+
+async function snapshot(table: string): Promise<unknown[]> {
+  return h.rows(`SELECT a, b, c, _file, _line FROM raw.${table} ORDER BY _file, _line`);
+}
+
+/** Rewrites a file with new content and a later mtime (so the change is seen even within one ms). */
+function rewrite(path: string, content: string, secondsLater: number): void {
+  h.files.file(path, content);
+  const t = new Date(Date.now() + secondsLater * 1000);
+  utimesSync(`${h.files.dir()}/${path}`, t, t);
+}
+
+describe('ledger: new, changed, unchanged', () => {
+  it('loads each file once: a second load changes nothing, --reload gives the same rows', async () => {
+    h.files.file('idem/a.txt', threeColumnRows(10));
+    h.files.file('idem/b.txt', threeColumnRows(5, 50));
+    const first = await h.load('idem', block('idem'));
+    expect(first.map((r) => [r.status, r.reason])).toEqual([['loaded', 'new'], ['loaded', 'new']]);
+    const before = await snapshot('idem');
+    const version1 = await dataVersionOfSource(h.db(), 'source.proj.raw.idem');
+
+    const second = await h.load('idem', block('idem'));
+    expect(second.map((r) => [r.status, r.reason, r.rows])).toEqual([['unchanged', 'unchanged', 0], ['unchanged', 'unchanged', 0]]);
+    expect(await snapshot('idem')).toEqual(before);
+    expect(await dataVersionOfSource(h.db(), 'source.proj.raw.idem')).toBe(version1);
+
+    const reload = await h.load('idem', block('idem'), { reload: true });
+    expect(reload.map((r) => [r.status, r.reason, r.rows])).toEqual([['loaded', 'reload', 10], ['loaded', 'reload', 5]]);
+    expect(await snapshot('idem')).toEqual(before);
+    expect(await dataVersionOfSource(h.db(), 'source.proj.raw.idem')).not.toBe(version1);
+    expect(await h.rows("SELECT status, count(*)::int AS n FROM strata_meta.load_ledger WHERE source = 'source.proj.raw.idem' GROUP BY 1 ORDER BY 1")).toEqual([
+      { status: 'loaded', n: 2 },
+      { status: 'replaced', n: 2 },
+    ]);
+  });
+
+  it('replaces the rows (and quarantine rows) of a changed file', async () => {
+    h.files.file('chg/a.txt', `${threeColumnRows(4)}bad\n`);
+    h.files.file('chg/keep.txt', threeColumnRows(2, 90));
+    await h.load('chg', block('chg'));
+    expect(await h.rows('SELECT line FROM strata_meta.quarantine WHERE source = $1', ['source.proj.raw.chg'])).toEqual([{ line: 5 }]);
+
+    rewrite('chg/a.txt', threeColumnRows(3, 20), 5);
+    const results = await h.load('chg', block('chg'));
+    expect(results.map((r) => [r.file.displayName, r.status, r.reason, r.rows])).toEqual([
+      ['chg/a.txt', 'loaded', 'changed', 3],
+      ['chg/keep.txt', 'unchanged', 'unchanged', 0],
+    ]);
+    expect(await h.rows("SELECT a, _line FROM raw.chg WHERE _file LIKE '%/a.txt' ORDER BY _line")).toEqual([
+      { a: '20', _line: 1 },
+      { a: '21', _line: 2 },
+      { a: '22', _line: 3 },
+    ]);
+    expect(await h.rows("SELECT count(*)::int AS n FROM raw.chg WHERE _file LIKE '%/keep.txt'")).toEqual([{ n: 2 }]);
+    expect(await h.rows('SELECT count(*)::int AS n FROM strata_meta.quarantine WHERE source = $1', ['source.proj.raw.chg'])).toEqual([{ n: 0 }]);
+  });
+
+  it('dry run reports new, changed and unchanged and writes nothing', async () => {
+    h.files.file('dry/old.txt', threeColumnRows(2));
+    h.files.file('dry/edit.txt', threeColumnRows(2));
+    await h.load('dry', block('dry'));
+    h.files.file('dry/new.txt', threeColumnRows(2));
+    rewrite('dry/edit.txt', threeColumnRows(3), 5);
+    const { results, events } = await h.loadWithEvents('dry', block('dry'), { dryRun: true });
+    expect(results.map((r) => [r.file.displayName, r.status, r.reason])).toEqual([
+      ['dry/edit.txt', 'unchanged', 'changed'],
+      ['dry/new.txt', 'unchanged', 'new'],
+      ['dry/old.txt', 'unchanged', 'unchanged'],
+    ]);
+    const plan = events.find((e) => e.type === 'plan');
+    expect(plan?.type === 'plan' && plan.files.map((f) => f.action)).toEqual(['load', 'load', 'skip']);
+    expect(events.some((e) => e.type === 'file-start')).toBe(false);
+    expect(await h.rows('SELECT count(*)::int AS n FROM raw.dry')).toEqual([{ n: 4 }]);
+
+    // A dry run of a source never loaded creates nothing.
+    h.files.file('fresh/x.txt', threeColumnRows(1));
+    const fresh = await h.load('fresh', block('fresh'), { dryRun: true });
+    expect(fresh.map((r) => r.reason)).toEqual(['new']);
+    expect(await h.rows("SELECT to_regclass('raw.fresh') IS NULL AS absent")).toEqual([{ absent: true }]);
+  });
+
+  it('reloads every file when the raw table was dropped behind its back', async () => {
+    h.files.file('gone/a.txt', threeColumnRows(3));
+    await h.load('gone', block('gone'));
+    await h.db().query('DROP TABLE raw.gone');
+    const again = await h.load('gone', block('gone'));
+    expect(again.map((r) => [r.status, r.reason, r.rows])).toEqual([['loaded', 'new', 3]]);
+  });
+
+  it('refuses a raw table with other columns, and --full-refresh recreates it', async () => {
+    h.files.file('cols/a.txt', threeColumnRows(3));
+    await h.load('cols', block('cols'));
+    const wider = { files: 'cols/*.txt', columns: ['a', 'b', 'c', 'd'], min_columns: 3 };
+    const [refused] = await h.load('cols', wider);
+    expect(refused?.status).toBe('failed');
+    expect(refused?.error?.message).toBe(
+      'raw table "raw"."cols" of source raw.cols has other columns than its load: block declares: table:    a, b, c, _file, _line, _batch_id, _loaded_at; expected: a, b, c, d, _file, _line, _batch_id, _loaded_at',
+    );
+    expect(refused?.error?.hint).toMatch(/--full-refresh/);
+    const [dry] = await h.load('cols', wider, { dryRun: true });
+    expect([dry?.status, dry?.error?.message]).toEqual(['failed', refused?.error?.message]);
+    const [refreshed] = await h.load('cols', wider, { fullRefresh: true });
+    expect([refreshed?.status, refreshed?.reason, refreshed?.rows]).toEqual(['loaded', 'reload', 3]);
+    expect(await h.rows('SELECT d FROM raw.cols LIMIT 1')).toEqual([{ d: null }]);
+  });
+
+  it('dataVersionOfSource is undefined for a source strata never loaded', async () => {
+    expect(await dataVersionOfSource(h.db(), 'source.proj.raw.never')).toBeUndefined();
+  });
+
+  it('two processes loading the same file at once load it once', async () => {
+    h.files.file('race/a.txt', threeColumnRows(3000));
+    const node = sourceNode('race', block('race'));
+    const spec = parseLoadSpec(node).spec!;
+    const opts = { projectDir: h.files.dir(), threads: 1, reload: false, dryRun: false };
+    await h.load('race', { files: 'race/none*.txt', columns: ['a', 'b', 'c'] }); // creates the table
+    const [x, y] = await Promise.all([loadSources(h.db(), [{ node, spec }], opts), loadSources(h.db(), [{ node, spec }], opts)]);
+    expect([x[0]?.status, y[0]?.status].sort()).toEqual(['loaded', 'unchanged']);
+    expect(await h.rows('SELECT count(*)::int AS n FROM raw.race')).toEqual([{ n: 3000 }]);
+  });
+});

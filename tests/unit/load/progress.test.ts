@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadEvent } from '../../../src/load/events.js';
+import { createLoadProgress, fileLine, summaryLines } from '../../../src/load/progress.js';
+import type { FileLoadResult, FileRef } from '../../../src/load/types.js';
+
+const file = (name: string, size = 10_000_000): FileRef => ({ uri: `/p/${name}`, displayName: name, size, version: '1', compression: 'none' });
+const loaded = (name: string, rows: number, quarantined = 0): FileLoadResult => ({
+  source: 'source.p.raw.t', file: file(name), status: 'loaded', reason: 'new', rows, quarantined, bytes: 10_000_000, seconds: 2, batchId: 'b1',
+});
+const failed: FileLoadResult = {
+  source: 'source.p.raw.t', file: file('data/bad.txt.gz'), status: 'failed', reason: 'new', rows: 0, quarantined: 0, bytes: 0, seconds: 0.1,
+  error: { code: 'LOAD', message: 'truncated gzip file data/bad.txt.gz: the compressed data ends early', hint: 'fetch it again' },
+};
+const unchanged: FileLoadResult = { ...loaded('data/old.txt', 0), status: 'unchanged', reason: 'unchanged' };
+
+function run(events: LoadEvent[], isTTY: boolean, json = false): string {
+  let out = '';
+  const p = createLoadProgress({ write: (s) => (out += s), isTTY, json, columns: 120 });
+  for (const e of events) p.onEvent(e);
+  return out;
+}
+
+const session = (results: FileLoadResult[]): LoadEvent[] => [
+  { type: 'plan', batchId: 'b1', dryRun: false, files: results.map((r) => ({ source: r.source, file: r.file, reason: r.reason, action: r.status === 'unchanged' ? 'skip' : 'load' })) },
+  { type: 'file-start', source: 'source.p.raw.t', file: file('data/a.txt'), reason: 'new', batchId: 'b1' },
+  { type: 'file-progress', source: 'source.p.raw.t', file: file('data/a.txt'), bytes: 5_000_000, totalBytes: 10_000_000, rawBytes: 5_000_000, rows: 1000, seconds: 1 },
+  ...results.map((result): LoadEvent => ({ type: 'file-end', result })),
+  { type: 'done', results, seconds: 3 },
+];
+
+describe('load progress output', () => {
+  it('off a terminal: one line per finished file, then the summary with the quarantine query', () => {
+    const out = run(session([loaded('data/a.txt', 1_000_000, 3), unchanged, failed]), false);
+    expect(out).toBe(
+      [
+        'loaded   data/a.txt (new): 1,000,000 rows, 3 quarantined, 2.0 s, 5.0 MB/s',
+        'FAILED   data/bad.txt.gz: truncated gzip file data/bad.txt.gz: the compressed data ends early',
+        '         hint: fetch it again',
+        'Loaded 1 file (1,000,000 rows) in 3.0 s; 1 unchanged (skipped); 1 failed.',
+        '3 rows quarantined; to see them:',
+        "  select file_name, line, reason, raw from strata_meta.quarantine where batch_id = 'b1' order by file_name, line;",
+        '  failed: data/bad.txt.gz: truncated gzip file data/bad.txt.gz: the compressed data ends early',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('on a terminal: draws bars (cursor control) and still ends with the summary', () => {
+    const out = run(session([loaded('data/a.txt', 10)]), true);
+    expect(out).toContain('data/a.txt');
+    expect(out).toContain('\x1B[?25l'); // cursor hidden while bars are live
+    expect(out).toContain('loaded   data/a.txt (new): 10 rows');
+    expect(out.trimEnd().endsWith('Loaded 1 file (10 rows) in 3.0 s; 0 unchanged (skipped); 0 failed.')).toBe(true);
+  });
+
+  it('json: every event as one line', () => {
+    const events = session([loaded('data/a.txt', 10)]);
+    const lines = run(events, false, true).trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as LoadEvent).type)).toEqual(['plan', 'file-start', 'file-progress', 'file-end', 'done']);
+  });
+
+  it('dry run: the plan with reasons and what would load', () => {
+    const events: LoadEvent[] = [
+      {
+        type: 'plan', batchId: 'b1', dryRun: true, files: [
+          { source: 's', file: file('a.txt'), reason: 'new', action: 'load' },
+          { source: 's', file: file('b.txt'), reason: 'changed', action: 'load' },
+          { source: 's', file: file('c.txt'), reason: 'unchanged', action: 'skip' },
+        ],
+      },
+      { type: 'done', results: [{ ...unchanged, reason: 'new' }, { ...unchanged, reason: 'changed' }, unchanged], seconds: 0 },
+    ];
+    expect(run(events, false)).toBe(
+      'load     a.txt (new)\nload     b.txt (changed)\nskip     c.txt (unchanged)\nDry run: 2 files would load (1 new, 1 changed, 0 reload); 1 unchanged; 0 failed.\n',
+    );
+  });
+
+  it('formats single lines', () => {
+    expect(fileLine(unchanged)).toBe('skipped  data/old.txt (unchanged)');
+    expect(summaryLines([], 0)).toEqual(['Loaded 0 files (0 rows) in 0.0 s; 0 unchanged (skipped); 0 failed.']);
+  });
+});
