@@ -25,7 +25,7 @@ const KINDS: Record<Exclude<RunCommand, 'retry'>, BuildableKind[]> = {
   run: ['model'],
   seed: ['seed'],
   test: ['test', 'unit_test'],
-  build: ['seed', 'model', 'test', 'unit_test'],
+  build: ['load', 'seed', 'model', 'test', 'unit_test'],
 };
 
 function runOptions(command: RunCommand, project: CompiledProject, o: ExecuteOptions): RunOptions {

@@ -11,6 +11,7 @@ import type { ResourceType } from '../manifest/types.js';
 import { Reporter } from './reporter.js';
 import { addRunCommands } from './run-commands.js';
 import { addDbCommands } from './db-commands.js';
+import { addLoadCommand } from './load-commands.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 
 export interface GlobalFlags {
@@ -156,6 +157,7 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
 
   addRunCommands(program, { action, projectOptions, selection });
   addDbCommands(program, { action, projectOptions, io });
+  addLoadCommand(program, { action, projectOptions, selection, io });
 
   return program;
 }

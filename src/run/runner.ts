@@ -19,6 +19,8 @@ import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
 import { buildSeed } from './build-seed.js';
 import { buildTestGroup, buildUnitTest } from './build-tests.js';
+import { loadSourceItem } from './load-sources.js';
+import { dataVersionOfSource } from '../load/index.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
 import type { RunContext, RunOptions } from './run-context.js';
@@ -47,7 +49,7 @@ export interface RunRequest {
   events?: RunEvents;
 }
 
-function toTargetConfig(project: CompiledProject): TargetConfig {
+export function toTargetConfig(project: CompiledProject): TargetConfig {
   const t = project.ctx.config.target;
   return {
     name: t.name, type: t.type === 'embedded' ? 'embedded' : 'postgres', schema: t.schema, threads: t.threads,
@@ -101,8 +103,10 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, ite
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
   for (const s of Object.values(project.manifest.sources)) {
-    // A source strata does not load may change at any time: it counts as new data every run.
-    dataVersions.set(s.uniqueId, s.static ? 'static' : `external:${runId}`);
+    // A source strata loads changes when a load commits (its ledger says what is loaded); one it
+    // does not load may change at any time: it counts as new data every run, unless static.
+    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
+    dataVersions.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
   }
   let channel: SyncQueryChannel | undefined;
   return {
@@ -168,13 +172,14 @@ function labelOf(item: WorkItem): string {
     return `${what} ${item.node.relation.schema}.${item.node.relation.identifier}`;
   }
   if (item.kind === 'unit') return `unit test ${item.node.model}::${item.node.name}`;
+  if (item.kind === 'load') return `load ${item.source.sourceName}.${item.source.name}`;
   const count = item.group.testIds.length;
   const on = item.group.attachedNode ? item.group.attachedNode.split('.').slice(2).join('.') : undefined;
   return on ? `${count} test${count === 1 ? '' : 's'} on ${on}` : `test ${item.group.testIds[0]?.split('.').pop()}`;
 }
 
 function nameOf(item: WorkItem): string {
-  return item.kind === 'tests' ? item.id : item.node.name;
+  return item.kind === 'tests' ? item.id : item.kind === 'load' ? `${item.source.sourceName}.${item.source.name}` : item.node.name;
 }
 
 function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
@@ -183,6 +188,7 @@ function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeRes
     case 'seed': return buildSeed(rc, item.node);
     case 'tests': return buildTestGroup(rc, item.group, { fuse });
     case 'unit': return buildUnitTest(rc, item.node);
+    case 'load': return loadSourceItem(rc, item.source, item.spec);
   }
 }
 
@@ -206,7 +212,7 @@ async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | u
     isFailure: (r) => r.status === 'error',
     skipResult: (id, failed) => {
       const item = byId.get(id)!;
-      const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.node.resourceType;
+      const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.kind === 'load' ? 'source' : item.node.resourceType;
       return { uniqueId: id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${rc.project.manifest.nodes[failed]?.name ?? failed} failed`, seconds: 0, skippedBecause: failed };
     },
     onFinish: (id, r) => events?.onNodeFinish?.(r, indexOf.get(id) ?? ++started, total),

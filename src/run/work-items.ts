@@ -9,17 +9,20 @@
  * downstream) cannot gate it without a cycle; it then runs after both, like any test.
  */
 import type { TestGroup } from '../data-tests/types.js';
-import type { Manifest, ModelNode, SeedNode, UnitTestNode } from '../manifest/types.js';
+import type { Manifest, ModelNode, SeedNode, SourceNode, UnitTestNode } from '../manifest/types.js';
+import type { LoadSpec } from '../load/types.js';
+import { loadableSources } from '../load/source-loading.js';
 import { planTestGroups } from './build-tests.js';
 import { effectiveParents } from './run-context.js';
 
-export type BuildableKind = 'model' | 'seed' | 'test' | 'unit_test';
+export type BuildableKind = 'load' | 'model' | 'seed' | 'test' | 'unit_test';
 
 export type WorkItem =
   | { kind: 'model'; id: string; node: ModelNode; deps: string[] }
   | { kind: 'seed'; id: string; node: SeedNode; deps: string[] }
   | { kind: 'tests'; id: string; group: TestGroup; deps: string[] }
-  | { kind: 'unit'; id: string; node: UnitTestNode; deps: string[] };
+  | { kind: 'unit'; id: string; node: UnitTestNode; deps: string[] }
+  | { kind: 'load'; id: string; source: SourceNode; spec: LoadSpec; deps: string[] };
 
 function ancestorsOrSelf(manifest: Manifest, id: string): Set<string> {
   const out = new Set([id]);
@@ -38,7 +41,8 @@ function ancestorsOrSelf(manifest: Manifest, id: string): Set<string> {
 export function planWorkItems(manifest: Manifest, ids: Iterable<string>, kinds: ReadonlySet<BuildableKind>, gateOnTests: boolean): WorkItem[] {
   const items: WorkItem[] = [];
   const testIds: string[] = [];
-  for (const id of ids) {
+  const selectedIds = [...ids];
+  for (const id of selectedIds) {
     const n = manifest.nodes[id];
     if (!n) continue;
     if (n.resourceType === 'model' && kinds.has('model') && n.config.materialized !== 'ephemeral') items.push({ kind: 'model', id, node: n, deps: effectiveParents(manifest, n) });
@@ -49,6 +53,9 @@ export function planWorkItems(manifest: Manifest, ids: Iterable<string>, kinds: 
       // A unit test needs no upstream data: in build it only waits for nothing and gates its model.
       items.push({ kind: 'unit', id, node: n, deps: model && gateOnTests ? [] : n.dependsOn.nodes });
     }
+  }
+  if (kinds.has('load')) {
+    for (const { node, spec } of loadableSources(manifest, [...selectedIds])) items.push({ kind: 'load', id: node.uniqueId, source: node, spec, deps: [] });
   }
   for (const group of planTestGroups(manifest, testIds)) {
     const deps = group.dependsOn.flatMap((d: string): string[] => [d, ...effectiveParentsIfEphemeral(manifest, d)]);

@@ -1,0 +1,46 @@
+/** `strata load`: raw files into the sources' tables (src/load). The loader loads on use. */
+import { Command } from 'commander';
+import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
+import type { CommandKit } from './command-kit.js';
+import { addSelectionFlags, type SelectFlags } from './program.js';
+
+interface LoadFlags extends SelectFlags {
+  threads?: string;
+  reload?: boolean;
+  dryRun?: boolean;
+  fullRefresh?: boolean;
+  lockTimeout?: string;
+}
+
+export function addLoadCommand(program: Command, kit: CommandKit): void {
+  const { action, projectOptions, selection } = kit;
+  addSelectionFlags(program.command('load').description('load new and changed raw files (local or s3://) into the sources\' tables, each file exactly once'))
+    .option('--threads <n>', 'files loading at once, each on its own connection (default: the target\'s threads)')
+    .option('--reload', 'load every matching file again, even unchanged ones')
+    .option('--dry-run', 'list what would be loaded and why (new, changed, unchanged); load nothing')
+    .option('--full-refresh', 'empty the raw tables (recreate them if their columns changed) and load everything again')
+    .option('--lock-timeout <seconds>', 'how long to wait for another run of this project and target', '60')
+    .action(action<LoadFlags>(async (f, g, r) => {
+      const [{ load }, { createLoadProgress }] = await Promise.all([import('../api/load.js'), import('../load/progress.js')]);
+      const write = kit.io?.err ? (t: string) => kit.io!.err!(t.replace(/\n$/, '')) : (t: string) => process.stderr.write(t);
+      const progress = createLoadProgress({
+        write: r.json ? (t) => r.data(t.replace(/\n$/, '')) : write,
+        isTTY: !r.json && (kit.io?.isTTY ?? Boolean(process.stderr.isTTY)),
+        json: r.json,
+        columns: process.stderr.columns ?? 100,
+      });
+      try {
+        const res = await load({
+          ...projectOptions(g), ...selection!(f),
+          ...(f.threads !== undefined ? { threads: Number(f.threads) } : {}),
+          ...(f.reload ? { reload: true } : {}), ...(f.dryRun ? { dryRun: true } : {}), ...(f.fullRefresh ? { fullRefresh: true } : {}),
+          ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: Number(f.lockTimeout) } : {}),
+          onEvent: (e) => progress.onEvent(e),
+          onWaitForLock: (holder) => r.info(`Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
+        });
+        return res.results.some((x) => x.status === 'failed') ? EXIT_NODE_FAILURE : EXIT_OK;
+      } finally {
+        progress.stop();
+      }
+    }));
+}

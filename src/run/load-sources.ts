@@ -1,0 +1,44 @@
+/**
+ * `build` loads the selected sources before the models that read them: each source with a `load:`
+ * block is one work item. Its result fails when any of its files failed (descendants are skipped,
+ * other sources and models go on), and a load advances the source's data version, so state-aware
+ * runs rebuild what reads it and incremental models see the new batches.
+ */
+import { dataVersionOfSource, loadSources } from '../load/index.js';
+import { fileSources } from '../load/source-loading.js';
+import type { LoadSpec } from '../load/types.js';
+import type { SourceNode } from '../manifest/types.js';
+import { failureResult } from './build-model.js';
+import type { RunContext } from './run-context.js';
+import type { NodeResult } from './run-results.js';
+
+export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: LoadSpec): Promise<NodeResult> {
+  const started = performance.now();
+  const base = { uniqueId: source.uniqueId, name: `${source.sourceName}.${source.name}`, resourceType: 'source' as const, relation: `"${source.relation.schema}"."${source.relation.identifier}"` };
+  const files = fileSources(rc.project.projectDir);
+  try {
+    const results = await loadSources(rc.db, [{ node: source, spec }], {
+      projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
+      fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor,
+    });
+    const version = await dataVersionOfSource(rc.db, source.uniqueId);
+    if (version !== undefined) rc.dataVersions.set(source.uniqueId, `load:${version}`);
+    const failed = results.filter((r) => r.status === 'failed');
+    const loaded = results.filter((r) => r.status === 'loaded');
+    const rows = loaded.reduce((n, r) => n + r.rows, 0);
+    const quarantined = results.reduce((n, r) => n + r.quarantined, 0);
+    const message = `${loaded.length} loaded, ${results.length - loaded.length - failed.length} unchanged, ${failed.length} failed${quarantined ? `, ${quarantined} rows quarantined` : ''}`;
+    const seconds = (performance.now() - started) / 1000;
+    if (failed.length) {
+      return {
+        ...base, status: 'error', message, rows, seconds,
+        error: { code: 'LOAD', message: failed.map((f) => f.error?.message ?? `${f.file.displayName}: failed`).join('\n'), ...(failed[0]?.error?.hint ? { hint: failed[0].error.hint } : {}) },
+      };
+    }
+    return { ...base, status: loaded.length ? 'success' : 'up_to_date', message, rows, seconds };
+  } catch (e) {
+    return failureResult(base, e, started);
+  } finally {
+    files.close();
+  }
+}

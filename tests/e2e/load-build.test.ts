@@ -1,0 +1,103 @@
+/**
+ * Raw files through the CLI: `strata load` (dry run, quarantine, exit codes) and `strata build`
+ * loading sources before the models that read them, with state-aware skipping on unchanged files.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Database } from '../../src/adapters/postgres/index.js';
+import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
+import { useTestDatabase } from '../setup/test-database.js';
+
+cleanupProjects();
+const testDb = useTestDatabase();
+let db: Database;
+beforeAll(() => {
+  db = createPool(testDb.target());
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const project = () =>
+  writeProject({
+    'project.yml': [
+      'name: ld',
+      'targets:',
+      '  test:',
+      "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+      '    schema: ld',
+      '',
+    ].join('\n'),
+    'models/sources.yml': [
+      'version: 2',
+      'sources:',
+      '  - name: raw',
+      '    schema: ld_raw',
+      '    tables:',
+      '      - name: sales',
+      '        load:',
+      // Two alternatives: the .gz one matches nothing in these tests, which is fine as long as one does.
+      "          files: [\"{{ var('raw_path', 'incoming') }}/sales_*.txt\", \"{{ var('raw_path', 'incoming') }}/sales_*.txt.gz\"]",
+      '          delimiter: "|"',
+      "          null_values: ['', 'NULL']",
+      '          columns: [id, region, amount]',
+      '          min_columns: 2',
+      '          max_bad_rows: 5',
+      '',
+    ].join('\n'),
+    'models/sales_by_region.sql': "select region, count(*) as n, sum(amount::numeric) as total from {{ source('raw', 'sales') }} group by region",
+    'incoming/sales_1.txt': '1|eu|10\n2|us|20\n3|eu\n',
+    'incoming/sales_2.txt': '4|us|5\nbroken line without delimiters\n5|eu|1|extra\n',
+  });
+
+function strata(dir: string, ...args: string[]) {
+  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
+}
+
+describe('loading raw files', () => {
+  it('a source none of whose patterns match anything is an error naming them', async () => {
+    const dir = project();
+    const run = await strata(dir, 'load', '--vars', '{raw_path: nowhere}');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/nowhere/);
+  });
+
+  it('dry run lists what would load; load quarantines bad rows with their lines; build loads before models', async () => {
+    const dir = project();
+    const dry = await strata(dir, 'load', '--dry-run');
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/sales_1\.txt/);
+    expect(dry.stderr).toMatch(/new/);
+    const build = await strata(dir, 'build');
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    expect(build.stdout).toMatch(/OK load raw\.sales/);
+    expect((await db.query('select region, n::int, total::int from ld.sales_by_region order by region')).rows).toEqual([
+      { region: 'eu', n: 2, total: 10 },
+      { region: 'us', n: 2, total: 25 },
+    ]);
+    const bad = await db.query("select line::int, reason, raw from strata_meta.quarantine where file_uri = $1 order by line", [join(dir, 'incoming/sales_2.txt')]);
+    expect(bad.rows.map((r) => [r['line'], r['raw']])).toEqual([[2, 'broken line without delimiters'], [3, '5|eu|1|extra']]);
+    // Nothing new: the load and the model are up to date.
+    const again = await strata(dir, 'build');
+    expect(again.stdout).toMatch(/SKIP \(up to date\) load raw\.sales/);
+    expect(again.stdout).toMatch(/SKIP \(up to date\) view model ld\.sales_by_region/);
+    // A new file: only it loads, and the model is rebuilt.
+    writeFileSync(join(dir, 'incoming/sales_3.txt'), '6|us|100\n');
+    const third = await strata(dir, 'build');
+    expect(third.stdout).toMatch(/OK load raw\.sales .*1 loaded, 2 unchanged/);
+    expect(third.stdout).toMatch(/OK view model ld\.sales_by_region/);
+    expect((await db.query("select total::int from ld.sales_by_region where region = 'us'")).rows).toEqual([{ total: 125 }]);
+  });
+
+  it('a file past max_bad_rows fails alone: nothing of it is kept, exit 1, other files load', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'incoming/sales_bad.txt'), Array.from({ length: 10 }, () => 'no delimiters here').join('\n') + '\n');
+    const run = await strata(dir, 'load');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/sales_bad\.txt/);
+    const rowsOf = async (name: string) => (await db.query('select count(*)::int as n from ld_raw.sales where _file = $1', [join(dir, 'incoming', name)])).rows;
+    expect(await rowsOf('sales_bad.txt')).toEqual([{ n: 0 }]);
+    expect(await rowsOf('sales_1.txt')).toEqual([{ n: 3 }]);
+  });
+});
