@@ -1,0 +1,65 @@
+{#-
+  Helpers of the loan models (staging and clean), on top of parsing.sql and statistics.sql.
+  The rules they implement are the Definitions of scripts/generate/README.md.
+-#}
+
+{#-
+  The quarter (e.g. 2007Q3) in the name of the file a raw row came from. `_file` is the file's URI:
+  an absolute path or s3://bucket/key, plus `!member` for a member inside a zip; the quarter is
+  taken from the last component (the member inside a zip, else the file name), so a folder named
+  like a quarter never leaks in.
+  Fast path: every name the sources' load blocks match ends in `YYYYQn.` and a 3-letter extension
+  (`[0-9][0-9][0-9][0-9]Q[1-4].txt|zip|csv`, members likewise), so the quarter is the 6 characters
+  before the extension, read without a regular expression (a third of the cost; this runs on every
+  monthly row). Any other shape falls back to the regular expression.
+-#}
+{% macro source_quarter(file_column='_file') -%}
+    case when right({{ file_column }}, 10) like '____Q_.___' then left(right({{ file_column }}, 10), 6)
+         else substring({{ file_column }} from '([0-9]{4}Q[1-4])[^/!]*$') end
+{%- endmacro %}
+
+{#- A text field as written, NULL when missing (blank or the literal string NULL). -#}
+{% macro text_value(column) -%}
+    {{ null_if_sentinel(column, ['NULL']) }}
+{%- endmacro %}
+
+{#-
+  The columns of one loan (origination attributes) in the staging models, in this order in every
+  layout so the clean model can union them.
+-#}
+{% macro loan_attribute_columns() -%}
+    {{ return(['agency', 'loan_id', 'source_quarter', 'channel', 'seller_name_raw', 'servicer_name_raw',
+               'orig_interest_rate', 'orig_upb', 'orig_loan_term', 'first_payment_date', 'orig_ltv', 'orig_cltv',
+               'dti', 'credit_score', 'first_time_homebuyer', 'loan_purpose', 'property_type', 'occupancy',
+               'num_units', 'num_borrowers', 'property_state', 'zip3', 'mi_pct', '_file', '_line', '_batch_id']) }}
+{%- endmacro %}
+
+{#- The columns of one monthly row in the staging models, in this order in every layout. -#}
+{% macro loan_month_columns() -%}
+    {{ return(['agency', 'loan_id', 'source_quarter', 'period', 'current_upb', 'loan_age', 'months_delinquent', 'is_reo',
+               'modification_flag', 'zero_balance_code', 'zero_balance_date', 'current_interest_rate',
+               'servicer_name_raw', '_batch_id']) }}
+{%- endmacro %}
+
+{#-
+  A coded field through the code_map seed (via stg_code_map, which already applies the precedence
+  agency row first, then 'both', and turns empty values into NULL). `code_join` goes in the FROM
+  clause, `code_value` in the select list; a code absent from the seed, or missing, is NULL.
+-#}
+{% macro code_join(alias, dimension, agency, code_column) -%}
+    left join {{ ref('stg_code_map') }} as {{ alias }}
+           on {{ alias }}.dimension = '{{ dimension }}' and {{ alias }}.agency = '{{ agency }}' and {{ alias }}.code = {{ code_column }}
+{%- endmacro %}
+
+{#-
+  A seller or servicer name: the servicer_name_map seed's standard_name when the raw name equals
+  one of its raw_name values exactly (case and spaces included), else standardize_name(raw).
+  `name_map_join` goes in the FROM clause, `resolved_name` in the select list.
+-#}
+{% macro name_map_join(alias, raw_column) -%}
+    left join {{ ref('servicer_name_map') }} as {{ alias }} on {{ alias }}.raw_name = {{ raw_column }}
+{%- endmacro %}
+
+{% macro resolved_name(alias, raw_column) -%}
+    coalesce({{ alias }}.standard_name, {{ standardize_name(raw_column) }})
+{%- endmacro %}

@@ -1,0 +1,201 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['agency', 'loan_id'],
+    incremental_strategy='delete+insert',
+    post_hook=["delete from {{ this }} as t using strata_meta.load_ledger as l where l.status = 'replaced' and l.file_uri = t._file and l.batch_id = t._batch_id"]
+) }}
+{#-
+  One row per loan of either agency: the origination attributes (Freddie origination rows, Fannie
+  legacy acquisition rows, Fannie current 108-field rows), names standardized, and the statistics
+  of its partition (agency, source_quarter): credit score imputed with the median, Tukey outlier
+  flags on credit score, DTI and balance.
+
+  Incremental design (each part exact, checked against the generator's ground truth by
+  tests/e2e/loans.test.ts):
+  1. Partitions. A partition is one file (agency, source_quarter). When any origination row of a
+     partition carries a load batch not yet in this table (a new file, or a reloaded one), the
+     whole partition is recomputed, so its medians and quartiles are those of all its loans. An
+     earlier quarter's unchanged file is not touched. A Fannie current file grows every release
+     (loans appear as their first month is reported), is reloaded, and so is recomputed.
+  2. Fannie servicers. A Fannie loan's servicer is the last servicer named on its monthly rows,
+     and the performance files grow every release while the acquisition files do not. So every
+     run also compares the servicer of each Fannie loan outside the recomputed partitions with
+     clean.loan_months, and rewrites the loans whose servicer changed (only the servicer columns
+     and _built_at change; the partition statistics do not depend on the servicer).
+     Cost: one scan of the Fannie rows of clean.loan_months that name a servicer (a few per
+     legacy loan, every row of the current layout).
+  3. A loan missing from a reloaded file (its old file and batch are 'replaced' in the load
+     ledger) is deleted by the post-hook.
+  `_built_at` is when the row was last written; `_file` and `_batch_id` are those of its
+  origination row.
+-#}
+{%- set partition = 'agency, source_quarter' %}
+{%- set attributes = loan_attribute_columns() %}
+with origination as (
+{%- for model in ['stg_freddie_origination', 'stg_fannie_acquisition', 'stg_fannie_current_loans'] %}
+    select {{ attributes | join(', ') }}
+    from {{ ref(model) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+),
+{%- if is_incremental() %}
+seen_batches as materialized (
+    select distinct _batch_id from {{ this }}
+),
+-- partitions with origination rows of a new load batch: new or reloaded files
+partitions as materialized (
+    select distinct agency, source_quarter
+    from origination
+    where _batch_id not in (select _batch_id from seen_batches)
+),
+{%- endif %}
+fannie_servicers as (
+    -- the last servicer named on the loan's monthly rows, by period
+    select distinct on (loan_id) loan_id, servicer_name_raw
+    from {{ ref('loan_months') }}
+    where agency = 'fannie' and servicer_name_raw is not null
+    order by loan_id, period desc
+),
+selected as (
+    select o.*
+    from origination as o
+    {%- if is_incremental() %}
+    where exists (select from partitions as p where p.agency = o.agency and p.source_quarter = o.source_quarter)
+    {%- endif %}
+),
+loans as (
+    select
+        s.agency,
+        s.loan_id,
+        s.source_quarter,
+        s.channel,
+        s.seller_name_raw,
+        -- Freddie: the origination row's; Fannie: the monthly rows' (NULL before the first named month)
+        case when s.agency = 'fannie' then fs.servicer_name_raw else s.servicer_name_raw end as servicer_name_raw,
+        s.orig_interest_rate,
+        s.orig_upb,
+        s.orig_loan_term,
+        s.first_payment_date,
+        s.orig_ltv,
+        s.orig_cltv,
+        s.dti,
+        s.credit_score,
+        s.first_time_homebuyer,
+        s.loan_purpose,
+        s.property_type,
+        s.occupancy,
+        s.num_units,
+        s.num_borrowers,
+        s.property_state,
+        s.zip3,
+        s.mi_pct,
+        s._file,
+        s._batch_id
+    from selected as s
+    left join fannie_servicers as fs on s.agency = 'fannie' and fs.loan_id = s.loan_id
+),
+-- The partition statistics, one window ordering per step: each step's window aggregate (an array
+-- of the partition's sorted values) is consumed in that step, so no step sorts rows that carry
+-- another step's arrays. (A query level with window functions is never merged into its parent.)
+upb_flagged as (
+    select l.*, {{ tukey_outlier_flag('l.orig_upb', partition) }} as orig_upb_is_outlier
+    from loans as l
+),
+dti_flagged as (
+    select l.*, {{ tukey_outlier_flag('l.dti', partition) }} as dti_is_outlier
+    from upb_flagged as l
+),
+score_flagged as (
+    select
+        l.*,
+        ({{ median_impute('l.credit_score', partition) }})::integer as credit_score_filled,
+        {{ tukey_outlier_flag('l.credit_score', partition) }} as credit_score_is_outlier
+    from dti_flagged as l
+)
+select
+    l.agency,
+    l.loan_id,
+    l.source_quarter,
+    l.channel,
+    l.seller_name_raw,
+    {{ resolved_name('sellers', 'l.seller_name_raw') }} as seller_name,
+    l.servicer_name_raw,
+    {{ resolved_name('servicers', 'l.servicer_name_raw') }} as servicer_name,
+    l.orig_interest_rate,
+    l.orig_upb,
+    l.orig_loan_term,
+    l.first_payment_date,
+    extract(year from l.first_payment_date)::integer as vintage_year,
+    l.orig_ltv,
+    l.orig_cltv,
+    l.dti,
+    l.credit_score,
+    l.credit_score_filled,
+    l.credit_score is null as credit_score_is_imputed,
+    l.credit_score_is_outlier,
+    l.dti_is_outlier,
+    l.orig_upb_is_outlier,
+    l.first_time_homebuyer,
+    l.loan_purpose,
+    l.property_type,
+    l.occupancy,
+    l.num_units,
+    l.num_borrowers,
+    l.property_state,
+    l.zip3,
+    l.mi_pct,
+    l._file,
+    l._batch_id,
+    now() as _built_at
+from score_flagged as l
+{{ name_map_join('sellers', 'l.seller_name_raw') }}
+{{ name_map_join('servicers', 'l.servicer_name_raw') }}
+{%- if is_incremental() %}
+
+union all
+
+-- Fannie loans of unchanged files whose servicer changed in the monthly rows
+select
+    t.agency,
+    t.loan_id,
+    t.source_quarter,
+    t.channel,
+    t.seller_name_raw,
+    t.seller_name,
+    fs.servicer_name_raw,
+    {{ resolved_name('servicers', 'fs.servicer_name_raw') }} as servicer_name,
+    t.orig_interest_rate,
+    t.orig_upb,
+    t.orig_loan_term,
+    t.first_payment_date,
+    t.vintage_year,
+    t.orig_ltv,
+    t.orig_cltv,
+    t.dti,
+    t.credit_score,
+    t.credit_score_filled,
+    t.credit_score_is_imputed,
+    t.credit_score_is_outlier,
+    t.dti_is_outlier,
+    t.orig_upb_is_outlier,
+    t.first_time_homebuyer,
+    t.loan_purpose,
+    t.property_type,
+    t.occupancy,
+    t.num_units,
+    t.num_borrowers,
+    t.property_state,
+    t.zip3,
+    t.mi_pct,
+    t._file,
+    t._batch_id,
+    now() as _built_at
+from {{ this }} as t
+left join fannie_servicers as fs on fs.loan_id = t.loan_id
+{{ name_map_join('servicers', 'fs.servicer_name_raw') }}
+where t.agency = 'fannie'
+  and not exists (select from partitions as p where p.agency = t.agency and p.source_quarter = t.source_quarter)
+  and t.servicer_name_raw is distinct from fs.servicer_name_raw
+{%- endif %}
