@@ -28,7 +28,8 @@ const COMMON_OPTIONS = {
 const COMMON_USAGE = [
   '--quick             smoke test: smallest size, no warm-up, 1 run per contender; checks every contender',
   '                    produced a result (no timing assertions) and writes no results',
-  '--size NAME         size(s) to run, repeatable or comma-separated (compile: small, medium, large, all)',
+  '--size NAME         size(s) to run, repeatable or comma-separated (compile: small, medium, large, all;',
+  '                    seed, noop, overhead: small, large (their default), all)',
   '--runs N            measured runs per contender (default 5)',
   '--warmup N          warm-up runs per contender (default 1)',
   '--database-url URL  PostgreSQL for scenarios that need one (default env STRATA_BENCH_DATABASE_URL)',

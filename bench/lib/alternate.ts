@@ -78,8 +78,9 @@ function tail(text: string | undefined, chars = 2000): string {
 function failureOf(m: Measurement): string | null {
   if (m.timedOut) return 'timed out';
   if (m.exitCode !== undefined && m.exitCode !== 0) {
-    const stderr = tail(m.stderr).trim();
-    return `exited with ${m.exitCode === null ? 'a signal' : `code ${m.exitCode}`}${stderr ? `:\n${stderr}` : ''}`;
+    // Tools such as strata report failures on stdout (and exit 1): show its tail when stderr is empty.
+    const output = tail(m.stderr).trim() || tail(m.stdout, 4000).trim();
+    return `exited with ${m.exitCode === null ? 'a signal' : `code ${m.exitCode}`}${output ? `:\n${output}` : ''}`;
   }
   return null;
 }

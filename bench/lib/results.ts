@@ -24,7 +24,7 @@ export interface TargetSpec {
   label: string;
   contender: string;
   metric: TargetMetric;
-  op: '<=' | '>=';
+  op: '<=' | '>=' | '<' | '>';
   value: number;
 }
 
@@ -34,11 +34,24 @@ export interface TargetResult extends TargetSpec {
   met: boolean | null;
 }
 
+function compare(actual: number, op: TargetSpec['op'], value: number): boolean {
+  switch (op) {
+    case '<=':
+      return actual <= value;
+    case '>=':
+      return actual >= value;
+    case '<':
+      return actual < value;
+    case '>':
+      return actual > value;
+  }
+}
+
 export function evaluateTargets(specs: TargetSpec[], contenders: ContenderSummary[]): TargetResult[] {
   return specs.map((spec) => {
     const c = contenders.find((x) => x.name === spec.contender);
     const actual = c && !c.error ? c[spec.metric] : null;
-    const met = actual === null ? null : spec.op === '<=' ? actual <= spec.value : actual >= spec.value;
+    const met = actual === null ? null : compare(actual, spec.op, spec.value);
     return { ...spec, actual, met };
   });
 }

@@ -4,7 +4,7 @@
  *   warm  -- target/ kept from the previous run, nothing changed,
  * and, when available, the Dataform CLI 2.x compiling the equivalent project.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   DATAFORM_CLI_VERSION,
@@ -25,6 +25,7 @@ import {
   type TargetSpec,
 } from '../lib/results.js';
 import { runCommand } from '../lib/run-command.js';
+import { STRATA_CLI_OPTION, STRATA_CLI_USAGE, strataCli } from '../lib/strata-cli.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { WORK_DIR, ensureGenerated, fingerprint } from '../lib/workdir.js';
 
@@ -52,33 +53,6 @@ function targetsFor(size: SizeName, withDataform: boolean): TargetSpec[] {
     t.push({ label: 'strata (cold) ≥ 20× faster than Dataform', contender: DATAFORM, metric: 'ratio', op: '>=', value: 20 });
   }
   return t;
-}
-
-function strataCli(ctx: ScenarioContext): string {
-  const given = (ctx.options['strata-cli'] as string | undefined) ?? process.env.STRATA_BENCH_CLI;
-  const cli = given ?? join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  if (!existsSync(cli)) {
-    throw new Error(`${relative(process.cwd(), cli) || cli} not found: run \`npm run build\` first (or pass --strata-cli PATH)`);
-  }
-  if (!given) warnIfStale(cli, ctx);
-  return cli;
-}
-
-/** Newest mtime under a directory (for the "dist is older than src" warning). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function warnIfStale(cli: string, ctx: ScenarioContext): void {
-  const src = join(REPO_ROOT, 'src');
-  if (existsSync(src) && newestMtime(src) > statSync(cli).mtimeMs) {
-    ctx.log('warning: src/ has changes newer than dist/cli/main.js -- run `npm run build` to benchmark them');
-  }
 }
 
 /** Resolve --with-dataform / --no-dataform / "use it if already installed". */
@@ -223,12 +197,12 @@ export const compileScenario: Scenario = {
   options: {
     'with-dataform': { type: 'boolean' },
     'no-dataform': { type: 'boolean' },
-    'strata-cli': { type: 'string' },
+    ...STRATA_CLI_OPTION,
   },
   usage: [
     '--with-dataform     install the Dataform CLI into bench/.cache/dataform if needed and compare with it',
     '--no-dataform       skip Dataform even if installed (default: use it when installed)',
-    '--strata-cli PATH   the strata CLI entry to benchmark (default dist/cli/main.js; env STRATA_BENCH_CLI)',
+    STRATA_CLI_USAGE,
   ],
   async run(ctx) {
     const strata = strataCli(ctx);

@@ -4,5 +4,8 @@
  */
 import type { Scenario } from '../lib/scenario.js';
 import { compileScenario } from './compile.js';
+import { noopScenario } from './noop.js';
+import { overheadScenario } from './overhead.js';
+import { seedScenario } from './seed.js';
 
-export const scenarios: Scenario[] = [compileScenario];
+export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario];
