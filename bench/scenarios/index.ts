@@ -7,5 +7,6 @@ import { compileScenario } from './compile.js';
 import { noopScenario } from './noop.js';
 import { overheadScenario } from './overhead.js';
 import { seedScenario } from './seed.js';
+import { testsScenario } from './tests.js';
 
-export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario];
+export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario, testsScenario];
