@@ -4,9 +4,10 @@
  */
 import type { Scenario } from '../lib/scenario.js';
 import { compileScenario } from './compile.js';
+import { loadScenario } from './load.js';
 import { noopScenario } from './noop.js';
 import { overheadScenario } from './overhead.js';
 import { seedScenario } from './seed.js';
 import { testsScenario } from './tests.js';
 
-export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario, testsScenario];
+export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario, testsScenario, loadScenario];

@@ -6,7 +6,6 @@
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import type { Manifest, SourceNode } from '../manifest/types.js';
 import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
-import { createS3Source } from './s3/index.js';
 import { parseLoadSpec } from './spec.js';
 import type { LoadSpec } from './types.js';
 
@@ -35,7 +34,14 @@ export interface FileSources {
   close(): void;
 }
 
-export function fileSources(projectDir: string): FileSources {
+/**
+ * File sources for these specs. The AWS SDK (tens of MB once loaded) is imported only when a
+ * pattern is `s3://`: a local load never pays for it.
+ */
+export async function fileSources(projectDir: string, specs: readonly LoadSpec[]): Promise<FileSources> {
+  const needsS3 = specs.some((spec) => spec.files.some((f) => /^s3:\/\//i.test(f)));
+  if (!needsS3) return { fileSourceFor: defaultFileSourceFor(projectDir), close: () => undefined };
+  const { createS3Source } = await import('./s3/index.js');
   const clients = new Map<string, ReturnType<typeof createS3Source>>();
   const s3: FileSourceFor = (_pattern, spec) => {
     const key = JSON.stringify(spec.s3 ?? {});

@@ -15,7 +15,7 @@ import type { NodeResult } from './run-results.js';
 export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: LoadSpec): Promise<NodeResult> {
   const started = performance.now();
   const base = { uniqueId: source.uniqueId, name: `${source.sourceName}.${source.name}`, resourceType: 'source' as const, relation: `"${source.relation.schema}"."${source.relation.identifier}"` };
-  const files = fileSources(rc.project.projectDir);
+  const files = await fileSources(rc.project.projectDir, [spec]);
   try {
     const results = await loadSources(rc.db, [{ node: source, spec }], {
       projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
