@@ -94,7 +94,7 @@ export interface RuntimeRenderOptions {
  * (on-run-start / on-run-end).
  */
 export function renderInContext(ctx: ParseContext, manifest: Manifest, node: { uniqueId: string; name: string; originalFilePath: string; config: Record<string, unknown> } | undefined, file: string, text: string, options: RuntimeRenderOptions = {}): string {
-  const compiler = new NodeCompiler(ctx, manifest);
+  const compiler = compilerFor(ctx, manifest);
   const state = ctx.newState({
     nodeName: node?.name ?? ctx.config.name,
     uniqueId: node?.uniqueId ?? `project.${ctx.config.name}`,
@@ -106,6 +106,20 @@ export function renderInContext(ctx: ParseContext, manifest: Manifest, node: { u
     resolve: (t) => (node ? compiler.resolve(node.uniqueId, t) : t.kind === 'this' ? undefined : compiler.resolve('', t)),
   });
   return ctx.engine.render(file, text, state);
+}
+
+/**
+ * One NodeCompiler per manifest: its resolver indexes every node, and runtime renders (hooks,
+ * templates reading `execute`) happen per node, so building it per call would be quadratic.
+ */
+const compilers = new WeakMap<Manifest, NodeCompiler>();
+function compilerFor(ctx: ParseContext, manifest: Manifest): NodeCompiler {
+  let compiler = compilers.get(manifest);
+  if (!compiler || compiler.ctx !== ctx) {
+    compiler = new NodeCompiler(ctx, manifest);
+    compilers.set(manifest, compiler);
+  }
+  return compiler;
 }
 
 /** Ephemeral ancestors reachable through ephemeral refs, parents before children. */
