@@ -105,3 +105,30 @@ from {{ relation }} as r
 {{ code_join('ptype', 'property_type', 'fannie', 'r.property_type') }}
 {{ code_join('occ', 'occupancy', 'fannie', 'r.occupancy_status') }}
 {%- endmacro %}
+
+
+{#-
+  The monthly part of a Fannie Mae row, typed and renamed to the monthly vocabulary: shared by the
+  legacy performance file (reporting period MM/DD/YYYY, zero-balance date MM/YYYY) and the current
+  combined file (both MMYYYY).
+-#}
+{% macro fannie_monthly_attributes(relation, date_format='legacy') -%}
+select
+    'fannie'::text as agency,
+    r.loan_id,
+    {{ source_quarter('r._file') }} as source_quarter,
+    {% if date_format == 'MMYYYY' %}{{ parse_mmyyyy('r.monthly_reporting_period') }}{% else %}{{ parse_mm_dd_yyyy('r.monthly_reporting_period') }}{% endif %} as period,
+    {{ to_num('r.current_actual_upb') }} as current_upb,
+    {{ to_int('r.loan_age') }}::integer as loan_age,
+    {{ months_delinquent('r.current_loan_delinquency_status') }} as months_delinquent,
+    {{ is_reo('r.current_loan_delinquency_status') }} as is_reo,
+    {{ text_value('r.modification_flag') }} as modification_flag,
+    {{ text_value('r.zero_balance_code') }} as zero_balance_code,
+    {% if date_format == 'MMYYYY' %}{{ parse_mmyyyy('r.zero_balance_effective_date') }}{% else %}{{ parse_mm_yyyy('r.zero_balance_effective_date') }}{% endif %} as zero_balance_date,
+    {{ to_num('r.current_interest_rate') }} as current_interest_rate,
+    {{ text_value('r.servicer_name') }} as servicer_name_raw,
+    r._file,
+    r._line,
+    r._batch_id
+from {{ relation }} as r
+{%- endmacro %}
