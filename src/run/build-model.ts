@@ -14,6 +14,7 @@ import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { timed, type TimingEntry } from './timing.js';
 
 export function failureResult(base: Omit<NodeResult, 'status' | 'message' | 'seconds'>, e: unknown, started: number): NodeResult {
   const err = e instanceof StrataError ? e : new StrataError('INTERNAL', String((e as Error)?.message ?? e), { cause: e });
@@ -70,6 +71,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
   }
   const { projectDir, targetDir } = rc.project;
+  const timing: TimingEntry[] = [];
   try {
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
@@ -88,7 +90,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       }
       const plan = materializationFor(node)(node, node.relation, state, options);
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
-      const rows = await executeStatements(client, runFile, node.uniqueId);
+      const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
       await saveNodeState(client, rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
       });
@@ -102,8 +104,9 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       ...(outcome.rows !== undefined ? { rows: outcome.rows } : {}),
       seconds: (performance.now() - started) / 1000,
       executedSqlPath: outcome.runFile.path,
+      timing,
     };
   } catch (e) {
-    return { ...failureResult(base, e, started), executedSqlPath: `${rc.project.ctx.config.targetPath}/run/${original.originalFilePath}` };
+    return { ...failureResult(base, e, started), timing, executedSqlPath: `${rc.project.ctx.config.targetPath}/run/${original.originalFilePath}` };
   }
 }

@@ -17,6 +17,7 @@ import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { timed, type TimingEntry } from './timing.js';
 
 export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeResult> {
   const started = performance.now();
@@ -32,12 +33,13 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
   const { projectDir, targetDir } = rc.project;
   const dataVersion = newDataVersion(rc.runId, node.uniqueId);
   const staging = sibling(node.relation, STAGING_SUFFIX);
+  const timing: TimingEntry[] = [];
   try {
     const outcome = await rc.db.withTransaction(async (client) => {
       await lockDependentViews(client, node.relation);
       const state = await fetchRelationState(client, node.relation);
       await client.query(`DROP TABLE IF EXISTS ${relationToSql(staging)}`);
-      const loaded = await loadSeed(client, {
+      const loaded = await timed(timing, () => loadSeed(client, {
         file: join(projectDir, node.originalFilePath),
         displayFile: node.originalFilePath,
         nodeId: node.uniqueId,
@@ -45,7 +47,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
         ...(node.config.column_types ? { columnTypes: node.config.column_types } : {}),
         ...(node.config.delimiter ? { delimiter: node.config.delimiter } : {}),
         ...(node.config.quote_columns !== undefined ? { quoteColumns: node.config.quote_columns } : {}),
-      });
+      }));
       const place: Statement[] = state.exists
         ? swapIntoPlace(node.relation, state, staging)
         : [{ sql: `ALTER TABLE ${relationToSql(staging)} RENAME TO ${quoteIdent(node.relation.identifier)}`, label: 'rename staging table into place' }];
@@ -54,7 +56,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
         `strata: created ${relationToSql(staging)} (${loaded.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
         `strata: COPY ${loaded.rows} rows from ${node.originalFilePath} into it`,
       ]);
-      await executeStatements(client, runFile, node.uniqueId);
+      await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
       await saveNodeState(client, rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'seed', fingerprint, dataVersion, inputVersions: {}, builtAt: new Date(), runId: rc.runId,
       });
@@ -68,8 +70,9 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
       rows: outcome.rows,
       seconds: (performance.now() - started) / 1000,
       executedSqlPath: outcome.runFile.path,
+      timing,
     };
   } catch (e) {
-    return failureResult(base, e, started);
+    return { ...failureResult(base, e, started), timing };
   }
 }

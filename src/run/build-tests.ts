@@ -10,6 +10,7 @@ import type { UnitTestNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { timed, type TimingEntry } from './timing.js';
 
 export interface TestRunOptions {
   /** Fuse the column tests of a model into one scan (default true; false for comparisons). */
@@ -38,21 +39,24 @@ function groupResult(id: string, outcomes: TestOutcome[], seconds: number): Node
 export async function buildTestGroup(rc: RunContext, group: TestGroup, options: TestRunOptions): Promise<NodeResult> {
   const started = performance.now();
   const { manifest, projectDir, targetDir } = rc.project;
+  const timing: TimingEntry[] = [];
   try {
-    const outcomes = await rc.db.withClient((client) => runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema }));
-    return groupResult(group.id, outcomes, (performance.now() - started) / 1000);
+    const outcomes = await rc.db.withClient((client) =>
+      timed(timing, () => runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema })));
+    return { ...groupResult(group.id, outcomes, (performance.now() - started) / 1000), timing };
   } catch (e) {
-    return failureResult({ uniqueId: group.id, name: group.id, resourceType: 'test' }, e, started);
+    return { ...failureResult({ uniqueId: group.id, name: group.id, resourceType: 'test' }, e, started), timing };
   }
 }
 
 export async function buildUnitTest(rc: RunContext, node: UnitTestNode): Promise<NodeResult> {
   const started = performance.now();
+  const timing: TimingEntry[] = [];
   try {
-    const outcome = await runUnitTest(rc.db, rc.project, node, { projectDir: rc.project.projectDir, targetDir: rc.project.targetDir });
-    return { ...groupResult(node.uniqueId, [outcome], (performance.now() - started) / 1000), name: node.name, resourceType: 'unit_test' };
+    const outcome = await timed(timing, () => runUnitTest(rc.db, rc.project, node, { projectDir: rc.project.projectDir, targetDir: rc.project.targetDir }));
+    return { ...groupResult(node.uniqueId, [outcome], (performance.now() - started) / 1000), name: node.name, resourceType: 'unit_test', timing };
   } catch (e) {
-    return failureResult({ uniqueId: node.uniqueId, name: node.name, resourceType: 'unit_test' }, e, started);
+    return { ...failureResult({ uniqueId: node.uniqueId, name: node.name, resourceType: 'unit_test' }, e, started), timing };
   }
 }
 

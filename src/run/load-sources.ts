@@ -11,16 +11,19 @@ import type { SourceNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { timed, type TimingEntry } from './timing.js';
 
 export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: LoadSpec): Promise<NodeResult> {
   const started = performance.now();
   const base = { uniqueId: source.uniqueId, name: `${source.sourceName}.${source.name}`, resourceType: 'source' as const, relation: `"${source.relation.schema}"."${source.relation.identifier}"` };
   const files = await fileSources(rc.project.projectDir, [spec]);
+  // The whole load counts as work: listing, checksums and the ledger are a small part of streaming the files.
+  const timing: TimingEntry[] = [];
   try {
-    const results = await loadSources(rc.db, [{ node: source, spec }], {
+    const results = await timed(timing, () => loadSources(rc.db, [{ node: source, spec }], {
       projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
       fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor,
-    });
+    }));
     const version = await dataVersionOfSource(rc.db, source.uniqueId);
     if (version !== undefined) rc.dataVersions.set(source.uniqueId, `load:${version}`);
     const failed = results.filter((r) => r.status === 'failed');
@@ -31,13 +34,13 @@ export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: L
     const seconds = (performance.now() - started) / 1000;
     if (failed.length) {
       return {
-        ...base, status: 'error', message, rows, seconds,
+        ...base, status: 'error', message, rows, seconds, timing,
         error: { code: 'LOAD', message: failed.map((f) => f.error?.message ?? `${f.file.displayName}: failed`).join('\n'), ...(failed[0]?.error?.hint ? { hint: failed[0].error.hint } : {}) },
       };
     }
-    return { ...base, status: loaded.length ? 'success' : 'up_to_date', message, rows, seconds };
+    return { ...base, status: loaded.length ? 'success' : 'up_to_date', message, rows, seconds, timing };
   } catch (e) {
-    return failureResult(base, e, started);
+    return { ...failureResult(base, e, started), timing };
   } finally {
     files.close();
   }

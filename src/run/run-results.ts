@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ErrorCode, SourceLocation } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
 import type { TestOutcome } from '../data-tests/types.js';
+import type { TimingEntry } from './timing.js';
 
 /**
  * success: built (or all tests passed); warn: only warn-severity tests failed; error: failed;
@@ -25,6 +26,11 @@ export interface NodeResult {
   message: string;
   rows?: number;
   seconds: number;
+  /** When the node started and finished (ISO 8601; not set on skipped nodes, which never start). */
+  startedAt?: string;
+  completedAt?: string;
+  /** The intervals spent executing the node's own statements (see timing.ts). */
+  timing?: TimingEntry[];
   /** Relation built, printed (`"marts"."orders"`). */
   relation?: string;
   /** target/run/<path>.sql, relative to the project root. */

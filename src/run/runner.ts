@@ -207,7 +207,9 @@ async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | u
       const index = ++started;
       indexOf.set(id, index);
       events?.onNodeStart?.({ uniqueId: id, name: nameOf(item), label: labelOf(item) }, index, total);
-      return runItem(rc, item, fuse);
+      const startedAt = new Date().toISOString();
+      const result = await runItem(rc, item, fuse);
+      return { ...result, startedAt, completedAt: new Date().toISOString() };
     },
     isFailure: (r) => r.status === 'error',
     skipResult: (id, failed) => {

@@ -108,6 +108,20 @@ describe('strata build on a fresh database', () => {
     ]);
     const results = JSON.parse(readFileSync(join(dir, 'target/run_results.json'), 'utf8'));
     expect(results.results).toHaveLength(9);
+    // Every node that ran says when, and which interval inside that was its own statements (the
+    // pipeline benchmark's overhead figure is the rest).
+    for (const r of results.results as Array<{ name: string; resourceType: string; startedAt: string; completedAt: string; timing: Array<{ name: string; startedAt: string; completedAt: string }> }>) {
+      const [start, end] = [Date.parse(r.startedAt), Date.parse(r.completedAt)];
+      expect(end, r.name).toBeGreaterThanOrEqual(start);
+      if (r.resourceType === 'model' && r.name === 'stg_orders') continue; // ephemeral: inlined, never executed
+      expect(r.timing.length, r.name).toBeGreaterThan(0);
+      for (const t of r.timing) {
+        expect(t.name).toBe('execute');
+        expect(Date.parse(t.startedAt)).toBeGreaterThanOrEqual(start);
+        expect(Date.parse(t.completedAt)).toBeLessThanOrEqual(end);
+        expect(Date.parse(t.completedAt)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
+      }
+    }
   });
 
   it('a second build with nothing changed builds nothing', async () => {
