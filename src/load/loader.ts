@@ -17,6 +17,7 @@ import { loadFile, type FileTask } from './load-file.js';
 import { isUnlistedArchive } from './local-source.js';
 import { NoMatchingFiles } from './local-glob.js';
 import { prepareRawTable, rawTableExists } from './raw-table.js';
+import { refreshLedgerVersion, sameContent } from './same-content.js';
 import type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
 
 export interface LoadSourcesOptions {
@@ -114,7 +115,12 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
           settle(file, 'new', await unlistedError(source, file));
           continue;
         }
-        const reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, ledger.get(file.uri), opts.reload);
+        let reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, ledger.get(file.uri), opts.reload);
+        if (reason === 'changed' && !tableError && (await sameContent(source, file, ledger.get(file.uri)!))) {
+          // Same bytes under a new mtime (a fresh download, a copy): nothing to load.
+          if (!opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
+          reason = 'unchanged';
+        }
         if (tableError) settle(file, reason, tableError);
         else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);
         else {

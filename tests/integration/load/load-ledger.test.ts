@@ -63,6 +63,35 @@ describe('ledger: new, changed, unchanged', () => {
     expect(await h.rows('SELECT count(*)::int AS n FROM strata_meta.quarantine WHERE source = $1', ['source.proj.raw.chg'])).toEqual([{ n: 0 }]);
   });
 
+  it('a file with a new mtime but the same bytes is unchanged (checksum confirmed); same size, other bytes is changed', async () => {
+    h.files.file('touch/same.txt', threeColumnRows(4));
+    h.files.file('touch/edit.txt', threeColumnRows(4));
+    await h.load('touch', block('touch'));
+    const batchesBefore = await h.rows('SELECT DISTINCT _file, _batch_id FROM raw.touch ORDER BY 1');
+    const versionOf = async (name: string) =>
+      (await h.rows<{ version: string }>("SELECT version FROM strata_meta.load_ledger WHERE status = 'loaded' AND file_uri LIKE $1", [`%/${name}`]))[0]!.version;
+    const sameVersionBefore = await versionOf('same.txt');
+
+    rewrite('touch/same.txt', threeColumnRows(4), 5); // a fresh download of the same file
+    rewrite('touch/edit.txt', threeColumnRows(4).replace('1|', '9|'), 5); // same size, one byte differs
+    const dry = await h.load('touch', block('touch'), { dryRun: true });
+    expect(dry.map((r) => [r.file.displayName, r.reason])).toEqual([['touch/edit.txt', 'changed'], ['touch/same.txt', 'unchanged']]);
+    expect(await versionOf('same.txt')).toBe(sameVersionBefore); // a dry run writes nothing
+
+    const results = await h.load('touch', block('touch'));
+    expect(results.map((r) => [r.file.displayName, r.status, r.reason])).toEqual([
+      ['touch/edit.txt', 'loaded', 'changed'],
+      ['touch/same.txt', 'unchanged', 'unchanged'],
+    ]);
+    const batchesAfter = await h.rows<{ _file: string; _batch_id: string }>('SELECT DISTINCT _file, _batch_id FROM raw.touch ORDER BY 1');
+    expect(batchesAfter.find((r) => r._file.endsWith('same.txt'))).toEqual((batchesBefore as typeof batchesAfter).find((r) => r._file.endsWith('same.txt')));
+    expect(batchesAfter.find((r) => r._file.endsWith('edit.txt'))).not.toEqual((batchesBefore as typeof batchesAfter).find((r) => r._file.endsWith('edit.txt')));
+    // The ledger took the new mtime: the next run decides without reading the file.
+    expect(await versionOf('same.txt')).not.toBe(sameVersionBefore);
+    const again = await h.load('touch', block('touch'));
+    expect(again.map((r) => r.reason)).toEqual(['unchanged', 'unchanged']);
+  });
+
   it('dry run reports new, changed and unchanged and writes nothing', async () => {
     h.files.file('dry/old.txt', threeColumnRows(2));
     h.files.file('dry/edit.txt', threeColumnRows(2));
