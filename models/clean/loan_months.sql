@@ -7,10 +7,11 @@
   One row per loan and month, both agencies, all three monthly layouts.
 
   Incremental: each run takes only the raw rows of load batches not yet in this table (`_batch_id`),
-  i.e. the rows of new files and of reloaded files (a reloaded file's rows all get the new batch),
-  and replaces rows with the same (agency, loan_id, period). A quarterly release grows every
-  performance file, so every performance file is reloaded and its rows replaced; months of earlier
-  files that did not change are not touched.
+  and replaces rows with the same (agency, loan_id, period). A quarterly release re-publishes every
+  performance file, three months longer: the legacy Fannie and the Freddie monthly sources declare
+  `load.key`, so their reload writes only new and changed months (unchanged rows keep their batch)
+  and this model processes just those. A Fannie current file (no key: it also carries the loans'
+  origination attributes, see clean.loans) is reloaded whole and all its rows are processed again.
   Trade-off: a month that disappears from a reloaded file (the agencies only append months) stays
   until `--full-refresh`; the reconciliation test on raw row counts would show it.
 -#}

@@ -22,6 +22,7 @@ import type { LoadReason } from './events.js';
 import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
 import { copyOptionsSql } from './line-format.js';
 import { LineValidator } from './line-validator.js';
+import { applyKeyedReload, createDeltaTableSql, DELTA_TABLE, type KeyedReloadOutcome } from './keyed-reload.js';
 import { replaceQuarantine } from './quarantine.js';
 import { BATCH_SETTING, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
 import { sourceBytesRead } from './source-stream.js';
@@ -55,13 +56,14 @@ interface Outcome {
   rows: number;
   quarantined: number;
   checksum?: string;
+  delta?: KeyedReloadOutcome;
 }
 
 const PROGRESS_MS = 250;
 
-function copySql(task: FileTask, validator: LineValidator): string {
+function copySql(task: FileTask, validator: LineValidator, into: string): string {
   const cols = [...task.spec.columns.map(quoteIdent), '"_line"'].join(', ');
-  return `COPY ${relationSql(task.node.relation)} (${cols}) FROM STDIN WITH ${copyOptionsSql(validator.format)}`;
+  return `COPY ${into} (${cols}) FROM STDIN WITH ${copyOptionsSql(validator.format)}`;
 }
 
 /** Deletes the rows of the file's previous load, through the BRIN index on _file. */
@@ -78,16 +80,29 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   // Another process may have loaded this very version since discovery: then there is nothing to do.
   if (task.reason !== 'reload' && decide(file, entry, false) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
-  if (entry) await deletePrevious(tx, task);
+  // A changed file of a keyed source goes to a temporary table first and only differing rows are
+  // written (keyed-reload.ts); otherwise its previous rows go and the new version is COPYed in.
+  const keyed = entry !== undefined && task.spec.key !== undefined;
+  if (keyed) await tx.query(createDeltaTableSql(task));
+  else if (entry) await deletePrevious(tx, task);
   const input = await task.source.open(file);
   const validator = new LineValidator(task.spec, file.displayName);
   streams.validator = validator;
   streams.read = () => sourceBytesRead(input);
   // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
   pipeline(input, validator, () => undefined);
-  const rows = await tx.copyFrom(copySql(task, validator), validator);
+  const rows = await tx.copyFrom(copySql(task, validator, keyed ? DELTA_TABLE : relationSql(node.relation)), validator);
+  let delta: KeyedReloadOutcome | undefined;
+  if (keyed) {
+    await tx.query(`ANALYZE ${DELTA_TABLE}`); // temporary tables get no autovacuum statistics: plan the diff on real ones
+    delta = await applyKeyedReload(tx, task, task.spec.key!, rows, Number(entry.rowsLoaded));
+  }
   await replaceQuarantine(tx, node.uniqueId, file, task.batchId, validator.badRows);
-  const outcome = { status: 'loaded' as const, reason: task.reason, rows, quarantined: validator.badRows.length, ...(validator.checksum ? { checksum: validator.checksum } : {}) };
+  const outcome = {
+    status: 'loaded' as const, reason: task.reason, rows, quarantined: validator.badRows.length,
+    ...(validator.checksum ? { checksum: validator.checksum } : {}),
+    ...(delta ? { delta } : {}),
+  };
   await recordLoad(tx, { ...record(task, startedAt), ...outcome });
   return outcome;
 }
@@ -140,7 +155,10 @@ export async function loadFile(db: Database, task: FileTask, onProgress?: (p: Fi
     if (task.reason !== 'new') await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
     const out = await db.withTransaction((tx) => loadInTransaction(tx, task, streams, startedAt));
     const bytes = streams.validator?.bytes ?? 0;
-    return { ...base, status: out.status, reason: out.reason, rows: out.rows, quarantined: out.quarantined, bytes, seconds: (performance.now() - t0) / 1000 };
+    return {
+      ...base, status: out.status, reason: out.reason, rows: out.rows, quarantined: out.quarantined, bytes, seconds: (performance.now() - t0) / 1000,
+      ...(out.delta ? { delta: out.delta } : {}),
+    };
   } catch (err) {
     const e = fileError(err, task, streams.validator);
     const v = streams.validator;

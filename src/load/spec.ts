@@ -19,7 +19,7 @@ export const MAX_BAD_ROWS_LIMIT = 100_000;
 
 const KEYS = [
   'files', 'format', 'delimiter', 'quote', 'header', 'encoding', 'null_values', 'members', 'columns',
-  'min_columns', 'extra_columns', 'on_bad_row', 'max_bad_rows', 's3', 'allow_empty',
+  'min_columns', 'extra_columns', 'on_bad_row', 'max_bad_rows', 's3', 'allow_empty', 'key',
 ];
 const S3_KEYS = ['endpoint', 'region', 'force_path_style'];
 /** COPY text format refuses these as delimiters (and `\r`, `\n`). */
@@ -216,6 +216,14 @@ export function parseLoadSpec(source: SourceNode): { spec?: LoadSpec; errors: St
     allowEmpty: r.bool('allow_empty', false),
   };
   if (r.has('members')) spec.members = r.string('members', '');
+  const key = r.strings('key');
+  if (key) {
+    const unknown = key.filter((k) => !columns.includes(k));
+    if (key.length === 0) r.error('key', 'is empty: list the columns that identify a row within a file, or leave key out');
+    else if (unknown.length) r.error('key', `names ${unknown.join(', ')}, not among the load's columns`, `pick from: ${columns.join(', ')}`);
+    else if (new Set(key).size !== key.length) r.error('key', 'lists a column twice');
+    else spec.key = key;
+  }
   const s3 = parseS3(r);
   if (s3) spec.s3 = s3;
   return r.errors.length > 0 ? { errors: r.errors } : { spec, errors: [] };

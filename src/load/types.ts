@@ -16,6 +16,11 @@ export interface LoadSpec {
   encoding: 'utf8' | 'latin1';
   /** Values that mean NULL, e.g. ['', 'NULL']. */
   nullValues: string[];
+  /**
+   * Columns that identify a row within one file (e.g. loan id and period): a changed file is then
+   * diffed against its loaded rows and only new or changed rows are written (keyed-reload.ts).
+   */
+  key?: string[];
   /** Inside .zip archives: which members to load (a glob, e.g. `historical_data_time_*.txt`). */
   members?: string;
   /** The ordered raw column names (all land as text). */
@@ -68,5 +73,7 @@ export interface FileLoadResult {
   bytes: number;
   seconds: number;
   batchId?: string;
+  /** A keyed reload: how it went and how many rows it deleted and wrote (see keyed-reload.ts). */
+  delta?: { mode: 'delta' | 'replaced'; deleted: number; inserted: number };
   error?: { code: string; message: string; hint?: string };
 }

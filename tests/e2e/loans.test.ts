@@ -282,6 +282,16 @@ describe.each(FORMATS)('a quarterly update ($name)', ({ options }) => {
       expect(count((r) => r.agency === 'fannie' && !r.is_new && !r.rewritten)).toBe(0);
     }
 
+    // clean.loan_months: the longer Freddie performance files (load.key) wrote only their new months,
+    // so only those were processed; the months of the first release keep the batch that loaded them.
+    const firstBatches = new Set(loadedFirst.map((r) => r.batch_id));
+    const months = await p.rows<{ old_month: boolean; batch_id: string; n: number }>(`
+      select period <= date '2019-12-01' as old_month, _batch_id as batch_id, count(*)::int as n
+        from clean.loan_months where agency = 'freddie' group by 1, 2`);
+    expect(months.filter((m) => m.old_month && !firstBatches.has(m.batch_id))).toEqual([]);
+    expect(months.filter((m) => !m.old_month && firstBatches.has(m.batch_id))).toEqual([]);
+    expect(months.filter((m) => !m.old_month).reduce((n, m) => n + m.n, 0)).toBeGreaterThan(0);
+
     // Nothing new: nothing is loaded or built again.
     const again = await p.strata('build');
     expect(again.code).toBe(0);

@@ -92,6 +92,42 @@ describe('ledger: new, changed, unchanged', () => {
     expect(again.map((r) => r.reason)).toEqual(['unchanged', 'unchanged']);
   });
 
+  it('with load.key, a changed file writes only its new and changed rows; the table ends up with exactly the new version', async () => {
+    const keyed = (dir: string): Record<string, unknown> => ({ ...block(dir), key: ['a'] });
+    h.files.file('keyed/f.txt', '1|x|10\n2|y|20\n3|z|30\n4|w|40\n');
+    await h.load('keyed', keyed('keyed'));
+    const [first] = await h.rows<{ b: string }>("SELECT _batch_id AS b FROM raw.keyed WHERE a = '1'");
+    // the next release: row 2 changed, row 3 gone, rows 5 and 6 new (one between old rows)
+    rewrite('keyed/f.txt', '1|x|10\n5|v|50\n2|y|21\n4|w|40\n6|u|60\n', 5);
+    const [result] = await h.load('keyed', keyed('keyed'));
+    expect([result?.status, result?.reason, result?.rows, result?.delta]).toEqual(['loaded', 'changed', 5, { mode: 'delta', deleted: 2, inserted: 3 }]);
+    const rows = await h.rows<{ a: string; b: string; c: string; _line: number; same_batch: boolean }>(
+      'SELECT a, b, c, _line::int, _batch_id = $1 AS same_batch FROM raw.keyed ORDER BY a', [first!.b],
+    );
+    expect(rows).toEqual([
+      { a: '1', b: 'x', c: '10', _line: 1, same_batch: true }, // unchanged: keeps its load's batch and line
+      { a: '2', b: 'y', c: '21', _line: 3, same_batch: false }, // changed
+      { a: '4', b: 'w', c: '40', _line: 4, same_batch: true },
+      { a: '5', b: 'v', c: '50', _line: 2, same_batch: false }, // new
+      { a: '6', b: 'u', c: '60', _line: 5, same_batch: false },
+    ]);
+    expect(await h.rows("SELECT rows_loaded::int FROM strata_meta.load_ledger WHERE source = 'source.proj.raw.keyed' AND status = 'loaded'")).toEqual([{ rows_loaded: 5 }]);
+  });
+
+  it('with load.key, a new version with duplicate keys (or old duplicates) is replaced whole, never diffed into wrong counts', async () => {
+    const keyed = (dir: string): Record<string, unknown> => ({ ...block(dir), key: ['a'] });
+    h.files.file('dups/f.txt', '1|x|10\n1|x|10\n2|y|20\n');
+    await h.load('dups', keyed('dups'));
+    rewrite('dups/f.txt', '1|x|10\n2|y|20\n3|z|30\n', 5); // old version held row 1 twice
+    const [once] = await h.load('dups', keyed('dups'));
+    expect(once?.delta?.mode).toBe('replaced');
+    expect(await h.rows('SELECT a, b, c FROM raw.dups ORDER BY a')).toEqual([{ a: '1', b: 'x', c: '10' }, { a: '2', b: 'y', c: '20' }, { a: '3', b: 'z', c: '30' }]);
+    rewrite('dups/f.txt', '1|x|10\n2|y|20\n3|z|30\n3|z|30\n', 10); // the new version holds row 3 twice
+    const [twice] = await h.load('dups', keyed('dups'));
+    expect([twice?.delta?.mode, twice?.rows]).toEqual(['replaced', 4]);
+    expect(await h.rows('SELECT a, count(*)::int AS n FROM raw.dups GROUP BY a ORDER BY a')).toEqual([{ a: '1', n: 1 }, { a: '2', n: 1 }, { a: '3', n: 2 }]);
+  });
+
   it('dry run reports new, changed and unchanged and writes nothing', async () => {
     h.files.file('dry/old.txt', threeColumnRows(2));
     h.files.file('dry/edit.txt', threeColumnRows(2));

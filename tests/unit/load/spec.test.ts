@@ -82,6 +82,14 @@ describe('parseLoadSpec', () => {
     ]);
   });
 
+  it('reads key (columns that identify a row within a file) and rejects unknown, empty or repeated columns', () => {
+    expect(parseLoadSpec(sourceNode('perf', { files: 'x', columns: ['a', 'b', 'c'], key: ['a', 'b'] })).spec?.key).toEqual(['a', 'b']);
+    expect(parseLoadSpec(sourceNode('perf', { files: 'x', columns: ['a', 'b'], key: 'a' })).spec?.key).toEqual(['a']);
+    expect(errorsOf({ files: 'x', columns: ['a', 'b'], key: ['a', 'z'] })).toEqual(['source raw.perf: load.key names z, not among the load\'s columns']);
+    expect(errorsOf({ files: 'x', columns: ['a', 'b'], key: [] })).toEqual(['source raw.perf: load.key is empty: list the columns that identify a row within a file, or leave key out']);
+    expect(errorsOf({ files: 'x', columns: ['a', 'b'], key: ['a', 'a'] })).toEqual(['source raw.perf: load.key lists a column twice']);
+  });
+
   it('rejects a quote equal to the delimiter and null values holding the delimiter', () => {
     expect(errorsOf({ files: 'x', columns: ['a'], quote: '|', null_values: ['a|b'] })).toEqual([
       'source raw.perf: load.quote cannot be "|" (it must differ from the delimiter, backslash and line breaks)',
