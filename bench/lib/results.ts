@@ -17,7 +17,8 @@ export const BENCHMARKS_MD = join(REPO_ROOT, 'BENCHMARKS.md');
 // Targets
 // ---------------------------------------------------------------------------------------------
 
-export type TargetMetric = 'medianMs' | 'peakRssBytes' | 'ratio';
+/** `share`: a fraction of a whole (e.g. overhead / total time), computed by the scenario itself. */
+export type TargetMetric = 'medianMs' | 'peakRssBytes' | 'ratio' | 'share';
 
 export interface TargetSpec {
   /** Human wording, e.g. "cold compile, 10,000 models ≤ 2 s". */
@@ -47,10 +48,11 @@ function compare(actual: number, op: TargetSpec['op'], value: number): boolean {
   }
 }
 
-export function evaluateTargets(specs: TargetSpec[], contenders: ContenderSummary[]): TargetResult[] {
+export function evaluateTargets(specs: TargetSpec[], contenders: ContenderSummary[], derived: Record<string, number | null> = {}): TargetResult[] {
   return specs.map((spec) => {
     const c = contenders.find((x) => x.name === spec.contender);
-    const actual = c && !c.error ? c[spec.metric] : null;
+    // `share` targets read a value the scenario derived (keyed by the target's label).
+    const actual = spec.metric === 'share' ? (c && !c.error ? (derived[spec.label] ?? null) : null) : c && !c.error ? c[spec.metric] : null;
     const met = actual === null ? null : compare(actual, spec.op, spec.value);
     return { ...spec, actual, met };
   });
@@ -73,6 +75,15 @@ export interface ResultGroup {
   contenders: ContenderSummary[];
   targets: TargetResult[];
   notes?: string[];
+  /** Extra tables a scenario reports (e.g. time per phase), rendered after the contenders. */
+  tables?: ResultTable[];
+}
+
+export interface ResultTable {
+  title: string;
+  header: string[];
+  /** Cells as rendered; the first column is left-aligned, the others right-aligned. */
+  rows: string[][];
 }
 
 export interface ScenarioResult {
@@ -147,7 +158,13 @@ export function formatMetric(metric: TargetMetric, value: number | null): string
       return formatBytes(value);
     case 'ratio':
       return formatRatio(value);
+    case 'share':
+      return formatShare(value);
   }
+}
+
+export function formatShare(share: number | null): string {
+  return share === null ? '—' : `${(share * 100).toFixed(share < 0.1 ? 2 : 1)}%`;
 }
 
 const day = (iso: string): string => iso.slice(0, 10);
@@ -184,6 +201,18 @@ function contenderTable(g: ResultGroup): string[] {
   ];
 }
 
+function resultTable(t: ResultTable): string[] {
+  const cell = (c: string): string => c.replaceAll('|', '\\|');
+  return [
+    '',
+    `${t.title}:`,
+    '',
+    `| ${t.header.map(cell).join(' | ')} |`,
+    `|${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+}
+
 function targetTable(targets: TargetResult[]): string[] {
   if (targets.length === 0) return [];
   const verdict = (t: TargetResult): string => (t.met === null ? 'not measured' : t.met ? '✅ met' : '❌ missed');
@@ -204,6 +233,7 @@ function renderGroup(g: ResultGroup): string[] {
       `${day(g.date)}, commit ${shortCommit(g.gitCommit)}.`,
     '',
     ...contenderTable(g),
+    ...(g.tables ?? []).flatMap(resultTable),
     ...targetTable(g.targets),
     ...(g.notes?.length ? ['', ...g.notes.map((n) => `- ${n}`)] : []),
     '',

@@ -31,3 +31,14 @@ export function ensureGenerated(dir: string, stamp: Record<string, unknown>, gen
   writeFileSync(stampFile, wanted);
   return true;
 }
+
+/** `ensureGenerated` for a generator that is asynchronous; the stamp is written only after it succeeded. */
+export async function ensureGeneratedAsync(dir: string, stamp: Record<string, unknown>, generate: () => Promise<void>): Promise<boolean> {
+  const stampFile = `${dir}.stamp.json`;
+  const wanted = JSON.stringify(stamp);
+  if (existsSync(dir) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return false;
+  mkdirSync(dirname(dir), { recursive: true });
+  await generate();
+  writeFileSync(stampFile, wanted);
+  return true;
+}

@@ -7,7 +7,8 @@ import { compileScenario } from './compile.js';
 import { loadScenario } from './load.js';
 import { noopScenario } from './noop.js';
 import { overheadScenario } from './overhead.js';
+import { pipelineScenario } from './pipeline.js';
 import { seedScenario } from './seed.js';
 import { testsScenario } from './tests.js';
 
-export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario, testsScenario, loadScenario];
+export const scenarios: Scenario[] = [compileScenario, seedScenario, noopScenario, overheadScenario, testsScenario, loadScenario, pipelineScenario];
