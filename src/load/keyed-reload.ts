@@ -51,6 +51,9 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
     ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
   ].join(' AND ');
 
+  // The diff's costs, inflated by enable_seqscan = off below, would make the server JIT-compile its
+  // expressions: over a second per file for a plan that runs in a fraction of that.
+  await tx.query('SET LOCAL jit = off');
   const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
   if (duplicate.rows.length === 0) {
     await tx.query('SET LOCAL enable_seqscan = off'); // the file's rows through the BRIN index on _file
