@@ -115,10 +115,11 @@ function isLeapYear(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
 
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(y: number, m: number, d: number): boolean {
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  const days = [31, isLeapYear(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
-  return d <= days;
+  return d <= (m === 2 && isLeapYear(y) ? 29 : (DAYS_IN_MONTH[m - 1] as number));
 }
 
 function dateTimeKind(v: string): Kind {
@@ -144,6 +145,78 @@ export function classifyValue(value: string): Kind {
     if (lower === 'true' || lower === 'false') return Kind.BOOLEAN;
   }
   return Kind.TEXT;
+}
+
+/** Returned by classifyAscii for a value it leaves to classifyValue. */
+export const UNSURE = -1;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The number written by bytes[at] and bytes[at + 1], or -1 when they are not two digits. */
+function twoDigits(bytes: Uint8Array, at: number): number {
+  const a = bytes[at] as number;
+  const b = bytes[at + 1] as number;
+  return isDigit(a) && isDigit(b) ? (a - 48) * 10 + (b - 48) : -1;
+}
+
+/** Where lexAscii puts the kind of what it read. */
+export interface Lexed {
+  kind: Kind | typeof UNSURE;
+}
+
+/**
+ * classifyValue for the common shapes, straight from the file's bytes (no string is made), and
+ * without knowing where the value ends: reads the longest `[+-]digits[.digits]` or `YYYY-MM-DD`
+ * at bytes[start] (not past `limit`) and returns where it stopped. `out.kind` is then the kind
+ * of bytes[start, stop) -- short integers, plain decimals, valid dates -- or UNSURE (long
+ * integers, a lone sign or dot). The scanner finds a typed field's end and its kind in one pass
+ * this way; when the field goes on past the stop, the kind does not apply to it.
+ */
+export function lexAscii(bytes: Uint8Array, start: number, limit: number, out: Lexed): number {
+  let p = start;
+  const c = bytes[p] as number;
+  if (c === 43 || c === 45) p++; // sign
+  const intStart = p;
+  while (p < limit && isDigit(bytes[p] as number)) p++;
+  const intDigits = p - intStart;
+  const next = p < limit ? (bytes[p] as number) : -1;
+  if (next === 46) {
+    p++;
+    const fracStart = p;
+    while (p < limit && isDigit(bytes[p] as number)) p++;
+    out.kind = intDigits + (p - fracStart) > 0 ? Kind.NUMERIC : UNSURE;
+    return p;
+  }
+  if (next === 45 && intDigits === 4 && intStart === start && p + 6 <= limit && bytes[p + 3] === 45) {
+    // YYYY-MM-DD
+    const month = twoDigits(bytes, p + 1);
+    const day = twoDigits(bytes, p + 4);
+    if (month >= 0 && day >= 0) {
+      const year = (twoDigits(bytes, start) as number) * 100 + twoDigits(bytes, start + 2);
+      out.kind = validDate(year, month, day) ? Kind.DATE : UNSURE;
+      return p + 6;
+    }
+  }
+  // Up to 9 digits always fit int4 (999,999,999 < 2^31); longer ones need integerKind.
+  out.kind = intDigits === 0 ? UNSURE : intDigits <= 9 ? Kind.INT4 : UNSURE;
+  return p;
+}
+
+const scratch: Lexed = { kind: UNSURE };
+
+/**
+ * classifyValue for bytes[start, end) in the common cases, else UNSURE: decode the value and call
+ * classifyValue, which stays the one definition of the rules (a unit test checks that both always
+ * agree). The caller guarantees that bytes[start] and bytes[end - 1] are printable ASCII, so there
+ * is nothing to trim.
+ */
+export function classifyAscii(bytes: Uint8Array, start: number, end: number): Kind | typeof UNSURE {
+  const c = bytes[start] as number;
+  if (isDigit(c) || c === 43 || c === 45 || c === 46) return lexAscii(bytes, start, end, scratch) === end ? scratch.kind : UNSURE;
+  // Neither a sign, a digit nor a dot first: text, unless it could be true / false (any case).
+  return end - start === 4 || end - start === 5 ? UNSURE : Kind.TEXT;
 }
 
 /**

@@ -1,11 +1,16 @@
 /**
- * First pass over a seed: header -> column names, then every row through the TypeTracker.
- * Only per-column state is kept, so memory does not grow with the file.
+ * First pass over a seed: header -> column names, then every value classified, and the plan for
+ * pass 2. Only per-column state is kept, so memory does not grow with the file.
+ *
+ * The byte scanner (csv-scan.ts) reads the file first. When it gives up on the file's shape,
+ * csv-parse reads it instead, exactly as before the scanner existed, and reports any problem at
+ * its line; the load then re-encodes the rows.
  */
 import { checkIdentifierLength } from '../adapters/postgres/index.js';
 import { StrataError } from '../errors/strata-error.js';
-import { TypeTracker } from './infer-types.js';
-import { readCsvRecords, type CsvSourceOptions } from './csv-source.js';
+import { CsvScanReader } from './csv-scan.js';
+import { Kind, kindToType, TypeTracker } from './infer-types.js';
+import { checkDelimiter, csvError, readCsvRecords, type CsvSourceOptions } from './csv-source.js';
 
 export interface SeedColumn {
   /** Column name in the table (after quote_columns folding). */
@@ -25,12 +30,21 @@ export interface SeedSchemaOptions extends CsvSourceOptions {
   quoteColumns?: boolean;
 }
 
+/**
+ * How pass 2 gets the rows into COPY. `raw`: the file's bytes [start, end) go to
+ * `COPY ... (FORMAT csv, HEADER)` as they are (raw-csv-copy.ts). `reencode`: csv-parse reads the
+ * file again and every row is re-encoded (copy-encoding.ts); `reason` says what the raw bytes
+ * would have got wrong, or why the scanner could not read the file.
+ */
+export type CopyPlan = { kind: 'raw'; start: number; end: number; crlf: boolean; delimiter: string } | { kind: 'reencode'; reason: string };
+
 export interface SeedSchema {
   columns: SeedColumn[];
   /** Data rows (the header excluded). */
   rows: number;
   /** Things worth telling the user that do not stop the load (unknown column_types keys). */
   warnings: string[];
+  copy: CopyPlan;
 }
 
 function loadError(message: string, file: string, opts: CsvSourceOptions, hint: string): StrataError {
@@ -85,15 +99,96 @@ function unknownOverrides(header: readonly string[], columnTypes: Record<string,
     });
 }
 
-/** Reads the whole file once: column names and types, and the number of data rows. */
+/**
+ * Pass 1, in steps: `start` reads the first chunk (the header is validated there, before a
+ * possibly huge file is scanned), `current` is the schema the values scanned so far give,
+ * `finish` scans the rest. overlapped-load.ts streams the scanned bytes to COPY in between.
+ */
+export class SeedSchemaScan {
+  private columns: SeedColumn[] = [];
+  /** Undefined when the byte scanner cannot read this delimiter. */
+  reader: CsvScanReader | undefined;
+
+  private constructor(
+    private readonly file: string,
+    private readonly opts: SeedSchemaOptions,
+    private readonly delimiter: string,
+  ) {}
+
+  static async start(file: string, opts: SeedSchemaOptions = {}): Promise<SeedSchemaScan> {
+    const delimiter = checkDelimiter(opts.delimiter, opts);
+    const scan = new SeedSchemaScan(file, opts, delimiter);
+    if (delimiter.length !== 1 || delimiter.charCodeAt(0) >= 0x80) return scan;
+    try {
+      scan.reader = await CsvScanReader.open(file, delimiter.charCodeAt(0), (header) => scan.onHeader(header));
+      await scan.reader.step();
+      return scan;
+    } catch (err) {
+      await scan.close();
+      throw csvError(err, file, opts);
+    }
+  }
+
+  /** Validates the header and returns the columns that column_types forces (not classified). */
+  private onHeader(header: string[]): boolean[] {
+    this.columns = columnsFromHeader(header, this.file, this.opts);
+    return this.columns.map((c) => c.overridden);
+  }
+
+  /** The schema of the values scanned so far; undefined when the scanner gave up (csv-parse must read the file). */
+  current(): SeedSchema | undefined {
+    const scan = this.reader?.result();
+    if (scan === undefined || 'gaveUp' in scan) return undefined;
+    const columns = this.columns.map((c, i) => (c.overridden ? { ...c } : { ...c, type: kindToType(scan.kinds[i] as Kind) }));
+    // Typed values are sent trimmed (agate strips them); the raw bytes would keep the blanks.
+    const padded = columns.find((c, i) => scan.padded[i] && !c.overridden && c.type !== 'text');
+    const reason = scan.reencode ?? (padded ? `a value with blanks around it in ${padded.type} column "${padded.header}"` : undefined);
+    return {
+      columns,
+      rows: scan.rows,
+      warnings: unknownOverrides(scan.header, this.opts.columnTypes),
+      copy: reason !== undefined ? { kind: 'reencode', reason } : { kind: 'raw', start: scan.start, end: scan.end, crlf: scan.crlf, delimiter: this.delimiter },
+    };
+  }
+
+  /** Scans the rest of the file: the final schema. */
+  async finish(): Promise<SeedSchema> {
+    const { reader, file, opts } = this;
+    try {
+      while (reader && !reader.done) await reader.step();
+    } catch (err) {
+      throw csvError(err, file, opts);
+    }
+    const schema = this.current();
+    if (schema) return schema;
+    const scan = reader?.result();
+    const reason = scan && 'gaveUp' in scan ? scan.gaveUp : 'the delimiter is not a single ASCII character';
+    return { ...(await inferWithCsvParse(file, opts)), copy: { kind: 'reencode', reason } };
+  }
+
+  async close(): Promise<void> {
+    await this.reader?.close();
+  }
+}
+
+/** Reads the whole file once: column names and types, the number of data rows, the COPY plan. */
 export async function inferSeedSchema(file: string, opts: SeedSchemaOptions = {}): Promise<SeedSchema> {
+  const scan = await SeedSchemaScan.start(file, opts);
+  try {
+    return await scan.finish();
+  } finally {
+    await scan.close();
+  }
+}
+
+/** The same inference with csv-parse, for files the scanner gives up on. */
+async function inferWithCsvParse(file: string, opts: SeedSchemaOptions): Promise<Omit<SeedSchema, 'copy'>> {
   let columns: SeedColumn[] | undefined;
   let header: string[] = [];
   let tracker: TypeTracker | undefined;
   let rows = 0;
   for await (const record of readCsvRecords(file, opts)) {
     if (tracker === undefined) {
-      // Validate the header before scanning a possibly huge file.
       header = record;
       columns = columnsFromHeader(record, file, opts);
       tracker = new TypeTracker(record.length, columns.map((c) => c.overridden));
