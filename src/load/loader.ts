@@ -1,9 +1,9 @@
 /**
  * `strata load` without the CLI: for each source, prepare its raw table, discover its files,
- * decide new / changed / unchanged against the ledger, then load the files that need it, up to
- * `threads` at a time, each in its own transaction on its own pooled connection (size the pool
- * at least `threads`). One file failing never stops the others; every file ends up as one
- * FileLoadResult, in discovery order.
+ * decide new / changed / unchanged against the ledger, then load the files that need it: up to
+ * `threads` sources at a time, the files of one source one after another, each in its own
+ * transaction on its own pooled connection (size the pool at least `threads`). One file failing
+ * never stops the others; every file ends up as one FileLoadResult, in discovery order.
  */
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../adapters/postgres/index.js';
@@ -178,13 +178,21 @@ export async function loadSources(
       emit({ type: 'file-end', result: r });
     }
   }
-  // Biggest files first: with several threads the run ends sooner.
-  const tasks = plans.flatMap((p) => p.tasks).sort((a, b) => b.file.size - a.file.size);
-  await runLimited(tasks, opts.threads, async (task) => {
-    emit({ type: 'file-start', source: task.node.uniqueId, file: task.file, reason: task.reason, batchId });
-    const result = await loadFile(db, task, (p) => emit({ type: 'file-progress', source: task.node.uniqueId, file: task.file, ...p }));
-    done.set(`${result.source}\n${task.file.uri}`, result);
-    emit({ type: 'file-end', result });
+  // The files of one source load one after another, different sources in parallel: concurrent
+  // COPYs into one table interleave their pages, and then the BRIN index on _file can no longer
+  // find one file's rows without reading the others' (a reload's delete or diff would read them
+  // all). Biggest sources first, so with several threads the run ends sooner.
+  const queues = plans
+    .map((p) => [...p.tasks].sort((a, b) => b.file.size - a.file.size))
+    .filter((q) => q.length > 0)
+    .sort((a, b) => b.reduce((n, t) => n + t.file.size, 0) - a.reduce((n, t) => n + t.file.size, 0));
+  await runLimited(queues, opts.threads, async (queue) => {
+    for (const task of queue) {
+      emit({ type: 'file-start', source: task.node.uniqueId, file: task.file, reason: task.reason, batchId });
+      const result = await loadFile(db, task, (p) => emit({ type: 'file-progress', source: task.node.uniqueId, file: task.file, ...p }));
+      done.set(`${result.source}\n${task.file.uri}`, result);
+      emit({ type: 'file-end', result });
+    }
   });
   const results = plans.flatMap((p) => p.planned.map((f) => done.get(`${f.source}\n${f.file.uri}`)).filter((r): r is FileLoadResult => r !== undefined));
   emit({ type: 'done', results, seconds: (performance.now() - t0) / 1000 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadSources, parseLoadSpec, type LoadEvent } from '../../../src/load/index.js';
+import { sourceNode } from '../../unit/load/spec-fixture.js';
 import { threeColumnRows, useLoadHarness } from './load-fixture.js';
 
 const h = useLoadHarness();
@@ -101,17 +103,37 @@ describe('loading raw files', () => {
     expect(await h.rows('SELECT id, name, q FROM raw.enc')).toEqual([{ id: '1', name: 'André', q: 'a;b' }]);
   });
 
-  it('loads several files in parallel, each on its own connection', async () => {
-    for (let f = 0; f < 6; f++) h.files.file(`par/f${f}.txt`, threeColumnRows(2000, f * 10_000));
-    const { results, events } = await h.loadWithEvents('par', { files: 'par/*.txt', columns: ['a', 'b', 'c'] }, { threads: 3 });
-    expect(results.every((r) => r.status === 'loaded' && r.rows === 2000)).toBe(true);
+  it('loads several sources in parallel, each on its own connection; the files of one source one after another, each contiguous', async () => {
+    const names = ['par_a', 'par_b', 'par_c', 'par_d'];
+    for (const [i, name] of names.entries()) for (let f = 0; f < 3; f++) h.files.file(`${name}/f${f}.txt`, threeColumnRows(2000, i * 100_000 + f * 10_000));
+    const sources = names.map((name) => {
+      const node = sourceNode(name, { files: `${name}/*.txt`, columns: ['a', 'b', 'c'] });
+      return { node, spec: parseLoadSpec(node).spec! };
+    });
+    const events: LoadEvent[] = [];
+    const results = await loadSources(h.db(), sources, { projectDir: h.files.dir(), threads: 3, reload: false, dryRun: false, onEvent: (e) => events.push(e) });
+    expect(results.map((r) => [r.status, r.rows])).toEqual(Array(12).fill(['loaded', 2000]));
     let running = 0;
     let most = 0;
+    const runningPerSource = new Map<string, number>();
     for (const e of events) {
-      if (e.type === 'file-start') most = Math.max(most, ++running);
-      if (e.type === 'file-end') running--;
+      if (e.type === 'file-start') {
+        most = Math.max(most, ++running);
+        runningPerSource.set(e.source, (runningPerSource.get(e.source) ?? 0) + 1);
+        expect(runningPerSource.get(e.source)).toBe(1);
+      }
+      if (e.type === 'file-end' && e.result.status !== 'unchanged') {
+        running--;
+        runningPerSource.set(e.result.source, runningPerSource.get(e.result.source)! - 1);
+      }
     }
     expect(most).toBe(3);
-    expect(await h.rows('SELECT count(*)::int AS n, count(DISTINCT _file)::int AS files FROM raw.par')).toEqual([{ n: 12_000, files: 6 }]);
+    // Each file's rows fill their own run of pages: only the page where one file ends and the next
+    // begins holds rows of two files (concurrent COPYs into one table would interleave page by page).
+    for (const name of names) {
+      const [shared] = await h.rows<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT (ctid::text::point)[0] AS page FROM raw.${name} GROUP BY 1 HAVING count(DISTINCT _file) > 1) AS s`);
+      expect(shared!.n).toBeLessThanOrEqual(2);
+      expect(await h.rows(`SELECT count(*)::int AS n, count(DISTINCT _file)::int AS files FROM raw.${name}`)).toEqual([{ n: 6000, files: 3 }]);
+    }
   });
 });
