@@ -7,20 +7,21 @@
  * tests, overridden built-ins, ephemeral models (CTEs injected), relations printed differently.
  * What is left has a known shape, so the aggregates below are equivalent to it.
  *
- * Two scans per model (README.md has the measurements behind this split):
- *  - the ROW scan: aggregates PostgreSQL can compute with a parallel seq scan.
- *    exact: its value IS the failure count (before `limit`): not_null, accepted_range,
- *      expression_is_true (`count(*) filter (where <failing predicate>)`), not_null_proportion
- *      (the test's own comparison, as 0 / 1).
+ * Two kinds of checks (README.md has the measurements behind the scans they make):
+ *  - ROW checks: counts of rows satisfying row predicates, which PostgreSQL computes with a
+ *    parallel seq scan. A row check is its predicates (the test's `where` included) and how its
+ *    value follows from their counts:
+ *    exact: the value IS the failure count (before `limit`): not_null, accepted_range,
+ *      expression_is_true (the count of failing rows), not_null_proportion (the test's own
+ *      comparison of two counts, as 0 / 1).
  *    zero check: 0 exactly when the test passes; non-zero only says "run the test's own query
  *      for the exact count": accepted_values counts failing rows (the test counts distinct
  *      failing values).
- *  - the DISTINCT scan (distinct-keys.ts): unique and unique_combination_of_columns as
+ *  - DISTINCT checks (distinct-keys.ts): unique and unique_combination_of_columns as
  *    `count(...) - count(distinct <key>)`, 0 exactly when no value is duplicated.
  *
- * `where` configs do not split a scan: every aggregate carries its own
- * `filter (where (<where>) and ...)`, which keeps exactly the rows of the test's
- * `(select * from <model> where <where>) dbt_subquery`.
+ * `where` configs do not split a scan: every predicate carries its own `(<where>) and ...`,
+ * which keeps exactly the rows of the test's `(select * from <model> where <where>) dbt_subquery`.
  */
 import { applyWhere, buildGenericTestSql, isBuiltinTest, stripNamespace } from '../compile/generic-tests.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
@@ -29,9 +30,11 @@ import { relationToSql } from '../template/relation.js';
 export interface RowCheck {
   testId: string;
   scan: 'rows';
-  /** An aggregate over the attached relation. */
-  expr: string;
   kind: 'exact' | 'zero-check';
+  /** Boolean expressions over the attached relation's columns; the scan counts the rows where each is true. */
+  predicates: string[];
+  /** The check's value, an SQL expression over those counts (given in the order of `predicates`). */
+  value: (counts: string[]) => string;
 }
 
 /** A unique-family test; its aggregate depends on the columns' types (distinct-keys.ts). */
@@ -59,10 +62,15 @@ function literal(v: unknown, quote: boolean): string {
   return quote ? `'${String(v).replace(/'/g, "''")}'` : String(v);
 }
 
-/** `filter (where ...)` combining the test's `where` config with its failing predicate. */
-export function filter(where: string | undefined, predicate?: string): string {
+/** `filter (where ...)` for a test's `where` config (a distinct check's aggregates). */
+export function filter(where: string | undefined): string {
+  return where ? ` filter (where (${where}))` : '';
+}
+
+/** The rows a test looks at (its `where`) that satisfy `predicate`; `true` for all rows. */
+export function rowsWhere(where: string | undefined, predicate?: string): string {
   const parts = [...(where ? [`(${where})`] : []), ...(predicate ? [`(${predicate})`] : [])];
-  return parts.length ? ` filter (where ${parts.join(' and ')})` : '';
+  return parts.length ? parts.join(' and ') : 'true';
 }
 
 interface CheckInput {
@@ -73,32 +81,37 @@ interface CheckInput {
   where: string | undefined;
 }
 
-const exact = (c: CheckInput, expr: string): RowCheck => ({ testId: c.testId, scan: 'rows', expr, kind: 'exact' });
+/** A check counting the rows (of the test's `where`) that satisfy `failing`. */
+const failingRows = (c: CheckInput, kind: RowCheck['kind'], failing: string): RowCheck =>
+  ({ testId: c.testId, scan: 'rows', kind, predicates: [rowsWhere(c.where, failing)], value: ([count]) => count! });
 
 // Each predicate mirrors its builder in generic-tests.ts; the equivalence tests run both.
 const CHECKS: Record<string, (c: CheckInput) => FusedCheck | undefined> = {
-  not_null: (c) => exact(c, `count(*)${filter(c.where, `${c.col} is null`)}`),
+  not_null: (c) => failingRows(c, 'exact', `${c.col} is null`),
   accepted_range: (c) => {
     const inclusive = c.args['inclusive'] !== false;
     const conds: string[] = [];
     if (c.args['min_value'] !== undefined) conds.push(`${c.col} ${inclusive ? '>=' : '>'} ${String(c.args['min_value'])}`);
     if (c.args['max_value'] !== undefined) conds.push(`${c.col} ${inclusive ? '<=' : '<'} ${String(c.args['max_value'])}`);
-    return exact(c, `count(*)${filter(c.where, `not (${conds.join(' and ')})`)}`);
+    return failingRows(c, 'exact', `not (${conds.join(' and ')})`);
   },
   expression_is_true: (c) => {
     const expression = String(c.args['expression']);
-    return exact(c, `count(*)${filter(c.where, `not (${c.col ? `${c.col} ${expression}` : expression})`)}`);
+    return failingRows(c, 'exact', `not (${c.col ? `${c.col} ${expression}` : expression})`);
   },
-  not_null_proportion: (c) => {
+  not_null_proportion: (c) => ({
+    testId: c.testId,
+    scan: 'rows',
+    kind: 'exact',
+    predicates: [rowsWhere(c.where, `${c.col} is not null`), rowsWhere(c.where)],
     // A model with no rows gives a NULL proportion: no failing row, as in the test's query.
-    const ratio = `(count(${c.col})${filter(c.where)})::numeric / nullif(count(*)${filter(c.where)}, 0)`;
-    return exact(c, `case when ${ratio} < ${Number(c.args['at_least'])} then 1 else 0 end`);
-  },
+    value: ([nonNull, all]) => `case when (${nonNull!})::numeric / nullif(${all!}, 0) < ${Number(c.args['at_least'])} then 1 else 0 end`,
+  }),
   accepted_values: (c) => {
     const quote = c.args['quote'] !== false;
     const values = (c.args['values'] as unknown[]).map((v) => literal(v, quote)).join(', ');
     // NULL never fails (`null not in (...)` is not true), exactly as in the grouped query.
-    return { testId: c.testId, scan: 'rows', kind: 'zero-check', expr: `count(*)${filter(c.where, `${c.col} not in (${values})`)}` };
+    return failingRows(c, 'zero-check', `${c.col} not in (${values})`);
   },
   // A column written as an expression (`quote: false`) has no catalog type: not fused.
   unique: (c) => (c.column !== undefined && c.col === quoted(c.column)

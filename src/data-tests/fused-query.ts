@@ -3,15 +3,16 @@
  * failing rows when it did not pass, and its stored failures when configured.
  *
  * dbt runs one query per test. With `fuse`, the built-in column tests of a model are computed
- * together, in at most two scans of it (fusable.ts and distinct-keys.ts explain the aggregates
- * and why they are exact; README.md has the measurements):
+ * together, in one statement per model (fusable.ts and distinct-keys.ts explain the aggregates
+ * and why they are exact, scan-sql.ts the statement; README.md has the measurements):
  *
- *   select count(*) filter (where "id" is null) as t0,                     -- not_null: exact
- *          count(*) filter (where ("status" not in ('a', 'b'))) as t1       -- accepted_values: 0 ⇔ pass
- *   from "analytics"."orders"
- *
- *   select count("id") - count(distinct "id") as t0                         -- unique: 0 ⇔ pass
- *   from "analytics"."orders"
+ *   select count(*) filter (where r0) as t0,           -- not_null: exact
+ *          count(*) filter (where r1) as t1,           -- accepted_values: 0 ⇔ pass
+ *          max(d0) as t2                               -- unique: 0 ⇔ pass
+ *   from (select ("id" is null) as r0, ("status" not in ('a', 'b')) as r1, null::bigint as d0
+ *         from "analytics"."orders"
+ *         union all
+ *         select null, null, count("id") - count(distinct "id") from "analytics"."orders") fused_scan
  *
  * Then, per test, only what the scans could not settle: the exact count of a zero-check test
  * whose check was not zero, the own query of every test that is not fusable (relationships,
@@ -20,14 +21,15 @@
  */
 import type { DbClient } from '../adapters/postgres/index.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
-import { planScans, runScans, scanFilePath, type Count, type FusedScan } from './fused-scans.js';
+import { planScans, runScans, scanFilePath, scanTestIds, type Count, type FusedScan } from './fused-scans.js';
 import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
 import { storeFailures } from './store-failures.js';
 import { countSql, failingRowsSql } from './test-sql.js';
 import type { TestGroup, TestOutcome } from './types.js';
 import { decide, verdictMessage } from './verdict.js';
 
-export { countSql, failingRowsSql, fusedScanSql, storeFailuresSql, FAILING_ROWS_SHOWN } from './test-sql.js';
+export { countSql, failingRowsSql, storeFailuresSql, FAILING_ROWS_SHOWN } from './test-sql.js';
+export { fusedScanSql } from './scan-sql.js';
 export { fusedCheck, FUSABLE_TESTS, type FusedCheck } from './fusable.js';
 export { distinctExpr } from './distinct-keys.js';
 
@@ -89,7 +91,7 @@ async function finish(client: DbClient, test: PreparedTest, failures: number): P
 /** Prepares every test (writing its run file); a test with an invalid config becomes an error outcome. */
 function prepareAll(nodes: TestNode[], manifest: Manifest, scans: FusedScan[], opts: RunTestGroupOptions, outcomes: Map<string, TestOutcome>): Map<string, PreparedTest> {
   const scanFileOf = new Map<string, string>();
-  for (const scan of scans) for (const c of scan.checks) scanFileOf.set(c.testId, scanFilePath(opts.projectDir, opts.targetDir, scan.attachedNode));
+  for (const scan of scans) for (const id of scanTestIds(scan)) scanFileOf.set(id, scanFilePath(opts.projectDir, opts.targetDir, scan.attachedNode));
   const prepared = new Map<string, PreparedTest>();
   for (const node of nodes) {
     try {

@@ -1,6 +1,6 @@
 /**
  * Everything about one test that is known before any query runs: its verdict config, `limit`,
- * where its failures would be stored, and its target/run/ file (written now, so a failing
+ * `scan_work_mem`, where its failures would be stored, and its target/run/ file (written now, so a failing
  * statement already points at a file holding exactly what was sent, as for models).
  */
 import { StrataError } from '../errors/strata-error.js';
@@ -8,6 +8,7 @@ import { compiledPath } from '../compile/artifacts.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
 import type { PlacedStatement, RunFile } from '../run/executed-sql.js';
 import { writeRunFile } from '../run/executed-sql.js';
+import { scanWorkMem } from './scan-work-mem.js';
 import { failuresTable, type FailuresTable } from './store-failures.js';
 import { countSql, storeFailuresSql } from './test-sql.js';
 import type { TestOutcome } from './types.js';
@@ -18,6 +19,8 @@ export interface PreparedTest {
   compiledSql: string;
   verdict: VerdictConfig;
   limit: number | undefined;
+  /** work_mem for a fused scan sorting its keys (scan-work-mem.ts); undefined: the session's. */
+  scanWorkMem: string | undefined;
   store: FailuresTable | undefined;
   runFile: RunFile;
   countStatement: PlacedStatement;
@@ -87,6 +90,7 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   const origin = { nodeId: node.uniqueId, location: node.location };
   const verdict = verdictConfig(node.config, origin);
   const limit = readLimit(node);
+  const workMem = scanWorkMem(node);
   const compiledSql = node.compiledCode ?? '';
   const store = shouldStore(node, opts.storeFailures) ? failuresTable(manifest, node, opts.targetSchema ?? 'public') : undefined;
   const countLabel = opts.fusedIn
@@ -96,7 +100,7 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   if (store) statements.push({ sql: storeFailuresSql(compiledSql, limit, store.printed), label: `${node.name}: store failures in ${store.printed}` });
   const runFile = writeRunFile(opts.projectDir, opts.targetDir, compiledPath(node), statements);
   return {
-    node, compiledSql, verdict, limit, store, runFile,
+    node, compiledSql, verdict, limit, scanWorkMem: workMem, store, runFile,
     countStatement: runFile.statements[0]!,
     storeStatement: store ? runFile.statements[1] : undefined,
     seconds: 0,

@@ -1,5 +1,6 @@
 /**
- * The SQL a data test runs, as text (pure, unit-tested as strings).
+ * The SQL a data test runs on its own, as text (pure, unit-tested as strings; a fused scan's is in
+ * scan-sql.ts).
  *
  * Every query wraps the test's compiled SQL the way dbt does, on lines of its own, so line k of
  * the compiled SQL is line k + 1 of the statement and an error position maps back to the user's
@@ -32,15 +33,4 @@ export function failingRowsSql(compiledSql: string, limit?: number, shown = FAIL
  */
 export function storeFailuresSql(compiledSql: string, limit: number | undefined, relation: string): string {
   return `drop table if exists ${relation};\ncreate table ${relation} as\nselect * from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
-}
-
-/** Alias of the i-th aggregate of the fused scan. */
-export function fusedAlias(i: number): string {
-  return `t${i}`;
-}
-
-/** One scan of `relation` computing every check: `select <agg> as t0, <agg> as t1 ... from relation`. */
-export function fusedScanSql(relation: string, checks: ReadonlyArray<{ testId: string; expr: string }>): string {
-  const lines = checks.map((c, i) => `  ${c.expr} as ${fusedAlias(i)}${i < checks.length - 1 ? ',' : ''}  -- ${c.testId.replace(/[\r\n]/g, ' ')}`);
-  return `select\n${lines.join('\n')}\nfrom ${relation}`;
 }

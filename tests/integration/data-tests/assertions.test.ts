@@ -8,7 +8,7 @@ import { planTestGroups } from '../../../src/data-tests/groups.js';
 import { runTestGroup } from '../../../src/data-tests/fused-query.js';
 import type { TestGroup, TestOutcome } from '../../../src/data-tests/types.js';
 import { useTestDatabase } from '../../setup/test-database.js';
-import { allTestIds, compileFixture, EXPECTED, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
+import { allTestIds, compileFixture, EXPECTED, isScan, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
 
 const testDb = useTestDatabase();
 let db: Database;
@@ -63,21 +63,25 @@ describe('exact failure counts', () => {
 });
 
 describe('the fused scan', () => {
-  it('reads each model at most twice for all its fusable tests, and runs own queries only where needed', () => {
-    const scans = statements.fused.filter((s) => /^select\n {2}\S/.test(s));
-    // orders and empty_orders: a row scan and a distinct scan; raw.events: a distinct scan only
-    // (its single row-level test runs its own query).
-    expect(scans).toHaveLength(5);
-    const ordersScans = scans.filter((s) => s.endsWith(`from "${SCHEMA}"."orders"`));
-    expect(ordersScans.map((s) => s.match(/ as t\d+/g)!.length)).toEqual([15, 3]);
-    expect(ordersScans[1]).toContain('count(distinct "id")');
-    expect(ordersScans[1]).toContain('hash_record_extended(row("region", "sku"), 0)');
+  it('reads each model once for all its fusable tests, and runs own queries only where needed', () => {
+    const scans = statements.fused.filter(isScan);
+    // orders, empty_orders and raw.events: one scan each, of row and distinct checks.
+    expect(scans).toHaveLength(3);
+    expect(scans.every((s) => s.includes('\n  union all\n'))).toBe(true);
+    const orders = scans.find((s) => s.endsWith(`from "${SCHEMA}"."orders"\n) fused_scan`))!;
+    expect(orders.match(/ as t\d+/g)).toHaveLength(15 + 3);
+    expect(orders).toContain('count(distinct "id")');
+    expect(orders).toContain('hash_record_extended(row("region", "sku"), 0)');
+    // Unique keys are sorted with more memory than PostgreSQL's default.
+    expect(orders).toMatch(/^select set_config\('work_mem', '256MB', true\) where .*;\nselect\n/);
     const counts = statements.fused.filter((s) => s.startsWith('select count(*) as failures'));
-    // Own count queries: relationships, custom, not_empty x2, row_count x3, 2 singular,
-    // source_not_null_events, and the zero checks that came out non-zero (unique_id, av_fail,
-    // av_quoted_numbers, av_unquoted_bool, combo x2, source_unique_events).
-    expect(counts).toHaveLength(10 + 7);
+    // Own count queries: relationships, custom, not_empty x2, row_count x3, 2 singular, and the
+    // zero checks that came out non-zero (unique_id, av_fail, av_quoted_numbers,
+    // av_unquoted_bool, combo x2, source_unique_events).
+    expect(counts).toHaveLength(9 + 7);
     expect(statements.unfused.filter((s) => s.startsWith('select count(*) as failures'))).toHaveLength(cases.length);
+    // The reference runs dbt's queries with the session's settings.
+    expect(statements.unfused.filter((s) => s.includes('work_mem'))).toEqual([]);
   });
 
   it('fetches the first failing rows of failing tests only', () => {

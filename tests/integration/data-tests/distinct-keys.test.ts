@@ -101,7 +101,7 @@ describe('distinct keys per column type', () => {
   });
 
   it('fuses plain and text columns, and leaves the others to their own query', () => {
-    const scan = fusedSql.find((s) => s.startsWith('select\n') && s.includes('count(distinct'))!;
+    const scan = fusedSql.find((s) => s.includes('count(distinct'))!;
     expect(scan).toContain('count(distinct "n")');
     expect(scan).toContain('count(distinct hashtextextended("t"::text, 0))');
     expect(scan).toContain('count(distinct hashtextextended("c"::text, 0))');

@@ -202,6 +202,11 @@ export function allTestIds(project: CompiledProject): string[] {
   return Object.values(project.manifest.nodes).filter((n) => n.resourceType === 'test').map((n) => n.uniqueId);
 }
 
+/** Whether a recorded statement is a fused scan (possibly after the line raising work_mem). */
+export function isScan(sql: string): boolean {
+  return /(^|;\n)select\n {2}\S/.test(sql);
+}
+
 /** A DbClient that records every statement it passes on. */
 export function recording(client: DbClient): DbClient & { sql: string[] } {
   const sql: string[] = [];

@@ -50,6 +50,7 @@ models:
         tests:
           - accepted_range: {name: rng, min_value: 0, max_value: 10, inclusive: false}
           - not_null_proportion: {name: prop, at_least: 0.95}
+          - not_null_proportion: {name: prop_where, at_least: 0.5, config: {where: "id > 0"}}
           - expression_is_true: {name: expr_col, expression: "> 0"}
       - name: "lower(status)"
         tests:

@@ -19,7 +19,7 @@ describe('planTestGroups', () => {
     expect(m.attachedNode).toBe('model.u.m');
     expect(m.testIds).toEqual([
       'test.u.av', 'test.u.av_unquoted', 'test.u.combo', 'test.u.custom', 'test.u.expr_col', 'test.u.expr_model', 'test.u.nn',
-      'test.u.nn_expr', 'test.u.nonempty', 'test.u.prop', 'test.u.rel', 'test.u.rng', 'test.u.rows', 'test.u.uniq', 'test.u.uniq_expr',
+      'test.u.nn_expr', 'test.u.nonempty', 'test.u.prop', 'test.u.prop_where', 'test.u.rel', 'test.u.rng', 'test.u.rows', 'test.u.uniq', 'test.u.uniq_expr',
       'test.u.uniq_where',
     ]);
     // relationships reads `other` too: the group waits for both.

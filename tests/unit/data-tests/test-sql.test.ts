@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { columnKind, distinctExpr, type ColumnKind, type RelationColumns } from '../../../src/data-tests/distinct-keys.js';
 import { fusedCheck, FUSABLE_TESTS, type DistinctCheck, type FusedCheck, type RowCheck } from '../../../src/data-tests/fusable.js';
-import { countSql, failingRowsSql, fusedScanSql, storeFailuresSql } from '../../../src/data-tests/test-sql.js';
+import { fusedScanSql, rowCheckExpr, workMemSql } from '../../../src/data-tests/scan-sql.js';
+import { countSql, failingRowsSql, storeFailuresSql } from '../../../src/data-tests/test-sql.js';
 import { compileFixture, test } from './compiled-fixture.js';
 
 const manifest = compileFixture();
@@ -14,11 +15,14 @@ describe('fusedCheck: the aggregate each built-in gets in the shared scan', () =
     ['rng', 'exact', `count(*) filter (where (not ("amount" > 0 and "amount" < 10)))`],
     ['expr_col', 'exact', `count(*) filter (where (not ("amount" > 0)))`],
     ['expr_model', 'exact', 'count(*) filter (where (not (a + b > 0)))'],
-    ['prop', 'exact', `case when (count("amount"))::numeric / nullif(count(*), 0) < 0.95 then 1 else 0 end`],
+    ['prop', 'exact', `case when (count(*) filter (where ("amount" is not null)))::numeric / nullif(count(*), 0) < 0.95 then 1 else 0 end`],
+    ['prop_where', 'exact', `case when (count(*) filter (where (id > 0) and ("amount" is not null)))::numeric / nullif(count(*) filter (where (id > 0)), 0) < 0.5 then 1 else 0 end`],
     ['av', 'zero-check', `count(*) filter (where ("status" not in ('x', 'it''s')))`],
     ['av_unquoted', 'zero-check', `count(*) filter (where (id > 0) and ("status" not in (1, 2)))`],
   ])('%s → row scan, %s: %s', (name, kind, expr) => {
-    expect(check(name)).toEqual({ testId: `test.u.${name}`, scan: 'rows', kind, expr });
+    const c = check(name) as RowCheck;
+    expect(c).toMatchObject({ testId: `test.u.${name}`, scan: 'rows', kind });
+    expect(rowCheckExpr(c)).toBe(expr);
   });
 
   it.each([
@@ -91,15 +95,53 @@ describe('distinctExpr: the distinct scan key follows the column types', () => {
 });
 
 describe('fusedScanSql', () => {
-  it('computes every check in one select over the relation', () => {
-    const checks = [{ testId: 'test.u.uniq', expr: 'count("id") - count(distinct "id")' }, check('nn') as RowCheck];
-    expect(fusedScanSql('"an"."m"', checks)).toBe(
+  const uniq = { testId: 'test.u.uniq', expr: 'count("id") - count(distinct "id")' };
+
+  it('row checks alone: one select over the relation', () => {
+    expect(fusedScanSql('"an"."m"', [check('nn') as RowCheck, check('prop') as RowCheck], [])).toBe(
       [
         'select',
-        '  count("id") - count(distinct "id") as t0,  -- test.u.uniq',
-        '  count(*) filter (where (a > 1) and ("id" is null)) as t1  -- test.u.nn',
+        '  count(*) filter (where (a > 1) and ("id" is null)) as t0,  -- test.u.nn',
+        '  case when (count(*) filter (where ("amount" is not null)))::numeric / nullif(count(*), 0) < 0.95 then 1 else 0 end as t1  -- test.u.prop',
         'from "an"."m"',
       ].join('\n'),
+    );
+  });
+
+  it('distinct checks alone: one select over the relation', () => {
+    expect(fusedScanSql('"an"."m"', [], [uniq])).toBe(['select', '  count("id") - count(distinct "id") as t0  -- test.u.uniq', 'from "an"."m"'].join('\n'));
+  });
+
+  it('both: a union of the row branch and the one-row distinct branch, row checks first', () => {
+    expect(fusedScanSql('"an"."m"', [check('nn') as RowCheck, check('prop') as RowCheck], [uniq, { testId: 'test.u.combo', expr: 'X' }])).toBe(
+      [
+        'select',
+        '  count(*) filter (where r0) as t0,  -- test.u.nn',
+        '  case when (count(*) filter (where r1))::numeric / nullif(count(*) filter (where r2), 0) < 0.95 then 1 else 0 end as t1,  -- test.u.prop',
+        '  max(d0) as t2,  -- test.u.uniq',
+        '  max(d1) as t3  -- test.u.combo',
+        'from (',
+        '  select',
+        '    (a > 1) and ("id" is null) as r0,',
+        '    ("amount" is not null) as r1,',
+        '    true as r2,',
+        '    null::bigint as d0,',
+        '    null::bigint as d1',
+        '  from "an"."m"',
+        '  union all',
+        '  select',
+        '    null, null, null,',
+        '    count("id") - count(distinct "id"),  -- test.u.uniq',
+        '    X  -- test.u.combo',
+        '  from "an"."m"',
+        ') fused_scan',
+      ].join('\n'),
+    );
+  });
+
+  it('raises work_mem for the transaction, never lowering it', () => {
+    expect(workMemSql('256MB')).toBe(
+      "select set_config('work_mem', '256MB', true) where pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB')",
     );
   });
 });

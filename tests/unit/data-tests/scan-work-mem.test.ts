@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCAN_WORK_MEM, largestMemorySize, scanWorkMem } from '../../../src/data-tests/scan-work-mem.js';
+
+const node = (config: Record<string, unknown>) => ({ uniqueId: 'test.u.t', location: { file: 'models/schema.yml', line: 3, column: 1 }, config });
+
+describe('scan_work_mem', () => {
+  it('defaults to 256MB', () => {
+    expect(DEFAULT_SCAN_WORK_MEM).toBe('256MB');
+    expect(scanWorkMem(node({}))).toBe('256MB');
+    expect(scanWorkMem(node({ scan_work_mem: null }))).toBe('256MB');
+  });
+
+  it('takes sizes in PostgreSQL units; false keeps the session setting', () => {
+    expect(scanWorkMem(node({ scan_work_mem: '1GB' }))).toBe('1GB');
+    expect(scanWorkMem(node({ scan_work_mem: ' 64 MB ' }))).toBe('64 MB');
+    expect(scanWorkMem(node({ scan_work_mem: '512kB' }))).toBe('512kB');
+    expect(scanWorkMem(node({ scan_work_mem: false }))).toBeUndefined();
+  });
+
+  it.each([['1gb'], ['256'], [256], ['0MB'], ["1GB'; drop table x; --"], [true]])('rejects %j as a CONFIG error on the test', (value) => {
+    expect(() => scanWorkMem(node({ scan_work_mem: value }))).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('test.u.t') }));
+  });
+
+  it('a scan uses the largest value of its tests', () => {
+    expect(largestMemorySize(['256MB', '1GB', undefined, '2048kB'])).toBe('1GB');
+    expect(largestMemorySize(['1024MB', '1GB'])).toBe('1024MB');
+    expect(largestMemorySize([undefined, undefined])).toBeUndefined();
+    expect(largestMemorySize([])).toBeUndefined();
+  });
+});
