@@ -198,11 +198,27 @@ export async function dropScratchDatabase(adminUrl: string, name: string): Promi
 
 let psql: string | null | undefined;
 
-/** `psql` from PATH (its version line checked once), or null. */
-export function findPsql(): string | null {
+const psqlAnswers = (): boolean => spawnSync('psql', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/**
+ * On Debian/Ubuntu as root, installs the PostgreSQL client (`apt-get install postgresql-client`)
+ * so that the psql contenders run on a fresh machine; elsewhere the caller prints PSQL_INSTALL_HINT.
+ */
+function installPsql(log: (line: string) => void): boolean {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || spawnSync('apt-get', ['--version'], { encoding: 'utf8' }).status !== 0) return false;
+  log('psql not found: installing the PostgreSQL client (apt-get install postgresql-client) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { encoding: 'utf8', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'postgresql-client'], { encoding: 'utf8', env }) : update;
+  if (install.status !== 0) log(`  apt-get failed: ${(install.stderr || install.stdout).trim().split('\n').slice(-2).join(' ')}`);
+  return psqlAnswers();
+}
+
+/** `psql` from PATH (installed from Debian's packages when missing and possible), or null. */
+export function findPsql(log: (line: string) => void = console.log): string | null {
   if (psql !== undefined) return psql;
-  const r = spawnSync('psql', ['--version'], { encoding: 'utf8' });
-  psql = r.status === 0 ? 'psql' : null;
+  psql = psqlAnswers() || installPsql(log) ? 'psql' : null;
   return psql;
 }
 
