@@ -25,6 +25,9 @@ import type { FileTask } from './load-file.js';
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
 export const DELTA_TABLE = 'strata_keyed_reload';
 
+/** work_mem for the diff's hash joins (see applyKeyedReload). */
+const DIFF_WORK_MEM = '256MB';
+
 export function createDeltaTableSql(task: FileTask): string {
   // LIKE copies the column types and the defaults that fill _file, _batch_id and _loaded_at.
   return `CREATE TEMP TABLE ${DELTA_TABLE} (LIKE ${relationSql(task.node.relation)} INCLUDING DEFAULTS) ON COMMIT DROP`;
@@ -54,6 +57,12 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
   // The diff's costs, inflated by enable_seqscan = off below, would make the server JIT-compile its
   // expressions: over a second per file for a plan that runs in a fraction of that.
   await tx.query('SET LOCAL jit = off');
+  // The diff hashes whole rows of one file: with the default 4MB it spills to disk in batches.
+  // Raised for this transaction only, never lowered below the server's setting.
+  await tx.query(
+    `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
+    [DIFF_WORK_MEM],
+  );
   const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
   if (duplicate.rows.length === 0) {
     await tx.query('SET LOCAL enable_seqscan = off'); // the file's rows through the BRIN index on _file
