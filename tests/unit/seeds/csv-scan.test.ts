@@ -137,6 +137,11 @@ describe('inferSeedSchema: the COPY plan', () => {
     expect(await plan('a§b\n1§2\n', { delimiter: '§' })).toMatchObject({ kind: 'reencode' });
   });
 
+  it('reports invalid UTF-8 at its line, as before', async () => {
+    const file = csvFile(Buffer.concat([Buffer.from('a,b\n1,ok\n2,caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    await expect(inferSeedSchema(file)).rejects.toMatchObject({ code: 'LOAD', message: 'seed file is not valid UTF-8', location: { line: 3 } });
+  });
+
   it('reports a missing file as IO', async () => {
     await expect(inferSeedSchema('/nonexistent/x.csv', { displayFile: 'seeds/x.csv' })).rejects.toMatchObject({ code: 'IO', location: { file: 'seeds/x.csv' } });
   });
