@@ -131,7 +131,10 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       psql
         ? `psql: \`psql -X -v ON_ERROR_STOP=1 -c "\\copy ${PSQL_SCHEMA}.orders from '<file>' with (format csv, header)"\` into a table (re)created before each run with the types strata infers (${expectedTypes}); the reference (ratio 1). Both read the file client-side and stream it over the same local TCP connection.`
         : `psql not measured: ${PSQL_INSTALL_HINT}.`,
-      'strata: `strata seed --full-refresh`: pass 1 reads the file to infer column types, pass 2 parses it again and streams it re-encoded as COPY text into a staged table, which is then swapped in.',
+      'strata: `strata seed --full-refresh` in its transaction: pass 1 scans the file\'s bytes and infers the column types from every value; ' +
+        'the file itself streams into `COPY ... (FORMAT csv, HEADER, FORCE_NULL ...)` of a staged table, which is then swapped in. ' +
+        'For a file over 1 MiB the COPY starts after the first MiB is scanned and each further MiB follows once scanned (types checked against the whole file; ' +
+        'a change would restart the load). Nothing is cached between runs: every run infers from scratch.',
       ...[strataCliNote(strata)].filter((n): n is string => n !== null),
     ];
     return {
