@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileProject } from '../../../src/api/compile.js';
 import { DEFAULT_SCAN_WORK_MEM, largestMemorySize, scanWorkMem } from '../../../src/data-tests/scan-work-mem.js';
+import type { TestNode } from '../../../src/manifest/types.js';
+import { writeProject } from '../../helpers/temp-project.js';
+import { FILES } from './compiled-fixture.js';
 
 const node = (config: Record<string, unknown>) => ({ uniqueId: 'test.u.t', location: { file: 'models/schema.yml', line: 3, column: 1 }, config });
 
@@ -26,5 +33,24 @@ describe('scan_work_mem', () => {
     expect(largestMemorySize(['1024MB', '1GB'])).toBe('1024MB');
     expect(largestMemorySize([undefined, undefined])).toBeUndefined();
     expect(largestMemorySize([])).toBeUndefined();
+  });
+});
+
+describe('scan_work_mem in a project', () => {
+  it('is set for every test by the data_tests tree of project.yml, and per test by its config', () => {
+    const dir = writeProject(
+      {
+        'project.yml': `${FILES['project.yml']!}data_tests:\n  u:\n    +scan_work_mem: 1GB\n`,
+        'models/m.sql': 'select 1 as id',
+        'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        tests:\n          - unique\n          - not_null: {config: {scan_work_mem: false}}\n',
+      },
+      mkdtempSync(join(tmpdir(), 'strata-dt-wm-')),
+    );
+    try {
+      const nodes = Object.values(compileProject({ projectDir: dir }).manifest.nodes).filter((n): n is TestNode => n.resourceType === 'test');
+      expect(Object.fromEntries(nodes.map((n) => [n.name, scanWorkMem(n)]))).toEqual({ unique_m_id: '1GB', not_null_m_id: undefined });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
