@@ -14,6 +14,7 @@
  * The savepoint needs a transaction block, which the runner always has; a caller in autocommit
  * mode gets the sequential load.
  */
+import { Readable } from 'node:stream';
 import type { SessionClient } from '../adapters/postgres/index.js';
 import { csvError } from './csv-source.js';
 import { checkRawRowCount, copyRawCsv } from './raw-csv-copy.js';
@@ -36,7 +37,9 @@ export async function loadWhileScanning(client: SessionClient, opts: LoadSeedOpt
   await client.query(`SAVEPOINT ${SAVEPOINT}`);
   try {
     await createTable(client, opts, guess.columns);
-    const rows = await copyRawCsv(client, opts, guess.columns, plan, scannedBytes(scan, reader, guess, opts, speculation));
+    // Two chunks ahead at most (Readable.from would buffer 16): the scan stays just ahead of COPY.
+    const source = Readable.from(scannedBytes(scan, reader, guess, opts, speculation), { highWaterMark: 2 });
+    const rows = await copyRawCsv(client, opts, guess.columns, plan, source);
     const final = scan.current() as SeedSchema;
     checkRawRowCount(rows, final.rows, opts);
     await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
