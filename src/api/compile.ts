@@ -2,12 +2,14 @@
  * The programmatic surface of the compiler: `compile()`, `parse()` and `list()`. No database.
  * Each returns data (manifest, selection, errors); the CLI only formats it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
-import { readManifest, writeCompiled, writeManifest } from '../compile/artifacts.js';
-import { parseProject, STRATA_VERSION } from '../compile/parse-project.js';
-import { saveFingerprint, unchangedSince, type CompileSummary } from '../compile/fingerprint.js';
+import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
+import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
+import { saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput } from '../compile/fingerprint.js';
+import { BackgroundFileWriter, writeFiles } from '../compile/file-writer.js';
+import { WORKER_MIN_FILES } from '../compile/sync-worker.js';
 import { findProjectFile } from '../project/project-config.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
@@ -63,13 +65,14 @@ function previousManifest(projectDir: string, targetDir: string, stateDir: strin
 }
 
 /** Parses and compiles the project, then selects nodes. Throws StrataErrors on any project error. */
-export function compileProject(options: ProjectOptions & SelectionOptions & { parseOnly?: boolean } = {}): CompiledProject {
+export function compileProject(options: ProjectOptions & SelectionOptions & Pick<ParseOptions, 'parseOnly' | 'onSqlFiles'> = {}): CompiledProject {
   const projectDir = resolve(options.projectDir ?? '.');
   const result = parseProject(projectDir, {
     ...(options.vars ? { vars: options.vars } : {}),
     ...(options.target ? { target: options.target } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.parseOnly ? { parseOnly: true } : {}),
+    ...(options.onSqlFiles ? { onSqlFiles: options.onSqlFiles } : {}),
   });
   if (result.errors.length || !result.manifest || !result.ctx) throw new StrataErrors(result.errors);
   const manifest = result.manifest;
@@ -105,14 +108,27 @@ export function summarize(manifest: Manifest): CompileSummary {
   return summary;
 }
 
+/** The fingerprint of what this compile read, for the next one's "nothing changed". */
+function fingerprintOf(project: CompiledProject, input: FingerprintInput): Fingerprint | undefined {
+  const c = project.ctx.config;
+  const envRead: Record<string, string | null> = { ...c.envRead };
+  for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
+  for (const src of Object.values(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
+  return takeFingerprint(input, [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths], envRead, summarize(project.manifest));
+}
+
 export type CompileOutcome =
   | { upToDate: true; summary: CompileSummary }
-  | (CompiledProject & { upToDate: false; written: number; summary: CompileSummary });
+  | (CompiledProject & { upToDate: false; written: number; genericTestFiles: GenericTestFiles; summary: CompileSummary });
 
 /**
  * `strata compile`: compile, then write target/manifest.json and target/compiled/ for the
  * selection. When nothing changed since the last full compile (same files, vars, target and
  * environment), there is nothing to do and nothing is parsed.
+ *
+ * A compile of the whole project writes the files of models and singular tests, and refreshes
+ * generic tests' files only where they already exist (their SQL is in manifest.json); a compile
+ * of a selection writes every selected node's file.
  */
 export function compile(options: ProjectOptions & SelectionOptions & { cache?: boolean } = {}): CompileOutcome {
   const projectDir = resolve(options.projectDir ?? '.');
@@ -124,19 +140,30 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     const summary = unchangedSince(fpInput);
     if (summary) return { upToDate: true, summary };
   }
-  const project = compileProject(options);
-  writeManifest(project.targetDir, project.manifest);
-  const written = writeCompiled(project.targetDir, project.manifest, project.selected);
-  const summary = summarize(project.manifest);
-  if (full && fpInput && options.cache !== false) {
-    const c = project.ctx.config;
-    const envRead: Record<string, string | null> = { ...c.envRead };
-    for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
-    for (const src of Object.values(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
-    saveFingerprint(fpInput, [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths], envRead, summary);
+  // A full compile writes one file per model and singular test: with many, a worker thread
+  // creates them from the moment they are found, and fills them in while this thread writes
+  // manifest.json (file-writer.ts).
+  const writer = new BackgroundFileWriter();
+  const reserve = (paths: string[], targetDir: string) => {
+    if (paths.length >= WORKER_MIN_FILES) writer.reserve(paths.map((p) => join(targetDir, 'compiled', p)));
+  };
+  try {
+    const project = compileProject({ ...options, ...(full ? { onSqlFiles: reserve } : {}) });
+    const genericTestFiles: GenericTestFiles = full ? 'refresh' : 'write';
+    const files = compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles);
+    mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
+    if (writer.started) writer.write(files);
+    writeManifest(project.targetDir, project.manifest);
+    const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
+    const written = writer.started ? writer.finish() : writeFiles(files);
+    // Only once every output is in place: the next compile trusts it.
+    if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
+    // Not a spread: that would evaluate the lazy `graph` getter.
+    return Object.assign(project, { upToDate: false as const, written, genericTestFiles, summary: fingerprint?.summary ?? summarize(project.manifest) });
+  } catch (e) {
+    writer.cancel();
+    throw e;
   }
-  // Not a spread: that would evaluate the lazy `graph` getter.
-  return Object.assign(project, { upToDate: false as const, written, summary });
 }
 
 /** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */

@@ -129,7 +129,9 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
       }
       for (const w of res.warnings) r.warn(w);
       r.info(
-        `Compiled ${counts} in ${ms} ms (${res.selected.size} selected; ${res.written} compiled files written to ${g.projectDir === '.' ? '' : `${g.projectDir}/`}target/compiled/)`,
+        `Compiled ${counts} in ${ms} ms (${res.selected.size} selected; ${res.written} compiled files written to ${g.projectDir === '.' ? '' : `${g.projectDir}/`}target/compiled/${
+          res.genericTestFiles === 'refresh' && s.tests ? "; generic tests' SQL in target/manifest.json" : ''
+        })`,
         { event: 'compile_finished', upToDate: false, ...s, selected: res.selected.size, written: res.written, ms },
       );
       return EXIT_OK;

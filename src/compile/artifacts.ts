@@ -3,26 +3,14 @@
  * tests `target/compiled/<property file>/<test name>.sql`, as dbt does). A compiled file whose
  * content did not change is left alone, so a warm compile of a large project writes almost nothing.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Manifest, ModelNode, TestNode } from '../manifest/types.js';
+import { writeFiles, type FileToWrite } from './file-writer.js';
 
 export function compiledPath(node: ModelNode | TestNode): string {
   if (node.resourceType === 'test' && node.testType === 'generic') return `${node.originalFilePath}/${node.name}.sql`;
   return node.originalFilePath;
-}
-
-function writeIfChanged(path: string, content: string): boolean {
-  if (existsSync(path)) {
-    try {
-      if (readFileSync(path, 'utf8') === content) return false;
-    } catch {
-      // unreadable: overwrite
-    }
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-  return true;
 }
 
 /**
@@ -75,20 +63,31 @@ export function readManifest(path: string): Manifest | undefined {
   }
 }
 
-/** Writes compiled SQL of the given nodes; returns how many files changed. */
-export function writeCompiled(targetDir: string, manifest: Manifest, ids: Iterable<string>): number {
-  let changed = 0;
-  const made = new Set<string>();
+/**
+ * Generic tests' files: `write` them all, or only `refresh` those already there. A project's
+ * generic tests outnumber its models (three per model is common), and creating a file costs more
+ * than compiling the test; their SQL is in manifest.json either way.
+ */
+export type GenericTestFiles = 'write' | 'refresh';
+
+/** The compiled SQL files of the given nodes (models and tests), under `targetDir/compiled/`. */
+export function compiledFiles(targetDir: string, manifest: Manifest, ids: Iterable<string>, genericTests: GenericTestFiles = 'write'): FileToWrite[] {
+  const root = join(targetDir, 'compiled');
+  // Nothing compiled before (a cold compile): no generic test's file to refresh.
+  const refresh = genericTests === 'refresh' ? existsSync(root) : undefined;
+  const files: FileToWrite[] = [];
   for (const id of ids) {
     const node = manifest.nodes[id];
     if (!node || (node.resourceType !== 'model' && node.resourceType !== 'test') || node.compiledCode === undefined) continue;
-    const path = join(targetDir, 'compiled', compiledPath(node));
-    const dir = dirname(path);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    if (writeIfChanged(path, `${node.compiledCode.trimEnd()}\n`)) changed++;
+    const generic = node.resourceType === 'test' && node.testType === 'generic';
+    if (generic && refresh === false) continue;
+    files.push({ path: join(root, compiledPath(node)), content: `${node.compiledCode.trimEnd()}\n`, ...(generic && refresh ? { onlyIfExists: true } : {}) });
   }
-  return changed;
+  return files;
+}
+
+/** Writes the compiled SQL of the given nodes; returns how many files changed. */
+export function writeCompiled(targetDir: string, manifest: Manifest, ids: Iterable<string>, genericTests: GenericTestFiles = 'write'): number {
+  mkdirSync(join(targetDir, 'compiled'), { recursive: true });
+  return writeFiles(compiledFiles(targetDir, manifest, ids, genericTests));
 }

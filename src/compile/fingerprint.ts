@@ -103,10 +103,11 @@ export function unchangedSince(input: FingerprintInput): CompileSummary | undefi
   return fp.summary;
 }
 
-export function saveFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary): void {
+/** The fingerprint of the inputs as they are now (stat calls; best overlapped with other work). */
+export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary): Fingerprint | undefined {
   const text = readProjectText(input);
-  if (text === undefined) return;
-  const fp: Fingerprint = {
+  if (text === undefined) return undefined;
+  return {
     format: FORMAT,
     strataVersion: input.strataVersion,
     projectFileHash: createHash('sha1').update(text).digest('hex'),
@@ -117,6 +118,12 @@ export function saveFingerprint(input: FingerprintInput, folders: string[], envR
     env: { STRATA_TARGET: input.env['STRATA_TARGET'] ?? null, ...envRead },
     summary,
   };
+}
+
+/** Saves it: write it only once every output is in place, or the next compile trusts a partial one. */
+export function saveFingerprint(input: FingerprintInput, fp: Fingerprint): void {
+  const text = readProjectText(input);
+  if (text === undefined) return;
   try {
     const path = fingerprintPath(input.projectDir, text);
     mkdirSync(join(path, '..'), { recursive: true });

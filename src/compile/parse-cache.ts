@@ -106,6 +106,11 @@ export class ParseCache {
     return entry.outcome;
   }
 
+  /** Nothing cached (a first compile, or one after `target/` was deleted). */
+  get empty(): boolean {
+    return this.#data.renders.size === 0 && this.#data.yaml.size === 0;
+  }
+
   #miss(): undefined {
     this.misses++;
     return undefined;

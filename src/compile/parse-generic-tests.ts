@@ -72,7 +72,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   delete raw['__name'];
   const { config, problems } = finalizeConfig(raw, { materialized: 'test' });
   config.materialized = 'test';
-  if (problems.length) reportConfigProblems(ctx, problems, preciseLocation(def), uniqueId);
+  if (problems.length) reportConfigProblems(ctx.errors, problems, preciseLocation(def), uniqueId);
 
   const state = ctx.newState({ nodeName: name, uniqueId, file: def.location.file, config });
   let sql: string;

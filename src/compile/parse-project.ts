@@ -10,14 +10,16 @@ import { discoverFiles, type FoundFile } from '../project/discover-files.js';
 import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
 import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
 import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
-import { parsePropertyFile, locateEntry, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
+import { parsePropertyFile, locateEntry, type DocumentCache, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
+import { PropertyDocumentsReader, type PropertyDocument } from './property-documents.js';
+import { WORKER_MIN_FILES } from './sync-worker.js';
 import { compileNodes } from './compile-sql.js';
 import { hashText, ParseCache } from './parse-cache.js';
 import { join } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
-import { parseModel, parseSingularTest, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
+import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath, type ModelRender } from './parse-sql-nodes.js';
 import { checkIdentifiers } from './identifiers.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -27,6 +29,12 @@ export interface ParseOptions extends LoadOptions {
   parseOnly?: boolean;
   /** Use and update the per-file cache under target/.cache/ (default true). */
   cache?: boolean;
+  /**
+   * Called with the model and singular test files (paths relative to the project) as soon as they
+   * are found, before anything is parsed, and the target folder: `compile` starts creating their
+   * compiled files meanwhile.
+   */
+  onSqlFiles?: (paths: string[], targetDir: string) => void;
 }
 
 export interface ParseResult {
@@ -45,15 +53,22 @@ interface PropertyIndex {
   unitTests: PropertyFileContents['unitTests'];
 }
 
-function indexProperties(ctx: ParseContext, files: FoundFile[]): PropertyIndex {
+/** `prefetched`: files a worker thread already read, parsed and validated (property-documents.ts). */
+function indexProperties(ctx: ParseContext, files: FoundFile[], prefetched?: Map<string, PropertyDocument>): PropertyIndex {
   const index: PropertyIndex = { models: new Map(), seeds: new Map(), sources: [], unitTests: [] };
   for (const f of files) {
     const cache = ctx.cache;
-    const docs = cache && {
-      get: (text: string) => cache.yaml(hashText(f.path, text)),
-      set: (text: string, doc: unknown) => cache.storeYaml(hashText(f.path, text), doc),
+    const ready = prefetched?.get(f.path);
+    const text = ready?.text ?? read(f);
+    const docs: DocumentCache = {
+      get: (t) => {
+        if (!ready?.valid || t !== text) return cache?.yaml(hashText(f.path, t));
+        cache?.storeYaml(hashText(f.path, t), ready.doc);
+        return ready.doc;
+      },
+      set: (t, doc) => cache?.storeYaml(hashText(f.path, t), doc),
     };
-    const { contents, errors } = parsePropertyFile(f.path, read(f), docs);
+    const { contents, errors } = parsePropertyFile(f.path, text, docs);
     ctx.errors.push(...errors);
     if (!contents) continue;
     for (const kind of ['models', 'seeds'] as const) {
@@ -116,7 +131,7 @@ function parseSeed(ctx: ParseContext, file: FoundFile, props: ModelProperties | 
   const { config, problems } = finalizeConfig(raw, { materialized: 'seed' });
   config.materialized = 'seed';
   const uniqueId = `seed.${project}.${name}`;
-  reportConfigProblems(ctx, problems, props ? locateEntry(props.origin, 'config')! : { file: ctx.config.file, line: 0, column: 0 }, uniqueId);
+  reportConfigProblems(ctx.errors, problems, props ? locateEntry(props.origin, 'config')! : { file: ctx.config.file, line: 0, column: 0 }, uniqueId);
   return {
     uniqueId,
     resourceType: 'seed',
@@ -246,9 +261,15 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const config = loaded.config;
   const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);
   const manifest = newManifest(ctx);
-  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
-
   const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
+  const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml']);
+  const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql']);
+  const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs);
+  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
+  // Many property files and none cached: a worker thread reads them while this one renders.
+  const reader = propertyFiles.length >= WORKER_MIN_FILES && (!ctx.cache || ctx.cache.empty) ? new PropertyDocumentsReader(propertyFiles) : undefined;
+  options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
+
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
   ctx.errors.push(...ctx.engine.loadMacros(macroFiles.map((f) => ({ file: f.path, text: read(f) }))));
   for (const m of ctx.engine.macros.values()) {
@@ -263,20 +284,25 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   for (const m of Object.values(manifest.macros)) m.checksum = sha256(macroText.get(m.originalFilePath) ?? '');
   ctx.renderKeyBase = hashText(JSON.stringify(config.target), ...[...macroText].flat());
 
-  const props = indexProperties(ctx, discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml']));
+  const modelTexts = modelFiles.map(read);
+  // While the worker reads the property files, render the models as if they had none; a model
+  // whose property file turns out to give it a config is rendered again below.
+  const early = reader ? modelFiles.map((f, i): ModelRender => renderModel(ctx, f, modelTexts[i]!, undefined)) : undefined;
+  const props = indexProperties(ctx, propertyFiles, reader?.take());
   const docs: Record<string, DocBlock> = {};
   for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'])) parseDocsFile(f.path, read(f), docs, ctx.errors);
   manifest.docs = docs;
 
   const byName = new Map<string, ModelNode | SeedNode>();
   const texts = new Map<string, string>();
-  for (const f of discoverFiles(projectDir, config.modelPaths, ['.sql'])) {
-    const text = read(f);
-    const node = parseModel(ctx, f, text, props.models.get(splitPath(f, '.sql').name));
-    if (!node) continue;
+  modelFiles.forEach((f, i) => {
+    const text = modelTexts[i]!;
+    const p = props.models.get(splitPath(f, '.sql').name);
+    const node = parseModel(ctx, f, text, p, early && !configuredByProperties(p) ? early[i]! : renderModel(ctx, f, text, p));
+    if (!node) return;
     texts.set(node.uniqueId, text);
     addNamed(ctx, manifest, byName, node);
-  }
+  });
   for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'])) addNamed(ctx, manifest, byName, parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name)));
   for (const s of props.sources) {
     const node = parseSource(ctx, s);
@@ -298,7 +324,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     const target: TestTarget = { uniqueId: node.uniqueId, name: s.name, sourceName: s.sourceName, folders: [s.sourceName], call: { fn: 'source', args: [s.sourceName, s.name] }, file: s.origin.file };
     addGenericTests(ctx, manifest, target, s.columns, s.tests);
   }
-  for (const f of discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs)) {
+  for (const f of testFiles) {
     const text = read(f);
     const node = parseSingularTest(ctx, f, text, config.trees.data_tests);
     if (!node) continue;

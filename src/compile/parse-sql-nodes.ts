@@ -31,8 +31,8 @@ function configCallLocation(file: string, text: string): SourceLocation {
   return at ? { file, ...lineColumnAt(text, at.index) } : { file, line: 0, column: 0 };
 }
 
-export function reportConfigProblems(ctx: ParseContext, problems: ConfigProblem[], location: SourceLocation, nodeId: string): void {
-  for (const p of problems) ctx.errors.push(new StrataError('CONFIG', p.message, { location, nodeId }));
+export function reportConfigProblems(errors: StrataError[], problems: ConfigProblem[], location: SourceLocation, nodeId: string): void {
+  for (const p of problems) errors.push(new StrataError('CONFIG', p.message, { location, nodeId }));
 }
 
 export function refsAndSources(relations: RelationTarget[]): { refs: RefCall[]; sources: SourceCall[] } {
@@ -54,6 +54,7 @@ interface RenderedSql {
 /** Renders a SQL file in the parse pass and resolves its config. Undefined when it failed. */
 function renderSqlFile(
   ctx: ParseContext,
+  errors: StrataError[],
   file: FoundFile,
   text: string,
   uniqueId: string,
@@ -75,14 +76,14 @@ function renderSqlFile(
       output = ctx.engine.render(file.path, text, state);
     } catch (e) {
       const err = e as StrataError;
-      ctx.errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
+      errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
       return undefined;
     }
     ctx.cache?.storeRender(file.path, key, outcomeOf(state, output));
   }
   for (const call of state.configCalls) mergeConfig(base, call);
   const { config, problems } = finalizeConfig(base, defaults);
-  reportConfigProblems(ctx, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);
+  reportConfigProblems(errors, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);
   return { state, output, config };
 }
 
@@ -99,14 +100,34 @@ function record(ctx: ParseContext, uniqueId: string, file: FoundFile, text: stri
   });
 }
 
-export function parseModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined): ModelNode | undefined {
+/** A model's parse-pass render, and the errors it raised (reported when the model is added). */
+export interface ModelRender {
+  rendered?: RenderedSql;
+  errors: StrataError[];
+}
+
+/** Does the property file give the model a config? Its render sees it (`config.get`), so it must wait for it. */
+export function configuredByProperties(props: ModelProperties | undefined): boolean {
+  return props !== undefined && Object.keys(props.config).length > 0;
+}
+
+/** Renders a model file; `props` (its property file entry) matters only if it has a config. */
+export function renderModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined): ModelRender {
+  const { name, folders } = splitPath(file, '.sql');
+  const levels = configFromTree(ctx.config.trees.models, [ctx.config.name, ...folders, name]);
+  if (props) levels.push(props.config);
+  const errors: StrataError[] = [];
+  const rendered = renderSqlFile(ctx, errors, file, text, `model.${ctx.config.name}.${name}`, name, levels, { materialized: 'view' });
+  return { ...(rendered ? { rendered } : {}), errors };
+}
+
+export function parseModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined, render = renderModel(ctx, file, text, props)): ModelNode | undefined {
   const { name, folders } = splitPath(file, '.sql');
   const project = ctx.config.name;
   const uniqueId = `model.${project}.${name}`;
   const fqn = [project, ...folders, name];
-  const levels = configFromTree(ctx.config.trees.models, fqn);
-  if (props) levels.push(props.config);
-  const r = renderSqlFile(ctx, file, text, uniqueId, name, levels, { materialized: 'view' });
+  ctx.errors.push(...render.errors);
+  const r = render.rendered;
   if (!r) return undefined;
   record(ctx, uniqueId, file, text, r);
   const { refs, sources } = refsAndSources(r.state.relations);
@@ -146,7 +167,7 @@ export function parseSingularTest(ctx: ParseContext, file: FoundFile, text: stri
   const project = ctx.config.name;
   const uniqueId = `test.${project}.${name}`;
   const fqn = [project, ...folders, name];
-  const r = renderSqlFile(ctx, file, text, uniqueId, name, [{ severity: 'error' }, ...configFromTree(tree, fqn)], { materialized: 'test' });
+  const r = renderSqlFile(ctx, ctx.errors, file, text, uniqueId, name, [{ severity: 'error' }, ...configFromTree(tree, fqn)], { materialized: 'test' });
   if (!r) return undefined;
   r.config.materialized = 'test';
   record(ctx, uniqueId, file, text, r);

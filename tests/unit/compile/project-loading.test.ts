@@ -248,10 +248,12 @@ describe('compiled SQL of the shop fixture', () => {
     const src = readTree(fixture);
     for (const [path, content] of Object.entries(src)) if (!path.startsWith('target/')) files[path] = content;
     const dir = writeProject(files);
-    const res = compile({ projectDir: dir, env: {} });
+    // Selected, generic tests get a file too (a full compile keeps their SQL in manifest.json only).
+    const res = compile({ projectDir: dir, env: {}, select: ['*'] });
     if (res.upToDate) throw new Error('a fresh project cannot be up to date');
     const compiled = readTree(join(dir, 'target/compiled'));
     expect(Object.keys(compiled)).toHaveLength(res.written);
+    expect(Object.keys(compiled).filter((p) => p.includes('.yml/')).length).toBeGreaterThan(0);
     for (const [path, sql] of Object.entries(compiled)) {
       await expect(sql).toMatchFileSnapshot(join(import.meta.dirname, '__snapshots__/shop', path));
     }

@@ -1,0 +1,163 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile, compileProject } from '../../../src/api/compile.js';
+import { parseProject } from '../../../src/compile/parse-project.js';
+import { WORKER_MIN_FILES } from '../../../src/compile/sync-worker.js';
+import type { ModelNode, TestNode } from '../../../src/manifest/types.js';
+import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
+
+cleanupProjects();
+
+/** Every file under dir, relative to it, with its content. */
+function filesUnder(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, name);
+    if (statSync(p).isFile()) out[relative(dir, p).split('\\').join('/')] = readFileSync(p, 'utf8');
+  }
+  return out;
+}
+
+const small = {
+  'project.yml': 'name: proj\n',
+  'models/orders.sql': 'select 1 as id',
+  'models/report.sql': "select * from {{ ref('orders') }}",
+  'models/schema.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests: [unique, not_null]\n',
+  'tests/no_rows.sql': "select * from {{ ref('report') }} where id < 0",
+};
+
+describe('compiled SQL files', () => {
+  it('a full compile writes each model and singular test; generic tests are in manifest.json', async () => {
+    const dir = writeProject(small);
+    const run = await cli(['--project-dir', dir, 'compile']);
+    expect(run.stdout).toMatch(/3 compiled files written to .*target\/compiled\/; generic tests' SQL in target\/manifest\.json\)$/);
+    expect(Object.keys(filesUnder(join(dir, 'target/compiled'))).sort()).toEqual(['models/orders.sql', 'models/report.sql', 'tests/no_rows.sql']);
+    const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8'));
+    expect(manifest.nodes['test.proj.unique_orders_id'].compiledCode).toContain('from "public"."orders"');
+  });
+
+  it('selecting a generic test, or its model, writes its file where dbt puts it', async () => {
+    const dir = writeProject(small);
+    await cli(['--project-dir', dir, 'compile', '-s', 'unique_orders_id']);
+    expect(Object.keys(filesUnder(join(dir, 'target/compiled')))).toEqual(['models/schema.yml/unique_orders_id.sql']);
+    await cli(['--project-dir', dir, 'compile', '-s', 'orders']);
+    expect(Object.keys(filesUnder(join(dir, 'target/compiled'))).sort()).toEqual([
+      'models/orders.sql', 'models/schema.yml/not_null_orders_id.sql', 'models/schema.yml/unique_orders_id.sql',
+    ]);
+  });
+
+  it('a full compile keeps an existing generic test file up to date', () => {
+    const dir = writeProject(small);
+    compile({ projectDir: dir, env: {}, select: ['unique_orders_id'] });
+    writeFileSync(join(dir, 'models/orders.sql'), "{{ config(alias='all_orders') }}\nselect 1 as id");
+    compile({ projectDir: dir, env: {} });
+    expect(readFileSync(join(dir, 'target/compiled/models/schema.yml/unique_orders_id.sql'), 'utf8')).toContain('"public"."all_orders"');
+    expect(existsSync(join(dir, 'target/compiled/models/schema.yml/not_null_orders_id.sql'))).toBe(false);
+  });
+});
+
+/** A project with enough files that compile reads property files and writes compiled files on worker threads. */
+function manyModels(extra: Record<string, string> = {}): Record<string, string> {
+  const files: Record<string, string> = { 'project.yml': 'name: proj\n' };
+  const n = WORKER_MIN_FILES + 20;
+  for (let i = 0; i < n; i++) {
+    const name = `m${String(i).padStart(4, '0')}`;
+    const folder = `models/g${Math.floor(i / 50)}`;
+    files[`${folder}/${name}.sql`] = i === 0 ? 'select 1 as id' : `select id from {{ ref('m${String(i - 1).padStart(4, '0')}') }}`;
+    files[`${folder}/${name}.yml`] = `version: 2\nmodels:\n  - name: ${name}\n    description: "model ${i}"\n    columns:\n      - name: id\n        tests: [not_null]\n`;
+  }
+  return { ...files, ...extra };
+}
+
+describe('a large project (worker threads)', () => {
+  it('writes every model file, with its SQL, and nothing empty or extra', () => {
+    const dir = writeProject(manyModels({
+      // Disabled by its own config() call: its file, reserved before that was known, must not stay.
+      'models/off.sql': "{{ config(enabled=false) }}\nselect 1 as id",
+    }));
+    const res = compile({ projectDir: dir, env: {} });
+    if (res.upToDate) throw new Error('cannot be up to date');
+    const files = filesUnder(join(dir, 'target/compiled'));
+    const models = Object.values(res.manifest.nodes).filter((n): n is ModelNode => n.resourceType === 'model');
+    expect(Object.keys(files).sort()).toEqual(models.map((m) => m.originalFilePath).sort());
+    for (const m of models) expect(files[m.originalFilePath]).toBe(`${m.compiledCode!.trimEnd()}\n`);
+    expect(res.written).toBe(models.length);
+
+    writeFileSync(join(dir, 'models/g0/m0003.sql'), "select id, 2 as two from {{ ref('m0002') }}");
+    const again = compile({ projectDir: dir, env: {} });
+    expect(again.upToDate ? 0 : again.written).toBe(1);
+    expect(readFileSync(join(dir, 'target/compiled/models/g0/m0003.sql'), 'utf8')).toBe('select id, 2 as two from "public"."m0002"\n');
+  });
+
+  it('a compile that fails leaves no compiled files behind', async () => {
+    const dir = writeProject(manyModels({ 'models/broken.sql': "select * from {{ ref('nowhere') }}" }));
+    const run = await cli(['--project-dir', dir, 'compile']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("refers to 'nowhere'");
+    expect(filesUnder(join(dir, 'target/compiled'))).toEqual({});
+  });
+
+  it('parses property files as a small project does: config seen by the template, errors with positions', () => {
+    const files = manyModels({
+      'models/g0/m0005.yml': 'version: 2\nmodels:\n  - name: m0005\n    config:\n      materialized: table\n      tags: [from_yml]\n',
+      'models/g0/m0006.sql': "select '{{ config.get('materialized') }}' as how, id from {{ ref('m0005') }}",
+      'models/g0/m0006.yml': 'version: 2\nmodels:\n  - name: m0006\n    config:\n      materialized: incremental\n',
+    });
+    const manifest = compileProject({ projectDir: writeProject(files), env: {} }).manifest;
+    expect(manifest.nodes['model.proj.m0005']).toMatchObject({ config: { materialized: 'table', tags: ['from_yml'] } });
+    expect(manifest.nodes['model.proj.m0006']).toMatchObject({ compiledCode: `select 'incremental' as how, id from "public"."m0005"` });
+    expect((manifest.nodes['test.proj.not_null_m0100_id'] as TestNode).compiledCode).toContain('"public"."m0100"');
+
+    const broken = { 'models/g1/m0060.yml': 'version: 2\nmodels:\n  - name: m0060\n    colums: []\n' };
+    const errorsOf = (project: Record<string, string>) => parseProject(writeProject(project), { env: {} }).errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.message}`);
+    const expected = errorsOf({ 'project.yml': 'name: proj\n', 'models/g1/m0060.sql': 'select 1 as id', ...broken });
+    expect(expected).toHaveLength(1);
+    expect(errorsOf({ ...manyModels(), ...broken })).toEqual(expected);
+  });
+});
+
+describe('the worker threads themselves', () => {
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('PropertyDocumentsReader: documents as js-yaml reads them; invalid files flagged for the caller', async () => {
+    const { PropertyDocumentsReader } = await import('../../../src/compile/property-documents.js');
+    const dir = writeProject({
+      'a.yml': 'version: 2\nmodels:\n  - name: a\n    description: "x: y"\n    config: {materialized: table}\n',
+      'empty.yml': '',
+      'bad.yml': 'version: 2\nmodels:\n  - name: [',
+      'unknown-key.yml': 'version: 2\nmodelz: []\n',
+    });
+    const files = ['a.yml', 'empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml'].map((path) => ({ path, absPath: join(dir, path) }));
+    const reader = new PropertyDocumentsReader(files);
+    // Let the thread read them all (normally the caller renders models meanwhile).
+    await until(() => reader.read === files.length);
+    const docs = reader.take();
+    expect(docs.get('a.yml')).toMatchObject({ valid: true, doc: { version: 2, models: [{ name: 'a', description: 'x: y', config: { materialized: 'table' } }] } });
+    // Reported by the caller, which parses these again (an empty file is an error too).
+    for (const path of ['empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml']) expect(docs.get(path)).toMatchObject({ valid: false });
+  });
+
+  it('BackgroundFileWriter: reserved files get their content; reserved files not written are removed', async () => {
+    const { BackgroundFileWriter } = await import('../../../src/compile/file-writer.js');
+    const dir = writeProject({ 'same.sql': 'unchanged\n', 'old.sql': 'old\n' });
+    const writer = new BackgroundFileWriter();
+    const paths = ['a/one.sql', 'a/two.sql', 'b/dropped.sql', 'same.sql'].map((p) => join(dir, p));
+    writer.reserve(paths);
+    await until(() => existsSync(join(dir, 'b/dropped.sql')));
+    expect(readFileSync(join(dir, 'a/one.sql'), 'utf8')).toBe('');
+    writer.write([
+      { path: join(dir, 'a/one.sql'), content: 'one\n' },
+      { path: join(dir, 'a/two.sql'), content: 'two\n' },
+      { path: join(dir, 'same.sql'), content: 'unchanged\n' },
+      { path: join(dir, 'old.sql'), content: 'new\n' },
+      { path: join(dir, 'c/absent.sql'), content: 'x\n', onlyIfExists: true },
+    ]);
+    expect(writer.finish()).toBe(3);
+    expect(filesUnder(dir)).toEqual({ 'a/one.sql': 'one\n', 'a/two.sql': 'two\n', 'same.sql': 'unchanged\n', 'old.sql': 'new\n' });
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+  });
+});
