@@ -1,15 +1,10 @@
 #!/usr/bin/env node
 /** The `strata` executable: runs the CLI and exits with its code. */
-import v8 from 'node:v8';
+import { runCli } from './program.js';
 
-// Compiling a large project allocates many short-lived objects; V8's default 16 MB young
-// generation makes the scavenger run thousands of times (measured: a 10,000-model compile spent
-// a third of its time in GC). Set before anything else is loaded so the heap grows with it.
-// Not for `strata load`: it compiles little and streams gigabytes, where a large young generation
-// only raises the peak memory (measured on a 2 GB file: 149 MB with it, 114 MB without).
-if (!process.argv.slice(2).includes('load')) v8.setFlagsFromString('--max-semi-space-size=64');
-
-const { runCli } = await import('./program.js');
+// No V8 flags are set here: `v8.setFlagsFromString('--max-semi-space-size=...')` at run time does
+// not resize this thread's young generation (measured on Node 20: the same scavenges either way)
+// but does enlarge every worker thread's, which only raised the peak memory of a compile.
 
 runCli(process.argv.slice(2)).then(
   (code) => {
