@@ -8,7 +8,7 @@
  * `rm -rf target`, creating 10,000 files took seconds). Reserved on a worker thread while this
  * thread parses (BackgroundFileWriter), that cost is paid in parallel; filling a file in is cheap.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SharedCursor, SyncWorker } from './sync-worker.js';
 
@@ -20,7 +20,7 @@ export interface FileToWrite {
 }
 
 export interface FileWriter {
-  /** Creates the files (absolute paths) that do not exist yet, empty; `cursor`: those it claims. */
+  /** Creates the files (absolute paths) that do not exist yet, empty; `cursor`: the folders it claims (folderBatches). */
   reserve(paths: readonly string[], cursor?: SharedCursor, progress?: () => void): void;
   /** Writes the files whose content changed; returns how many it created or changed. */
   write(files: readonly FileToWrite[], cursor?: SharedCursor, progress?: () => void): number;
@@ -31,10 +31,51 @@ export interface FileWriter {
   release(toWrite: ReadonlySet<string>): void;
 }
 
-/** Every index of a list, in order, or those the cursor hands out. */
-function* indexes(length: number, cursor: SharedCursor | undefined): Generator<number> {
-  if (!cursor) for (let i = 0; i < length; i++) yield i;
-  else for (let i = cursor.claim(); i !== undefined; i = cursor.claim()) yield i;
+/**
+ * Writes into a file that exists, opened without O_CREAT: creating (or truncating through open)
+ * takes the folder's lock, which another thread creating files there may hold for long. False when
+ * the file is not there.
+ */
+function fillIn(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    return false;
+  }
+  try {
+    const bytes = Buffer.from(content);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * The files grouped by folder (runs of one folder in the list): threads share the work a folder at
+ * a time, since creating a file locks its folder, and two threads creating files in one folder
+ * would take turns (spinning) rather than work side by side.
+ */
+export function folderBatches(paths: readonly string[]): number[][] {
+  const batches: number[][] = [];
+  paths.forEach((path, i) => {
+    const last = batches[batches.length - 1];
+    if (last && dirname(paths[last[0]!]!) === dirname(path)) last.push(i);
+    else batches.push([i]);
+  });
+  return batches;
+}
+
+/** Every index of a list, in order, or those of the folders the cursor (over folderBatches) hands out. */
+function* indexes(paths: readonly string[], cursor: SharedCursor | undefined): Generator<number> {
+  if (!cursor) {
+    for (let i = 0; i < paths.length; i++) yield i;
+    return;
+  }
+  const batches = folderBatches(paths);
+  for (let b = cursor.claim(); b !== undefined; b = cursor.claim()) yield* batches[b]!;
 }
 
 export function fileWriter(): FileWriter {
@@ -56,7 +97,7 @@ export function fileWriter(): FileWriter {
   };
   return {
     reserve(paths, cursor, progress) {
-      for (const i of indexes(paths.length, cursor)) {
+      for (const i of indexes(paths, cursor)) {
         progress?.();
         const path = paths[i]!;
         if (folder(dirname(path), true) === 'found' && existsSync(path)) continue;
@@ -70,10 +111,11 @@ export function fileWriter(): FileWriter {
     },
     write(files, cursor, progress) {
       let written = 0;
-      for (const i of indexes(files.length, cursor)) {
+      for (const i of indexes(files.map((f) => f.path), cursor)) {
         progress?.();
         const f = files[i]!;
-        const state = reserved.has(f.path) ? 'created' : folder(dirname(f.path), !f.onlyIfExists);
+        const isReserved = reserved.has(f.path);
+        const state = isReserved ? 'created' : folder(dirname(f.path), !f.onlyIfExists);
         if (state === 'missing') continue;
         if (state === 'found') {
           let old: string | undefined;
@@ -84,7 +126,8 @@ export function fileWriter(): FileWriter {
           }
           if (old === f.content || (old === undefined && f.onlyIfExists)) continue;
         }
-        writeFileSync(f.path, f.content);
+        // A file that may exist is written into; only a new one is created.
+        if (!((isReserved || state === 'found') && fillIn(f.path, f.content))) writeFileSync(f.path, f.content);
         written++;
       }
       return written;
@@ -140,7 +183,7 @@ export class BackgroundFileWriter {
 
   /** Creates these files (absolute paths) now, empty, unless they exist. */
   reserve(paths: string[]): void {
-    this.#reserving = new SharedCursor(paths.length);
+    this.#reserving = new SharedCursor(folderBatches(paths).length);
     this.#worker.post({ reserve: paths, position: this.#reserving.position });
   }
 
@@ -148,7 +191,7 @@ export class BackgroundFileWriter {
   write(files: FileToWrite[]): void {
     // Files not reserved yet need not be: writing them creates them.
     this.#reserving?.claimRest();
-    this.#writing = { files, cursor: new SharedCursor(files.length) };
+    this.#writing = { files, cursor: new SharedCursor(folderBatches(files.map((f) => f.path)).length) };
     this.#worker.post({ write: files, position: this.#writing.cursor.position });
   }
 

@@ -1,8 +1,12 @@
 /**
  * Property files read, parsed and validated on a worker thread while this one renders the models:
  * after rendering, parsing YAML is most of a cold parse's work, and its result is plain data,
- * cheap to hand over. The thread exits once it has answered, giving its memory back.
+ * cheap to hand over. Files the thread has not got to when the documents are needed are read by
+ * the caller alongside it. The thread exits once it has answered, giving its memory back.
  */
+import { readFileSync } from 'node:fs';
+import { validateAgainstSchema } from '../project/schema-validation.js';
+import { parseYaml, YamlLocator } from '../project/yaml-file.js';
 import { SharedCursor, SyncWorker } from './sync-worker.js';
 
 /** A property file as the worker read it: `doc` is set when it parsed and validated. */
@@ -12,6 +16,32 @@ export interface PropertyDocument {
   valid: boolean;
   doc?: unknown;
 }
+
+/**
+ * Reads, parses and validates a property file. Anything wrong is only flagged (`valid: false`): the
+ * file is parsed again on the main thread, which reports the error the usual way.
+ */
+export function readDocument(file: { path: string; absPath: string }): PropertyDocument {
+  let text: string;
+  try {
+    text = readFileSync(file.absPath, 'utf8');
+  } catch {
+    return { path: file.path, valid: false };
+  }
+  try {
+    const doc = parseYaml(file.path, text) ?? null;
+    const valid = doc === null || validateAgainstSchema('properties', doc, new YamlLocator(file.path, text)).length === 0;
+    return valid ? { path: file.path, text, valid, doc } : { path: file.path, text, valid };
+  } catch {
+    return { path: file.path, text, valid: false };
+  }
+}
+
+/**
+ * Joining in costs the main thread ~50 ms of its own before it helps (compiling the schema
+ * validator, a YAML parser not yet optimised): with fewer files left than this, it waits.
+ */
+const JOIN_MIN_FILES = 500;
 
 export interface DocumentsRequest {
   files: Array<{ path: string; absPath: string }>;
@@ -26,11 +56,13 @@ export interface DocumentsReply {
 export class PropertyDocumentsReader {
   readonly #worker = new SyncWorker<DocumentsRequest, DocumentsReply>('./property-documents-thread.js');
   readonly #cursor: SharedCursor;
+  readonly #files: Array<{ path: string; absPath: string }>;
 
   /** Starts reading the files on the worker thread. */
   constructor(files: ReadonlyArray<{ path: string; absPath: string }>) {
+    this.#files = files.map((f) => ({ path: f.path, absPath: f.absPath }));
     this.#cursor = new SharedCursor(files.length);
-    this.#worker.post({ files: files.map((f) => ({ path: f.path, absPath: f.absPath })), position: this.#cursor.position });
+    this.#worker.post({ files: this.#files, position: this.#cursor.position });
   }
 
   /** How many files the thread has read so far. */
@@ -39,15 +71,20 @@ export class PropertyDocumentsReader {
   }
 
   /**
-   * The documents the thread has read so far, by path; it stops after the file in hand (a thread
-   * that started late may have read none). The caller parses the others itself.
+   * Every file's document, by path: the caller reads the files the thread has not got to yet
+   * (all of them if it has not started), unless only a few are left.
    */
   take(): Map<string, PropertyDocument> {
-    this.#cursor.claimRest();
+    const files = this.#files;
+    const documents = new Map<string, PropertyDocument>();
+    if (this.read === 0 || files.length - this.read >= JOIN_MIN_FILES) {
+      for (let i = this.#cursor.claim(); i !== undefined; i = this.#cursor.claim()) documents.set(files[i]!.path, readDocument(files[i]!));
+    }
     try {
-      return new Map(this.#worker.wait().documents.map((d) => [d.path, d]));
+      for (const d of this.#worker.wait().documents) documents.set(d.path, d);
     } finally {
       this.#worker.close();
     }
+    return documents;
   }
 }
