@@ -60,10 +60,12 @@ function fillIn(path: string, content: string): boolean {
  */
 export function folderBatches(paths: readonly string[]): number[][] {
   const batches: number[][] = [];
+  let folder: string | undefined;
   paths.forEach((path, i) => {
-    const last = batches[batches.length - 1];
-    if (last && dirname(paths[last[0]!]!) === dirname(path)) last.push(i);
+    const dir = dirname(path);
+    if (dir === folder) batches[batches.length - 1]!.push(i);
     else batches.push([i]);
+    folder = dir;
   });
   return batches;
 }
