@@ -141,8 +141,7 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     if (summary) return { upToDate: true, summary };
   }
   // A full compile writes one file per model and singular test: with many, a worker thread
-  // creates them from the moment they are found, and fills them in while this thread writes
-  // manifest.json (file-writer.ts).
+  // creates them from the moment they are found, while this thread parses (file-writer.ts).
   const writer = new BackgroundFileWriter();
   const reserve = (paths: string[], targetDir: string) => {
     if (paths.length >= WORKER_MIN_FILES) writer.reserve(paths.map((p) => join(targetDir, 'compiled', p)));
@@ -152,10 +151,11 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     const genericTestFiles: GenericTestFiles = full ? 'refresh' : 'write';
     const files = compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles);
     mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
-    if (writer.started) writer.write(files);
+    // The thread and this one write side by side; the thread then exits, before manifest.json is
+    // written: that is when this thread's memory peaks, and the thread's would add to it.
+    const written = writer.started ? (writer.write(files), writer.finish()) : writeFiles(files);
     writeManifest(project.targetDir, project.manifest);
     const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
-    const written = writer.started ? writer.finish() : writeFiles(files);
     // Only once every output is in place: the next compile trusts it.
     if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
     // Not a spread: that would evaluate the lazy `graph` getter.

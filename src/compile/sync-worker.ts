@@ -52,8 +52,11 @@ export class SyncWorker<Request, Reply> {
   #taken = 0;
   #closed = false;
 
-  /** `module`: the thread's module, a sibling of this file (`./x-thread.js`), calling `serve()`. */
-  constructor(readonly module: string) {}
+  /**
+   * `module`: the thread's module, a sibling of this file (`./x-thread.js`), calling `serve()`.
+   * `youngGenerationMb`: caps the thread's young generation (V8's default lets it grow to 48 MB).
+   */
+  constructor(readonly module: string, readonly options: { youngGenerationMb?: number } = {}) {}
 
   get started(): boolean {
     return this.#port !== undefined;
@@ -89,6 +92,7 @@ export class SyncWorker<Request, Reply> {
         ...(fromSources ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
       },
       transferList: [port2],
+      ...(this.options.youngGenerationMb ? { resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb } } : {}),
     });
     worker.unref();
     this.#port = port1;
