@@ -115,7 +115,7 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
     })
     .exitOverride();
 
-  addSelectionFlags(program.command('compile').description('render every model and test to SQL in target/compiled/ and write target/manifest.json (no database)'))
+  addSelectionFlags(program.command('compile').description("render the selection to SQL: target/manifest.json, and target/compiled/ for models, singular tests and selected generic tests (no database)"))
     .option('--no-cache', 'ignore and do not update the parse cache in target/.cache/')
     .action(action<SelectFlags & { cache?: boolean }>((f, g, r) => {
       const started = performance.now();
