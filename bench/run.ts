@@ -8,8 +8,9 @@
  * See bench/README.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { renderScenario, writeResults, REPO_ROOT, type ScenarioResult } from './lib/results.js';
+import { BENCHMARKS_MD, readAllResults, renderBenchmarksMarkdown, renderScenario, RESULTS_DIR, writeResults, REPO_ROOT, type ScenarioResult } from './lib/results.js';
 import type { ScenarioContext } from './lib/scenario.js';
 import { scenarios } from './scenarios/index.js';
 
@@ -22,6 +23,7 @@ const COMMON_OPTIONS = {
   'check-targets': { type: 'boolean' },
   'results-dir': { type: 'string' },
   list: { type: 'boolean' },
+  render: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -37,6 +39,7 @@ const COMMON_USAGE = [
   '--results-dir DIR   write DIR/<scenario>.json and DIR/BENCHMARKS.md instead of bench/results and',
   '                    ./BENCHMARKS.md (to try things without touching the committed results)',
   '--list              list scenarios',
+  '--render            only regenerate BENCHMARKS.md from bench/results (e.g. after editing an *.analysis.md)',
 ];
 
 function usage(): string {
@@ -70,6 +73,13 @@ async function main(): Promise<number> {
 
   if (values.help) {
     console.log(usage());
+    return 0;
+  }
+  if (values.render) {
+    const dir = values['results-dir'] as string | undefined;
+    const markdownPath = dir ? join(resolve(dir), 'BENCHMARKS.md') : BENCHMARKS_MD;
+    writeFileSync(markdownPath, renderBenchmarksMarkdown(readAllResults(dir ? resolve(dir) : RESULTS_DIR)));
+    console.log(`wrote ${relative(REPO_ROOT, markdownPath)}`);
     return 0;
   }
   if (values.list) {

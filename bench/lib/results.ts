@@ -94,6 +94,11 @@ export interface ScenarioResult {
   date: string;
   machine: MachineFacts;
   groups: ResultGroup[];
+  /**
+   * Hand-written commentary kept beside the JSON in `bench/results/<scenario>.analysis.md` (what
+   * limits a missed target, how to read a number); read by readAllResults, never written by a run.
+   */
+  analysis?: string;
 }
 
 /**
@@ -127,7 +132,11 @@ export function readAllResults(resultsDir = RESULTS_DIR): ScenarioResult[] {
   return readdirSync(resultsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as ScenarioResult);
+    .map((f) => {
+      const result = JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as ScenarioResult;
+      const analysis = join(resultsDir, f.replace(/\.json$/, '.analysis.md'));
+      return existsSync(analysis) ? { ...result, analysis: readFileSync(analysis, 'utf8').trim() } : result;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +260,7 @@ export function renderScenario(r: ScenarioResult): string[] {
     `Last written ${day(r.date)} at commit ${shortCommit(r.machine.gitCommit)}${r.machine.gitDirty ? ' (with uncommitted changes)' : ''}.`,
     '',
     ...r.groups.flatMap(renderGroup),
+    ...(r.analysis ? [`### ${r.scenario}: the gaps and what limits them`, '', r.analysis, ''] : []),
   ];
 }
 
