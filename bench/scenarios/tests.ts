@@ -113,7 +113,7 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       targets: evaluateTargets(targets, result.contenders),
       notes: [
         `Database: ${db.version.split(' on ')[0]}, scratch database \`${SCRATCH_DB}\` (dropped afterwards); the table is analyzed and scanned once before timing; a checkpoint runs untimed before every run.`,
-        'Both contenders are the same `strata test --threads 1` on the same project: the unfused one runs each test as its own count query (dbt\'s way), the fused one computes the row-level tests in one scan and the unique test in one more. Every run must report PASS=10.',
+        'Both contenders are the same `strata test --threads 1` on the same project: the unfused one runs each test as its own count query (dbt\'s way, with the session\'s settings), the fused one computes all 10 in one statement (the row-level tests in a parallel scan, the unique test as a sort of keys next to it, with `scan_work_mem` at its default 256MB). Every run must report PASS=10.',
         ...[strataCliNote(strata)].filter((n): n is string => n !== null),
       ],
     };
