@@ -153,7 +153,11 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
     // The thread and this one write side by side; the thread then exits, before manifest.json is
     // written: that is when this thread's memory peaks, and the thread's would add to it.
-    const written = writer.started ? (writer.write(files), writer.finish()) : writeFiles(files);
+    let written: number;
+    if (writer.started) {
+      writer.write(files);
+      written = writer.finish();
+    } else written = writeFiles(files);
     writeManifest(project.targetDir, project.manifest);
     const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
     // Only once every output is in place: the next compile trusts it.

@@ -103,7 +103,7 @@ export function unchangedSince(input: FingerprintInput): CompileSummary | undefi
   return fp.summary;
 }
 
-/** The fingerprint of the inputs as they are now (stat calls; best overlapped with other work). */
+/** The fingerprint of the inputs as they are now (a stat call per input file). */
 export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary): Fingerprint | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
