@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
 import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
-import { saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput } from '../compile/fingerprint.js';
+import { inputFolders, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput } from '../compile/fingerprint.js';
 import { BackgroundFileWriter, writeFiles } from '../compile/file-writer.js';
 import { WORKER_MIN_FILES } from '../compile/sync-worker.js';
 import { findProjectFile } from '../project/project-config.js';
@@ -114,7 +114,7 @@ function fingerprintOf(project: CompiledProject, input: FingerprintInput): Finge
   const envRead: Record<string, string | null> = { ...c.envRead };
   for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
   for (const src of Object.values(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
-  return takeFingerprint(input, [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths], envRead, summarize(project.manifest));
+  return takeFingerprint(input, inputFolders(c), envRead, summarize(project.manifest), project.ctx.inputsDigest);
 }
 
 export type CompileOutcome =

@@ -52,6 +52,11 @@ function fingerprintPath(projectDir: string, projectText: string): string {
   return join(projectDir, targetPathOf(projectText), '.cache', 'compile-fingerprint.json');
 }
 
+/** The folders whose files are a compile's inputs. */
+export function inputFolders(c: { modelPaths: string[]; seedPaths: string[]; macroPaths: string[]; testPaths: string[]; docsPaths: string[] }): string[] {
+  return [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths];
+}
+
 /** Digest of (path, size, mtime) of every input file below the folders, plus selectors.yml. */
 export function inputsDigest(projectDir: string, folders: string[]): string {
   const h = createHash('sha1');
@@ -103,8 +108,12 @@ export function unchangedSince(input: FingerprintInput): CompileSummary | undefi
   return fp.summary;
 }
 
-/** The fingerprint of the inputs as they are now (a stat call per input file). */
-export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary): Fingerprint | undefined {
+/**
+ * The fingerprint of a compile. `inputs`: the inputs' digest if already taken (a worker thread
+ * takes it while a cold compile parses; best taken before parsing anyway: a file edited during the
+ * compile then makes the next one run again); else taken now, a stat call per input file.
+ */
+export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary, inputs?: string): Fingerprint | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
   return {
@@ -112,7 +121,7 @@ export function takeFingerprint(input: FingerprintInput, folders: string[], envR
     strataVersion: input.strataVersion,
     projectFileHash: createHash('sha1').update(text).digest('hex'),
     folders,
-    inputs: inputsDigest(input.projectDir, folders),
+    inputs: inputs ?? inputsDigest(input.projectDir, folders),
     vars: JSON.stringify(input.vars),
     target: input.target ?? '',
     env: { STRATA_TARGET: input.env['STRATA_TARGET'] ?? null, ...envRead },

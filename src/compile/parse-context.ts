@@ -33,6 +33,8 @@ export class ParseContext {
   cache?: ParseCache;
   /** Part of every render's cache key: the macros' text and the target. */
   renderKeyBase = '';
+  /** The inputs' digest (fingerprint.ts), when a worker thread took it during the parse. */
+  inputsDigest?: string;
 
   constructor(
     readonly config: ProjectConfig,

@@ -15,6 +15,7 @@ import { PropertyDocumentsReader, type PropertyDocument } from './property-docum
 import { WORKER_MIN_FILES } from './sync-worker.js';
 import { compileNodes } from './compile-sql.js';
 import { hashText, ParseCache } from './parse-cache.js';
+import { inputFolders } from './fingerprint.js';
 import { join } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
@@ -267,7 +268,9 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs);
   if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
   // Many property files and none cached: a worker thread reads them while this one renders.
-  const reader = propertyFiles.length >= WORKER_MIN_FILES && (!ctx.cache || ctx.cache.empty) ? new PropertyDocumentsReader(propertyFiles) : undefined;
+  const reader = propertyFiles.length >= WORKER_MIN_FILES && (!ctx.cache || ctx.cache.empty)
+    ? new PropertyDocumentsReader(propertyFiles, { projectDir, folders: inputFolders(config) })
+    : undefined;
   options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
 
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
@@ -289,6 +292,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   // whose property file turns out to give it a config is rendered again below.
   const early = reader ? modelFiles.map((f, i): ModelRender => renderModel(ctx, f, modelTexts[i]!, undefined)) : undefined;
   const props = indexProperties(ctx, propertyFiles, reader?.take());
+  if (reader?.inputs) ctx.inputsDigest = reader.inputs;
   const docs: Record<string, DocBlock> = {};
   for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'])) parseDocsFile(f.path, read(f), docs, ctx.errors);
   manifest.docs = docs;

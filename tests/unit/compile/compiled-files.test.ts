@@ -84,6 +84,8 @@ describe('a large project (worker threads)', () => {
     expect(Object.keys(files).sort()).toEqual(models.map((m) => m.originalFilePath).sort());
     for (const m of models) expect(files[m.originalFilePath]).toBe(`${m.compiledCode!.trimEnd()}\n`);
     expect(res.written).toBe(models.length);
+    // The fingerprint (inputs' digest taken on the worker thread during the parse) holds.
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
 
     writeFileSync(join(dir, 'models/g0/m0003.sql'), "select id, 2 as two from {{ ref('m0002') }}");
     const again = compile({ projectDir: dir, env: {} });
