@@ -53,4 +53,21 @@ describe('scan_work_mem in a project', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('is a config key in project.yml without the + too (not taken for a folder name)', () => {
+    const dir = writeProject(
+      {
+        'project.yml': `${FILES['project.yml']!}data_tests:\n  u:\n    scan_work_mem: 512MB\n`,
+        'models/m.sql': 'select 1 as id',
+        'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        tests: [unique]\n',
+      },
+      mkdtempSync(join(tmpdir(), 'strata-dt-wm-')),
+    );
+    try {
+      const nodes = Object.values(compileProject({ projectDir: dir }).manifest.nodes).filter((n): n is TestNode => n.resourceType === 'test');
+      expect(nodes.map((n) => scanWorkMem(n))).toEqual(['512MB']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
