@@ -79,9 +79,11 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
   const targetDir = join(projectDir, result.ctx.config.targetPath);
   const selectors = loadSelectors(projectDir);
   manifest.selectors = selectors as Record<string, unknown>;
-  const previous = previousManifest(projectDir, targetDir, options.state);
   const selectAll = !options.select?.length && !options.exclude?.length && !options.selector && !options.resourceTypes
     && !Object.values(selectors).some((s) => s.default);
+  // Only a selection can compare with the last run (`state:`): reading its manifest.json is
+  // ~1 s at 10,000 models, which every full compile or run after a successful one used to pay.
+  const previous = selectAll && !options.state ? undefined : previousManifest(projectDir, targetDir, options.state);
   // Building the graphlib graph costs most of a second on 40,000 nodes; without a selection
   // every node is selected and the graph is built only if a caller asks for it.
   let graph: Graph | undefined;
