@@ -11,12 +11,12 @@
  * reading it means an empty cache, never an error: the cache is an optimisation.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface RenderOutcome {
   output: string;
@@ -36,11 +36,20 @@ interface RenderEntry {
   outcome: RenderOutcome;
 }
 
+/** A file's content hash, valid while its size, mtime and ctime are those recorded. */
+interface ChecksumEntry {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  checksum: string;
+}
+
 interface CacheData {
   format: number;
   strataVersion: string;
   renders: Map<string, RenderEntry>;
   yaml: Map<string, unknown>;
+  checksums: Map<string, ChecksumEntry>;
 }
 
 export function hashText(...parts: string[]): string {
@@ -66,7 +75,7 @@ export function outcomeOf(state: RenderState, output: string): RenderOutcome {
 
 export class ParseCache {
   #data: CacheData;
-  #used: { renders: Map<string, RenderEntry>; yaml: Map<string, unknown> } = { renders: new Map(), yaml: new Map() };
+  #used: { renders: Map<string, RenderEntry>; yaml: Map<string, unknown>; checksums: Map<string, ChecksumEntry> } = { renders: new Map(), yaml: new Map(), checksums: new Map() };
   hits = 0;
   misses = 0;
 
@@ -76,7 +85,7 @@ export class ParseCache {
 
   static load(targetDir: string, strataVersion: string): ParseCache {
     const path = join(targetDir, '.cache', 'parse-cache.bin');
-    const empty: CacheData = { format: FORMAT, strataVersion, renders: new Map(), yaml: new Map() };
+    const empty: CacheData = { format: FORMAT, strataVersion, renders: new Map(), yaml: new Map(), checksums: new Map() };
     try {
       const data = v8.deserialize(readFileSync(path)) as CacheData;
       if (data.format === FORMAT && data.strataVersion === strataVersion) return new ParseCache(data, path);
@@ -130,9 +139,23 @@ export class ParseCache {
     this.#used.yaml.set(textHash, doc);
   }
 
+  /**
+   * `compute()` (a hash of the file's content) unless the file's size, mtime and ctime are those
+   * recorded with an earlier result: a large seed is then not read again on every parse.
+   */
+  checksum(absPath: string, compute: () => string): string {
+    const st = statSync(absPath);
+    const seen = this.#data.checksums.get(absPath);
+    const entry = seen && seen.size === st.size && seen.mtimeMs === st.mtimeMs && seen.ctimeMs === st.ctimeMs
+      ? seen
+      : { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, checksum: compute() };
+    this.#used.checksums.set(absPath, entry);
+    return entry.checksum;
+  }
+
   /** Writes only the entries used by this parse, so deleted files do not accumulate. */
   save(): void {
-    const data: CacheData = { format: FORMAT, strataVersion: this.#data.strataVersion, renders: this.#used.renders, yaml: this.#used.yaml };
+    const data: CacheData = { format: FORMAT, strataVersion: this.#data.strataVersion, renders: this.#used.renders, yaml: this.#used.yaml, checksums: this.#used.checksums };
     try {
       mkdirSync(join(this.path, '..'), { recursive: true });
       const tmp = `${this.path}.${process.pid}.tmp`;
@@ -143,7 +166,7 @@ export class ParseCache {
     }
     // Saved once, at the end of a parse: the entries (the YAML documents alone are ~15 MB at
     // 10,000 property files) need not stay in memory while the manifest is written.
-    this.#data = { ...this.#data, renders: new Map(), yaml: new Map() };
-    this.#used = { renders: new Map(), yaml: new Map() };
+    this.#data = { ...this.#data, renders: new Map(), yaml: new Map(), checksums: new Map() };
+    this.#used = { renders: new Map(), yaml: new Map(), checksums: new Map() };
   }
 }

@@ -145,7 +145,8 @@ function parseSeed(ctx: ParseContext, file: FoundFile, props: ModelProperties | 
     config,
     tags: config.tags,
     dependsOn: { nodes: [], macros: [] },
-    checksum: sha256(readFileSync(file.absPath)),
+    // A seed can be tens of MB: its hash is cached by size, mtime and ctime (parse-cache.ts).
+    checksum: ctx.cache ? ctx.cache.checksum(file.absPath, () => sha256(readFileSync(file.absPath))) : sha256(readFileSync(file.absPath)),
     location: { file: file.path, line: 1, column: 1 },
     relation: { schema: config.schema ?? ctx.config.target.schema, identifier: config.alias ?? name },
     columns: props?.columns ?? {},

@@ -1,4 +1,5 @@
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, compileProject } from '../../../src/api/compile.js';
@@ -26,6 +27,27 @@ describe('warm compiles', () => {
     expect((await cli(['--project-dir', dir, 'compile', '--vars', '{region: us}'])).stdout).toMatch(/^Compiled/);
     expect((await cli(['--project-dir', dir, 'compile'], { env: { WAREHOUSE: 'big' } })).stdout).toMatch(/^Compiled/);
     expect((await cli(['--project-dir', dir, 'compile'], { env: { WAREHOUSE: 'big' } })).stdout).toMatch(/^Up to date/);
+  });
+
+  it("a seed's checksum is reused while its size, mtime and ctime are unchanged, and follows any edit", () => {
+    const dir = writeProject({ ...files, 'seeds/codes.csv': 'code,label\nA,alpha\n' });
+    const seedChecksum = (): string => {
+      const res = compile({ projectDir: dir, env: {} });
+      if (res.upToDate) throw new Error('expected a parse');
+      return res.manifest.nodes['seed.proj.codes']!.checksum;
+    };
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const first = seedChecksum();
+    writeFileSync(join(dir, 'models/plain.sql'), "select 2 as id from {{ ref('loop') }}"); // force a parse
+    expect(seedChecksum()).toBe(first);
+    // Same size, mtime put back: ctime still moves, so the new bytes are hashed.
+    const seed = join(dir, 'seeds/codes.csv');
+    const { atime, mtime } = statSync(seed);
+    writeFileSync(seed, 'code,label\nB,alpha\n');
+    utimesSync(seed, atime, mtime);
+    const edited = seedChecksum();
+    expect(edited).not.toBe(first);
+    expect([first, edited]).toEqual([sha('code,label\nA,alpha\n'), sha('code,label\nB,alpha\n')]);
   });
 
   it('a touched file with identical content is re-checked but not re-rendered', () => {
