@@ -84,7 +84,8 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
   // A changed file of a keyed source goes to a temporary table first and only differing rows are
   // written (keyed-reload.ts); otherwise its previous rows go and the new version is COPYed in.
-  const keyed = entry !== undefined && task.spec.key !== undefined;
+  // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
+  const keyed = entry !== undefined && task.spec.key !== undefined && task.reason === 'changed';
   if (keyed) await tx.query(createDeltaTableSql(task));
   else if (entry) await deletePrevious(tx, task);
   const input = await task.source.open(file);

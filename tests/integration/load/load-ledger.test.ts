@@ -112,6 +112,11 @@ describe('ledger: new, changed, unchanged', () => {
       { a: '6', b: 'u', c: '60', _line: 5, same_batch: false },
     ]);
     expect(await h.rows("SELECT rows_loaded::int FROM strata_meta.load_ledger WHERE source = 'source.proj.raw.keyed' AND status = 'loaded'")).toEqual([{ rows_loaded: 5 }]);
+
+    // --reload loads the file again whole: every row gets the new batch.
+    const [reloaded] = await h.load('keyed', keyed('keyed'), { reload: true });
+    expect([reloaded?.status, reloaded?.reason, reloaded?.rows, reloaded?.delta]).toEqual(['loaded', 'reload', 5, undefined]);
+    expect(await h.rows('SELECT count(DISTINCT _batch_id)::int AS n FROM raw.keyed')).toEqual([{ n: 1 }]);
   });
 
   it('with load.key, a new version with duplicate keys (or old duplicates) is replaced whole, never diffed into wrong counts', async () => {
