@@ -38,7 +38,11 @@ export function fileLine(r: FileLoadResult): string {
   if (r.status === 'unchanged') return `skipped  ${name} (unchanged)`;
   const rate = r.seconds > 0 ? `, ${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s` : '';
   const bad = r.quarantined > 0 ? `, ${nf.format(r.quarantined)} quarantined` : '';
-  return `loaded   ${name} (${r.reason}): ${nf.format(r.rows)} rows${bad}, ${r.seconds.toFixed(1)} s${rate}`;
+  // A keyed reload says what it wrote: the file's rows are mostly the ones already loaded.
+  const delta = r.delta?.mode === 'delta'
+    ? ` (${nf.format(r.delta.inserted)} new or changed written, ${nf.format(r.delta.deleted)} removed)`
+    : r.delta ? ' (replaced whole: its keys repeat)' : '';
+  return `loaded   ${name} (${r.reason}): ${nf.format(r.rows)} rows${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
 }
 
 /** A dry run: what each file would do and why. */

@@ -77,6 +77,11 @@ describe('load progress output', () => {
 
   it('formats single lines', () => {
     expect(fileLine(unchanged)).toBe('skipped  data/old.txt (unchanged)');
+    const diffed: FileLoadResult = { ...loaded('data/perf.txt', 312_000), reason: 'changed', delta: { mode: 'delta', inserted: 61_000, deleted: 2 } };
+    expect(fileLine(diffed)).toBe('loaded   data/perf.txt (changed): 312,000 rows (61,000 new or changed written, 2 removed), 2.0 s, 5.0 MB/s');
+    expect(fileLine({ ...diffed, delta: { mode: 'replaced', inserted: 312_000, deleted: 300_000 } })).toBe(
+      'loaded   data/perf.txt (changed): 312,000 rows (replaced whole: its keys repeat), 2.0 s, 5.0 MB/s',
+    );
     expect(summaryLines([], 0)).toEqual(['Loaded 0 files (0 rows) in 0.0 s; 0 unchanged (skipped); 0 failed.']);
   });
 });
