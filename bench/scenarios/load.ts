@@ -13,7 +13,6 @@ import {
   BENCH_URL_ENV,
   DATABASE_OPTIONS,
   DATABASE_USAGE,
-  acquireDatabase,
   benchTargetYml,
   checkpoint,
   createScratchDatabase,
@@ -23,9 +22,10 @@ import {
   type BenchDatabase,
 } from '../lib/database.js';
 import { PERF_COLUMNS, writePerfFile } from '../lib/loan-perf-file.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
-import { BENCH_DIR, REPO_ROOT, evaluateTargets, type ResultGroup, type ScenarioResult, type TargetSpec } from '../lib/results.js';
+import { logRuns } from '../lib/progress.js';
+import { BENCH_DIR, REPO_ROOT, evaluateTargets, type ResultGroup, type TargetSpec } from '../lib/results.js';
 import { runCommand, type RunResult } from '../lib/run-command.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { STRATA_CLI_OPTION, STRATA_CLI_USAGE, runStrata, strataCli, strataCliNote } from '../lib/strata-cli.js';
@@ -307,23 +307,8 @@ export const loadScenario: Scenario = {
     STRATA_CLI_USAGE,
     ...DATABASE_USAGE,
   ],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    const groups: ResultGroup[] = [];
-    try {
-      for (const size of pickSizes(ctx, LOAD_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db));
-      return {
-        scenario: 'load',
-        title: loadScenario.title,
-        description: loadScenario.description,
-        date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version },
-        groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, loadScenario, LOAD_SIZES, (size, db) => measureSize(ctx, size, strata, db));
   },
 };

@@ -8,14 +8,14 @@ import { alternate, type Contender, type Measurement } from '../lib/alternate.js
 import {
   DATABASE_OPTIONS,
   DATABASE_USAGE,
-  acquireDatabase,
   createScratchDatabase,
   dropScratchDatabase,
   type BenchDatabase,
 } from '../lib/database.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
-import { REPO_ROOT, evaluateTargets, type ResultGroup, type ScenarioResult, type TargetSpec } from '../lib/results.js';
+import { logRuns } from '../lib/progress.js';
+import { REPO_ROOT, evaluateTargets, type ResultGroup, type TargetSpec } from '../lib/results.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import {
   STRATA_CLI_OPTION,
@@ -123,23 +123,8 @@ export const noopScenario: Scenario = {
     'with the warm `strata compile` of the same project for context.',
   options: { ...STRATA_CLI_OPTION, ...DATABASE_OPTIONS },
   usage: [`--size NAME         small (${fmt(NOOP_SIZES.small)} models), large (${fmt(NOOP_SIZES.large)}, the default), all`, STRATA_CLI_USAGE, ...DATABASE_USAGE],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    try {
-      const groups: ResultGroup[] = [];
-      for (const size of pickSizes(ctx, NOOP_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db));
-      return {
-        scenario: 'noop',
-        title: noopScenario.title,
-        description: noopScenario.description,
-        date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version },
-        groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, noopScenario, NOOP_SIZES, (size, db) => measureSize(ctx, size, strata, db));
   },
 };

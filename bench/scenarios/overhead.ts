@@ -16,7 +16,6 @@ import {
   DATABASE_OPTIONS,
   DATABASE_USAGE,
   PSQL_INSTALL_HINT,
-  acquireDatabase,
   checkpoint,
   createScratchDatabase,
   dropScratchDatabase,
@@ -24,9 +23,10 @@ import {
   queryNumber,
   type BenchDatabase,
 } from '../lib/database.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
-import { REPO_ROOT, evaluateTargets, type ResultGroup, type ScenarioResult, type TargetSpec } from '../lib/results.js';
+import { logRuns } from '../lib/progress.js';
+import { REPO_ROOT, evaluateTargets, type ResultGroup, type TargetSpec } from '../lib/results.js';
 import { runCommand, type RunResult } from '../lib/run-command.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import {
@@ -209,25 +209,10 @@ export const overheadScenario: Scenario = {
     STRATA_CLI_USAGE,
     ...DATABASE_USAGE,
   ],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
     const psql = findPsql();
     if (!psql) ctx.log(`${PSQL_INSTALL_HINT}; measuring strata only`);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    try {
-      const groups: ResultGroup[] = [];
-      for (const size of pickSizes(ctx, OVERHEAD_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db, psql));
-      return {
-        scenario: 'overhead',
-        title: overheadScenario.title,
-        description: overheadScenario.description,
-        date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version },
-        groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, overheadScenario, OVERHEAD_SIZES, (size, db) => measureSize(ctx, size, strata, db, psql));
   },
 };

@@ -22,7 +22,6 @@ import {
   BENCH_URL_ENV,
   DATABASE_OPTIONS,
   DATABASE_USAGE,
-  acquireDatabase,
   benchTargetYml,
   checkpoint,
   createScratchDatabase,
@@ -30,8 +29,9 @@ import {
   query,
   type BenchDatabase,
 } from '../lib/database.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
+import { logRuns } from '../lib/progress.js';
 import {
   REPO_ROOT,
   evaluateTargets,
@@ -39,7 +39,6 @@ import {
   formatShare,
   type ResultGroup,
   type ResultTable,
-  type ScenarioResult,
   type TargetSpec,
 } from '../lib/results.js';
 import { runCommand, type RunResult } from '../lib/run-command.js';
@@ -308,24 +307,9 @@ export const pipelineScenario: Scenario = {
     STRATA_CLI_USAGE,
     ...DATABASE_USAGE,
   ],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    try {
-      const groups: ResultGroup[] = [];
-      for (const size of pickSizes(ctx, PIPELINE_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db));
-      return {
-        scenario: 'pipeline',
-        title: pipelineScenario.title,
-        description: pipelineScenario.description,
-        date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version },
-        groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, pipelineScenario, PIPELINE_SIZES, (size, db) => measureSize(ctx, size, strata, db));
   },
 };
 

@@ -12,7 +12,6 @@ import {
   DATABASE_OPTIONS,
   DATABASE_USAGE,
   PSQL_INSTALL_HINT,
-  acquireDatabase,
   checkpoint,
   benchTargetYml,
   createScratchDatabase,
@@ -22,9 +21,10 @@ import {
   queryNumber,
   type BenchDatabase,
 } from '../lib/database.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
-import { BENCH_DIR, REPO_ROOT, evaluateTargets, type ResultGroup, type ScenarioResult, type TargetSpec } from '../lib/results.js';
+import { logRuns } from '../lib/progress.js';
+import { BENCH_DIR, REPO_ROOT, evaluateTargets, type ResultGroup, type TargetSpec } from '../lib/results.js';
 import { runCommand } from '../lib/run-command.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { ORDERS_COLUMNS, writeOrdersCsv } from '../lib/seed-csv.js';
@@ -168,25 +168,10 @@ export const seedScenario: Scenario = {
     STRATA_CLI_USAGE,
     ...DATABASE_USAGE,
   ],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
     const psql = findPsql();
     if (!psql) ctx.log(`${PSQL_INSTALL_HINT}; measuring strata only`);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    const groups: ResultGroup[] = [];
-    try {
-      for (const size of pickSizes(ctx, SEED_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db, psql));
-      return {
-        scenario: 'seed',
-        title: seedScenario.title,
-        description: seedScenario.description,
-        date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version },
-        groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, seedScenario, SEED_SIZES, (size, db) => measureSize(ctx, size, strata, db, psql));
   },
 };

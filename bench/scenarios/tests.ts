@@ -7,12 +7,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, type Contender, type Measurement } from '../lib/alternate.js';
 import {
-  BENCH_URL_ENV, DATABASE_OPTIONS, DATABASE_USAGE, acquireDatabase, benchTargetYml, checkpoint, createScratchDatabase,
+  BENCH_URL_ENV, DATABASE_OPTIONS, DATABASE_USAGE, benchTargetYml, checkpoint, createScratchDatabase,
   dropScratchDatabase, query, type BenchDatabase,
 } from '../lib/database.js';
+import { runSizesOnDatabase } from '../lib/database-scenario.js';
 import { machineFacts } from '../lib/machine.js';
-import { logRuns, pickSizes } from '../lib/progress.js';
-import { REPO_ROOT, evaluateTargets, type ResultGroup, type ScenarioResult, type TargetSpec } from '../lib/results.js';
+import { logRuns } from '../lib/progress.js';
+import { REPO_ROOT, evaluateTargets, type ResultGroup, type TargetSpec } from '../lib/results.js';
 import { runCommand } from '../lib/run-command.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { STRATA_CLI_OPTION, STRATA_CLI_USAGE, strataCli, strataCliNote } from '../lib/strata-cli.js';
@@ -128,19 +129,8 @@ export const testsScenario: Scenario = {
   description: '10 column tests on one large table: `strata test` (fused scans) against `strata test --no-fuse` (one query per test, as dbt runs them).',
   options: { ...STRATA_CLI_OPTION, ...DATABASE_OPTIONS },
   usage: [`--size NAME         small (${fmt(TESTS_SIZES.small)} rows), large (${fmt(TESTS_SIZES.large)}, the default), all`, STRATA_CLI_USAGE, ...DATABASE_USAGE],
-  async run(ctx) {
+  run(ctx) {
     const strata = strataCli(ctx);
-    const db = await acquireDatabase(ctx);
-    ctx.log(`database: ${db.description}`);
-    const groups: ResultGroup[] = [];
-    try {
-      for (const size of pickSizes(ctx, TESTS_SIZES, ['large'], 'small')) groups.push(await measureSize(ctx, size, strata, db));
-      return {
-        scenario: 'tests', title: testsScenario.title, description: testsScenario.description, date: new Date().toISOString(),
-        machine: { ...machineFacts({ cwd: REPO_ROOT }), postgres: db.version }, groups,
-      } satisfies ScenarioResult;
-    } finally {
-      await db.release();
-    }
+    return runSizesOnDatabase(ctx, testsScenario, TESTS_SIZES, (size, db) => measureSize(ctx, size, strata, db));
   },
 };
