@@ -41,12 +41,14 @@ const TABLE = 'freddie_perf';
 const STRATA_TABLE = `${SOURCE_SCHEMA}.${TABLE}`;
 const SHAPED_TABLE = `copy_shaped.${TABLE}`;
 const BARE_TABLE = `copy_bare.${TABLE}`;
+const CLIENT_TABLE = `copy_client.${TABLE}`;
 /** Same length as strata's batch ids (`20250101T000000Z-abcdef`), so the stored rows are as wide. */
 const REF_BATCH_ID = '20000101T000000Z-c0c0c0';
 
 const COPY_SHAPED = 'server COPY FROM file (raw table shape)';
 const STRATA = 'strata load --reload';
 const COPY_BARE = 'server COPY FROM file (bare table)';
+const PSQL_COPY = 'psql \\copy (raw table shape)';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const mbOf = (bytes: number): string => `${fmt(Math.round(bytes / 1e6))} MB`;
@@ -176,6 +178,8 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
          "_loaded_at" timestamptz DEFAULT strata_meta.load_time()
        );
        create index ${TABLE}_ref_file on ${SHAPED_TABLE} using brin ("_file") with (pages_per_range = 32);
+       create schema copy_client;
+       create table ${CLIENT_TABLE} (like ${SHAPED_TABLE} including all);
        create schema copy_bare;
        create table ${BARE_TABLE} (${cols.join(', ')});`,
     );
@@ -204,6 +208,16 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
         `const last = Array.isArray(r) ? r.at(-2) : r; console.log('COPY ' + (last?.rowCount ?? ''));`;
       return runCommand(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, env: { [BENCH_URL_ENV]: url }, timeoutMs: 30 * 60_000 });
     };
+    /** psql's client-side \copy of the file into `table` (raw table shape, strata's settings), in one transaction. */
+    const psqlCopy = (table: string): Promise<RunResult> => {
+      const statements = [
+        'begin',
+        `select set_config('strata.load_file', ${lit(file)}, true), set_config('strata.batch_id', ${lit(REF_BATCH_ID)}, true)`,
+        `\\copy ${table} (${PERF_COLUMNS.map((c) => `"${c}"`).join(', ')}) from ${lit(file)} with ${COPY_OPTIONS}`,
+        'commit',
+      ];
+      return runCommand(psql!, [url, '-X', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((st) => ['-c', st])], { cwd: REPO_ROOT, timeoutMs: 30 * 60_000 });
+    };
     const counts = async (table: string): Promise<{ n: number; lines: number; maxLine: number; files: number }> => {
       const shaped = table !== BARE_TABLE;
       const r = await query(
@@ -221,7 +235,7 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       if (psql !== null && !(m.stdout ?? '').includes(`COPY ${rows}`)) return `expected "COPY ${rows}", got: ${(m.stdout ?? '').trim()}`;
       const c = await counts(table);
       if (c.n !== rows) return `${table} has ${c.n} rows, expected ${rows}`;
-      if (table === SHAPED_TABLE && c.files !== rows) return `${table}: ${rows - c.files} rows lack _file = the file, _batch_id or _loaded_at`;
+      if (table !== BARE_TABLE && c.files !== rows) return `${table}: ${rows - c.files} rows lack _file = the file, _batch_id or _loaded_at`;
       return null;
     };
     const prepare = (table: string) => async (): Promise<void> => {
@@ -259,11 +273,13 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
         },
       },
       { name: COPY_BARE, prepare: prepare(BARE_TABLE), run: () => serverCopy(BARE_TABLE, false), verify: verifyCopy(BARE_TABLE) },
+      // Client-side streaming like strata's, without validation, line numbers or ledger (needs psql).
+      ...(psql ? [{ name: PSQL_COPY, prepare: prepare(CLIENT_TABLE), run: () => psqlCopy(CLIENT_TABLE), verify: verifyCopy(CLIENT_TABLE) }] : []),
     ];
 
     ctx.log(`load ${size}: ${fmt(rows)} rows, ${mbOf(bytes)}; ${contenders.map((c) => c.name).join(' / ')}`);
     const result = await alternate(contenders, { warmup: ctx.warmup, runs: ctx.runs, onRun: logRuns(ctx) });
-    for (const t of [SHAPED_TABLE, STRATA_TABLE, BARE_TABLE]) await query(url, `truncate ${t}`);
+    for (const t of [SHAPED_TABLE, STRATA_TABLE, BARE_TABLE, CLIENT_TABLE]) await query(url, `truncate ${t}`);
 
     const notes = [
       `Database: ${db.version.split(' on ')[0]}, ${db.source === 'embedded' ? 'embedded server' : 'server'} at 127.0.0.1 on the same machine, scratch database \`${SCRATCH_DB}\` (dropped afterwards). Before every run (untimed) the contender's table is truncated and a \`checkpoint\` runs, so every run loads into an empty table.`,
@@ -271,6 +287,9 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       `${COPY_SHAPED} (the reference, ratio 1): a table created like strata's raw table (src/load/raw-table.ts: the 32 columns as text, \`_file text COLLATE "C" DEFAULT strata_meta.load_file()\`, \`_line bigint\`, \`_batch_id DEFAULT strata_meta.load_batch()\`, \`_loaded_at DEFAULT strata_meta.load_time()\`, BRIN on \`_file\` with pages_per_range = 32; checked against strata's table in the catalog). The transaction sets \`strata.load_file\` / \`strata.batch_id\` as strata's does, so \`_file\`, \`_batch_id\` and \`_loaded_at\` hold the same values in every row. **\`_line\` stays NULL**: a server-side COPY of the raw file cannot number its lines, so strata's table stores 8 bytes more per row (the bigint) and strata sends \`|<line>\` with every row.`,
       `${STRATA}: the shipped loader with validation (field counts, UTF-8, NUL bytes), sha1 of the file, \`_line\`, the ledger entry and the file's transaction; the file streams from the client over local TCP. \`--reload\` because the file is already in the ledger (an untimed first \`strata load\` created the raw table and strata_meta); since the table was truncated first, the DELETE of the file's previous rows finds nothing. Checks after each run: the "Loaded 1 file (${fmt(rows)} rows)" line, the row count, \`_line\` 1..${fmt(rows)}, \`_file\`/\`_batch_id\`/\`_loaded_at\` on every row, one \`loaded\` ledger entry with ${fmt(rows)} rows, 0 quarantined and the file's size.`,
       `${COPY_BARE}: the same COPY into a table of only the 32 text columns, for context (what the metadata columns and the BRIN index cost).`,
+      psql
+        ? `${PSQL_COPY}: \`psql -c begin -c "select set_config(...)" -c "\\copy ${CLIENT_TABLE} (<32 columns>) from '<file>' with ${COPY_OPTIONS}" -c commit\` into a copy of the reference table (\`like ... including all\`): the file streamed from the client as strata streams it, with no validation, \`_line\`, checksum or ledger (\`_line\` stays NULL).`
+        : `${PSQL_COPY}: not measured (psql not found).`,
       'Peak RSS is the process tree of the command (strata: the node process; the server backend is not in it). For the COPY contenders it is psql\'s, not the server\'s.',
       ...[strataCliNote(strata)].filter((n): n is string => n !== null),
     ];
