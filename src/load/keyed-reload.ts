@@ -21,6 +21,7 @@
  */
 import { quoteIdent, relationSql, type SessionClient } from '../adapters/postgres/index.js';
 import type { FileTask } from './load-file.js';
+import { deleteFileRows, withFileIndex } from './raw-table.js';
 
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
 export const DELTA_TABLE = 'strata_keyed_reload';
@@ -54,18 +55,17 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
     ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
   ].join(' AND ');
 
-  // The diff's costs, inflated by enable_seqscan = off below, would make the server JIT-compile its
-  // expressions: over a second per file for a plan that runs in a fraction of that.
-  await tx.query('SET LOCAL jit = off');
   // The diff hashes whole rows of one file: with the default 4MB it spills to disk in batches.
   // Raised for this transaction only, never lowered below the server's setting.
   await tx.query(
     `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
     [DIFF_WORK_MEM],
   );
-  const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
-  if (duplicate.rows.length === 0) {
-    await tx.query('SET LOCAL enable_seqscan = off'); // the file's rows through the BRIN index on _file
+  // All in one withFileIndex: the file's old rows through the BRIN index on _file, and no JIT for
+  // statements over a whole file's rows (the uniqueness check included).
+  const diff = await withFileIndex(tx, async () => {
+    const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
+    if (duplicate.rows.length > 0) return undefined;
     const deleted = await tx.query(
       `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND NOT EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${sameRow})`,
       [task.file.uri],
@@ -76,15 +76,11 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
         WHERE NOT EXISTS (SELECT FROM ${raw} AS r WHERE r."_file" = $1 AND ${sameRow})`,
       [task.file.uri],
     );
-    await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
-    const d = deleted.rowCount ?? 0;
-    const i = inserted.rowCount ?? 0;
-    if (previousRows - d + i === rows) return { mode: 'delta', deleted: d, inserted: i };
-  }
+    return { deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0 };
+  });
+  if (diff && previousRows - diff.deleted + diff.inserted === rows) return { mode: 'delta', ...diff };
   // Duplicate keys (a multiset cannot be diffed by key) or duplicates among the old rows: replace.
-  await tx.query('SET LOCAL enable_seqscan = off');
-  const deleted = await tx.query(`DELETE FROM ${raw} WHERE "_file" = $1`, [task.file.uri]);
-  await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
+  const deleted = await deleteFileRows(tx, raw, task.file.uri);
   await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
-  return { mode: 'replaced', deleted: deleted.rowCount ?? 0, inserted: rows };
+  return { mode: 'replaced', deleted, inserted: rows };
 }

@@ -24,7 +24,7 @@ import { copyOptionsSql } from './line-format.js';
 import { LineValidator } from './line-validator.js';
 import { applyKeyedReload, createDeltaTableSql, DELTA_TABLE, type KeyedReloadOutcome } from './keyed-reload.js';
 import { replaceQuarantine } from './quarantine.js';
-import { BATCH_SETTING, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
+import { BATCH_SETTING, deleteFileRows, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
 import { sourceBytesRead } from './source-stream.js';
 import type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
 
@@ -67,14 +67,6 @@ function copySql(task: FileTask, validator: LineValidator, into: string): string
 }
 
 /** Deletes the rows of the file's previous load, through the BRIN index on _file. */
-async function deletePrevious(tx: SessionClient, task: FileTask): Promise<void> {
-  // jit off: the cost inflated by enable_seqscan = off would otherwise trigger JIT compilation (~1 s).
-  await tx.query('SET LOCAL jit = off');
-  await tx.query('SET LOCAL enable_seqscan = off');
-  await tx.query(`DELETE FROM ${relationSql(task.node.relation)} WHERE "_file" = $1`, [task.file.uri]);
-  await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
-}
-
 async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Streams, startedAt: Date): Promise<Outcome> {
   const { node, file } = task;
   await lockFile(tx, node.uniqueId, file.uri);
@@ -87,7 +79,7 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
   const keyed = entry !== undefined && task.spec.key !== undefined && task.reason === 'changed';
   if (keyed) await tx.query(createDeltaTableSql(task));
-  else if (entry) await deletePrevious(tx, task);
+  else if (entry) await deleteFileRows(tx, relationSql(node.relation), file.uri);
   const input = await task.source.open(file);
   const validator = new LineValidator(task.spec, file.displayName);
   streams.validator = validator;

@@ -121,6 +121,25 @@ async function refresh(db: Database, node: SourceNode, relation: string, matches
   }
 }
 
+/**
+ * Runs `work` (statements that read one file's rows) with the planner held to the BRIN index on
+ * _file, in the current transaction. JIT goes off too: the costs that enable_seqscan = off inflates
+ * would otherwise make the server JIT-compile, about a second per statement. A failure leaves the
+ * settings to the transaction's rollback.
+ */
+export async function withFileIndex<T>(tx: DbClient, work: () => Promise<T>): Promise<T> {
+  await tx.query('SET LOCAL jit = off');
+  await tx.query('SET LOCAL enable_seqscan = off');
+  const result = await work();
+  await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
+  return result;
+}
+
+/** Deletes one file's rows from a raw table through the BRIN index on _file; returns how many. */
+export async function deleteFileRows(tx: DbClient, relation: string, uri: string): Promise<number> {
+  return withFileIndex(tx, async () => (await tx.query(`DELETE FROM ${relation} WHERE "_file" = $1`, [uri])).rowCount ?? 0);
+}
+
 /** Brings the BRIN summary of _file up to date, so that deleting a file's rows reads only its ranges. */
 export async function summarizeFileIndex(db: DbClient, relation: string): Promise<void> {
   await db.query(
