@@ -222,6 +222,13 @@ export function findPsql(log: (line: string) => void = console.log): string | nu
   return psql;
 }
 
+/** findPsql for a scenario: installs through its log, and logs the install hint when psql stays missing. */
+export function psqlFor(ctx: ScenarioContext): string | null {
+  const found = findPsql(ctx.log);
+  if (!found) ctx.log(`${PSQL_INSTALL_HINT}; measuring strata only`);
+  return found;
+}
+
 export function psqlVersion(): string | null {
   if (!findPsql()) return null;
   const r = spawnSync('psql', ['--version'], { encoding: 'utf8' });

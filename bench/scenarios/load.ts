@@ -189,7 +189,7 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       throw new Error(`the reference table differs from strata's raw table:\n  strata:    ${strataShape}\n  reference: ${shapedShape}`);
     }
 
-    const psql = findPsql();
+    const psql = findPsql(ctx.log);
     /** Server-side COPY of the file into `table` in one transaction (with strata's file/batch settings for the shaped table). */
     const serverCopy = (table: string, settings: boolean): Promise<RunResult> => {
       const statements = [

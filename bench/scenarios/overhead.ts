@@ -19,7 +19,7 @@ import {
   checkpoint,
   createScratchDatabase,
   dropScratchDatabase,
-  findPsql,
+  psqlFor,
   queryNumber,
   type BenchDatabase,
 } from '../lib/database.js';
@@ -211,8 +211,7 @@ export const overheadScenario: Scenario = {
   ],
   run(ctx) {
     const strata = strataCli(ctx);
-    const psql = findPsql();
-    if (!psql) ctx.log(`${PSQL_INSTALL_HINT}; measuring strata only`);
+    const psql = psqlFor(ctx);
     return runSizesOnDatabase(ctx, overheadScenario, OVERHEAD_SIZES, (size, db) => measureSize(ctx, size, strata, db, psql));
   },
 };

@@ -77,21 +77,16 @@ function targetsFor(size: SizeName): TargetSpec[] {
 // Inputs: the two releases, and a copy of the loan project with a benchmark target
 // ---------------------------------------------------------------------------------------------
 
-function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.endsWith('.json'))
-    .map((e) => relative(dir, join(e.parentPath, e.name)));
-}
-
-const GENERATOR_DIR = join(REPO_ROOT, 'scripts', 'generate');
-const PROJECT_PARTS = ['project.yml', 'models', 'seeds', 'macros', join('tests', 'data')];
-
-function sourceFiles(dir: string): string[] {
+/** Absolute paths of the files under `dir`, sorted. */
+function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
+
+const GENERATOR_DIR = join(REPO_ROOT, 'scripts', 'generate');
+const PROJECT_PARTS = ['project.yml', 'models', 'seeds', 'macros', join('tests', 'data')];
 
 async function ensureReleases(ctx: ScenarioContext, size: SizeName): Promise<{ r1: string; r2: string; rows: Record<string, number> }> {
   const loans = PIPELINE_SIZES[size];
@@ -100,7 +95,7 @@ async function ensureReleases(ctx: ScenarioContext, size: SizeName): Promise<{ r
     kind: 'loan-releases',
     loans,
     seed: SEED,
-    generator: fingerprint(...sourceFiles(GENERATOR_DIR), ...sourceFiles(join(REPO_ROOT, 'seeds'))),
+    generator: fingerprint(...filesUnder(GENERATOR_DIR), ...filesUnder(join(REPO_ROOT, 'seeds'))),
   };
   const { generateRelease } = await import('../../scripts/generate/index.js');
   const rowsFile = join(base, 'rows.json');
@@ -139,7 +134,8 @@ function copyProject(): string {
 function placeRelease(projectDir: string, release: string): string {
   const raw = join(projectDir, 'data', 'raw');
   rmSync(raw, { recursive: true, force: true });
-  for (const f of files(release)) {
+  // The release's data files (not rows.json or a ground truth), at their place relative to the release.
+  for (const f of filesUnder(release).filter((p) => !p.endsWith('.json')).map((p) => relative(release, p))) {
     mkdirSync(dirname(join(raw, f)), { recursive: true });
     linkSync(join(release, f), join(raw, f));
   }

@@ -16,7 +16,7 @@ import {
   benchTargetYml,
   createScratchDatabase,
   dropScratchDatabase,
-  findPsql,
+  psqlFor,
   query,
   queryNumber,
   type BenchDatabase,
@@ -170,8 +170,7 @@ export const seedScenario: Scenario = {
   ],
   run(ctx) {
     const strata = strataCli(ctx);
-    const psql = findPsql();
-    if (!psql) ctx.log(`${PSQL_INSTALL_HINT}; measuring strata only`);
+    const psql = psqlFor(ctx);
     return runSizesOnDatabase(ctx, seedScenario, SEED_SIZES, (size, db) => measureSize(ctx, size, strata, db, psql));
   },
 };
