@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key=['agency', 'loan_id', 'period'],
-    incremental_strategy='delete+insert'
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
 ) }}
 {#-
   One row per loan and month, both agencies, all three monthly layouts.
@@ -12,6 +13,9 @@
   `load.key`, so their reload writes only new and changed months (unchanged rows keep their batch)
   and this model processes just those. A Fannie current file (no key: it also carries the loans'
   origination attributes, see clean.loans) is reloaded whole and all its rows are processed again.
+  `_built_at` is when the row was written (the build's start): the models downstream that are
+  incremental on this table (clean.loans' servicers, loan_outcomes, state_performance_quarterly)
+  take the rows written since their own last build with `_built_at > max(their _built_at)`.
   Trade-off: a month that disappears from a reloaded file (the agencies only append months) stays
   until `--full-refresh`; the reconciliation test on raw row counts would show it.
 -#}
@@ -50,6 +54,7 @@ select
     -- the name as written on the row, standardized (Fannie legacy rows name it only on changes)
     {{ resolved_name('names', 'm.servicer_name_raw') }} as servicer_name,
     m.source_quarter,
-    m._batch_id
+    m._batch_id,
+    now() as _built_at
 from months as m
 {{ name_map_join('names', 'm.servicer_name_raw') }}

@@ -1,34 +1,112 @@
-{{ config(materialized='table') }}
--- One row per loan with at least one monthly row: its observation window, whether it was ever 30,
--- 60 or 90+ days delinquent (FALSE when no status is known), and how it ended: the last non-NULL
--- zero balance code by period, prepaid (01) or defaulted (02, 03, 09, 15; 06 and 16 are neither).
--- Rebuilt from clean.loan_months every run (one hash aggregation; outcomes of old loans change
--- with every release anyway).
-with by_loan as (
-    select
-        agency,
-        loan_id,
+{{ config(
+    materialized='incremental',
+    unique_key=['agency', 'loan_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
+) }}
+{#-
+  One row per loan with at least one monthly row: its observation window, whether it was ever 30,
+  60 or 90+ days delinquent (FALSE when no status is known), and how it ended: the last non-NULL
+  zero balance code by period, prepaid (01) or defaulted (02, 03, 09, 15; 06 and 16 are neither).
+
+  Incremental (each case exact; tests/e2e/loans.test.ts checks the marts built on it against the
+  generator's ground truth after a quarterly update). The loans with monthly rows written since this
+  model's last build (clean.loan_months._built_at after max(_built_at) here) are recomputed, and only
+  them:
+  - a loan not here yet: all its monthly rows are new, so it is aggregated from the new rows;
+  - a loan whose new months all come after its last known month (the agencies append months): its
+    row is merged with the new rows' aggregate (counts added, windows widened, the flags or-ed, the
+    latest new zero balance code if any, else the old one), without reading its older months;
+  - any other loan (a month corrected or re-reported): aggregated again from all its monthly rows.
+  A full build aggregates clean.loan_months in one hash aggregation.
+-#}
+{%- macro outcome_aggregates() -%}
         min(period) as first_period,
         max(period) as last_period,
         count(*)::integer as months_observed,
+        count(period)::integer as months_with_period,
         max(months_delinquent) as max_months_delinquent,
         -- the code of the latest period that has one: 'YYYYMM' || code sorts by period, so max()
         -- picks it in the same hash aggregation (no per-loan sort)
         substr(max(to_char(period, 'YYYYMM') || zero_balance_code collate "C")
                filter (where zero_balance_code is not null and period is not null), 7) as zero_balance_code
+{%- endmacro %}
+with
+{%- if is_incremental() %}
+new_months as materialized (
+    select agency, loan_id, period, months_delinquent, zero_balance_code
     from {{ ref('loan_months') }}
+    where _built_at > (select max(_built_at) from {{ this }})
+),
+new_by_loan as materialized (
+    select agency, loan_id, {{ outcome_aggregates() }}
+    from new_months
     group by agency, loan_id
+),
+known as materialized (
+    select n.agency, n.loan_id,
+           coalesce(n.months_with_period = n.months_observed and n.first_period > o.last_period, false) as appended
+    from new_by_loan as n
+    join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
+),
+by_loan as (
+    -- loans seen for the first time
+    select n.agency, n.loan_id, n.first_period, n.last_period, n.months_observed,
+           coalesce(n.max_months_delinquent >= 1, false) as ever_30dpd,
+           coalesce(n.max_months_delinquent >= 2, false) as ever_60dpd,
+           coalesce(n.max_months_delinquent >= 3, false) as ever_90dpd,
+           n.zero_balance_code
+    from new_by_loan as n
+    where not exists (select from known as k where k.agency = n.agency and k.loan_id = n.loan_id)
+    union all
+    -- new months after the last known one: merged
+    select o.agency, o.loan_id, o.first_period, n.last_period, o.months_observed + n.months_observed,
+           o.ever_30dpd or coalesce(n.max_months_delinquent >= 1, false),
+           o.ever_60dpd or coalesce(n.max_months_delinquent >= 2, false),
+           o.ever_90dpd or coalesce(n.max_months_delinquent >= 3, false),
+           coalesce(n.zero_balance_code, o.zero_balance_code)
+    from new_by_loan as n
+    join known as k on k.agency = n.agency and k.loan_id = n.loan_id and k.appended
+    join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
+    union all
+    -- anything else: all the loan's months again
+    select a.agency, a.loan_id, a.first_period, a.last_period, a.months_observed,
+           coalesce(a.max_months_delinquent >= 1, false),
+           coalesce(a.max_months_delinquent >= 2, false),
+           coalesce(a.max_months_delinquent >= 3, false),
+           a.zero_balance_code
+    from (
+        select m.agency, m.loan_id, {{ outcome_aggregates() }}
+        from {{ ref('loan_months') }} as m
+        where (m.agency, m.loan_id) in (select agency, loan_id from known where not appended)
+        group by m.agency, m.loan_id
+    ) as a
 )
+{%- else %}
+by_loan as (
+    select agency, loan_id, first_period, last_period, months_observed,
+           coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
+           coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
+           coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
+           zero_balance_code
+    from (
+        select agency, loan_id, {{ outcome_aggregates() }}
+        from {{ ref('loan_months') }}
+        group by agency, loan_id
+    ) as a
+)
+{%- endif %}
 select
     agency,
     loan_id,
     first_period,
     last_period,
     months_observed,
-    coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
-    coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
-    coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
+    ever_30dpd,
+    ever_60dpd,
+    ever_90dpd,
     zero_balance_code,
     coalesce(zero_balance_code = '01', false) as is_prepaid,
-    coalesce(zero_balance_code in ('02', '03', '09', '15'), false) as is_default
+    coalesce(zero_balance_code in ('02', '03', '09', '15'), false) as is_default,
+    now() as _built_at
 from by_loan

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key=['agency', 'loan_id'],
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
     post_hook=["delete from {{ this }} as t using strata_meta.load_ledger as l where l.status = 'replaced' and l.file_uri = t._file and l.batch_id = t._batch_id"]
 ) }}
 {#-
@@ -17,17 +18,21 @@
      whole partition is recomputed, so its medians and quartiles are those of all its loans. An
      earlier quarter's unchanged file is not touched. A Fannie current file grows every release
      (loans appear as their first month is reported), is reloaded, and so is recomputed.
+     The new batches are found in each staging view on its own (`partitions`), so the filter on
+     `_batch_id` reaches the raw table's scan and only the selected partitions' rows are typed.
   2. Fannie servicers. A Fannie loan's servicer is the last servicer named on its monthly rows,
      and the performance files grow every release while the acquisition files do not. So every
-     run also compares the servicer of each Fannie loan outside the recomputed partitions with
-     clean.loan_months, and rewrites the loans whose servicer changed (only the servicer columns
-     and _built_at change; the partition statistics do not depend on the servicer).
-     Cost: one scan of the Fannie rows of clean.loan_months that name a servicer (a few per
-     legacy loan, every row of the current layout).
+     run also looks at the Fannie loans outside the recomputed partitions whose monthly rows
+     written since this model's last build (clean.loan_months._built_at after max(_built_at)
+     here) name a servicer, takes each one's last named servicer over all its months, and rewrites
+     the loans whose servicer changed (only the servicer columns and _built_at change; the
+     partition statistics do not depend on the servicer).
   3. A loan missing from a reloaded file (its old file and batch are 'replaced' in the load
      ledger) is deleted by the post-hook.
-  `_built_at` is when the row was last written; `_file` and `_batch_id` are those of its
-  origination row.
+  `_built_at` is when the row was last written; `_attributes_built_at` when its origination
+  attributes were (its partition computed: a servicer rewrite keeps it), which is what the marts
+  incremental on loan months need to know (a loan's state can only change then); `_file` and
+  `_batch_id` are those of its origination row.
 -#}
 {%- set partition = 'agency, source_quarter' %}
 {%- set attributes = loan_attribute_columns() %}
@@ -46,24 +51,40 @@ seen_batches as materialized (
 ),
 -- partitions with origination rows of a new load batch: new or reloaded files
 partitions as materialized (
+{%- for model in ['stg_freddie_origination', 'stg_fannie_acquisition', 'stg_fannie_current_loans'] %}
     select distinct agency, source_quarter
-    from origination
+    from {{ ref(model) }}
     where _batch_id not in (select _batch_id from seen_batches)
+    {%- if not loop.last %}
+    union
+    {%- endif %}
+{%- endfor %}
 ),
-{%- endif %}
-fannie_servicers as (
-    -- the last servicer named on the loan's monthly rows, by period
-    select distinct on (loan_id) loan_id, servicer_name_raw
+-- Fannie loans whose monthly rows written since this model's last build name a servicer
+servicer_candidates as materialized (
+    select distinct loan_id
     from {{ ref('loan_months') }}
     where agency = 'fannie' and servicer_name_raw is not null
-    order by loan_id, period desc
+      and _built_at > (select max(_built_at) from {{ this }})
 ),
-selected as (
+{%- endif %}
+selected as {% if is_incremental() %}materialized {% endif %}(
     select o.*
     from origination as o
     {%- if is_incremental() %}
     where exists (select from partitions as p where p.agency = o.agency and p.source_quarter = o.source_quarter)
     {%- endif %}
+),
+fannie_servicers as (
+    -- the last servicer named on the loan's monthly rows, by period
+    select distinct on (loan_id) loan_id, servicer_name_raw
+    from {{ ref('loan_months') }}
+    where agency = 'fannie' and servicer_name_raw is not null
+    {%- if is_incremental() %}
+      and (loan_id in (select loan_id from selected where agency = 'fannie')
+           or loan_id in (select loan_id from servicer_candidates))
+    {%- endif %}
+    order by loan_id, period desc
 ),
 loans as (
     select
@@ -148,7 +169,8 @@ select
     l.mi_pct,
     l._file,
     l._batch_id,
-    now() as _built_at
+    now() as _built_at,
+    now() as _attributes_built_at
 from score_flagged as l
 {{ name_map_join('sellers', 'l.seller_name_raw') }}
 {{ name_map_join('servicers', 'l.servicer_name_raw') }}
@@ -191,11 +213,13 @@ select
     t.mi_pct,
     t._file,
     t._batch_id,
-    now() as _built_at
+    now() as _built_at,
+    t._attributes_built_at
 from {{ this }} as t
 left join fannie_servicers as fs on fs.loan_id = t.loan_id
 {{ name_map_join('servicers', 'fs.servicer_name_raw') }}
 where t.agency = 'fannie'
   and not exists (select from partitions as p where p.agency = t.agency and p.source_quarter = t.source_quarter)
+  and t.loan_id in (select loan_id from servicer_candidates)
   and t.servicer_name_raw is distinct from fs.servicer_name_raw
 {%- endif %}

@@ -1,7 +1,49 @@
--- Monthly performance by state, agency and calendar quarter of the reporting period ('2020Q2'):
--- loans observed, loan-months, loan-months 60+ days delinquent (REO months, whose delinquency is
--- unknown, are not counted), prepayments (zero balance 01) and defaults (02, 03, 09, 15).
-with loan_quarters as (
+{{ config(
+    materialized='incremental',
+    unique_key=['period_quarter'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
+) }}
+{#-
+  Monthly performance by state, agency and calendar quarter of the reporting period ('2020Q2'):
+  loans observed, loan-months, loan-months 60+ days delinquent (REO months, whose delinquency is
+  unknown, are not counted), prepayments (zero balance 01) and defaults (02, 03, 09, 15).
+
+  Incremental by quarter: a quarterly release adds months to the last quarter, so only the quarters
+  whose figures can have changed since this mart's last build (max(_built_at)) are computed again,
+  whole, and replace their rows:
+  - the quarters of monthly rows written since (clean.loan_months._built_at);
+  - every quarter of a loan whose origination attributes, its state among them, were computed since
+    (clean.loans._attributes_built_at; a new quarter's loans, or loans whose months came first);
+  - every quarter when an origination file was reloaded since (load ledger): a loan that vanished
+    from it is deleted from clean.loans, and its months would still count here otherwise.
+-#}
+with
+{%- if is_incremental() %}
+last_build as materialized (
+    select max(_built_at) as built_at from {{ this }}
+),
+origination_reloaded as materialized (
+    select exists (
+        select
+        from strata_meta.load_ledger as n
+        join strata_meta.load_ledger as o on o.source = n.source and o.file_uri = n.file_uri and o.status = 'replaced'
+        where n.status = 'loaded'
+          and n.finished_at > (select built_at from last_build)
+          and n.relation in ('{{ source('raw', 'freddie_orig') }}', '{{ source('raw', 'fannie_acq') }}', '{{ source('raw', 'fannie_current') }}')
+    ) as reloaded
+),
+affected_quarters as materialized (
+    select distinct date_trunc('quarter', m.period)::date as quarter_start
+    from {{ ref('loan_months') }} as m
+    where m._built_at > (select built_at from last_build)
+       or (m.agency, m.loan_id) in (
+            select agency, loan_id from {{ ref('loans') }}
+            where _attributes_built_at > (select built_at from last_build))
+       or (select reloaded from origination_reloaded)
+),
+{%- endif %}
+loan_quarters as (
     -- first per loan and quarter, so loans_observed is a plain count afterwards
     select
         agency,
@@ -12,6 +54,9 @@ with loan_quarters as (
         count(*) filter (where zero_balance_code = '01') as prepayments,
         count(*) filter (where zero_balance_code in ('02', '03', '09', '15')) as defaults
     from {{ ref('loan_months') }}
+    {%- if is_incremental() %}
+    where date_trunc('quarter', period)::date in (select quarter_start from affected_quarters)
+    {%- endif %}
     group by agency, loan_id, date_trunc('quarter', period)::date
 )
 select
@@ -23,7 +68,8 @@ select
     sum(q.dq60_plus_loan_months)::integer as dq60_plus_loan_months,
     sum(q.dq60_plus_loan_months)::float8 / nullif(sum(q.loan_months), 0) as dq60_plus_rate,
     sum(q.prepayments)::integer as prepayments,
-    sum(q.defaults)::integer as defaults
+    sum(q.defaults)::integer as defaults,
+    now() as _built_at
 from loan_quarters as q
 join {{ ref('loans') }} as l on l.agency = q.agency and l.loan_id = q.loan_id
 group by l.property_state, q.agency, q.quarter_start

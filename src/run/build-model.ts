@@ -3,6 +3,7 @@
  * plan with its materialization, write the statements to target/run/<path>.sql and execute them in
  * one transaction together with the node's new build state. A failure is a result, not a throw.
  */
+import type { DbClient } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { ModelNode } from '../manifest/types.js';
@@ -31,6 +32,12 @@ export function failureResult(base: Omit<NodeResult, 'status' | 'message' | 'sec
       ...(err.details ? { details: err.details } : {}),
     },
   };
+}
+
+/** The current transaction's id as a 32-bit xid (txid_current() carries the epoch above it). */
+async function buildTransactionId(client: DbClient): Promise<string> {
+  const res = await client.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
+  return res.rows[0]!.xid;
 }
 
 /** Whether a relation is still there, from the catalog read when the run started. */
@@ -91,12 +98,15 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       const plan = materializationFor(node)(node, node.relation, state, options);
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
       const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
+      // The transaction's id marks the rows it wrote (xmin): its tests may check only those.
+      const xid = incremental && previous ? await buildTransactionId(client) : undefined;
       await saveNodeState(client, rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
       });
-      return { plan, rows, runFile };
+      return { plan, rows, runFile, xid };
     });
     rc.dataVersions.set(node.uniqueId, dataVersion);
+    if (outcome.xid !== undefined) rc.incrementalBuilds.set(node.uniqueId, { xid: outcome.xid, previousDataVersion: previous!.dataVersion });
     return {
       ...base,
       status: 'success',
