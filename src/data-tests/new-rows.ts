@@ -81,7 +81,12 @@ export function restrictToNewRows(manifest: Manifest, test: TestNode, rows: NewR
     const extra = restriction(test, relation, rows);
     if (!extra) return undefined;
     const combined = where ? `(${where}) and (${extra})` : extra;
-    return { ...test, config: { ...test.config, where: combined }, compiledCode: buildGenericTestSql(name, input(combined)) };
+    return {
+      ...test,
+      config: { ...test.config, where: combined },
+      compiledCode: buildGenericTestSql(name, input(combined)),
+      narrowed: ROW_TESTS.has(name) ? 'rows' : 'groups',
+    };
   } catch {
     return undefined;
   }
