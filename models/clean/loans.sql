@@ -19,7 +19,8 @@
      earlier quarter's unchanged file is not touched. A Fannie current file grows every release
      (loans appear as their first month is reported), is reloaded, and so is recomputed.
      The new batches are found in each staging view on its own (`partitions`), so the filter on
-     `_batch_id` reaches the raw table's scan and only the selected partitions' rows are typed.
+     `_batch_id` reaches the raw table's scan; the partitions' files are then read off the raw
+     tables' `_file` (`partition_files`), so only the selected partitions' rows are typed.
   2. Fannie servicers. A Fannie loan's servicer is the last servicer named on its monthly rows,
      and the performance files grow every release while the acquisition files do not. So every
      run also looks at the Fannie loans outside the recomputed partitions whose monthly rows
@@ -60,6 +61,18 @@ partitions as materialized (
     {%- endif %}
 {%- endfor %}
 ),
+-- the files of those partitions, from the raw tables' _file alone (through the staging views,
+-- every row would be typed and joined to the code maps first)
+partition_files as materialized (
+{%- for layout in [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
+    select distinct r._file
+    from {{ source('raw', layout[1]) }} as r
+    where ('{{ layout[0] }}', {{ source_quarter('r._file') }}) in (select agency, source_quarter from partitions)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+),
 -- Fannie loans whose monthly rows written since this model's last build name a servicer
 servicer_candidates as materialized (
     select distinct loan_id
@@ -72,7 +85,7 @@ selected as {% if is_incremental() %}materialized {% endif %}(
     select o.*
     from origination as o
     {%- if is_incremental() %}
-    where exists (select from partitions as p where p.agency = o.agency and p.source_quarter = o.source_quarter)
+    where o._file in (select _file from partition_files)
     {%- endif %}
 ),
 fannie_servicers as (
