@@ -3,7 +3,6 @@
  * plan with its materialization, write the statements to target/run/<path>.sql and execute them in
  * one transaction together with the node's new build state. A failure is a result, not a throw.
  */
-import type { DbClient } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { ModelNode } from '../manifest/types.js';
@@ -12,6 +11,7 @@ import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
 import { saveNodeState } from '../state/node-state.js';
 import { lockDependentViews } from './dependent-view-locks.js';
+import { transactionId } from './incremental-tests.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -32,12 +32,6 @@ export function failureResult(base: Omit<NodeResult, 'status' | 'message' | 'sec
       ...(err.details ? { details: err.details } : {}),
     },
   };
-}
-
-/** The current transaction's id as a 32-bit xid (txid_current() carries the epoch above it). */
-async function buildTransactionId(client: DbClient): Promise<string> {
-  const res = await client.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
-  return res.rows[0]!.xid;
 }
 
 /** Whether a relation is still there, from the catalog read when the run started. */
@@ -99,7 +93,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
       const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
       // The transaction's id marks the rows it wrote (xmin): its tests may check only those.
-      const xid = incremental && previous ? await buildTransactionId(client) : undefined;
+      const xid = incremental && previous ? await transactionId(client) : undefined;
       await saveNodeState(client, rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
       });

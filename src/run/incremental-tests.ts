@@ -1,11 +1,13 @@
 /**
- * Tests of an incremental model that look only at the rows its build wrote, when that is exact.
+ * Tests of an incremental model (or of a loaded source) that look only at the rows its build (or
+ * load) in this run wrote, when that is exact.
  *
  * dbt scans the whole table for every test on every build, so a model that takes 3 million new
  * rows a quarter into 15 million re-checks all 15 million each time. strata narrows a test to the
  * rows the build wrote (src/data-tests/new-rows.ts) when all of this holds:
  *   1. the model was built on its incremental path in this very run, in one transaction whose id
- *      is known (buildModel records it in rc.incrementalBuilds);
+ *      is known (buildModel records it in rc.incrementalBuilds); or the source was loaded by this
+ *      run, whose files' transactions all began after a known id (loadSourceItem records it);
  *   2. the test passed before (its state in strata_meta.node_state, saved on every pass) on the
  *      model's data as it was just before that build (the previous data version), with the same
  *      SQL and config (fingerprint), and every other node it reads (e.g. a relationships target)
@@ -18,17 +20,28 @@
  * It assumes, as the state-aware runs do, that only strata writes the model's table.
  */
 import { createHash } from 'node:crypto';
+import type { DbClient } from '../adapters/postgres/index.js';
 import { restrictToNewRows } from '../data-tests/new-rows.js';
 import type { TestGroup, TestOutcome } from '../data-tests/types.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 
-/** What buildModel records about an incremental build that committed in this run. */
+/**
+ * What buildModel records about an incremental build that committed in this run, and
+ * loadSourceItem about a source's load (each file is its own transaction: the id is taken just
+ * before the first, and every later transaction's id is higher).
+ */
 export interface IncrementalBuild {
-  /** The build transaction's id (32-bit xid, as text). */
+  /** The build transaction's id, or one taken before the load's transactions (32-bit xid, as text). */
   xid: string;
-  /** The model's data version before the build (what its tests last saw, if they passed). */
+  /** The relation's data version before the build or load (what its tests last saw, if they passed). */
   previousDataVersion: string;
+}
+
+/** The current transaction's id as a 32-bit xid (txid_current() carries the epoch above it). */
+export async function transactionId(client: DbClient): Promise<string> {
+  const res = await client.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
+  return res.rows[0]!.xid;
 }
 
 /** A test's fingerprint: its SQL and its config (severity, thresholds, where, limit...). */

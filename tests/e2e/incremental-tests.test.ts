@@ -150,3 +150,61 @@ describe('tests of an incremental model after an incremental build', () => {
     expect(groupMessage(dir)).toBe('6 tests, 4 on the new rows only');
   });
 });
+
+describe('tests of a loaded source after a load', () => {
+  const project = () =>
+    writeProject({
+      'project.yml': [
+        'name: lsrc',
+        'targets:',
+        '  test:',
+        "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+        '    schema: lsrc',
+      ].join('\n'),
+      'models/sources.yml': [
+        'version: 2',
+        'sources:',
+        '  - name: raw',
+        '    schema: lsrc_raw',
+        '    tables:',
+        '      - name: sales',
+        '        load:',
+        '          files: ["incoming/sales_*.txt"]',
+        '          delimiter: "|"',
+        '          columns: [id, region]',
+        '        columns:',
+        '          - name: id',
+        '            data_tests: [unique, not_null]',
+        '          - name: region',
+        '            data_tests:',
+        '              - accepted_values:',
+        '                  values: [eu, us]',
+      ].join('\n'),
+      'incoming/sales_1.txt': '1|eu\n2|us\n',
+    });
+
+  function message(dir: string): string {
+    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { uniqueId: string; message: string }[] };
+    return results.results.find((r) => r.uniqueId === 'tests:source.lsrc.raw.sales')!.message;
+  }
+
+  it('look at the rows of the files this run loaded, and catch a duplicate of an earlier file', async () => {
+    await db.query('drop schema if exists lsrc_raw cascade; drop schema if exists strata_meta cascade');
+    const dir = project();
+    const first = await strata(dir, 'build');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(message(dir)).toBe('3 tests');
+
+    writeProject({ 'incoming/sales_2.txt': '3|eu\n4|us\n' }, dir);
+    const second = await strata(dir, 'build');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(message(dir)).toBe('3 tests, 3 on the new rows only');
+
+    writeProject({ 'incoming/sales_3.txt': '2|eu\n5|mars\n' }, dir);
+    const third = await strata(dir, 'build');
+    expect(third.code).toBe(1);
+    expect(third.stdout).toMatch(/FAIL test source_unique_raw_sales_id \.* \[FAIL 1 /);
+    expect(third.stdout).toMatch(/FAIL test source_accepted_values_raw_sales_region__eu__us \.* \[FAIL 1 /);
+    expect(message(dir)).toBe('3 tests, 3 on the new rows only');
+  });
+});
