@@ -1,0 +1,64 @@
+/**
+ * strata_meta.load_line_hashes (meta-schema migration 3): the line hashes (line-hashes.ts) of the
+ * loaded version of each file of a keyed source, in parts of up to 2^20 hashes (one bytea of
+ * 16 MiB each: a single value of a large file would pass 1 GB of hex text, beyond what a
+ * JavaScript string holds).
+ *
+ * Written in the file's transaction, so they commit or roll back with its rows: after a failed
+ * load the previous version's rows and hashes are both still there. A stored set is used only
+ * when it describes exactly the loaded version: the ledger's checksum (sha1 of the file's bytes),
+ * the same format fingerprint (what turns a line into a row), and as many hashes as the ledger's
+ * row count. Anything else (a file loaded before this table existed, a changed load: block, a
+ * set from a load while the source had no key) means no prefilter: the full diff runs and
+ * stores a set for next time.
+ */
+import { createHash } from 'node:crypto';
+import type { DbClient } from '../adapters/postgres/index.js';
+import { HASH_BYTES } from './hash-tables.js';
+import type { LedgerEntry } from './ledger.js';
+import type { LoadSpec } from './types.js';
+
+/** Bump when the line encoder writes some line differently: stored hashes then no longer say what a row holds. */
+const ROW_ENCODING_VERSION = 1;
+
+/** Everything of the load: block that decides which lines are rows and what they hold. */
+export function formatFingerprint(spec: LoadSpec): string {
+  const { delimiter, quote, header, encoding, nullValues, columns, minColumns, extraColumns } = spec;
+  const parts = { v: ROW_ENCODING_VERSION, delimiter, quote, header, encoding, nullValues, columns, minColumns, extraColumns };
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** The stored hashes of the loaded version `entry` describes, or undefined when there are none that fit. */
+export async function readLineHashes(tx: DbClient, sourceId: string, entry: LedgerEntry, spec: LoadSpec): Promise<Buffer[] | undefined> {
+  if (entry.checksum === null) return undefined;
+  const res = await tx.query<{ checksum: string; format: string; lines: string; hashes: Buffer }>(
+    'SELECT checksum, format, lines, hashes FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2 ORDER BY part',
+    [sourceId, entry.fileUri],
+  );
+  const parts = res.rows;
+  const lines = Number(entry.rowsLoaded);
+  const format = formatFingerprint(spec);
+  const fits = parts.length > 0 && parts.every((p) => p.checksum === entry.checksum && p.format === format && Number(p.lines) === lines);
+  const stored = parts.reduce((n, p) => n + p.hashes.length, 0);
+  return fits && stored === lines * HASH_BYTES ? parts.map((p) => p.hashes) : undefined;
+}
+
+/** Replaces the file's stored hashes with those of the version being loaded (in its transaction). */
+export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, parts: readonly Buffer[]): Promise<void> {
+  await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
+  const lines = parts.reduce((n, p) => n + p.length, 0) / HASH_BYTES;
+  const format = formatFingerprint(spec);
+  // An empty file still gets a (empty) part: its next version is prefiltered against nothing.
+  const all = parts.length > 0 ? parts : [Buffer.alloc(0)];
+  for (const [part, hashes] of all.entries()) {
+    await tx.query(
+      'INSERT INTO strata_meta.load_line_hashes (source, file_uri, part, checksum, format, lines, hashes) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [sourceId, uri, part, checksum, format, lines, hashes],
+    );
+  }
+}
+
+/** Full refresh, or the raw table vanished: the source's stored hashes go with its ledger. */
+export async function forgetLineHashes(tx: DbClient, sourceId: string): Promise<void> {
+  await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1', [sourceId]);
+}
