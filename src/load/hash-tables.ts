@@ -1,13 +1,14 @@
 /**
  * In-memory sets of 16-byte hashes for the keyed reload's prefilter (line-hashes.ts): a file
  * version's line hashes (millions of them) kept as plain typed arrays, not as JavaScript strings
- * or BigInts (a Set of 2M 16-byte strings costs ~150 MB and much GC time; these cost ~24 bytes
+ * or BigInts (a Set of 2M 16-byte strings costs ~150 MB and much GC time; these cost 16-25 bytes
  * per hash). The hashes are uniformly distributed, so their first word serves as the slot.
  *
  * - HashChunks: hashes in arrival order, in chunks of CHUNK_HASHES (what is stored per part).
  * - PreviousLines: the previous version's line hashes, each taken at most once (a line repeated
  *   n times in the file is n entries; each new line with that hash takes one).
- * - KeySet: hashes of row keys seen so far; `add` says whether one was already there.
+ * - KeySet: hashes of row keys seen so far (64 of their bits); `add` says whether one was
+ *   already there.
  */
 
 /** Bytes per hash. */
@@ -108,34 +109,35 @@ export class PreviousLines {
   }
 }
 
-/** A growing set of 128-bit hashes. */
+/**
+ * A growing set of hashes, compared on their first 64 bits: a collision of two keys only makes
+ * them look repeated (the caller then takes its exact fallback), and is unlikely (~2^-22 among
+ * 2M keys). Grows at 3/4 full (linear probing stays short with uniform hashes).
+ */
 export class KeySet {
-  private words = new Uint32Array(16 * 4);
+  private words = new Uint32Array(16 * 2);
   private used = new Uint8Array(16);
   private size = 0;
 
   /** Adds h; false when it was already in the set. */
   add(h: Uint8Array): boolean {
-    if ((this.size + 1) * 2 > this.used.length) this.grow();
-    const added = this.insert(word(h, 0), word(h, 4), word(h, 8), word(h, 12));
+    if ((this.size + 1) * 4 > this.used.length * 3) this.grow();
+    const added = this.insert(word(h, 0), word(h, 4));
     if (added) this.size++;
     return added;
   }
 
-  private insert(w0: number, w1: number, w2: number, w3: number): boolean {
+  private insert(w0: number, w1: number): boolean {
     const mask = this.used.length - 1;
     const words = this.words;
     for (let s = w0 & mask; ; s = (s + 1) & mask) {
-      const o = s * 4;
       if (this.used[s] === 0) {
         this.used[s] = 1;
-        words[o] = w0;
-        words[o + 1] = w1;
-        words[o + 2] = w2;
-        words[o + 3] = w3;
+        words[s * 2] = w0;
+        words[s * 2 + 1] = w1;
         return true;
       }
-      if (words[o] === w0 && words[o + 1] === w1 && words[o + 2] === w2 && words[o + 3] === w3) return false;
+      if (words[s * 2] === w0 && words[s * 2 + 1] === w1) return false;
     }
   }
 
@@ -143,8 +145,6 @@ export class KeySet {
     const { words, used } = this;
     this.words = new Uint32Array(words.length * 2);
     this.used = new Uint8Array(used.length * 2);
-    for (let s = 0; s < used.length; s++) {
-      if (used[s] === 1) this.insert(words[s * 4]!, words[s * 4 + 1]!, words[s * 4 + 2]!, words[s * 4 + 3]!);
-    }
+    for (let s = 0; s < used.length; s++) if (used[s] === 1) this.insert(words[s * 2]!, words[s * 2 + 1]!);
   }
 }

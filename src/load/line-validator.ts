@@ -9,6 +9,9 @@
  * line by line), `indexOf` for newlines, one byte loop per line (line-encoder.ts), one copy into
  * the output buffer, and sha1 of the raw bytes for the ledger. Nothing is kept across chunks but
  * an incomplete last line and the bad rows (each cut to 1 KB).
+ *
+ * A RowFilter (the keyed reload's line hashes, line-hashes.ts) sees every good row and may keep
+ * it from COPY; such lines are then skipped lines for the COPY-row-to-line mapping.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
