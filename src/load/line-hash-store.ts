@@ -7,24 +7,24 @@
  * Written in the file's transaction, so they commit or roll back with its rows: after a failed
  * load the previous version's rows and hashes are both still there. A stored set is used only
  * when it describes exactly the loaded version: the ledger's checksum (sha1 of the file's bytes),
- * the same format fingerprint (what turns a line into a row), and as many hashes as the ledger's
- * row count. Anything else (a file loaded before this table existed, a changed load: block, a
- * set from a load while the source had no key) means no prefilter: the full diff runs and
- * stores a set for next time.
+ * the same format fingerprint (what an encoded row means), and as many hashes as the ledger's
+ * row count. Anything else (a file loaded before this table existed, a changed delimiter or
+ * NULL string, a set from a load while the source had no key) means no prefilter: the full diff
+ * runs and stores a set for next time.
  */
 import { createHash } from 'node:crypto';
 import type { DbClient } from '../adapters/postgres/index.js';
 import { HASH_BYTES } from './hash-tables.js';
 import type { LedgerEntry } from './ledger.js';
+import { copyOptionsSql, lineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
-/** Bump when the line encoder writes some line differently: stored hashes then no longer say what a row holds. */
-const ROW_ENCODING_VERSION = 1;
-
-/** Everything of the load: block that decides which lines are rows and what they hold. */
+/**
+ * What an encoded row means (line-hashes.ts hashes rows as encoded for COPY): COPY's options
+ * (delimiter, NULL string), the bytes' encoding and the columns.
+ */
 export function formatFingerprint(spec: LoadSpec): string {
-  const { delimiter, quote, header, encoding, nullValues, columns, minColumns, extraColumns } = spec;
-  const parts = { v: ROW_ENCODING_VERSION, delimiter, quote, header, encoding, nullValues, columns, minColumns, extraColumns };
+  const parts = { copy: copyOptionsSql(lineFormat(spec)), encoding: spec.encoding, columns: spec.columns };
   return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
 }
 

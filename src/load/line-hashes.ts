@@ -1,8 +1,8 @@
 /**
  * The line hashes of a file of a keyed source (`load.key`), computed while it streams through
- * the LineValidator: xxHash3-128 of every good line's raw bytes (without the line terminator or a
- * byte order mark). Stored per file version (line-hash-store.ts), they let the next version's
- * keyed reload skip the lines it already has without sending them to the server:
+ * the LineValidator: xxHash3-128 of every good line's row as encoded for COPY (without `_line`).
+ * Stored per file version (line-hash-store.ts), they let the next version's keyed reload skip
+ * the lines it already has without sending them to the server:
  *
  * - `collect`: hashes every good line (first load, plain replace, full keyed diff); every line
  *   goes to COPY.
@@ -13,9 +13,12 @@
  *   unique; a repeated key, or a NULL in a key column, makes `keysUsable` false (the caller
  *   then takes the full diff, which handles both exactly as before).
  *
- * Why a line's bytes may stand for its row: the row is a function of the line's bytes and the
- * load: block's format (line-hash-store.ts stores a fingerprint of it), so equal bytes give an
- * equal row. xxHash3-128 (hash-wasm, ~0.3 µs per line here; Node's crypto md5 took ~1.2-2 µs)
+ * Why the encoded row and not the raw line: the encoder writes each value one way only (COPY's
+ * NULL string for every null value, one escaping), so equal encoded rows are equal rows, as the
+ * SQL diff compares them: a line spelled differently with the same values (CRLF, a dropped extra
+ * field, `NULL` for an empty null, quotes) stays unchanged, and a line whose values a changed
+ * `load:` block reads differently is changed. What an encoded row means depends only on COPY's
+ * options, the encoding and the columns (line-hash-store.ts stores their fingerprint). xxHash3-128 (hash-wasm, ~0.3 µs per line here; Node's crypto md5 took ~1.2-2 µs)
  * is not a cryptographic hash, but two different lines of one file sharing a 128-bit value is
  * out of reach by chance (~2^-85 for 20M lines).
  */
@@ -63,8 +66,8 @@ export class LineHashes implements RowFilter {
     return this.previous?.untaken ?? 0;
   }
 
-  accept(fmt: LineFormat, line: Buffer, start: number, end: number, row: Buffer, rowStart: number, rowEnd: number): boolean {
-    const h = this.hasher.init().update(line.subarray(start, end)).digest('binary');
+  accept(fmt: LineFormat, row: Buffer, rowStart: number, rowEnd: number): boolean {
+    const h = this.hasher.init().update(row.subarray(rowStart, rowEnd)).digest('binary');
     this.hashes.push(h);
     if (this.previous === undefined) return true;
     if (this.keysUsable) this.checkKey(fmt, row, rowStart, rowEnd);

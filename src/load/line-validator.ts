@@ -24,12 +24,11 @@ import { lineFormat, type LineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
 /**
- * Sees every good row: the line's bytes (buf[start, end), without terminator or byte order mark)
- * and its encoded COPY row (row[rowStart, rowEnd), without `_line`). False keeps the row from
- * COPY (a keyed reload's unchanged line, line-hashes.ts); it still counts as a row of the file.
+ * Sees every good row, encoded for COPY (row[rowStart, rowEnd), without `_line`). False keeps it
+ * from COPY (a keyed reload's unchanged line, line-hashes.ts); it still counts as a row of the file.
  */
 export interface RowFilter {
-  accept(fmt: LineFormat, buf: Buffer, start: number, end: number, row: Buffer, rowStart: number, rowEnd: number): boolean;
+  accept(fmt: LineFormat, row: Buffer, rowStart: number, rowEnd: number): boolean;
 }
 
 export interface BadRow {
@@ -203,7 +202,7 @@ export class LineValidator extends Transform {
       return;
     }
     this.rows++;
-    if (this.rowFilter && !this.rowFilter.accept(this.format, buf, start, end, out.data, mark, out.pos)) {
+    if (this.rowFilter && !this.rowFilter.accept(this.format, out.data, mark, out.pos)) {
       out.pos = mark;
       this.skip(lineNo);
       return;

@@ -165,17 +165,26 @@ describe('keyed reload with line hashes', () => {
     expect(twice.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 10, skipped: 30 });
   });
 
-  it('hashes of another load: block format, or of another version, are not used', async () => {
-    h.files.file('fmt/f.txt', 'L1|1|NULL\nL2|1|x\n');
-    await h.load('fmt', keyed('fmt', { null_values: ['', 'NULL'] }));
-    expect(await h.rows("SELECT v FROM raw.fmt WHERE loan = 'L1'")).toEqual([{ v: null }]);
-    // null_values changed: line 1 now means v = 'NULL', not NULL. The full diff rewrites it.
-    const r = await reload('fmt', 'L1|1|NULL\nL2|1|x\nL3|1|y\n', { null_values: [''] });
-    expect([r.delta?.skipped, r.delta?.inserted]).toEqual([undefined, 2]);
-    expect(await h.rows("SELECT v FROM raw.fmt WHERE loan = 'L1'")).toEqual([{ v: 'NULL' }]);
+  it('rows are compared by value: a respelled line is unchanged, a line a changed load: block reads differently is changed', async () => {
+    const nulls = { null_values: ['', 'NULL'] };
+    h.files.file('fmt/f.txt', 'L1|1|NULL\nL2|1|x\nL3|1|NULL\n');
+    await h.load('fmt', keyed('fmt', nulls));
+    const before = await batches('fmt');
+    // L1's NULL spelled as an empty field (the same row), a CRLF line end on L2, L4 new.
+    const same = await reload('fmt', 'L1|1|\nL2|1|x\r\nL3|1|NULL\nL4|1|y\n', nulls);
+    expect(same.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 1, skipped: 3 });
+    expect((await batches('fmt')).get('L1|1')).toBe(before.get('L1|1'));
+    // 'NULL' is no longer a null value: L3 now holds the text NULL, a changed row.
+    const changed = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\n');
+    expect(changed.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 1, skipped: 3 });
+    expect(await h.rows("SELECT v FROM raw.fmt WHERE loan = 'L3'")).toEqual([{ v: 'NULL' }]);
+    // Another NULL string for COPY (an empty field is now an empty string): the stored hashes
+    // no longer say what a row holds, so the full diff runs.
+    const copyNull = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\n', { null_values: ['NULL'] });
+    expect([copyNull.delta?.skipped, copyNull.delta?.inserted]).toEqual([undefined, 3]); // L1 ('' now), L3 (NULL now), L5
     // Hashes whose checksum is not the ledger's (a set left from another version) are ignored too.
     await h.db().query("UPDATE strata_meta.load_line_hashes SET checksum = 'other' WHERE source = 'source.proj.raw.fmt'");
-    const again = await reload('fmt', 'L1|1|NULL\nL2|1|x\nL3|1|y\nL4|1|z\n', { null_values: [''] });
+    const again = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\nL6|1|w\n', { null_values: ['NULL'] });
     expect([again.delta?.skipped, again.delta?.inserted]).toEqual([undefined, 1]);
   });
 
