@@ -53,10 +53,33 @@ import type { FileTask } from './load-file.js';
 import { deleteFileRows, withFileIndex } from './raw-table.js';
 
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
-export const DELTA_TABLE = 'strata_keyed_reload';
+const DELTA_TABLE = 'strata_keyed_reload';
 
-/** work_mem for the diff's hash joins (see applyKeyedReload). */
+/** work_mem for the diff's hash joins (see raiseWorkMem). */
 const DIFF_WORK_MEM = '256MB';
+
+/**
+ * The diff hashes whole rows of one file (the prefiltered delete, the delta's keys): with the
+ * default 4MB it spills to disk in batches. Raised for this transaction only, never lowered
+ * below the server's setting.
+ */
+async function raiseWorkMem(tx: SessionClient): Promise<void> {
+  await tx.query(
+    `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
+    [DIFF_WORK_MEM],
+  );
+}
+
+async function deltaHasDuplicateKeys(tx: SessionClient, keyCols: readonly string[]): Promise<boolean> {
+  const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
+  return duplicate.rows.length > 0;
+}
+
+/** Every row of the delta table into the raw table (with this load's _file, _batch_id, _loaded_at); how many. */
+async function insertDelta(tx: SessionClient, raw: string, columns: readonly string[]): Promise<number> {
+  const res = await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
+  return res.rowCount ?? 0;
+}
 
 function createDeltaTableSql(task: FileTask): string {
   // LIKE copies the column types and the defaults that fill _file, _batch_id and _loaded_at.
@@ -128,8 +151,8 @@ async function applyPrefilteredDelta(
   const columns = task.spec.columns.map(quoteIdent);
   const keyCols = key.map(quoteIdent);
   await analyzeDelta(tx, key);
-  const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
-  if (duplicate.rows.length > 0) return undefined;
+  await raiseWorkMem(tx);
+  if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
   const deleted = unmatched === 0 ? 0 : await withFileIndex(tx, async () => {
     const res = await tx.query(
       `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
@@ -138,8 +161,7 @@ async function applyPrefilteredDelta(
     return res.rowCount ?? 0;
   });
   if (deleted !== unmatched) return undefined;
-  const res = await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
-  const inserted = res.rowCount ?? 0;
+  const inserted = await insertDelta(tx, raw, columns);
   if (inserted !== validator.sent || previousRows - deleted + inserted !== validator.rows) return undefined;
   return { mode: 'delta', deleted, inserted, skipped: validator.rows - validator.sent };
 }
@@ -157,18 +179,11 @@ async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly
     ...keyCols.map((c) => `t.${c} = r.${c}`),
     ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
   ].join(' AND ');
-
-  // The diff hashes whole rows of one file: with the default 4MB it spills to disk in batches.
-  // Raised for this transaction only, never lowered below the server's setting.
-  await tx.query(
-    `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
-    [DIFF_WORK_MEM],
-  );
+  await raiseWorkMem(tx);
   // All in one withFileIndex: the file's old rows through the BRIN index on _file, and no JIT for
   // statements over a whole file's rows (the uniqueness check included).
   const diff = await withFileIndex(tx, async () => {
-    const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
-    if (duplicate.rows.length > 0) return undefined;
+    if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
     const deleted = await tx.query(
       `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND NOT EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${sameRow})`,
       [task.file.uri],
@@ -184,6 +199,6 @@ async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly
   if (diff && previousRows - diff.deleted + diff.inserted === rows) return { mode: 'delta', ...diff };
   // Duplicate keys (a multiset cannot be diffed by key) or duplicates among the old rows: replace.
   const deleted = await deleteFileRows(tx, raw, task.file.uri);
-  await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
+  await insertDelta(tx, raw, columns);
   return { mode: 'replaced', deleted, inserted: rows };
 }

@@ -113,9 +113,9 @@ CREATE OR REPLACE FUNCTION strata_meta.load_time() RETURNS timestamptz
 
 /**
  * The line hashes of each loaded file of a keyed source (src/load/line-hash-store.ts): 16-byte
- * hashes of its good lines, in parts of up to 2^20 (16 MiB), written in the file's transaction.
- * `checksum` (the file version's sha1, as in the ledger), `format` (a fingerprint of how lines
- * become rows) and `lines` say which loaded version they describe. Random bytes do not compress:
+ * hashes of its good lines' rows, in parts of up to 2^20 (16 MiB), written in the file's transaction.
+ * `checksum` (the file version's sha1, as in the ledger), `format` (a fingerprint of what an
+ * encoded row means) and `lines` say which loaded version they describe. Random bytes do not compress:
  * EXTERNAL storage skips pglz's attempt.
  */
 const V3 = `
