@@ -7,8 +7,7 @@
  * - HashChunks: hashes in arrival order, in chunks of CHUNK_HASHES (what is stored per part).
  * - PreviousLines: the previous version's line hashes, each taken at most once (a line repeated
  *   n times in the file is n entries; each new line with that hash takes one).
- * - KeySet: hashes of row keys seen so far (64 of their bits); `add` says whether one was
- *   already there.
+ * - KeySet: 64-bit hashes of row keys seen so far; `add` says whether one was already there.
  */
 
 /** Bytes per hash. */
@@ -28,7 +27,7 @@ function slotCount(n: number): number {
   return size;
 }
 
-/** Hashes in arrival order, chunked. */
+/** Hashes in arrival order, chunked: chunks start at 1 MiB and double up to CHUNK_HASHES. */
 export class HashChunks {
   readonly chunks: Buffer[] = [];
   count = 0;
@@ -36,13 +35,17 @@ export class HashChunks {
   private pos = 0;
 
   push(h: Uint8Array): void {
-    if (this.current === undefined || this.pos === this.current.length) {
-      this.current = Buffer.allocUnsafe(CHUNK_HASHES * HASH_BYTES);
-      this.chunks.push(this.current);
+    let cur = this.current;
+    if (cur === undefined || this.pos === cur.length) {
+      const size = cur === undefined ? 1 << 16 : Math.min(CHUNK_HASHES, (cur.length / HASH_BYTES) * 2);
+      cur = this.current = Buffer.allocUnsafe(size * HASH_BYTES);
+      this.chunks.push(cur);
       this.pos = 0;
     }
-    this.current.set(h.subarray(0, HASH_BYTES), this.pos);
-    this.pos += HASH_BYTES;
+    // Sixteen byte stores cost less than a subarray view and a native copy per line.
+    const p = this.pos;
+    for (let i = 0; i < HASH_BYTES; i++) cur[p + i] = h[i]!;
+    this.pos = p + HASH_BYTES;
     this.count++;
   }
 
@@ -110,19 +113,19 @@ export class PreviousLines {
 }
 
 /**
- * A growing set of hashes, compared on their first 64 bits: a collision of two keys only makes
- * them look repeated (the caller then takes its exact fallback), and is unlikely (~2^-22 among
- * 2M keys). Grows at 3/4 full (linear probing stays short with uniform hashes).
+ * A growing set of 64-bit key hashes (two 32-bit words): a collision of two keys only makes them
+ * look repeated (the caller then takes its exact fallback). Grows at 3/4 full. The slot comes
+ * from both words mixed (a multiply by the golden ratio and a fold), not FNV's low bits alone.
  */
 export class KeySet {
   private words = new Uint32Array(16 * 2);
   private used = new Uint8Array(16);
   private size = 0;
 
-  /** Adds h; false when it was already in the set. */
-  add(h: Uint8Array): boolean {
+  /** Adds the hash (lo, hi); false when it was already in the set. */
+  add(lo: number, hi: number): boolean {
     if ((this.size + 1) * 4 > this.used.length * 3) this.grow();
-    const added = this.insert(word(h, 0), word(h, 4));
+    const added = this.insert(lo, hi);
     if (added) this.size++;
     return added;
   }
@@ -130,7 +133,8 @@ export class KeySet {
   private insert(w0: number, w1: number): boolean {
     const mask = this.used.length - 1;
     const words = this.words;
-    for (let s = w0 & mask; ; s = (s + 1) & mask) {
+    const mixed = Math.imul(w0 ^ w1, 0x9e3779b1);
+    for (let s = (mixed ^ (mixed >>> 15)) & mask; ; s = (s + 1) & mask) {
       if (this.used[s] === 0) {
         this.used[s] = 1;
         words[s * 2] = w0;

@@ -8,10 +8,11 @@
  *   goes to COPY.
  * - `prefilter(previous)`: a line whose hash is among the previous version's (each previous
  *   line matches at most once) is unchanged and kept from COPY; every other good line goes to
- *   COPY. Every good line's key is hashed too, from its encoded COPY row (so `"1"`, `1` and
- *   other spellings of one value are one key), to check that the new version's keys are
- *   unique; a repeated key, or a NULL in a key column, makes `keysUsable` false (the caller
- *   then takes the full diff, which handles both exactly as before).
+ *   COPY. Every good line's key is hashed too (64-bit FNV-1a, fnv1a-64.ts), from its encoded
+ *   COPY row (so `"1"`, `1` and other spellings of one value are one key), to check that the
+ *   new version's keys are unique; a repeated key (or two keys whose hashes collide), or a
+ *   NULL in a key column, makes `keysUsable` false (the caller then takes the full diff, which
+ *   handles both exactly as before).
  *
  * Why the encoded row and not the raw line: the encoder writes each value one way only (COPY's
  * NULL string for every null value, one escaping), so equal encoded rows are equal rows, as the
@@ -23,6 +24,7 @@
  * out of reach by chance (~2^-85 for 20M lines).
  */
 import { createXXHash128, type IHasher } from 'hash-wasm';
+import { Fnv1a64 } from './fnv1a-64.js';
 import { HashChunks, KeySet, PreviousLines } from './hash-tables.js';
 import type { LineFormat } from './line-format.js';
 import type { RowFilter } from './line-validator.js';
@@ -36,7 +38,9 @@ export class LineHashes implements RowFilter {
   /** Prefilter: every key so far was unique and without NULLs. */
   keysUsable = true;
   private readonly keys = new KeySet();
-  private readonly keyScratch: Buffer;
+  private readonly keyHash = new Fnv1a64();
+  /** Start and end of each key field in the row being checked (in column order). */
+  private readonly keyBounds: Int32Array;
 
   private constructor(
     private readonly hasher: IHasher,
@@ -45,7 +49,7 @@ export class LineHashes implements RowFilter {
     private readonly keyColumns: number[],
     private readonly keyOrder: number[],
   ) {
-    this.keyScratch = Buffer.allocUnsafe(4096);
+    this.keyBounds = new Int32Array(keyColumns.length * 2);
   }
 
   /** Hashes every good line; keeps none from COPY. */
@@ -77,7 +81,7 @@ export class LineHashes implements RowFilter {
   /** Hashes the key fields of an encoded COPY row into the key set. */
   private checkKey(fmt: LineFormat, row: Buffer, from: number, to: number): void {
     const D = fmt.delimiter;
-    const bounds: number[] = [];
+    const bounds = this.keyBounds;
     let field = 0;
     let fieldStart = from;
     let k = 0;
@@ -88,26 +92,25 @@ export class LineHashes implements RowFilter {
       }
       if (i < to && row[i] !== D) continue;
       if (field === this.keyColumns[k]) {
-        bounds.push(fieldStart, i);
+        bounds[k * 2] = fieldStart;
+        bounds[k * 2 + 1] = i;
         k++;
       }
       field++;
       fieldStart = i + 1;
     }
-    let len = 0;
+    const fnv = this.keyHash.reset();
     for (const o of this.keyOrder) {
       const s = bounds[o * 2]!;
       const e = bounds[o * 2 + 1]!;
-      if (isNull(fmt, row, s, e) || len + (e - s) + 1 > this.keyScratch.length) {
+      if (isNull(fmt, row, s, e)) {
         this.keysUsable = false;
         return;
       }
-      row.copy(this.keyScratch, len, s, e);
-      len += e - s;
       // The delimiter never occurs unescaped inside an encoded field: the join is unambiguous.
-      this.keyScratch[len++] = D;
+      fnv.update(row, s, e).byte(D);
     }
-    if (!this.keys.add(this.hasher.init().update(this.keyScratch.subarray(0, len)).digest('binary'))) this.keysUsable = false;
+    if (!this.keys.add(fnv.lo, fnv.hi)) this.keysUsable = false;
   }
 }
 
