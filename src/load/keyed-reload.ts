@@ -107,10 +107,10 @@ export interface KeyedReload {
   delta: KeyedReloadOutcome;
 }
 
-/** The previous version's line hashes, when stored ones fit the loaded version. */
-async function previousLines(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<PreviousLines | undefined> {
+/** A prefilter against the previous version's line hashes, when stored ones fit the loaded version. */
+async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<LineHashes | undefined> {
   const stored = await readLineHashes(tx, task.node.uniqueId, entry, task.spec);
-  return stored ? new PreviousLines(stored) : undefined;
+  return stored ? LineHashes.prefilter(task.spec, new PreviousLines(stored.parts), stored.keysGrouped) : undefined;
 }
 
 /** A changed file of a keyed source: prefiltered when possible, else the full diff (see the file comment). */
@@ -118,16 +118,15 @@ export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: Ledg
   const key = task.spec.key!;
   const previousRows = Number(entry.rowsLoaded);
   await tx.query(createDeltaTableSql(task));
-  const previous = await previousLines(tx, task, entry);
-  if (previous) {
+  const prefilter = await prefilterFor(tx, task, entry);
+  if (prefilter) {
     await tx.query(`SAVEPOINT ${PREFILTER_SAVEPOINT}`);
-    const hashes = await LineHashes.prefilter(task.spec, previous);
-    const validator = await copy(DELTA_TABLE, hashes);
-    const delta = hashes.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, hashes.unmatched, previousRows) : undefined;
-    if (delta) return { validator, hashes, delta };
+    const validator = await copy(DELTA_TABLE, prefilter);
+    const delta = prefilter.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, prefilter.unmatched, previousRows) : undefined;
+    if (delta) return { validator, hashes: prefilter, delta };
     await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
   }
-  const hashes = await LineHashes.collect();
+  const hashes = await LineHashes.collect(task.spec);
   const validator = await copy(DELTA_TABLE, hashes);
   await analyzeDelta(tx, key);
   const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { DbClient } from '../adapters/postgres/index.js';
 import { HASH_BYTES } from './hash-tables.js';
 import type { LedgerEntry } from './ledger.js';
+import type { LineHashes } from './line-hashes.js';
 import { copyOptionsSql, lineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
@@ -28,11 +29,17 @@ export function formatFingerprint(spec: LoadSpec): string {
   return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
 }
 
+export interface StoredLineHashes {
+  parts: Buffer[];
+  /** The version's first key column never went down (key-check.ts). */
+  keysGrouped: boolean;
+}
+
 /** The stored hashes of the loaded version `entry` describes, or undefined when there are none that fit. */
-export async function readLineHashes(tx: DbClient, sourceId: string, entry: LedgerEntry, spec: LoadSpec): Promise<Buffer[] | undefined> {
+export async function readLineHashes(tx: DbClient, sourceId: string, entry: LedgerEntry, spec: LoadSpec): Promise<StoredLineHashes | undefined> {
   if (entry.checksum === null) return undefined;
-  const res = await tx.query<{ checksum: string; format: string; lines: string; hashes: Buffer }>(
-    'SELECT checksum, format, lines, hashes FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2 ORDER BY part',
+  const res = await tx.query<{ checksum: string; format: string; lines: string; keys_grouped: boolean; hashes: Buffer }>(
+    'SELECT checksum, format, lines, keys_grouped, hashes FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2 ORDER BY part',
     [sourceId, entry.fileUri],
   );
   const parts = res.rows;
@@ -40,20 +47,23 @@ export async function readLineHashes(tx: DbClient, sourceId: string, entry: Ledg
   const format = formatFingerprint(spec);
   const fits = parts.length > 0 && parts.every((p) => p.checksum === entry.checksum && p.format === format && Number(p.lines) === lines);
   const stored = parts.reduce((n, p) => n + p.hashes.length, 0);
-  return fits && stored === lines * HASH_BYTES ? parts.map((p) => p.hashes) : undefined;
+  if (!fits || stored !== lines * HASH_BYTES) return undefined;
+  return { parts: parts.map((p) => p.hashes), keysGrouped: parts.every((p) => p.keys_grouped) };
 }
 
 /** Replaces the file's stored hashes with those of the version being loaded (in its transaction). */
-export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, parts: readonly Buffer[]): Promise<void> {
+export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, hashes: LineHashes): Promise<void> {
+  const parts = hashes.hashes.parts();
   await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
   const lines = parts.reduce((n, p) => n + p.length, 0) / HASH_BYTES;
   const format = formatFingerprint(spec);
   // An empty file still gets a (empty) part: its next version is prefiltered against nothing.
   const all = parts.length > 0 ? parts : [Buffer.alloc(0)];
-  for (const [part, hashes] of all.entries()) {
+  for (const [part, bytes] of all.entries()) {
     await tx.query(
-      'INSERT INTO strata_meta.load_line_hashes (source, file_uri, part, checksum, format, lines, hashes) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [sourceId, uri, part, checksum, format, lines, hashes],
+      `INSERT INTO strata_meta.load_line_hashes (source, file_uri, part, checksum, format, lines, keys_grouped, hashes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [sourceId, uri, part, checksum, format, lines, hashes.keys.grouped, bytes],
     );
   }
 }

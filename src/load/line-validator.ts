@@ -28,7 +28,7 @@ import type { LoadSpec } from './types.js';
  * from COPY (a keyed reload's unchanged line, line-hashes.ts); it still counts as a row of the file.
  */
 export interface RowFilter {
-  accept(fmt: LineFormat, row: Buffer, rowStart: number, rowEnd: number): boolean;
+  accept(row: Buffer, rowStart: number, rowEnd: number): boolean;
 }
 
 export interface BadRow {
@@ -202,7 +202,7 @@ export class LineValidator extends Transform {
       return;
     }
     this.rows++;
-    if (this.rowFilter && !this.rowFilter.accept(this.format, out.data, mark, out.pos)) {
+    if (this.rowFilter && !this.rowFilter.accept(out.data, mark, out.pos)) {
       out.pos = mark;
       this.skip(lineNo);
       return;

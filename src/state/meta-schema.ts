@@ -115,7 +115,8 @@ CREATE OR REPLACE FUNCTION strata_meta.load_time() RETURNS timestamptz
  * The line hashes of each loaded file of a keyed source (src/load/line-hash-store.ts): 16-byte
  * hashes of its good lines' rows, in parts of up to 2^20 (16 MiB), written in the file's transaction.
  * `checksum` (the file version's sha1, as in the ledger), `format` (a fingerprint of what an
- * encoded row means) and `lines` say which loaded version they describe. Random bytes do not compress:
+ * encoded row means) and `lines` say which loaded version they describe; `keys_grouped`: its
+ * first key column never went down (how its next reload checks keys). Random bytes do not compress:
  * EXTERNAL storage skips pglz's attempt.
  */
 const V3 = `
@@ -126,6 +127,7 @@ CREATE TABLE IF NOT EXISTS strata_meta.load_line_hashes (
   checksum text NOT NULL,
   format text NOT NULL,
   lines bigint NOT NULL,
+  keys_grouped boolean NOT NULL,
   hashes bytea NOT NULL,
   PRIMARY KEY (source, file_uri, part)
 );

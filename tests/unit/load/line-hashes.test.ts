@@ -19,7 +19,7 @@ async function run(input: string, spec: LoadSpec, hashes: LineHashes, chunk = in
 
 /** The line hashes a first load of `input` stores. */
 async function stored(input: string, spec: LoadSpec): Promise<PreviousLines> {
-  const hashes = await LineHashes.collect();
+  const hashes = await LineHashes.collect(spec);
   await run(input, spec, hashes);
   return new PreviousLines(hashes.hashes.parts());
 }
@@ -62,9 +62,9 @@ describe('LineHashes', () => {
 
   it('prefilter: lines the previous version had are kept from COPY; rows count them; COPY rows map to their lines', async () => {
     const prev = await stored('1|x|10\n2|y|20\n3|z|30\n', spec);
-    const hashes = await LineHashes.prefilter(spec, prev);
-    const { out, validator } = await run('1|x|10\n9|n|90\n2|y|20\r\n3|z|31\n', spec, hashes, 3);
-    expect(out).toBe('9|n|90|2\n3|z|31|4\n');
+    const hashes = await LineHashes.prefilter(spec, prev, true);
+    const { out, validator } = await run('1|x|10\n15|n|90\n2|y|20\r\n3|z|31\n', spec, hashes, 3);
+    expect(out).toBe('15|n|90|2\n3|z|31|4\n');
     expect([validator.rows, validator.sent, hashes.unmatched, hashes.keysUsable]).toEqual([4, 2, 1, true]);
     expect([validator.lineOfCopyRow(1), validator.lineOfCopyRow(2)]).toEqual([2, 4]);
     // Every good line is hashed for the next version (a CRLF line hashes like its LF twin).
@@ -72,7 +72,7 @@ describe('LineHashes', () => {
   });
 
   it('collect: every line goes to COPY; bad lines are not hashed', async () => {
-    const hashes = await LineHashes.collect();
+    const hashes = await LineHashes.collect(spec);
     const { out, validator } = await run('1|x|10\nbad\n2|y|20\n', spec, hashes);
     expect(out).toBe('1|x|10|1\n2|y|20|3\n');
     expect([validator.rows, validator.sent, hashes.hashes.count]).toEqual([2, 2, 2]);
@@ -80,16 +80,44 @@ describe('LineHashes', () => {
 
   it('keys are compared as values: spellings of one key repeat it; a NULL in the key is refused', async () => {
     const quoted = loadSpec({ key: ['b', 'a'], quote: '"' });
-    /** Whether the keys were usable, and how many good rows were seen. */
+    /** Whether the keys were usable (in both modes), and how many good rows were seen. */
     const check = async (input: string): Promise<[boolean, number]> => {
-      const hashes = await LineHashes.prefilter(quoted, new PreviousLines([]));
-      const { validator } = await run(input, quoted, hashes);
-      return [hashes.keysUsable, validator.rows];
+      const results: Array<[boolean, number]> = [];
+      for (const grouped of [true, false]) {
+        const hashes = await LineHashes.prefilter(quoted, new PreviousLines([]), grouped);
+        const { validator } = await run(input, quoted, hashes);
+        results.push([hashes.keysUsable, validator.rows]);
+      }
+      expect(results[0]).toEqual(results[1]);
+      return results[0]!;
     };
-    expect(await check('1|x|10\n1|y|10\n2|x|10\n')).toEqual([true, 3]);
+    expect(await check('1|x|10\n2|x|10\n1|y|10\n')).toEqual([true, 3]);
     expect(await check('1|x|10\n"1"|x|11\n')).toEqual([false, 2]); // "1" is 1
     expect(await check('"a|b"|x|1\n"a\\|b"|x|2\n')).toEqual([true, 2]); // `a|b` is not `a\|b`
     expect(await check('"a|b"|x|1\n"a|b"|x|2\n')).toEqual([false, 2]);
     expect(await check('1|x|10\n2||20\n')).toEqual([false, 2]); // '' is NULL
+  });
+
+  it('grouped keys: a repeat within a run of the first key column is found; a first key column going down gives up; the set finds repeats anywhere', async () => {
+    const two = loadSpec({ key: ['a', 'b'] });
+    const usable = async (input: string, grouped: boolean): Promise<boolean> => {
+      const hashes = await LineHashes.prefilter(two, new PreviousLines([]), grouped);
+      await run(input, two, hashes);
+      return hashes.keysUsable;
+    };
+    const sorted = 'L1|1|a\nL1|2|b\nL2|1|c\nL2|2|d\n';
+    expect([await usable(sorted, true), await usable(sorted, false)]).toEqual([true, true]);
+    const repeatInRun = 'L1|1|a\nL1|2|b\nL1|1|c\nL2|1|d\n';
+    expect([await usable(repeatInRun, true), await usable(repeatInRun, false)]).toEqual([false, false]);
+    // L1 again after L2: grouped gives up (a repeat could hide anywhere), the set sees none.
+    const unsorted = 'L1|1|a\nL2|1|b\nL1|2|c\n';
+    expect([await usable(unsorted, true), await usable(unsorted, false)]).toEqual([false, true]);
+    // What is stored for the next reload: whether the first key column was grouped.
+    const watch = async (input: string): Promise<boolean> => {
+      const hashes = await LineHashes.collect(two);
+      await run(input, two, hashes);
+      return hashes.keys.grouped;
+    };
+    expect([await watch(sorted), await watch(unsorted), await watch(repeatInRun)]).toEqual([true, false, true]);
   });
 });
