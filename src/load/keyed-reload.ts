@@ -55,6 +55,9 @@ import { deleteFileRows, withFileIndex } from './raw-table.js';
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
 const DELTA_TABLE = 'strata_keyed_reload';
 
+/** Rolled back to when the prefiltered delta does not apply exactly. */
+const PREFILTER_SAVEPOINT = 'strata_keyed_prefilter';
+
 /** work_mem for the diff's hash joins (see raiseWorkMem). */
 const DIFF_WORK_MEM = '256MB';
 
@@ -85,9 +88,6 @@ function createDeltaTableSql(task: FileTask): string {
   // LIKE copies the column types and the defaults that fill _file, _batch_id and _loaded_at.
   return `CREATE TEMP TABLE ${DELTA_TABLE} (LIKE ${relationSql(task.node.relation)} INCLUDING DEFAULTS) ON COMMIT DROP`;
 }
-
-/** Rolled back to when the prefiltered delta does not apply exactly. */
-const PREFILTER_SAVEPOINT = 'strata_keyed_prefilter';
 
 export interface KeyedReloadOutcome {
   /** 'delta': only differing rows written; 'replaced': keys not unique or counts off, plain replace. */

@@ -78,7 +78,9 @@ async function copyFile(tx: SessionClient, task: FileTask, streams: Streams, int
   streams.read = () => sourceBytesRead(input);
   // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
   pipeline(input, validator, () => undefined);
-  await tx.copyFrom(copySql(task, validator, into), validator);
+  const copied = await tx.copyFrom(copySql(task, validator, into), validator);
+  // The file's row count is the validator's (rows kept from COPY included): it must agree with the server's.
+  if (copied !== validator.sent) throw new StrataError('LOAD', `the server took ${copied} rows, ${validator.sent} were sent`);
   return validator;
 }
 

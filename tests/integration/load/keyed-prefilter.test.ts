@@ -2,9 +2,11 @@
  * Keyed reloads with stored line hashes: unchanged lines are not sent; whatever happens, the raw
  * table ends up with exactly the rows a fresh load of the new version gives.
  */
+import { createHash } from 'node:crypto';
 import { utimesSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { FileLoadResult } from '../../../src/load/index.js';
+import type { FileLoadResult, FileRef, FileSource } from '../../../src/load/index.js';
 import { fileLine } from '../../../src/load/progress.js';
 import { useLoadHarness } from './load-fixture.js';
 
@@ -225,6 +227,33 @@ describe('keyed reload with line hashes', () => {
     const [r] = await h.load('zipped', block);
     expect(r?.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 8, skipped: 24 });
     expect((await rows('zipped')).map(({ _line, ...x }) => x)).toEqual((await freshLoad('zipped', history(8, 4))).map(({ _line, ...x }) => x));
+  });
+
+  it('objects of a remote source (S3: uri s3://..., ETag versions) are prefiltered, and read again for a fallback', async () => {
+    // A FileSource as the S3 one behaves: one object, its ETag as version, opened as a stream.
+    const store = { body: history(6, 2), opens: 0 };
+    const remote: FileSource = {
+      list: async (): Promise<FileRef[]> => [{
+        uri: 's3://bucket/perf/f.txt', displayName: 's3://bucket/perf/f.txt', size: Buffer.byteLength(store.body),
+        version: `"${createHash('md5').update(store.body).digest('hex')}"`, compression: 'none',
+      }],
+      open: async (): Promise<Readable> => {
+        store.opens++;
+        return Readable.from([Buffer.from(store.body)]);
+      },
+    };
+    const block = { files: 's3://bucket/perf/*.txt', columns: ['loan', 'period', 'v'], key: ['loan', 'period'] };
+    const load = async (): Promise<FileLoadResult> => (await h.load('remote', block, { fileSourceFor: () => remote }))[0]!;
+    expect((await load()).rows).toBe(12);
+    store.body = history(6, 3);
+    store.opens = 0;
+    const grown = await load();
+    expect([grown.reason, grown.delta, store.opens]).toEqual(['changed', { mode: 'delta', deleted: 0, inserted: 6, skipped: 12 }, 1]);
+    store.body = history(6, 3).replace('L2|3|203\n', ''); // a row vanished: the object is read a second time
+    store.opens = 0;
+    const vanished = await load();
+    expect([vanished.delta, store.opens]).toEqual([{ mode: 'delta', deleted: 1, inserted: 0 }, 2]);
+    expect((await rows('remote')).map(({ _line, ...r }) => r)).toEqual((await freshLoad('remote', store.body)).map(({ _line, ...r }) => r));
   });
 
   it('--full-refresh forgets the stored hashes with the ledger', async () => {
