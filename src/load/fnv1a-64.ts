@@ -6,6 +6,8 @@
  * it allocates). It is not a strong hash, and need not be: two keys that collide only look
  * repeated, and a repeated key makes the reload take its exact fallback.
  */
+const ONE = new Uint8Array(1);
+
 export class Fnv1a64 {
   lo = 0x84222325;
   hi = 0xcbf29ce4;
@@ -34,11 +36,7 @@ export class Fnv1a64 {
   }
 
   byte(b: number): this {
-    const lo = (this.lo ^ b) >>> 0;
-    const t = lo * 0x1b3;
-    const low = t >>> 0;
-    this.hi = (Math.imul(this.hi, 0x1b3) + (lo << 8) + (t - low) / 0x100000000) >>> 0;
-    this.lo = low;
-    return this;
+    ONE[0] = b;
+    return this.update(ONE, 0, 1);
   }
 }
