@@ -69,6 +69,11 @@ export class CopyBuffer {
     } while (v > 0);
   }
 
+  /** The underlying buffer (valid until the next write that grows it): to read a row just written. */
+  get data(): Buffer {
+    return this.buf;
+  }
+
   /** The bytes written since reset (a view; the next reset allocates a fresh buffer). */
   take(): Buffer {
     return this.buf.subarray(0, this.pos);

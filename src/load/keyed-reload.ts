@@ -4,8 +4,30 @@
  * The agencies re-publish every monthly performance file each quarter, three months longer. A
  * plain reload deletes and re-inserts millions of identical rows, and every incremental model
  * downstream then sees them all as new (they carry the new `_batch_id`). With a key (columns that
- * identify a row within a file, e.g. loan id and reporting period) the new version is COPYed into
- * a temporary table instead, and then, in the file's transaction:
+ * identify a row within a file, e.g. loan id and reporting period) only the new version's lines
+ * that differ are written, in the file's transaction, two ways:
+ *
+ * **Prefiltered** (the stored line hashes of the loaded version fit, line-hash-store.ts): the new
+ * version streams through the validator, which hashes every good line; a line whose hash the
+ * loaded version had is unchanged and is not sent at all, every other one is COPYed into a
+ * temporary table (the delta). Then (applyPrefilteredDelta):
+ *
+ *   1. the new version's keys were unique and without NULLs (checked in the stream, on every
+ *      line), and the delta's keys are unique (SQL);
+ *   2. DELETE the file's rows whose key is in the delta (the old versions of changed rows), and
+ *      require exactly as many as the loaded lines that no new line matched (`unmatched`): then
+ *      every unmatched old row was a changed row, none vanished. (None matched can be hit: a
+ *      matched line's key is in no delta line, the keys being unique. So with no unmatched line
+ *      there is nothing to delete and the file's rows are not read at all.)
+ *   3. INSERT the delta with this load's `_batch_id`;
+ *   4. the file's row count must then equal the new version's good lines.
+ *
+ * Otherwise (a row vanished, a key repeats or is NULL, a line that was good is bad now) the work
+ * rolls back to a savepoint and the full diff below runs: the same rows as before this existed.
+ *
+ * **Full diff** (no fitting hashes: a file first loaded before they were stored, a changed
+ * `load:` block; or the prefilter's fallback): the whole new version is COPYed into the temporary
+ * table, then
  *
  *   1. the new version's keys must be unique (else: the plain replace below);
  *   2. DELETE the file's rows that are not in the new version, key and every column compared
@@ -15,21 +37,54 @@
  *   4. check that the file now has exactly as many rows as the new version (it has fewer or more
  *      only when the old rows held duplicates); if not, fall back to the plain replace.
  *
- * Unchanged rows keep the `_batch_id`, `_line` and `_loaded_at` of the load that brought them, so
- * `_batch_id not in (seen batches)` in an incremental model takes exactly the new and changed rows.
- * The result is the same set of rows a plain reload gives; only the metadata of unchanged rows differs.
+ * Either way unchanged rows keep the `_batch_id`, `_line` and `_loaded_at` of the load that
+ * brought them, so `_batch_id not in (seen batches)` in an incremental model takes exactly the
+ * new and changed rows. The result is the same set of rows a plain reload gives; only the
+ * metadata of unchanged rows differs. Both ways hash every good line, and the caller stores the
+ * hashes for the next version.
  */
 import { quoteIdent, relationSql, type SessionClient } from '../adapters/postgres/index.js';
+import { PreviousLines } from './hash-tables.js';
+import type { LedgerEntry } from './ledger.js';
+import { readLineHashes } from './line-hash-store.js';
+import { LineHashes } from './line-hashes.js';
+import type { LineValidator } from './line-validator.js';
 import type { FileTask } from './load-file.js';
 import { deleteFileRows, withFileIndex } from './raw-table.js';
 
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
-export const DELTA_TABLE = 'strata_keyed_reload';
+const DELTA_TABLE = 'strata_keyed_reload';
 
-/** work_mem for the diff's hash joins (see applyKeyedReload). */
+/** Rolled back to when the prefiltered delta does not apply exactly. */
+const PREFILTER_SAVEPOINT = 'strata_keyed_prefilter';
+
+/** work_mem for the diff's hash joins (see raiseWorkMem). */
 const DIFF_WORK_MEM = '256MB';
 
-export function createDeltaTableSql(task: FileTask): string {
+/**
+ * The diff hashes whole rows of one file (the prefiltered delete, the delta's keys): with the
+ * default 4MB it spills to disk in batches. Raised for this transaction only, never lowered
+ * below the server's setting.
+ */
+async function raiseWorkMem(tx: SessionClient): Promise<void> {
+  await tx.query(
+    `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
+    [DIFF_WORK_MEM],
+  );
+}
+
+async function deltaHasDuplicateKeys(tx: SessionClient, keyCols: readonly string[]): Promise<boolean> {
+  const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
+  return duplicate.rows.length > 0;
+}
+
+/** Every row of the delta table into the raw table (with this load's _file, _batch_id, _loaded_at); how many. */
+async function insertDelta(tx: SessionClient, raw: string, columns: readonly string[]): Promise<number> {
+  const res = await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
+  return res.rowCount ?? 0;
+}
+
+function createDeltaTableSql(task: FileTask): string {
   // LIKE copies the column types and the defaults that fill _file, _batch_id and _loaded_at.
   return `CREATE TEMP TABLE ${DELTA_TABLE} (LIKE ${relationSql(task.node.relation)} INCLUDING DEFAULTS) ON COMMIT DROP`;
 }
@@ -39,13 +94,82 @@ export interface KeyedReloadOutcome {
   mode: 'delta' | 'replaced';
   deleted: number;
   inserted: number;
+  /** Prefiltered: unchanged lines recognised by their hash and never sent to the server. */
+  skipped?: number;
+}
+
+/** Streams the file into `into` through a validator that reports every good row to `hashes`. */
+export type CopyInto = (into: string, hashes: LineHashes) => Promise<LineValidator>;
+
+export interface KeyedReload {
+  validator: LineValidator;
+  hashes: LineHashes;
+  delta: KeyedReloadOutcome;
+}
+
+/** A prefilter against the previous version's line hashes, when stored ones fit the loaded version. */
+async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<LineHashes | undefined> {
+  const stored = await readLineHashes(tx, task.node.uniqueId, entry, task.spec);
+  return stored ? LineHashes.prefilter(task.spec, new PreviousLines(stored.parts), stored.keysGrouped) : undefined;
+}
+
+/** A changed file of a keyed source: prefiltered when possible, else the full diff (see the file comment). */
+export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: LedgerEntry, copy: CopyInto): Promise<KeyedReload> {
+  const key = task.spec.key!;
+  const previousRows = Number(entry.rowsLoaded);
+  await tx.query(createDeltaTableSql(task));
+  const prefilter = await prefilterFor(tx, task, entry);
+  if (prefilter) {
+    await tx.query(`SAVEPOINT ${PREFILTER_SAVEPOINT}`);
+    const validator = await copy(DELTA_TABLE, prefilter);
+    const delta = prefilter.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, prefilter.unmatched, previousRows) : undefined;
+    if (delta) return { validator, hashes: prefilter, delta };
+    await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
+  }
+  const hashes = await LineHashes.collect(task.spec);
+  const validator = await copy(DELTA_TABLE, hashes);
+  await analyzeDelta(tx, key);
+  const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);
+  return { validator, hashes, delta };
+}
+
+/** Temporary tables get no autovacuum statistics: the diff is planned on real ones (row count and key columns). */
+async function analyzeDelta(tx: SessionClient, key: readonly string[]): Promise<void> {
+  await tx.query(`ANALYZE ${DELTA_TABLE} (${key.map(quoteIdent).join(', ')})`);
+}
+
+/**
+ * The delta of a prefiltered reload (the new version's lines the loaded one did not have) into
+ * the raw table; undefined when it does not give exactly the new version (the caller rolls back).
+ * `unmatched`: loaded lines that no new line matched.
+ */
+async function applyPrefilteredDelta(
+  tx: SessionClient, task: FileTask, key: readonly string[], validator: LineValidator, unmatched: number, previousRows: number,
+): Promise<KeyedReloadOutcome | undefined> {
+  const raw = relationSql(task.node.relation);
+  const columns = task.spec.columns.map(quoteIdent);
+  const keyCols = key.map(quoteIdent);
+  await analyzeDelta(tx, key);
+  await raiseWorkMem(tx);
+  if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
+  const deleted = unmatched === 0 ? 0 : await withFileIndex(tx, async () => {
+    const res = await tx.query(
+      `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
+      [task.file.uri],
+    );
+    return res.rowCount ?? 0;
+  });
+  if (deleted !== unmatched) return undefined;
+  const inserted = await insertDelta(tx, raw, columns);
+  if (inserted !== validator.sent || previousRows - deleted + inserted !== validator.rows) return undefined;
+  return { mode: 'delta', deleted, inserted, skipped: validator.rows - validator.sent };
 }
 
 /**
  * After the new version was COPYed into DELTA_TABLE (`rows` rows): apply it to the raw table.
  * `previousRows` is the ledger's row count of the version being replaced.
  */
-export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly string[], rows: number, previousRows: number): Promise<KeyedReloadOutcome> {
+async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly string[], rows: number, previousRows: number): Promise<KeyedReloadOutcome> {
   const raw = relationSql(task.node.relation);
   const columns = task.spec.columns.map(quoteIdent);
   const keyCols = key.map(quoteIdent);
@@ -54,18 +178,11 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
     ...keyCols.map((c) => `t.${c} = r.${c}`),
     ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
   ].join(' AND ');
-
-  // The diff hashes whole rows of one file: with the default 4MB it spills to disk in batches.
-  // Raised for this transaction only, never lowered below the server's setting.
-  await tx.query(
-    `SELECT set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1) THEN $1 ELSE current_setting('work_mem') END, true)`,
-    [DIFF_WORK_MEM],
-  );
+  await raiseWorkMem(tx);
   // All in one withFileIndex: the file's old rows through the BRIN index on _file, and no JIT for
   // statements over a whole file's rows (the uniqueness check included).
   const diff = await withFileIndex(tx, async () => {
-    const duplicate = await tx.query(`SELECT 1 FROM ${DELTA_TABLE} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1 LIMIT 1`);
-    if (duplicate.rows.length > 0) return undefined;
+    if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
     const deleted = await tx.query(
       `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND NOT EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${sameRow})`,
       [task.file.uri],
@@ -81,6 +198,6 @@ export async function applyKeyedReload(tx: SessionClient, task: FileTask, key: r
   if (diff && previousRows - diff.deleted + diff.inserted === rows) return { mode: 'delta', ...diff };
   // Duplicate keys (a multiset cannot be diffed by key) or duplicates among the old rows: replace.
   const deleted = await deleteFileRows(tx, raw, task.file.uri);
-  await tx.query(`INSERT INTO ${raw} (${columns.join(', ')}, "_line") SELECT ${columns.join(', ')}, "_line" FROM ${DELTA_TABLE}`);
+  await insertDelta(tx, raw, columns);
   return { mode: 'replaced', deleted, inserted: rows };
 }

@@ -9,6 +9,7 @@
 import type { DbClient } from '../adapters/postgres/index.js';
 import { fnv1a32 } from '../state/index.js';
 import type { LoadReason } from './events.js';
+import { forgetLineHashes } from './line-hash-store.js';
 import type { FileRef } from './types.js';
 
 export interface LedgerEntry {
@@ -102,10 +103,11 @@ async function insertEntry(db: DbClient, rec: LoadRecord, status: string, error:
   );
 }
 
-/** Full refresh, or the raw table vanished: the source's ledger and quarantine rows go. */
+/** Full refresh, or the raw table vanished: the source's ledger, quarantine rows and line hashes go. */
 export async function forgetSource(tx: DbClient, sourceId: string): Promise<void> {
   await tx.query(`UPDATE strata_meta.load_ledger SET status = 'replaced' WHERE source = $1 AND status = 'loaded'`, [sourceId]);
   await tx.query('DELETE FROM strata_meta.quarantine WHERE source = $1', [sourceId]);
+  await forgetLineHashes(tx, sourceId);
 }
 
 /**

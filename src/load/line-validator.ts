@@ -9,6 +9,9 @@
  * line by line), `indexOf` for newlines, one byte loop per line (line-encoder.ts), one copy into
  * the output buffer, and sha1 of the raw bytes for the ledger. Nothing is kept across chunks but
  * an incomplete last line and the bad rows (each cut to 1 KB).
+ *
+ * A RowFilter (the keyed reload's line hashes, line-hashes.ts) sees every good row and may keep
+ * it from COPY; such lines are then skipped lines for the COPY-row-to-line mapping.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -19,6 +22,14 @@ import { CopyBuffer } from './copy-buffer.js';
 import { encodeLine, needsClassifying } from './line-encoder.js';
 import { lineFormat, type LineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
+
+/**
+ * Sees every good row, encoded for COPY (row[rowStart, rowEnd), without `_line`). False keeps it
+ * from COPY (a keyed reload's unchanged line, line-hashes.ts); it still counts as a row of the file.
+ */
+export interface RowFilter {
+  accept(row: Buffer, rowStart: number, rowEnd: number): boolean;
+}
 
 export interface BadRow {
   /** Physical line number in the (decompressed) file, 1-based. */
@@ -34,13 +45,15 @@ export const RAW_TEXT_LIMIT = 1024;
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Output is handed to COPY in writes of about this size. */
 const FLUSH_BYTES = 256 * 1024;
-/** Line numbers of skipped lines kept to map COPY's row numbers back to file lines. */
-const MAX_SKIPPED = 1_000_000;
+/** Runs of lines not sent to COPY kept to map COPY's row numbers back to file lines. */
+const MAX_SKIPPED_RUNS = 1_000_000;
 
 export class LineValidator extends Transform {
   readonly badRows: BadRow[] = [];
-  /** Rows written for COPY. */
+  /** Good rows: the file's rows. */
   rows = 0;
+  /** Rows written for COPY (fewer than `rows` when a RowFilter kept some back). */
+  sent = 0;
   /** Bytes read (after decompression). */
   bytes = 0;
   /** Physical lines seen so far. */
@@ -54,12 +67,16 @@ export class LineValidator extends Transform {
   private carry: Buffer[] = [];
   private carryBytes = 0;
   private headerPending: boolean;
-  /** Lines not sent to COPY (header, blank, bad), ascending; null once there were too many. */
+  /**
+   * Lines not sent to COPY (header, blank, bad, filtered) as runs: first, last, first, last, ...
+   * ascending; null once there were too many runs.
+   */
   private skipped: number[] | null = [];
 
   constructor(
     private readonly spec: LoadSpec,
     private readonly fileName: string,
+    private readonly rowFilter?: RowFilter,
   ) {
     super();
     this.format = lineFormat(spec);
@@ -101,11 +118,13 @@ export class LineValidator extends Transform {
    * (COPY's error context counts the rows it received). Undefined when it cannot be told.
    */
   lineOfCopyRow(n: number): number | undefined {
-    if (this.skipped === null) return undefined;
+    const runs = this.skipped;
+    if (runs === null) return undefined;
     let line = n;
-    for (const s of this.skipped) {
-      if (s > line) break;
-      line++;
+    for (let i = 0; i < runs.length; i += 2) {
+      if (runs[i]! > line) break;
+      // Every line of a run that starts at or before `line` pushes it one further.
+      line += runs[i + 1]! - runs[i]! + 1;
     }
     return line;
   }
@@ -182,16 +201,24 @@ export class LineValidator extends Transform {
       this.bad(lineNo, buf, start, end, reason);
       return;
     }
+    this.rows++;
+    if (this.rowFilter && !this.rowFilter.accept(out.data, mark, out.pos)) {
+      out.pos = mark;
+      this.skip(lineNo);
+      return;
+    }
     out.byte(this.format.delimiter);
     out.uint(lineNo);
     out.byte(10);
-    this.rows++;
+    this.sent++;
   }
 
   private skip(lineNo: number): void {
-    if (this.skipped === null) return;
-    if (this.skipped.length >= MAX_SKIPPED) this.skipped = null;
-    else this.skipped.push(lineNo);
+    const runs = this.skipped;
+    if (runs === null) return;
+    if (runs.length > 0 && runs[runs.length - 1] === lineNo - 1) runs[runs.length - 1] = lineNo;
+    else if (runs.length >= MAX_SKIPPED_RUNS * 2) this.skipped = null;
+    else runs.push(lineNo, lineNo);
   }
 
   private bad(line: number, buf: Buffer, start: number, end: number, reason: string): void {

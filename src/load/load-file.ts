@@ -6,6 +6,8 @@
  *   set_config('strata.load_file' / 'strata.batch_id', ..., true)   -- feed the _file / _batch_id defaults
  *   DELETE its previous rows (when it was loaded before)
  *   COPY raw (columns..., _line) FROM STDIN  <- pipeline(file, decompress, LineValidator)
+ *     (a changed file of a keyed source: only differing rows are written, keyed-reload.ts)
+ *   keyed source: replace its stored line hashes (line-hash-store.ts)
  *   replace its quarantine rows; ledger: previous entry 'replaced', this one 'loaded'
  *   COMMIT
  *
@@ -22,7 +24,9 @@ import type { LoadReason } from './events.js';
 import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
 import { copyOptionsSql } from './line-format.js';
 import { LineValidator } from './line-validator.js';
-import { applyKeyedReload, createDeltaTableSql, DELTA_TABLE, type KeyedReloadOutcome } from './keyed-reload.js';
+import { reloadKeyed, type KeyedReloadOutcome } from './keyed-reload.js';
+import { writeLineHashes } from './line-hash-store.js';
+import { LineHashes } from './line-hashes.js';
 import { replaceQuarantine } from './quarantine.js';
 import { BATCH_SETTING, deleteFileRows, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
 import { sourceBytesRead } from './source-stream.js';
@@ -66,36 +70,45 @@ function copySql(task: FileTask, validator: LineValidator, into: string): string
   return `COPY ${into} (${cols}) FROM STDIN WITH ${copyOptionsSql(validator.format)}`;
 }
 
-/** Deletes the rows of the file's previous load, through the BRIN index on _file. */
+/** Streams the file through a fresh LineValidator into COPY of `into`. */
+async function copyFile(tx: SessionClient, task: FileTask, streams: Streams, into: string, hashes?: LineHashes): Promise<LineValidator> {
+  const input = await task.source.open(task.file);
+  const validator = new LineValidator(task.spec, task.file.displayName, hashes);
+  streams.validator = validator;
+  streams.read = () => sourceBytesRead(input);
+  // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
+  pipeline(input, validator, () => undefined);
+  const copied = await tx.copyFrom(copySql(task, validator, into), validator);
+  // The file's row count is the validator's (rows kept from COPY included): it must agree with the server's.
+  if (copied !== validator.sent) throw new StrataError('LOAD', `the server took ${copied} rows, ${validator.sent} were sent`);
+  return validator;
+}
+
 async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Streams, startedAt: Date): Promise<Outcome> {
-  const { node, file } = task;
+  const { node, file, spec } = task;
   await lockFile(tx, node.uniqueId, file.uri);
   const entry = await readLedgerEntry(tx, node.uniqueId, file.uri);
   // Another process may have loaded this very version since discovery: then there is nothing to do.
   if (task.reason !== 'reload' && decide(file, entry, false) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
-  // A changed file of a keyed source goes to a temporary table first and only differing rows are
-  // written (keyed-reload.ts); otherwise its previous rows go and the new version is COPYed in.
-  // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
-  const keyed = entry !== undefined && task.spec.key !== undefined && task.reason === 'changed';
-  if (keyed) await tx.query(createDeltaTableSql(task));
-  else if (entry) await deleteFileRows(tx, relationSql(node.relation), file.uri);
-  const input = await task.source.open(file);
-  const validator = new LineValidator(task.spec, file.displayName);
-  streams.validator = validator;
-  streams.read = () => sourceBytesRead(input);
-  // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
-  pipeline(input, validator, () => undefined);
-  const rows = await tx.copyFrom(copySql(task, validator, keyed ? DELTA_TABLE : relationSql(node.relation)), validator);
+  let validator: LineValidator;
+  let hashes: LineHashes | undefined;
   let delta: KeyedReloadOutcome | undefined;
-  if (keyed) {
-    // Temporary tables get no autovacuum statistics: the diff is planned on real ones (row count and key columns).
-    await tx.query(`ANALYZE ${DELTA_TABLE} (${task.spec.key!.map(quoteIdent).join(', ')})`);
-    delta = await applyKeyedReload(tx, task, task.spec.key!, rows, Number(entry.rowsLoaded));
+  // A changed file of a keyed source: only differing rows are written (keyed-reload.ts).
+  // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
+  if (entry !== undefined && spec.key !== undefined && task.reason === 'changed') {
+    ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, (into, h) => copyFile(tx, task, streams, into, h)));
+  } else {
+    // Otherwise its previous rows go (through the BRIN index on _file) and the new version is
+    // COPYed in; a keyed source's lines are hashed on the way for its next reload.
+    if (entry) await deleteFileRows(tx, relationSql(node.relation), file.uri);
+    hashes = spec.key ? await LineHashes.collect(spec) : undefined;
+    validator = await copyFile(tx, task, streams, relationSql(node.relation), hashes);
   }
+  if (hashes && validator.checksum) await writeLineHashes(tx, node.uniqueId, file.uri, spec, validator.checksum, hashes);
   await replaceQuarantine(tx, node.uniqueId, file, task.batchId, validator.badRows);
   const outcome = {
-    status: 'loaded' as const, reason: task.reason, rows, quarantined: validator.badRows.length,
+    status: 'loaded' as const, reason: task.reason, rows: validator.rows, quarantined: validator.badRows.length,
     ...(validator.checksum ? { checksum: validator.checksum } : {}),
     ...(delta ? { delta } : {}),
   };

@@ -39,8 +39,10 @@ export function fileLine(r: FileLoadResult): string {
   const rate = r.seconds > 0 ? `, ${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s` : '';
   const bad = r.quarantined > 0 ? `, ${nf.format(r.quarantined)} quarantined` : '';
   // A keyed reload says what it wrote: the file's rows are mostly the ones already loaded.
+  // Prefiltered, it also says how many unchanged lines were recognised by their hash and never sent.
+  const skipped = r.delta?.skipped !== undefined ? `; ${nf.format(r.delta.skipped)} unchanged lines not sent` : '';
   const delta = r.delta?.mode === 'delta'
-    ? ` (${nf.format(r.delta.inserted)} new or changed written, ${nf.format(r.delta.deleted)} removed)`
+    ? ` (${nf.format(r.delta.inserted)} new or changed written, ${nf.format(r.delta.deleted)} removed${skipped})`
     : r.delta ? ' (replaced whole: its keys repeat)' : '';
   return `loaded   ${name} (${r.reason}): ${nf.format(r.rows)} rows${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
 }

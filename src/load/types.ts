@@ -73,7 +73,10 @@ export interface FileLoadResult {
   bytes: number;
   seconds: number;
   batchId?: string;
-  /** A keyed reload: how it went and how many rows it deleted and wrote (see keyed-reload.ts). */
-  delta?: { mode: 'delta' | 'replaced'; deleted: number; inserted: number };
+  /**
+   * A keyed reload: how it went and how many rows it deleted and wrote (see keyed-reload.ts);
+   * `skipped`: prefiltered, the unchanged lines recognised by their hash and never sent.
+   */
+  delta?: { mode: 'delta' | 'replaced'; deleted: number; inserted: number; skipped?: number };
   error?: { code: string; message: string; hint?: string };
 }

@@ -11,7 +11,8 @@
  *
  * Version 2 adds the raw-file loading tables (src/load): `strata_meta.load_ledger` (which file
  * was loaded into which source, when, with which checksum and batch: a loaded source's data
- * version) and `strata_meta.quarantine` (rejected rows with their line and reason).
+ * version) and `strata_meta.quarantine` (rejected rows with their line and reason). Version 3
+ * adds `strata_meta.load_line_hashes` (the keyed reload's prefilter).
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { DbClient } from '../adapters/postgres/index.js';
@@ -110,8 +111,31 @@ CREATE OR REPLACE FUNCTION strata_meta.load_time() RETURNS timestamptz
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT now() $$;
 `;
 
+/**
+ * The line hashes of each loaded file of a keyed source (src/load/line-hash-store.ts): 16-byte
+ * hashes of its good lines' rows, in parts of up to 2^20 (16 MiB), written in the file's transaction.
+ * `checksum` (the file version's sha1, as in the ledger), `format` (a fingerprint of what an
+ * encoded row means) and `lines` say which loaded version they describe; `keys_grouped`: its
+ * first key column never went down (how its next reload checks keys). Random bytes do not compress:
+ * EXTERNAL storage skips pglz's attempt.
+ */
+const V3 = `
+CREATE TABLE IF NOT EXISTS strata_meta.load_line_hashes (
+  source text NOT NULL,
+  file_uri text NOT NULL,
+  part int NOT NULL,
+  checksum text NOT NULL,
+  format text NOT NULL,
+  lines bigint NOT NULL,
+  keys_grouped boolean NOT NULL,
+  hashes bytea NOT NULL,
+  PRIMARY KEY (source, file_uri, part)
+);
+ALTER TABLE strata_meta.load_line_hashes ALTER COLUMN hashes SET STORAGE EXTERNAL;
+`;
+
 /** MIGRATIONS[i]: version i → i + 1. Append only; never edit a released step. */
-const MIGRATIONS: readonly string[] = [V1, V2];
+const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** The schema version this strata writes and understands. */
 export const META_SCHEMA_VERSION = MIGRATIONS.length;

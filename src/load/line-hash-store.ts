@@ -1,0 +1,74 @@
+/**
+ * strata_meta.load_line_hashes (meta-schema migration 3): the line hashes (line-hashes.ts) of the
+ * loaded version of each file of a keyed source, in parts of up to 2^20 hashes (one bytea of
+ * 16 MiB each: a single value of a large file would pass 1 GB of hex text, beyond what a
+ * JavaScript string holds).
+ *
+ * Written in the file's transaction, so they commit or roll back with its rows: after a failed
+ * load the previous version's rows and hashes are both still there. A stored set is used only
+ * when it describes exactly the loaded version: the ledger's checksum (sha1 of the file's bytes),
+ * the same format fingerprint (what an encoded row means), and as many hashes as the ledger's
+ * row count. Anything else (a file loaded before this table existed, a changed delimiter or
+ * NULL string, a set from a load while the source had no key) means no prefilter: the full diff
+ * runs and stores a set for next time.
+ */
+import { createHash } from 'node:crypto';
+import type { DbClient } from '../adapters/postgres/index.js';
+import { HASH_BYTES } from './hash-tables.js';
+import type { LedgerEntry } from './ledger.js';
+import type { LineHashes } from './line-hashes.js';
+import { copyOptionsSql, lineFormat } from './line-format.js';
+import type { LoadSpec } from './types.js';
+
+/**
+ * What an encoded row means (line-hashes.ts hashes rows as encoded for COPY): COPY's options
+ * (delimiter, NULL string), the bytes' encoding and the columns.
+ */
+export function formatFingerprint(spec: LoadSpec): string {
+  const parts = { copy: copyOptionsSql(lineFormat(spec)), encoding: spec.encoding, columns: spec.columns };
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+export interface StoredLineHashes {
+  parts: Buffer[];
+  /** The version's first key column never went down (key-check.ts). */
+  keysGrouped: boolean;
+}
+
+/** The stored hashes of the loaded version `entry` describes, or undefined when there are none that fit. */
+export async function readLineHashes(tx: DbClient, sourceId: string, entry: LedgerEntry, spec: LoadSpec): Promise<StoredLineHashes | undefined> {
+  if (entry.checksum === null) return undefined;
+  const res = await tx.query<{ checksum: string; format: string; lines: string; keys_grouped: boolean; hashes: Buffer }>(
+    'SELECT checksum, format, lines, keys_grouped, hashes FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2 ORDER BY part',
+    [sourceId, entry.fileUri],
+  );
+  const parts = res.rows;
+  const lines = Number(entry.rowsLoaded);
+  const format = formatFingerprint(spec);
+  const fits = parts.length > 0 && parts.every((p) => p.checksum === entry.checksum && p.format === format && Number(p.lines) === lines);
+  const stored = parts.reduce((n, p) => n + p.hashes.length, 0);
+  if (!fits || stored !== lines * HASH_BYTES) return undefined;
+  return { parts: parts.map((p) => p.hashes), keysGrouped: parts.every((p) => p.keys_grouped) };
+}
+
+/** Replaces the file's stored hashes with those of the version being loaded (in its transaction). */
+export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, hashes: LineHashes): Promise<void> {
+  const parts = hashes.hashes.parts();
+  await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
+  const lines = parts.reduce((n, p) => n + p.length, 0) / HASH_BYTES;
+  const format = formatFingerprint(spec);
+  // An empty file still gets a (empty) part: its next version is prefiltered against nothing.
+  const all = parts.length > 0 ? parts : [Buffer.alloc(0)];
+  for (const [part, bytes] of all.entries()) {
+    await tx.query(
+      `INSERT INTO strata_meta.load_line_hashes (source, file_uri, part, checksum, format, lines, keys_grouped, hashes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [sourceId, uri, part, checksum, format, lines, hashes.keys.grouped, bytes],
+    );
+  }
+}
+
+/** Full refresh, or the raw table vanished: the source's stored hashes go with its ledger. */
+export async function forgetLineHashes(tx: DbClient, sourceId: string): Promise<void> {
+  await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1', [sourceId]);
+}
