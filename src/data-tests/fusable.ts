@@ -143,10 +143,6 @@ function whereOf(test: TestNode): string | undefined {
 export function fusedCheck(manifest: Manifest, test: TestNode): FusedCheck | undefined {
   const meta = test.testMetadata;
   if (test.testType !== 'generic' || !meta || test.compiledCode === undefined) return undefined;
-  // A test narrowed to the key groups of new rows filters by `key in (subquery)`. In a scan's
-  // `filter (where ...)` that is a subplan, hashed only when the planner expects it to fit in
-  // work_mem and else re-run per row; in the test's own WHERE it is a semi-join, which spills.
-  if (test.narrowed === 'groups') return undefined;
   const name = stripNamespace(meta.name);
   const build = CHECKS[name];
   const relation = attachedRelation(manifest, test);

@@ -163,11 +163,6 @@ export interface TestNode extends NodeBase {
   /** The node this test is attached to (generic tests), and the column if any. */
   attachedNode?: string;
   columnName?: string;
-  /**
-   * Set by the runner only, never in manifest.json: the test was narrowed to the rows an
-   * incremental build wrote (src/data-tests/new-rows.ts), to those rows or to the key groups they touch.
-   */
-  narrowed?: 'rows' | 'groups';
   rawCode: string;
   refs: RefCall[];
   sources: SourceCall[];

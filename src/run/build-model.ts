@@ -11,7 +11,6 @@ import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
 import { saveNodeState } from '../state/node-state.js';
 import { lockDependentViews } from './dependent-view-locks.js';
-import { transactionId } from './incremental-tests.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -92,15 +91,12 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       const plan = materializationFor(node)(node, node.relation, state, options);
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
       const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
-      // The transaction's id marks the rows it wrote (xmin): its tests may check only those.
-      const xid = incremental && previous ? await transactionId(client) : undefined;
       await saveNodeState(client, rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
       });
-      return { plan, rows, runFile, xid };
+      return { plan, rows, runFile };
     });
     rc.dataVersions.set(node.uniqueId, dataVersion);
-    if (outcome.xid !== undefined) rc.incrementalBuilds.set(node.uniqueId, { xid: outcome.xid, previousDataVersion: previous!.dataVersion });
     return {
       ...base,
       status: 'success',

@@ -8,7 +8,6 @@ import { runUnitTest } from '../data-tests/unit/index.js';
 import type { TestGroup, TestOutcome } from '../data-tests/types.js';
 import type { UnitTestNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
-import { narrowToNewRows, savePassingTests } from './incremental-tests.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
 import { timed, type TimingEntry } from './timing.js';
@@ -23,7 +22,7 @@ export function outcomesFail(outcomes: TestOutcome[]): boolean {
   return outcomes.some((o) => o.status === 'fail' || o.status === 'error');
 }
 
-function groupResult(id: string, outcomes: TestOutcome[], seconds: number, narrowed = 0): NodeResult {
+function groupResult(id: string, outcomes: TestOutcome[], seconds: number): NodeResult {
   const failed = outcomesFail(outcomes);
   const warned = outcomes.some((o) => o.status === 'warn');
   return {
@@ -31,7 +30,7 @@ function groupResult(id: string, outcomes: TestOutcome[], seconds: number, narro
     name: id,
     resourceType: 'test',
     status: failed ? 'error' : warned ? 'warn' : 'success',
-    message: `${outcomes.length} test${outcomes.length === 1 ? '' : 's'}${narrowed ? `, ${narrowed} on the new rows only` : ''}`,
+    message: `${outcomes.length} test${outcomes.length === 1 ? '' : 's'}`,
     seconds,
     tests: outcomes,
   };
@@ -39,14 +38,12 @@ function groupResult(id: string, outcomes: TestOutcome[], seconds: number, narro
 
 export async function buildTestGroup(rc: RunContext, group: TestGroup, options: TestRunOptions): Promise<NodeResult> {
   const started = performance.now();
-  const { projectDir, targetDir } = rc.project;
+  const { manifest, projectDir, targetDir } = rc.project;
   const timing: TimingEntry[] = [];
   try {
-    const scope = narrowToNewRows(rc, group);
     const outcomes = await rc.db.withClient((client) =>
-      timed(timing, () => runTestGroup(client, scope.manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema })));
-    await savePassingTests(rc, outcomes);
-    return { ...groupResult(group.id, outcomes, (performance.now() - started) / 1000, scope.narrowed.size), timing };
+      timed(timing, () => runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema })));
+    return { ...groupResult(group.id, outcomes, (performance.now() - started) / 1000), timing };
   } catch (e) {
     return { ...failureResult({ uniqueId: group.id, name: group.id, resourceType: 'test' }, e, started), timing };
   }

@@ -9,7 +9,6 @@ import { fileSources } from '../load/source-loading.js';
 import type { LoadSpec } from '../load/types.js';
 import type { SourceNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
-import { transactionId } from './incremental-tests.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
 import { timed, type TimingEntry } from './timing.js';
@@ -21,16 +20,12 @@ export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: L
   // The whole load counts as work: listing, checksums and the ledger are a small part of streaming the files.
   const timing: TimingEntry[] = [];
   try {
-    // Rows the load writes carry later transaction ids than this one: the source's tests may
-    // check only those (incremental-tests.ts).
-    const before = { xid: await rc.db.withClient((c) => transactionId(c)), previousDataVersion: rc.dataVersions.get(source.uniqueId) };
     const results = await timed(timing, () => loadSources(rc.db, [{ node: source, spec }], {
       projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
       fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor,
     }));
     const version = await dataVersionOfSource(rc.db, source.uniqueId);
     if (version !== undefined) rc.dataVersions.set(source.uniqueId, `load:${version}`);
-    if (before.previousDataVersion !== undefined) rc.incrementalBuilds.set(source.uniqueId, { xid: before.xid, previousDataVersion: before.previousDataVersion });
     const failed = results.filter((r) => r.status === 'failed');
     const loaded = results.filter((r) => r.status === 'loaded');
     const rows = loaded.reduce((n, r) => n + r.rows, 0);

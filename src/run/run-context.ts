@@ -3,7 +3,6 @@
  * relations that existed when it started (introspected once), the previous build state of every
  * node, and the fingerprints and data versions that decide what is up to date.
  */
-import type { IncrementalBuild } from './incremental-tests.js';
 import type { CompiledProject } from '../api/compile.js';
 import type { Capabilities, Database, RelationInfo, SyncQueryChannel } from '../adapters/postgres/index.js';
 import type { NodeState } from '../state/node-state.js';
@@ -34,8 +33,6 @@ export interface RunContext {
   fingerprints: Map<string, string>;
   /** Data version of every node as of now: updated as nodes build. */
   dataVersions: Map<string, string>;
-  /** Models built on their incremental path in this run: their tests may look at the new rows only (incremental-tests.ts). */
-  incrementalBuilds: Map<string, IncrementalBuild>;
   /** A synchronous connection for run_query() in templates, opened on first use. */
   syncQuery(): SyncQueryChannel;
   closeSyncQuery(): Promise<void>;

@@ -110,7 +110,7 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, ite
   }
   let channel: SyncQueryChannel | undefined;
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions, incrementalBuilds: new Map(),
+    project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions,
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),
   };
