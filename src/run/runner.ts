@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
-import { listRelations, openTarget, quoteIdent, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
+import { openTarget, quoteIdent, readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
@@ -23,6 +23,7 @@ import { loadSourceItem } from './load-sources.js';
 import { dataVersionOfSource } from '../load/index.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
+import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
 
@@ -98,7 +99,9 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, ite
   const db = opened.db;
   const schemas = [...new Set(items.flatMap((i) => (i.kind === 'model' || i.kind === 'seed' ? [i.node.relation.schema] : [])))].sort();
   for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-  const catalog = await listRelations(db, schemas);
+  // Incremental models compare their table's columns with their query's: read those with the rest.
+  const columnsOf = items.flatMap((i) => (i.kind === 'model' && i.node.config.materialized === 'incremental' ? [{ schema: i.node.relation.schema, name: i.node.relation.identifier }] : []));
+  const relations = new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf));
   const previous = await loadNodeStates(db, projectName);
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
@@ -110,7 +113,7 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, ite
   }
   let channel: SyncQueryChannel | undefined;
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions,
+    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints: fingerprintAll(project), dataVersions,
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),
   };

@@ -29,8 +29,8 @@ export interface QueryResult<R = Row> {
   fields: FieldInfo[];
   /** The command tag: SELECT, INSERT, CREATE, ... */
   command: string;
-  /** For a multi-statement query: every statement's command tag and row count, in order. */
-  statements?: Array<{ command: string; rowCount: number }>;
+  /** For a multi-statement query: every statement's command tag, row count and rows, in order. */
+  statements?: Array<{ command: string; rowCount: number; rows: Row[] }>;
 }
 
 /** Where a statement came from, so a failure points at the file the user can open. */
@@ -129,7 +129,7 @@ function normalize<R>(raw: RawResult | RawResult[]): QueryResult<R> {
     rowCount: last.rowCount ?? 0,
     fields: (last.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
     command: last.command ?? '',
-    ...(Array.isArray(raw) ? { statements: raw.map((r) => ({ command: r.command ?? '', rowCount: r.rowCount ?? 0 })) } : {}),
+    ...(Array.isArray(raw) ? { statements: raw.map((r) => ({ command: r.command ?? '', rowCount: r.rowCount ?? 0, rows: r.rows as Row[] })) } : {}),
   };
 }
 
