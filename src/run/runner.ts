@@ -17,10 +17,7 @@ import { loadNodeStates } from '../state/node-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
-import { buildSeed } from './build-seed.js';
-import { buildTestGroup, buildUnitTest } from './build-tests.js';
-import { loadSourceItem } from './load-sources.js';
-import { dataVersionOfSource } from '../load/index.js';
+import { dataVersionOfSource } from '../load/ledger.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
 import { RunCatalog } from './run-catalog.js';
@@ -185,13 +182,17 @@ function nameOf(item: WorkItem): string {
   return item.kind === 'tests' ? item.id : item.kind === 'load' ? `${item.source.sourceName}.${item.source.name}` : item.node.name;
 }
 
-function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
+/**
+ * Seeds, tests and loads pull in csv-parse, the data-test planner and the loader: loaded on their
+ * first node, so a run of models alone does not pay for importing them (tens of ms per command).
+ */
+async function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
   switch (item.kind) {
     case 'model': return buildModel(rc, item.node);
-    case 'seed': return buildSeed(rc, item.node);
-    case 'tests': return buildTestGroup(rc, item.group, { fuse });
-    case 'unit': return buildUnitTest(rc, item.node);
-    case 'load': return loadSourceItem(rc, item.source, item.spec);
+    case 'seed': return (await import('./build-seed.js')).buildSeed(rc, item.node);
+    case 'tests': return (await import('./build-tests.js')).buildTestGroup(rc, item.group, { fuse });
+    case 'unit': return (await import('./build-tests.js')).buildUnitTest(rc, item.node);
+    case 'load': return (await import('./load-sources.js')).loadSourceItem(rc, item.source, item.spec);
   }
 }
 

@@ -12,7 +12,7 @@ import type { TestGroup } from '../data-tests/types.js';
 import type { Manifest, ModelNode, SeedNode, SourceNode, UnitTestNode } from '../manifest/types.js';
 import type { LoadSpec } from '../load/types.js';
 import { loadableSources } from '../load/source-loading.js';
-import { planTestGroups } from './build-tests.js';
+import { planTestGroups } from '../data-tests/groups.js';
 import { effectiveParents } from './run-context.js';
 
 export type BuildableKind = 'load' | 'model' | 'seed' | 'test' | 'unit_test';
