@@ -13,7 +13,7 @@ import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
 import { nodeFingerprint } from '../state/fingerprint.js';
 import { ensureMetaSchema } from '../state/meta-schema.js';
-import { loadNodeStates } from '../state/node-state.js';
+import { loadNodeStates, type NodeState } from '../state/node-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
@@ -90,24 +90,49 @@ async function runProjectHooks(rc: RunContext, which: 'onRunStart' | 'onRunEnd')
   }
 }
 
-async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
-  const { project } = req;
-  const projectName = project.manifest.metadata.projectName;
-  const db = opened.db;
+/**
+ * Waits for every promise (none is left running in the background, where a failure would be an
+ * unhandled rejection once the pool is closed), then throws the first failure.
+ */
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Source data versions: a source strata loads changes when a load commits (its ledger says what is loaded). */
+async function sourceVersions(db: OpenedTarget['db'], project: CompiledProject, runId: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of Object.values(project.manifest.sources)) {
+    // One it does not load may change at any time: it counts as new data every run, unless static.
+    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
+    out.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
+  }
+  return out;
+}
+
+/** The catalog snapshot of the run's schemas (created first when missing). */
+async function readRunCatalog(db: OpenedTarget['db'], items: WorkItem[]): Promise<RunCatalog> {
   const schemas = [...new Set(items.flatMap((i) => (i.kind === 'model' || i.kind === 'seed' ? [i.node.relation.schema] : [])))].sort();
   for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   // Incremental models compare their table's columns with their query's: read those with the rest.
   const columnsOf = items.flatMap((i) => (i.kind === 'model' && i.node.config.materialized === 'incremental' ? [{ schema: i.node.relation.schema, name: i.node.relation.identifier }] : []));
-  const relations = new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf));
-  const previous = await loadNodeStates(db, projectName);
+  return new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf));
+}
+
+/** Reads what the run starts from, side by side on the pool's connections (independent reads). */
+async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
+  const { project } = req;
+  const db = opened.db;
+  const [relations, previous, sources] = await allSettled<[RunCatalog, Map<string, NodeState>, Map<string, string>]>([
+    readRunCatalog(db, items),
+    loadNodeStates(db, project.manifest.metadata.projectName),
+    sourceVersions(db, project, runId),
+  ]);
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
-  for (const s of Object.values(project.manifest.sources)) {
-    // A source strata loads changes when a load commits (its ledger says what is loaded); one it
-    // does not load may change at any time: it counts as new data every run, unless static.
-    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
-    dataVersions.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
-  }
+  for (const [id, version] of sources) dataVersions.set(id, version);
   let channel: SyncQueryChannel | undefined;
   return {
     project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints: fingerprintAll(project), dataVersions,
@@ -128,15 +153,27 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    await ensureMetaSchema(opened.db);
-    const lock = await acquireRunLock(opened.db, {
-      project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
-      onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
-    });
+    // The run lock is an advisory lock on a session of its own: it does not need strata_meta (a
+    // holder to wait for has created it), so the two are set up side by side.
+    const [meta, locked] = await Promise.allSettled([
+      ensureMetaSchema(opened.db),
+      acquireRunLock(opened.db, {
+        project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
+        onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
+      }),
+    ]);
+    if (meta.status === 'rejected') {
+      if (locked.status === 'fulfilled') await locked.value.release();
+      throw meta.reason;
+    }
+    if (locked.status === 'rejected') throw locked.reason;
+    const lock = locked.value;
     try {
-      await markInterrupted(opened.db, projectName, targetName);
-      await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
-      const rc = await prepare(opened, req, runId, items);
+      const history = async () => {
+        await markInterrupted(opened.db, projectName, targetName);
+        await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
+      };
+      const [, rc] = await allSettled<[void, RunContext]>([history(), prepare(opened, req, runId, items)]);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');
