@@ -7,12 +7,16 @@
  * 'error' event and kills the whole process; (3) callers only see the structural interfaces
  * below, never pg's types, so the driver stays an implementation detail of this folder.
  */
+// First: the probe must be in place while pg loads (see pg-runtime-probe.ts).
+import { endPgRuntimeProbe } from './pg-runtime-probe.js';
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
 import { StrataError } from '../../errors/strata-error.js';
 import { copyFromSource, copyToSink, type CopySink, type CopySource } from './copy.js';
 import { toStrataError, type SqlErrorContext } from './errors.js';
 import { connectionConfig, scrubSecrets, type TargetConfig } from './target.js';
+
+endPgRuntimeProbe();
 
 export type Row = Record<string, unknown>;
 
