@@ -125,17 +125,20 @@ async function readRunCatalog(db: OpenedTarget['db'], items: WorkItem[]): Promis
 async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
   const { project } = req;
   const db = opened.db;
-  const [relations, previous, sources] = await allSettled<[RunCatalog, Map<string, NodeState>, Map<string, string>]>([
+  const reads = allSettled<[RunCatalog, Map<string, NodeState>, Map<string, string>]>([
     readRunCatalog(db, items),
     loadNodeStates(db, project.manifest.metadata.projectName),
     sourceVersions(db, project, runId),
   ]);
+  // Hashing every node's SQL is this thread's work while the server answers the reads.
+  const fingerprints = fingerprintAll(project);
+  const [relations, previous, sources] = await reads;
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
   for (const [id, version] of sources) dataVersions.set(id, version);
   let channel: SyncQueryChannel | undefined;
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints: fingerprintAll(project), dataVersions,
+    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions,
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),
   };
