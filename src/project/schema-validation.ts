@@ -1,26 +1,25 @@
 /**
- * Validates YAML documents against the published JSON Schemas (schema/*.schema.json), turning
- * each violation into a StrataError('CONFIG') at the offending file:line:column.
- *
- * The validators are ajv's, compiled ahead of time into schema-validators.generated.ts
- * (scripts/generate-schema-validators.mjs): importing ajv and compiling the project schema cost
- * ~100 ms of CPU on every command, more than the rest of a warm compile of 200 models.
+ * Validates YAML documents against the published JSON Schemas (schema/*.schema.json) with ajv,
+ * turning each violation into a StrataError('CONFIG') at the offending file:line:column.
  */
-import type { ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { StrataError } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
-import * as generated from './schema-validators.generated.js';
 import { pointerToPath, type YamlLocator } from './yaml-file.js';
 
-interface ValidateFunction {
-  (value: unknown): boolean;
-  errors?: ErrorObject[] | null;
-}
+const validators = new Map<string, ValidateFunction>();
 
-export type SchemaName = 'project' | 'properties';
-
-function validator(schemaName: SchemaName): ValidateFunction {
-  return (generated as Record<SchemaName, ValidateFunction>)[schemaName];
+function validator(schemaName: string): ValidateFunction {
+  let v = validators.get(schemaName);
+  if (!v) {
+    const url = new URL(`../../schema/${schemaName}.schema.json`, import.meta.url);
+    const schema = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as object;
+    v = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+    validators.set(schemaName, v);
+  }
+  return v;
 }
 
 function describe(err: ErrorObject): { message: string; hint?: string; key?: boolean } {
@@ -43,7 +42,7 @@ function describe(err: ErrorObject): { message: string; hint?: string; key?: boo
   }
 }
 
-export function validateAgainstSchema(schemaName: SchemaName, value: unknown, locator: YamlLocator): StrataError[] {
+export function validateAgainstSchema(schemaName: string, value: unknown, locator: YamlLocator): StrataError[] {
   const v = validator(schemaName);
   if (v(value)) return [];
   const seen = new Set<string>();
