@@ -149,7 +149,10 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   const { project, options, events } = req;
   const projectName = project.manifest.metadata.projectName;
   const targetName = project.ctx.config.target.name;
-  const items = planWorkItems(project.manifest, req.only ?? project.selected, req.kinds, Boolean(req.gateOnTests));
+  const ids = [...(req.only ?? project.selected)];
+  // The loader (file discovery, archives) is imported only by a run that loads sources.
+  const loadable = req.kinds.has('load') ? (await import('../load/source-loading.js')).loadableSources(project.manifest, ids) : [];
+  const items = planWorkItems(project.manifest, ids, req.kinds, Boolean(req.gateOnTests), loadable);
   // One connection per thread, plus the run-lock session and one for bookkeeping queries.
   const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
   const runId = randomUUID();
