@@ -80,7 +80,8 @@ async function buildInTransaction(rc: RunContext, client: SessionClient, node: M
   const materialized = node.config.materialized;
   let open = false;
   const begin = (): string[] => {
-    const lock = known ? viewLockSql(rc.relations.dependentViewNames(node.relation)) : undefined;
+    // The same names the catalog query of lockDependentViews gives: `schema.name`.
+    const lock = known ? viewLockSql((known.dependentViews ?? []).map((v) => `${v.schema}.${v.name}`)) : undefined;
     open = true;
     return ['BEGIN', ...(lock ? [lock] : [])];
   };

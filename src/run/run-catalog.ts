@@ -57,11 +57,6 @@ export class RunCatalog {
     };
   }
 
-  /** Names (`schema.name`) of the views depending on the relation, for the dependent-view locks. */
-  dependentViewNames(relation: Relation): string[] {
-    return this.snapshot.dependentViews(relation.schema, relation.identifier).map((v) => relationKey(v.schema, v.name));
-  }
-
   /** A node built (created, replaced or swapped) `relation` as `kind`: what it holds is now unknown. */
   built(relation: Relation, kind: RelationKind): void {
     const key = relationKey(relation.schema, relation.identifier);
