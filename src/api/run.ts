@@ -51,6 +51,16 @@ function testOptions(command: RunCommand, o: ExecuteOptions): { gateOnTests: boo
 }
 
 /**
+ * The nodes among `ids` a command of these kinds runs: their compiled SQL is what target/compiled/
+ * gets (as dbt's `run` writes models' and not tests'; a project has about three generic tests a
+ * model, each file compared with the one there on every run).
+ */
+function ranBy(project: CompiledProject, ids: Iterable<string>, kinds: readonly BuildableKind[]): string[] {
+  const types = new Set<string>(kinds.map((k) => (k === 'load' ? 'source' : k)));
+  return [...ids].filter((id) => types.has(project.manifest.nodes[id]?.resourceType ?? ''));
+}
+
+/**
  * Writes target/manifest.json and target/compiled/ while the run connects: executeRun has sent its
  * first round trip (connecting to the server) by the time it returns its promise, and the writes
  * (synchronous, tens of ms for a few hundred models) take the time the server needs to answer. No
@@ -82,7 +92,7 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
     args: argsOf(command, options),
     ...(options.events ? { events: options.events } : {}),
   });
-  return { project, results: await afterArtifacts(project, project.selected, running) };
+  return { project, results: await afterArtifacts(project, ranBy(project, project.selected, KINDS[command]), running) };
 }
 
 /** A test group's id (`tests:<model>`) stands for its tests: retry runs them again. */
@@ -107,5 +117,5 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
   });
-  return { project, results: await afterArtifacts(project, again, running) };
+  return { project, results: await afterArtifacts(project, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build), running) };
 }
