@@ -1,6 +1,7 @@
 /**
- * One run: open the target, take the project's run lock, prepare schemas and state, then build
- * the selected nodes in DAG order on a bounded pool. A failing node is a result (its descendants
+ * One run: open the target, take the project's run lock, prepare schemas and state (one catalog
+ * snapshot, node states, run history, side by side), then build the selected nodes in DAG order
+ * on a bounded pool. A failing node is a result (its descendants
  * are skipped, the rest go on); only infrastructure failures (cannot connect, lock held) throw.
  */
 import { randomUUID } from 'node:crypto';
