@@ -105,6 +105,11 @@ describe('readCatalogSnapshot', () => {
     expect(snap.relations.has('marts.mixed')).toBe(false);
   });
 
+  it('asks nothing for no schemas (a run that builds nothing)', async () => {
+    const unused = { withClient: () => Promise.reject(new Error('no query expected')) } as unknown as Database;
+    expect((await readCatalogSnapshot(unused, [])).relations.size).toBe(0);
+  });
+
   it('gives each relation what listDependentViews reads, in the same order, views in other schemas included', async () => {
     const snap = await readCatalogSnapshot(db, ['core']);
     for (const [, r] of snap.relations) {
