@@ -31,6 +31,11 @@ export interface GenerateOptions {
   models: number;
   /** PRNG seed; the default gives the canonical benchmark project. */
   seed?: number;
+  /**
+   * Rows of each root model (default 1: `select 1 as id, ...`). Every other model joins its
+   * parents on `id`, so each model then holds this many rows (strata projects only).
+   */
+  rootRows?: number;
 }
 
 export interface DataformGenerateOptions extends GenerateOptions {
@@ -188,12 +193,14 @@ function fromClause(parents: string[], refFn: (name: string) => string): string 
 /** Sum of the parents' value columns, e.g. `p1.value + p2.value`. */
 const valueSum = (parents: string[]): string => parents.map((_, k) => `p${k + 1}.value`).join(' + ');
 
-export function renderModelSql(m: ModelPlan): string {
+export function renderModelSql(m: ModelPlan, rootRows = 1): string {
   const ref = (name: string): string => `{{ ref('${name}') }}`;
   const header = m.configBlock ? `{{ config(materialized='table', tags=['nightly']) }}\n\n` : '';
   switch (m.kind) {
     case 'root':
-      return `${header}select 1 as id, null::int as parent_id, 100 as value\n`;
+      return rootRows === 1
+        ? `${header}select 1 as id, null::int as parent_id, 100 as value\n`
+        : `${header}select g as id, null::int as parent_id, 100 as value from generate_series(1, ${rootRows}) g\n`;
     case 'plain':
       return `${header}select
     p1.id as id,
@@ -269,7 +276,7 @@ export function generateProject(dir: string, opts: GenerateOptions): GeneratedPr
       mkdirSync(join(root, 'models', m.folder), { recursive: true });
       lastFolder = m.folder;
     }
-    write(join('models', m.folder, `${m.name}.sql`), renderModelSql(m));
+    write(join('models', m.folder, `${m.name}.sql`), renderModelSql(m, opts.rootRows));
     write(join('models', m.folder, `${m.name}.yml`), renderPropertiesYml(m));
   }
   return { dir: root, models: plans.length, tests: plans.length * 3, files };

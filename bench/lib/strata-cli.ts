@@ -54,20 +54,22 @@ export function strataCli(ctx: ScenarioContext): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A generated project (bench/generate-project.ts) with a `bench` target whose URL comes from
- * $BENCH_DATABASE_URL, in bench/.work/<name>; reused while the generator is unchanged.
+ * A generated project (bench/generate-project.ts; `rootRows` rows per root model) with a `bench`
+ * target whose URL comes from $BENCH_DATABASE_URL, in bench/.work/<name>; reused while the
+ * generator is unchanged.
  */
-export function ensureRunnableProject(ctx: ScenarioContext, name: string, models: number): string {
+export function ensureRunnableProject(ctx: ScenarioContext, name: string, models: number, rootRows = 1): string {
   const dir = join(WORK_DIR, name);
   const stamp = {
     kind: 'strata+target',
     models,
     seed: DEFAULT_SEED,
+    ...(rootRows !== 1 ? { rootRows } : {}),
     generator: fingerprint(join(BENCH_DIR, 'generate-project.ts'), join(BENCH_DIR, 'lib', 'database.ts')),
   };
   const t0 = performance.now();
   const generated = ensureGenerated(dir, stamp, () => {
-    generateProject(dir, { models, seed: DEFAULT_SEED });
+    generateProject(dir, { models, seed: DEFAULT_SEED, rootRows });
     appendFileSync(join(dir, 'project.yml'), benchTargetYml('bench', 4));
   });
   if (generated) ctx.log(`generated ${relative(REPO_ROOT, dir)} (${models} models) in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -39,8 +39,15 @@ import {
   strataCli,
 } from '../lib/strata-cli.js';
 
-export const OVERHEAD_SIZES = { small: 30, large: 200 } as const;
+export const OVERHEAD_SIZES = { small: 30, large: 200, heavy: 200 } as const;
 type SizeName = keyof typeof OVERHEAD_SIZES;
+
+/**
+ * Rows per model. The targets are judged on tiny models (1 row: the statements take ~2 ms a model,
+ * so strata's own work is most of a run). `heavy` is the same project with 5,000 rows in every
+ * model: statements that do some work, as a user's do, against the same per-model bookkeeping.
+ */
+const ROWS: Record<SizeName, number> = { small: 1, large: 1, heavy: 5_000 };
 
 const SCRATCH_DB = 'strata_bench_overhead';
 const PSQL = 'psql -f (same statements)';
@@ -90,7 +97,8 @@ function strataFailure(what: string, r: RunResult, models: number): Error | null
 
 async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string, db: BenchDatabase, psql: string | null): Promise<ResultGroup> {
   const models = OVERHEAD_SIZES[size];
-  const projectDir = ensureRunnableProject(ctx, `overhead-${models}`, models);
+  const rows = ROWS[size];
+  const projectDir = ensureRunnableProject(ctx, rows === 1 ? `overhead-${models}` : `overhead-${models}-rows${rows}`, models, rows);
   const scriptFile = `${projectDir}.psql.sql`;
   const url = await createScratchDatabase(db.adminUrl, SCRATCH_DB);
   try {
@@ -146,11 +154,11 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
     const result = await alternate(contenders, { warmup: ctx.warmup, runs: ctx.runs, onRun: logRuns(ctx) });
     const tables = countTables(script);
     return {
-      name: `${size}: ${fmt(models)} models`,
-      sortKey: models,
+      name: rows === 1 ? `${size}: ${fmt(models)} models` : `${size}: ${fmt(models)} models of ${fmt(rows)} rows`,
+      sortKey: models + (rows === 1 ? 0 : 0.5),
       description:
-        `The generated project of ${fmt(models)} models (${fmt(tables)} tables, ${fmt(models - tables)} views; bench/generate-project.ts), ` +
-        'built, then rebuilt entirely (`--rebuild`) on every run.',
+        `The generated project of ${fmt(models)} models (${fmt(tables)} tables, ${fmt(models - tables)} views; bench/generate-project.ts` +
+        `${rows === 1 ? '' : `, ${fmt(rows)} rows in every model`}), built, then rebuilt entirely (\`--rebuild\`) on every run.`,
       date: new Date().toISOString(),
       gitCommit: machineFacts({ cwd: REPO_ROOT }).gitCommit,
       warmup: result.warmup,
@@ -205,7 +213,8 @@ export const overheadScenario: Scenario = {
     'statements strata executed (its target/run files, one transaction per model) from one script.',
   options: { ...STRATA_CLI_OPTION, ...DATABASE_OPTIONS },
   usage: [
-    `--size NAME         small (${fmt(OVERHEAD_SIZES.small)} models), large (${fmt(OVERHEAD_SIZES.large)}, the default), all`,
+    `--size NAME         small (${fmt(OVERHEAD_SIZES.small)} models), large (${fmt(OVERHEAD_SIZES.large)}, the default), ` +
+      `heavy (${fmt(OVERHEAD_SIZES.heavy)} models of ${fmt(ROWS.heavy)} rows), all`,
     STRATA_CLI_USAGE,
     ...DATABASE_USAGE,
   ],

@@ -50,6 +50,33 @@ function testOptions(command: RunCommand, o: ExecuteOptions): { gateOnTests: boo
   return { gateOnTests: command === 'build', fuseTests: !o.noFuse };
 }
 
+/**
+ * The nodes among `ids` a command of these kinds runs: their compiled SQL is what target/compiled/
+ * gets (as dbt's `run` writes models' and not tests'; a project has about three generic tests a
+ * model, each file compared with the one there on every run).
+ */
+function ranBy(project: CompiledProject, ids: Iterable<string>, kinds: readonly BuildableKind[]): string[] {
+  const types = new Set<string>(kinds.map((k) => (k === 'load' ? 'source' : k)));
+  return [...ids].filter((id) => types.has(project.manifest.nodes[id]?.resourceType ?? ''));
+}
+
+/**
+ * Writes target/manifest.json and target/compiled/ while the run connects: executeRun has sent its
+ * first round trip (connecting to the server) by the time it returns its promise, and the writes
+ * (synchronous, tens of ms for a few hundred models) take the time the server needs to answer. No
+ * node runs before they are done: the run resumes only once this thread is free again.
+ */
+async function afterArtifacts(project: CompiledProject, ids: Iterable<string>, running: Promise<RunResults>): Promise<RunResults> {
+  try {
+    writeManifest(project.targetDir, project.manifest);
+    writeCompiled(project.targetDir, project.manifest, ids);
+  } catch (e) {
+    await running.catch(() => undefined);
+    throw e;
+  }
+  return running;
+}
+
 export interface ExecuteOutcome {
   project: CompiledProject;
   results: RunResults;
@@ -57,9 +84,7 @@ export interface ExecuteOutcome {
 
 export async function execute(command: Exclude<RunCommand, 'retry'>, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const project = compileProject(options);
-  writeManifest(project.targetDir, project.manifest);
-  writeCompiled(project.targetDir, project.manifest, project.selected);
-  const results = await executeRun({
+  const running = executeRun({
     project,
     options: runOptions(command, project, options),
     kinds: new Set(KINDS[command]),
@@ -67,7 +92,7 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
     args: argsOf(command, options),
     ...(options.events ? { events: options.events } : {}),
   });
-  return { project, results };
+  return { project, results: await afterArtifacts(project, ranBy(project, project.selected, KINDS[command]), running) };
 }
 
 /** A test group's id (`tests:<model>`) stands for its tests: retry runs them again. */
@@ -83,9 +108,7 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
   const previousCommand = (last.metadata.command === 'retry' ? (last.args['retryOf'] as string | undefined) ?? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
   const project = first;
-  writeManifest(project.targetDir, project.manifest);
-  writeCompiled(project.targetDir, project.manifest, again);
-  const results = await executeRun({
+  const running = executeRun({
     project,
     options: { ...runOptions('retry', project, options), rebuild: true },
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
@@ -94,5 +117,5 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
   });
-  return { project, results };
+  return { project, results: await afterArtifacts(project, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build), running) };
 }

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  getColumns, listDependentViews, quoteIdent, recreateViewSql, type Database, type DbClient, type QueryOptions,
+  getColumns, listDependentViews, quoteIdent, quoteLiteral, recreateViewSql, type Database, type DbClient, type QueryOptions,
 } from '../adapters/postgres/index.js';
 import type { RelationName } from '../manifest/types.js';
 import { queryBody } from './names.js';
@@ -75,22 +75,21 @@ export function fetchRelationState(
  */
 export function describeQuery(client: DbClient | Database, sql: string, errorContext?: QueryOptions): Promise<ColumnState[]> {
   return onSession(client, async (session) => {
-    const name = `strata_describe_${randomBytes(6).toString('hex')}`;
-    const view = `pg_temp.${quoteIdent(name)}`;
-    // queryBody puts the query on the statement's second line, so an error position maps to the
-    // caller's file given where the statement would start (errorContext.startLine).
-    await session.query(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${queryBody(sql)}`, undefined, errorContext);
-    try {
-      const res = await session.query<{ name: string; type: string }>(
-        `SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
-           FROM pg_catalog.pg_attribute a
-          WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-          ORDER BY a.attnum`,
-        [view],
-      );
-      return res.rows.map((r) => ({ name: r.name, type: r.type }));
-    } finally {
-      await session.query(`DROP VIEW IF EXISTS ${view}`).catch(() => undefined);
-    }
+    const name = quoteIdent(`strata_describe_${randomBytes(6).toString('hex')}`);
+    // One message: create, read, drop. queryBody puts the query on the statement's second line,
+    // so an error position maps to the caller's file given where the statement would start
+    // (errorContext.startLine). A failing CREATE skips the rest (and creates nothing).
+    const res = await session.query(
+      `CREATE TEMP VIEW ${name} AS ${queryBody(sql)};
+SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid = ${quoteLiteral(`pg_temp.${name}`)}::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attnum;
+DROP VIEW pg_temp.${name}`,
+      undefined,
+      errorContext,
+    );
+    const rows = (res.statements?.[1]?.rows ?? []) as Array<{ name: string; type: string }>;
+    return rows.map((r) => ({ name: r.name, type: r.type }));
   });
 }

@@ -37,6 +37,13 @@ export interface MaterializationOptions {
    * `view` (can CREATE OR REPLACE keep the columns?) and by incremental `on_schema_change`.
    */
   queryColumns?: ColumnState[];
+  /**
+   * `view` only, without `queryColumns`: plan CREATE OR REPLACE for an existing view and let
+   * PostgreSQL check the columns. It refuses a change it cannot make (SQLSTATE 42P16), and the
+   * runner then describes the query and plans again; a describe per view is saved on every build
+   * whose columns did not change.
+   */
+  replaceUnlessRefused?: boolean;
   /** Identifies the run (used in temporary object names and comments). */
   runId: string;
 }

@@ -13,7 +13,9 @@
  *                                  the view, recreate the dependent views; one transaction
  *
  * PostgreSQL's CREATE OR REPLACE VIEW refuses to drop, rename or retype a column, which is why
- * the column check decides between the two in-place paths.
+ * the column check decides between the two in-place paths. Without the query's columns
+ * (`replaceUnlessRefused`) the replace is planned and PostgreSQL's own check decides: the runner
+ * plans again with the columns when it refuses.
  */
 import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
@@ -38,7 +40,9 @@ export function createViewSql(relation: RelationName, sql: string, orReplace = f
 
 function viewPath(state: RelationState, options: MaterializationOptions): 'create' | 'replace' | 'rebuild' {
   if (!state.exists) return 'create';
-  if (state.kind === 'view' && canReplaceView(state.columns, options.queryColumns)) return 'replace';
+  if (state.kind !== 'view') return 'rebuild';
+  if (options.replaceUnlessRefused && !options.queryColumns) return 'replace';
+  return canReplaceView(state.columns, options.queryColumns) ? 'replace' : 'rebuild';
   return 'rebuild';
 }
 

@@ -1,17 +1,21 @@
 /**
- * Builds one model: decide whether it is up to date, render its hooks, read the relation's state,
- * plan with its materialization, write the statements to target/run/<path>.sql and execute them in
- * one transaction together with the node's new build state. A failure is a result, not a throw.
+ * Builds one model: decide whether it is up to date, render its hooks, take the relation's state
+ * from the run's catalog (or read it), plan with its materialization, write the statements to
+ * target/run/<path>.sql and execute them in one transaction together with the node's new build
+ * state. A failure is a result, not a throw.
  */
 import { renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
-import type { ModelNode } from '../manifest/types.js';
+import type { SessionClient } from '../adapters/postgres/index.js';
+import type { ModelNode, RelationName } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
+import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
-import { saveNodeState } from '../state/node-state.js';
-import { lockDependentViews } from './dependent-view-locks.js';
-import { executeStatements, writeRunFile } from './executed-sql.js';
+import { saveNodeStateSql } from '../state/node-state.js';
+import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
+import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
+import { isStaleStateError } from './run-catalog.js';
 import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
 import { timed, type TimingEntry } from './timing.js';
@@ -33,9 +37,9 @@ export function failureResult(base: Omit<NodeResult, 'status' | 'message' | 'sec
   };
 }
 
-/** Whether a relation is still there, from the catalog read when the run started. */
-export function relationExists(rc: RunContext, schema: string, identifier: string): boolean {
-  return rc.catalog.has(`${schema}.${identifier}`);
+/** Whether a relation is there, from the run's catalog (the snapshot, plus what the run built). */
+export function relationExists(rc: RunContext, relation: Pick<RelationName, 'schema' | 'identifier'>): boolean {
+  return rc.relations.exists(relation);
 }
 
 /** The node with its hooks rendered (they may use `this`, `ref`, vars...). */
@@ -58,6 +62,58 @@ function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
   return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
 }
 
+interface Built {
+  plan: MaterializationPlan;
+  rows: number | undefined;
+  runFile: RunFile;
+}
+
+/**
+ * Plans and runs the node in one transaction on `client`, ending with its state row and COMMIT.
+ * With `known` (the run's catalog answered the relation's state) that is usually one message:
+ * BEGIN, the dependent-view locks, the run file's statements, the state row, COMMIT. Without it,
+ * the state is read inside the transaction, after the locks, as a concurrent run may have changed
+ * it. Rolls back and rethrows on failure.
+ */
+async function buildInTransaction(rc: RunContext, client: SessionClient, node: ModelNode, known: RelationState | undefined, stateRow: string, timing: TimingEntry[]): Promise<Built> {
+  const { projectDir, targetDir } = rc.project;
+  const materialized = node.config.materialized;
+  let open = false;
+  const begin = (): string[] => {
+    // The same names the catalog query of lockDependentViews gives: `schema.name`.
+    const lock = known ? viewLockSql((known.dependentViews ?? []).map((v) => `${v.schema}.${v.name}`)) : undefined;
+    open = true;
+    return ['BEGIN', ...(lock ? [lock] : [])];
+  };
+  try {
+    let state = known;
+    if (!state) {
+      await client.query(begin().join('; '));
+      const dependents = await lockDependentViews(client, node.relation);
+      state = await fetchRelationState(client, node.relation, { columns: materialized === 'view' || materialized === 'incremental', dependentViews: dependents > 0 });
+    }
+    const options: MaterializationOptions = { fullRefresh: rc.options.fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId };
+    const incremental = materialized === 'incremental' && isIncremental(node, state, options);
+    const sql = incremental ? (node.compiledIncrementalCode ?? node.compiledCode ?? '') : (node.compiledCode ?? '');
+    if (state.exists && (incremental || (materialized === 'view' && !known))) {
+      if (!open) await client.query(begin().join('; '));
+      // The query alone first: an error in the user's SQL points at this file, at the user's line.
+      const queryFile = writeRunFile(projectDir, targetDir, node.originalFilePath, [{ sql, label: `${node.name}: the model's query` }]);
+      options.queryColumns = await describeQuery(client, sql, { sqlFile: queryFile.path, nodeId: node.uniqueId, startLine: queryFile.statements[0]!.line - 1 });
+    } else if (materialized === 'view') {
+      options.replaceUnlessRefused = true;
+    }
+    const plan = materializationFor(node)(node, node.relation, state, options);
+    const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
+    const before = open ? [] : begin();
+    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow, 'COMMIT'] }));
+    return { plan, rows, runFile };
+  } catch (e) {
+    if (open) await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
 export async function buildModel(rc: RunContext, original: ModelNode): Promise<NodeResult> {
   const started = performance.now();
   const relation = relationToSql(original.relation);
@@ -66,36 +122,30 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   const inputs = inputVersionsOf(rc, effectiveParents(rc.project.manifest, original));
   const previous = rc.previous.get(original.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && relationExists(rc, original.relation.schema, original.relation.identifier)) {
+  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && relationExists(rc, original.relation)) {
     rc.dataVersions.set(original.uniqueId, previous!.dataVersion);
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
   }
-  const { projectDir, targetDir } = rc.project;
   const timing: TimingEntry[] = [];
   try {
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
-    const outcome = await rc.db.withTransaction(async (client) => {
-      const dependents = await lockDependentViews(client, node.relation);
-      // Read only what this materialization needs: each catalog query is a round trip per node.
-      const needsColumns = node.config.materialized === 'view' || node.config.materialized === 'incremental';
-      const state = await fetchRelationState(client, node.relation, { columns: needsColumns, dependentViews: dependents > 0 });
-      const options: MaterializationOptions = { fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId };
-      const incremental = node.config.materialized === 'incremental' && isIncremental(node, state, options);
-      const sql = incremental ? (node.compiledIncrementalCode ?? node.compiledCode ?? '') : (node.compiledCode ?? '');
-      if (state.exists && (incremental || node.config.materialized === 'view')) {
-        // The query alone first: an error in the user's SQL points at this file, at the user's line.
-        const queryFile = writeRunFile(projectDir, targetDir, node.originalFilePath, [{ sql, label: `${node.name}: the model's query` }]);
-        options.queryColumns = await describeQuery(client, sql, { sqlFile: queryFile.path, nodeId: node.uniqueId, startLine: queryFile.statements[0]!.line - 1 });
-      }
-      const plan = materializationFor(node)(node, node.relation, state, options);
-      const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
-      const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
-      await saveNodeState(client, rc.project.manifest.metadata.projectName, {
-        uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
-      });
-      return { plan, rows, runFile };
+    const stateRow = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
+      uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
     });
+    const outcome = await rc.db.withClient(async (client) => {
+      const known = rc.relations.state(node.relation, { columns: node.config.materialized === 'incremental' });
+      if (known) {
+        try {
+          return await buildInTransaction(rc, client, node, known, stateRow, timing);
+        } catch (e) {
+          // Planned from a state that may be stale: build again from the database's own answer.
+          if (!isStaleStateError(e)) throw e;
+        }
+      }
+      return buildInTransaction(rc, client, node, undefined, stateRow, timing);
+    });
+    rc.relations.built(node.relation, node.config.materialized === 'view' ? 'view' : 'table');
     rc.dataVersions.set(node.uniqueId, dataVersion);
     return {
       ...base,

@@ -10,7 +10,7 @@ import type { Statement } from '../materializations/types.js';
 import { quoteIdent } from '../adapters/postgres/index.js';
 import { loadSeed } from '../seeds/index.js';
 import { newDataVersion, upToDate } from '../state/fingerprint.js';
-import { saveNodeState } from '../state/node-state.js';
+import { saveNodeStateSql } from '../state/node-state.js';
 import { relationToSql } from '../template/relation.js';
 import { failureResult, relationExists } from './build-model.js';
 import { lockDependentViews } from './dependent-view-locks.js';
@@ -26,7 +26,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
   const fingerprint = rc.fingerprints.get(node.uniqueId) ?? '';
   const previous = rc.previous.get(node.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, {}) && relationExists(rc, node.relation.schema, node.relation.identifier)) {
+  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, {}) && relationExists(rc, node.relation)) {
     rc.dataVersions.set(node.uniqueId, previous!.dataVersion);
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
   }
@@ -56,12 +56,13 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
         `strata: created ${relationToSql(staging)} (${loaded.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
         `strata: COPY ${loaded.rows} rows from ${node.originalFilePath} into it`,
       ]);
-      await timed(timing, () => executeStatements(client, runFile, node.uniqueId));
-      await saveNodeState(client, rc.project.manifest.metadata.projectName, {
+      const stateRow = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'seed', fingerprint, dataVersion, inputVersions: {}, builtAt: new Date(), runId: rc.runId,
       });
+      await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { after: [stateRow] }));
       return { rows: loaded.rows, runFile, warnings: loaded.warnings };
     });
+    rc.relations.built(node.relation, 'table');
     rc.dataVersions.set(node.uniqueId, dataVersion);
     return {
       ...base,

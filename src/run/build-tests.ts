@@ -3,7 +3,7 @@
  * into as few scans as possible; or one singular test) is one executor node, and each unit test is
  * one node. Their outcomes ride on the NodeResult so the reporter can print one line per test.
  */
-import { planTestGroups, runTestGroup } from '../data-tests/index.js';
+import { runTestGroup } from '../data-tests/index.js';
 import { runUnitTest } from '../data-tests/unit/index.js';
 import type { TestGroup, TestOutcome } from '../data-tests/types.js';
 import type { UnitTestNode } from '../manifest/types.js';
@@ -60,4 +60,3 @@ export async function buildUnitTest(rc: RunContext, node: UnitTestNode): Promise
   }
 }
 
-export { planTestGroups };

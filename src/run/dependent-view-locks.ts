@@ -4,10 +4,11 @@
  * view reading two tables): both would drop and recreate it, and deadlock, or one would recreate
  * the view from a definition the other just replaced ("could not open relation with OID").
  *
- * So before reading its relation's state, a node takes a transaction-scoped advisory lock on each
- * view depending on it, in sorted order (no lock-order deadlock between nodes). A sibling sharing
- * a view waits until the first commits, then reads the view's fresh definition. Nodes without
- * dependent views take no lock and never wait.
+ * So first thing in its transaction, a node takes a transaction-scoped advisory lock on each view
+ * depending on it, in sorted order (no lock-order deadlock between nodes). A sibling sharing a
+ * view waits until the first commits, then drops and recreates the view the first one recreated
+ * (the same definition: a swap recreates views as they were). Nodes without dependent views take
+ * no lock and never wait.
  */
 import type { DbClient } from '../adapters/postgres/index.js';
 import type { RelationName } from '../manifest/types.js';
@@ -42,15 +43,26 @@ async function dependentViewNames(client: DbClient, relation: RelationName): Pro
 }
 
 /**
+ * The statement taking the locks on views `names` (`schema.name`), or undefined for none. One
+ * line with the keys inlined, so it can travel in the same message as the node's other
+ * statements; the keys are sorted, and unnest keeps that order, so every node locks in the same
+ * order.
+ */
+export function viewLockSql(names: readonly string[]): string | undefined {
+  const keys = [...new Set(names.map((n) => toInt4(fnv1a32(n))))].sort((a, b) => a - b);
+  if (!keys.length) return undefined;
+  return `SELECT pg_catalog.pg_advisory_xact_lock(${VIEW_LOCK_NAMESPACE}, k) FROM unnest('{${keys.join(',')}}'::int4[]) WITH ORDINALITY AS t(k, i) ORDER BY i`;
+}
+
+/**
  * Takes the locks for the node's transaction (released when it commits or rolls back), all in one
- * statement. Returns how many views depend on the relation: 0 lets the caller skip reading them.
+ * statement, after asking the catalog which views depend on the relation. Returns how many do: 0
+ * lets the caller skip reading them. (A run answers that from its catalog snapshot instead and
+ * sends viewLockSql() with the node's statements; this is for a state read afresh.)
  */
 export async function lockDependentViews(client: DbClient, relation: RelationName): Promise<number> {
   const names = [...new Set(await dependentViewNames(client, relation))];
-  const keys = [...new Set(names.map((n) => toInt4(fnv1a32(n))))].sort((a, b) => a - b);
-  if (keys.length) {
-    // One round trip; unnest preserves the sorted order, so every node locks in the same order.
-    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) WITH ORDINALITY AS t(k, i) ORDER BY i', [VIEW_LOCK_NAMESPACE, keys]);
-  }
+  const sql = viewLockSql(names);
+  if (sql) await client.query(sql);
   return names.length;
 }

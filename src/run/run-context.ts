@@ -1,12 +1,13 @@
 /**
  * Everything one run shares: the compiled project, the database, the run's id and options, the
- * relations that existed when it started (introspected once), the previous build state of every
+ * catalog of its relations (read once, kept current), the previous build state of every
  * node, and the fingerprints and data versions that decide what is up to date.
  */
 import type { CompiledProject } from '../api/compile.js';
-import type { Capabilities, Database, RelationInfo, SyncQueryChannel } from '../adapters/postgres/index.js';
+import type { Capabilities, Database, SyncQueryChannel } from '../adapters/postgres/index.js';
 import type { NodeState } from '../state/node-state.js';
 import type { Manifest } from '../manifest/types.js';
+import type { RunCatalog } from './run-catalog.js';
 
 export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'retry';
 
@@ -26,8 +27,8 @@ export interface RunContext {
   capabilities: Capabilities;
   runId: string;
   options: RunOptions;
-  /** `schema.name` → relation, as it was when the run started. */
-  catalog: Map<string, RelationInfo>;
+  /** The relations of the run's schemas: read once when it started, kept current as it builds. */
+  relations: RunCatalog;
   previous: Map<string, NodeState>;
   /** Fingerprint of every model, seed and source (computed once, before anything runs). */
   fingerprints: Map<string, string>;

@@ -1,28 +1,27 @@
 /**
- * One run: open the target, take the project's run lock, prepare schemas and state, then build
- * the selected nodes in DAG order on a bounded pool. A failing node is a result (its descendants
+ * One run: open the target, take the project's run lock, prepare schemas and state (one catalog
+ * snapshot, node states, run history, side by side), then build the selected nodes in DAG order
+ * on a bounded pool. A failing node is a result (its descendants
  * are skipped, the rest go on); only infrastructure failures (cannot connect, lock held) throw.
  */
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
-import { listRelations, openTarget, quoteIdent, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
+import { openTarget, quoteIdent, readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
 import { nodeFingerprint } from '../state/fingerprint.js';
 import { ensureMetaSchema } from '../state/meta-schema.js';
-import { loadNodeStates } from '../state/node-state.js';
+import { loadNodeStates, type NodeState } from '../state/node-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
-import { buildSeed } from './build-seed.js';
-import { buildTestGroup, buildUnitTest } from './build-tests.js';
-import { loadSourceItem } from './load-sources.js';
-import { dataVersionOfSource } from '../load/index.js';
+import { dataVersionOfSource } from '../load/ledger.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
+import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
 
@@ -92,25 +91,55 @@ async function runProjectHooks(rc: RunContext, which: 'onRunStart' | 'onRunEnd')
   }
 }
 
-async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
-  const { project } = req;
-  const projectName = project.manifest.metadata.projectName;
-  const db = opened.db;
+/**
+ * Waits for every promise (none is left running in the background, where a failure would be an
+ * unhandled rejection once the pool is closed), then throws the first failure.
+ */
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Source data versions: a source strata loads changes when a load commits (its ledger says what is loaded). */
+async function sourceVersions(db: OpenedTarget['db'], project: CompiledProject, runId: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of Object.values(project.manifest.sources)) {
+    // One it does not load may change at any time: it counts as new data every run, unless static.
+    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
+    out.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
+  }
+  return out;
+}
+
+/** The catalog snapshot of the run's schemas (created first when missing). */
+async function readRunCatalog(db: OpenedTarget['db'], items: WorkItem[]): Promise<RunCatalog> {
   const schemas = [...new Set(items.flatMap((i) => (i.kind === 'model' || i.kind === 'seed' ? [i.node.relation.schema] : [])))].sort();
   for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-  const catalog = await listRelations(db, schemas);
-  const previous = await loadNodeStates(db, projectName);
+  // Incremental models compare their table's columns with their query's: read those with the rest.
+  const columnsOf = items.flatMap((i) => (i.kind === 'model' && i.node.config.materialized === 'incremental' ? [{ schema: i.node.relation.schema, name: i.node.relation.identifier }] : []));
+  return new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf));
+}
+
+/** Reads what the run starts from, side by side on the pool's connections (independent reads). */
+async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
+  const { project } = req;
+  const db = opened.db;
+  const reads = allSettled<[RunCatalog, Map<string, NodeState>, Map<string, string>]>([
+    readRunCatalog(db, items),
+    loadNodeStates(db, project.manifest.metadata.projectName),
+    sourceVersions(db, project, runId),
+  ]);
+  // Hashing every node's SQL is this thread's work while the server answers the reads.
+  const fingerprints = fingerprintAll(project);
+  const [relations, previous, sources] = await reads;
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
-  for (const s of Object.values(project.manifest.sources)) {
-    // A source strata loads changes when a load commits (its ledger says what is loaded); one it
-    // does not load may change at any time: it counts as new data every run, unless static.
-    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
-    dataVersions.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
-  }
+  for (const [id, version] of sources) dataVersions.set(id, version);
   let channel: SyncQueryChannel | undefined;
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, catalog, previous, fingerprints: fingerprintAll(project), dataVersions,
+    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions,
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),
   };
@@ -121,22 +150,37 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   const { project, options, events } = req;
   const projectName = project.manifest.metadata.projectName;
   const targetName = project.ctx.config.target.name;
-  const items = planWorkItems(project.manifest, req.only ?? project.selected, req.kinds, Boolean(req.gateOnTests));
+  const ids = [...(req.only ?? project.selected)];
+  // The loader (file discovery, archives) is imported only by a run that loads sources.
+  const loadable = req.kinds.has('load') ? (await import('../load/source-loading.js')).loadableSources(project.manifest, ids) : [];
+  const items = planWorkItems(project.manifest, ids, req.kinds, Boolean(req.gateOnTests), loadable);
   // One connection per thread, plus the run-lock session and one for bookkeeping queries.
   const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
   const runId = randomUUID();
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    await ensureMetaSchema(opened.db);
-    const lock = await acquireRunLock(opened.db, {
-      project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
-      onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
-    });
+    // The run lock is an advisory lock on a session of its own: it does not need strata_meta (a
+    // holder to wait for has created it), so the two are set up side by side.
+    const [meta, locked] = await Promise.allSettled([
+      ensureMetaSchema(opened.db),
+      acquireRunLock(opened.db, {
+        project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
+        onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
+      }),
+    ]);
+    if (meta.status === 'rejected') {
+      if (locked.status === 'fulfilled') await locked.value.release();
+      throw meta.reason;
+    }
+    if (locked.status === 'rejected') throw locked.reason;
+    const lock = locked.value;
     try {
-      await markInterrupted(opened.db, projectName, targetName);
-      await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
-      const rc = await prepare(opened, req, runId, items);
+      const history = async () => {
+        await markInterrupted(opened.db, projectName, targetName);
+        await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
+      };
+      const [, rc] = await allSettled<[void, RunContext]>([history(), prepare(opened, req, runId, items)]);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');
@@ -182,13 +226,17 @@ function nameOf(item: WorkItem): string {
   return item.kind === 'tests' ? item.id : item.kind === 'load' ? `${item.source.sourceName}.${item.source.name}` : item.node.name;
 }
 
-function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
+/**
+ * Seeds, tests and loads pull in csv-parse, the data-test planner and the loader: loaded on their
+ * first node, so a run of models alone does not pay for importing them (tens of ms per command).
+ */
+async function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<NodeResult> {
   switch (item.kind) {
     case 'model': return buildModel(rc, item.node);
-    case 'seed': return buildSeed(rc, item.node);
-    case 'tests': return buildTestGroup(rc, item.group, { fuse });
-    case 'unit': return buildUnitTest(rc, item.node);
-    case 'load': return loadSourceItem(rc, item.source, item.spec);
+    case 'seed': return (await import('./build-seed.js')).buildSeed(rc, item.node);
+    case 'tests': return (await import('./build-tests.js')).buildTestGroup(rc, item.group, { fuse });
+    case 'unit': return (await import('./build-tests.js')).buildUnitTest(rc, item.node);
+    case 'load': return (await import('./load-sources.js')).loadSourceItem(rc, item.source, item.spec);
   }
 }
 

@@ -11,8 +11,8 @@
 import type { TestGroup } from '../data-tests/types.js';
 import type { Manifest, ModelNode, SeedNode, SourceNode, UnitTestNode } from '../manifest/types.js';
 import type { LoadSpec } from '../load/types.js';
-import { loadableSources } from '../load/source-loading.js';
-import { planTestGroups } from './build-tests.js';
+import type { LoadableSource } from '../load/source-loading.js';
+import { planTestGroups } from '../data-tests/groups.js';
 import { effectiveParents } from './run-context.js';
 
 export type BuildableKind = 'load' | 'model' | 'seed' | 'test' | 'unit_test';
@@ -38,7 +38,13 @@ function ancestorsOrSelf(manifest: Manifest, id: string): Set<string> {
   return out;
 }
 
-export function planWorkItems(manifest: Manifest, ids: Iterable<string>, kinds: ReadonlySet<BuildableKind>, gateOnTests: boolean): WorkItem[] {
+/**
+ * `loadable`: the selected sources strata loads (loadableSources), when `kinds` has 'load'; the
+ * caller imports the loader's planning only then.
+ */
+export function planWorkItems(
+  manifest: Manifest, ids: Iterable<string>, kinds: ReadonlySet<BuildableKind>, gateOnTests: boolean, loadable: readonly LoadableSource[] = [],
+): WorkItem[] {
   const items: WorkItem[] = [];
   const testIds: string[] = [];
   const selectedIds = [...ids];
@@ -55,7 +61,7 @@ export function planWorkItems(manifest: Manifest, ids: Iterable<string>, kinds: 
     }
   }
   if (kinds.has('load')) {
-    for (const { node, spec } of loadableSources(manifest, [...selectedIds])) items.push({ kind: 'load', id: node.uniqueId, source: node, spec, deps: [] });
+    for (const { node, spec } of loadable) items.push({ kind: 'load', id: node.uniqueId, source: node, spec, deps: [] });
   }
   for (const group of planTestGroups(manifest, testIds)) {
     const deps = group.dependsOn.flatMap((d: string): string[] => [d, ...effectiveParentsIfEphemeral(manifest, d)]);

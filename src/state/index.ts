@@ -3,7 +3,7 @@ export { ensureMetaSchema, metaSchemaVersion, META_SCHEMA, META_SCHEMA_VERSION }
 export { finishRun, lastRun, markInterrupted, runningRuns, startRun, type RunInfo, type RunRecord, type RunStatus } from './run-history.js';
 export { acquireRunLock, type LockHolder, type RunLock, type RunLockOptions } from './run-lock.js';
 export { describeLockHolder } from './lock-holder.js';
-export { deleteNodeState, loadNodeStates, saveNodeState, type NodeState } from './node-state.js';
+export { deleteNodeState, loadNodeStates, saveNodeState, saveNodeStateSql, type NodeState } from './node-state.js';
 export {
   canonicalJson, FINGERPRINT_CONFIG_KEYS, newDataVersion, nodeFingerprint, seedDataVersion, sourceDataVersion, upToDate,
   type FingerprintedNode,

@@ -7,7 +7,7 @@
  * relation and its state then commit together, and a failed or interrupted build leaves the old
  * state (which still describes the old relation) in place.
  */
-import type { DbClient } from '../adapters/postgres/index.js';
+import { quoteLiteral, type DbClient } from '../adapters/postgres/index.js';
 
 export interface NodeState {
   uniqueId: string;
@@ -58,29 +58,30 @@ export async function loadNodeStates(db: DbClient, project: string): Promise<Map
   return new Map(res.rows.map((row) => [row.unique_id, fromRow(row)]));
 }
 
+/**
+ * The statement inserting or replacing the state of one node, values inlined: the runner sends it
+ * in the same message as the node's build statements and their COMMIT, so the state costs no
+ * round trip of its own and commits (or rolls back) with the relation it describes.
+ */
+export function saveNodeStateSql(project: string, state: NodeState): string {
+  const builtAt = state.builtAt instanceof Date ? state.builtAt.toISOString() : state.builtAt;
+  const values = [
+    quoteLiteral(project), quoteLiteral(state.uniqueId), quoteLiteral(state.relation), quoteLiteral(state.resourceType),
+    quoteLiteral(state.fingerprint), quoteLiteral(state.dataVersion), `${quoteLiteral(JSON.stringify(state.inputVersions))}::jsonb`,
+    `${quoteLiteral(builtAt)}::timestamptz`, quoteLiteral(state.runId),
+  ];
+  return `INSERT INTO strata_meta.node_state
+  (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id)
+VALUES (${values.join(', ')})
+ON CONFLICT (project, unique_id) DO UPDATE SET
+  relation = EXCLUDED.relation, resource_type = EXCLUDED.resource_type,
+  fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
+  input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id`;
+}
+
 /** Inserts or replaces the state of one node. Pass the build transaction's client. */
 export async function saveNodeState(client: DbClient, project: string, state: NodeState): Promise<void> {
-  const builtAt = state.builtAt instanceof Date ? state.builtAt.toISOString() : state.builtAt;
-  await client.query(
-    `INSERT INTO strata_meta.node_state
-       (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::timestamptz, $9)
-     ON CONFLICT (project, unique_id) DO UPDATE SET
-       relation = EXCLUDED.relation, resource_type = EXCLUDED.resource_type,
-       fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
-       input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id`,
-    [
-      project,
-      state.uniqueId,
-      state.relation,
-      state.resourceType,
-      state.fingerprint,
-      state.dataVersion,
-      JSON.stringify(state.inputVersions),
-      builtAt,
-      state.runId,
-    ],
-  );
+  await client.query(saveNodeStateSql(project, state));
 }
 
 /** Forgets a node (dropped model, or a build that left no relation). True when a row existed. */

@@ -7,12 +7,16 @@
  * 'error' event and kills the whole process; (3) callers only see the structural interfaces
  * below, never pg's types, so the driver stays an implementation detail of this folder.
  */
+// First: the probe must be in place while pg loads (see pg-runtime-probe.ts).
+import { endPgRuntimeProbe } from './pg-runtime-probe.js';
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
 import { StrataError } from '../../errors/strata-error.js';
 import { copyFromSource, copyToSink, type CopySink, type CopySource } from './copy.js';
 import { toStrataError, type SqlErrorContext } from './errors.js';
 import { connectionConfig, scrubSecrets, type TargetConfig } from './target.js';
+
+endPgRuntimeProbe();
 
 export type Row = Record<string, unknown>;
 
@@ -29,8 +33,8 @@ export interface QueryResult<R = Row> {
   fields: FieldInfo[];
   /** The command tag: SELECT, INSERT, CREATE, ... */
   command: string;
-  /** For a multi-statement query: every statement's command tag and row count, in order. */
-  statements?: Array<{ command: string; rowCount: number }>;
+  /** For a multi-statement query: every statement's command tag, row count and rows, in order. */
+  statements?: Array<{ command: string; rowCount: number; rows: Row[] }>;
 }
 
 /** Where a statement came from, so a failure points at the file the user can open. */
@@ -129,7 +133,7 @@ function normalize<R>(raw: RawResult | RawResult[]): QueryResult<R> {
     rowCount: last.rowCount ?? 0,
     fields: (last.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
     command: last.command ?? '',
-    ...(Array.isArray(raw) ? { statements: raw.map((r) => ({ command: r.command ?? '', rowCount: r.rowCount ?? 0 })) } : {}),
+    ...(Array.isArray(raw) ? { statements: raw.map((r) => ({ command: r.command ?? '', rowCount: r.rowCount ?? 0, rows: r.rows as Row[] })) } : {}),
   };
 }
 

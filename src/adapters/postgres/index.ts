@@ -20,6 +20,7 @@ export {
   getColumns, listDependentViews, listRelations, recreateViewSql, RelationCatalog, relationKey,
   type ColumnDef, type DependentView, type RelationInfo, type RelationKind, type ViewGrant,
 } from './introspection.js';
+export { CatalogSnapshot, readCatalogSnapshot, type SnapshotRelation } from './catalog-snapshot.js';
 export { openTarget, type OpenedTarget, type OpenTargetOptions } from './open-target.js';
 export { SyncQueryChannel, type SyncQueryResult } from './sync-query.js';
 export { checkIdentifierLength, MAX_IDENTIFIER_BYTES, quoteIdent, quoteLiteral, relationSql, truncateIdentifier } from './quoting.js';

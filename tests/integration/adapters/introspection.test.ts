@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createPool, getColumns, listDependentViews, listRelations, recreateViewSql, RelationCatalog, type Database,
+  createPool, getColumns, listDependentViews, listRelations, readCatalogSnapshot, recreateViewSql, RelationCatalog, type Database,
 } from '../../../src/adapters/postgres/index.js';
+import { RunCatalog } from '../../../src/run/run-catalog.js';
 import { useTestDatabase } from '../../setup/test-database.js';
 
 const testDb = useTestDatabase();
@@ -90,6 +91,55 @@ describe('getColumns', () => {
     expect(catalog.get('marts', 'new_model')?.kind).toBe('table');
     catalog.delete('marts', 'new_model');
     expect(catalog.has('marts', 'new_model')).toBe(false);
+  });
+});
+
+describe('readCatalogSnapshot', () => {
+  it('lists the relations of its schemas, with columns only for those asked for', async () => {
+    const snap = await readCatalogSnapshot(db, ['core'], [{ schema: 'core', name: 'orders' }]);
+    const listed = await listRelations(db, ['core']);
+    expect([...snap.relations.keys()].sort()).toEqual([...listed.keys()].sort());
+    for (const [key, r] of snap.relations) expect(r.kind).toBe(listed.get(key)!.kind);
+    expect(snap.relations.get('core.orders')!.columns).toEqual((await getColumns(db, 'core', 'orders')).map((c) => ({ name: c.name, type: c.type })));
+    expect(snap.relations.get('core.big_orders')!.columns).toBeUndefined();
+    expect(snap.relations.has('marts.mixed')).toBe(false);
+  });
+
+  it('asks nothing for no schemas (a run that builds nothing)', async () => {
+    const unused = { withClient: () => Promise.reject(new Error('no query expected')) } as unknown as Database;
+    expect((await readCatalogSnapshot(unused, [])).relations.size).toBe(0);
+  });
+
+  it('gives each relation what listDependentViews reads, in the same order, views in other schemas included', async () => {
+    const snap = await readCatalogSnapshot(db, ['core']);
+    for (const [, r] of snap.relations) {
+      expect(snap.dependentViews(r.schema, r.name), `${r.schema}.${r.name}`).toEqual(await listDependentViews(db, r.schema, r.name));
+    }
+    expect(snap.dependentViews('core', 'orders').map((v) => `${v.schema}.${v.name}`)).toContain('marts.mixed');
+    expect(snap.dependentViews('core', 'events')).toEqual([]);
+  });
+
+  it("RunCatalog answers from it until the run changes the relation or a view depending on it", async () => {
+    const catalog = new RunCatalog(await readCatalogSnapshot(db, ['core'], [{ schema: 'core', name: 'orders' }]));
+    const orders = { schema: 'core', identifier: 'orders' };
+    const state = catalog.state(orders, { columns: true })!;
+    expect(state).toMatchObject({ exists: true, kind: 'table' });
+    expect(state.columns?.map((c) => c.name)).toEqual(['id', 'amount', 'code', 'tags', 'created_at']);
+    expect(state.dependentViews?.map((v) => `${v.schema}.${v.name}`)).toEqual((await listDependentViews(db, 'core', 'orders')).map((v) => `${v.schema}.${v.name}`));
+    // Columns that were not read are not guessed.
+    const events = { schema: 'core', identifier: 'events' };
+    expect(catalog.state(events, { columns: true })).toBeUndefined();
+    expect(catalog.state(events, { columns: false })).toEqual({ exists: true, kind: 'partitioned_table', dependentViews: [] });
+    expect(catalog.state({ schema: 'core', identifier: 'new_one' }, { columns: false })).toEqual({ exists: false });
+    // The run rebuilt view marts.big_order_ids: its definition is unknown now, so is every state listing it.
+    catalog.built({ schema: 'marts', identifier: 'big_order_ids' }, 'view');
+    expect(catalog.state(orders, { columns: false })).toBeUndefined();
+    expect(catalog.state(events, { columns: false })).toBeDefined();
+    // A relation the run created exists, and its state is read from the database.
+    const created = { schema: 'core', identifier: 'new_one' };
+    catalog.built(created, 'table');
+    expect(catalog.exists(created)).toBe(true);
+    expect(catalog.state(created, { columns: false })).toBeUndefined();
   });
 });
 

@@ -64,6 +64,17 @@ describe('materializeView', () => {
     expect(plan.action).toBe('rebuild');
   });
 
+  it('with replaceUnlessRefused, plans the replace without the query columns (PostgreSQL checks them), but never over another kind', () => {
+    const plan = materializeView(node, rel, existing('view', undefined, dependents), options({ replaceUnlessRefused: true }));
+    expect(plan.action).toBe('replace');
+    expect(sqls(plan)).toEqual(['create or replace view "analytics"."orders" as (\nselect 1 as id, 2 as amount\n)']);
+    expect(materializeView(node, rel, existing('table'), options({ replaceUnlessRefused: true })).action).toBe('rebuild');
+    expect(materializeView(node, rel, missing, options({ replaceUnlessRefused: true })).action).toBe('create');
+    // Known columns still decide.
+    const known = options({ replaceUnlessRefused: true, queryColumns: cols('amount integer') });
+    expect(materializeView(node, rel, existing('view', cols('id integer'), dependents), known).action).toBe('rebuild');
+  });
+
   it('replaces a table (or another kind) under the same name', () => {
     const plan = materializeView(node, rel, existing('table', cols('id integer', 'amount integer')), options({ queryColumns: cols('id integer', 'amount integer') }));
     expect(plan.action).toBe('rebuild');
