@@ -44,11 +44,10 @@
  * hashes for the next version.
  */
 import { quoteIdent, relationSql, type SessionClient } from '../adapters/postgres/index.js';
-import { PreviousLines } from './hash-tables.js';
 import type { LedgerEntry } from './ledger.js';
 import { readLineHashes } from './line-hash-store.js';
-import { LineHashes } from './line-hashes.js';
-import type { LineValidator } from './line-validator.js';
+import type { HashPlan, LineHashResult } from './line-hashes.js';
+import type { Validation } from './line-validator.js';
 import type { FileTask } from './load-file.js';
 import { deleteFileRows, withFileIndex } from './raw-table.js';
 
@@ -98,19 +97,25 @@ export interface KeyedReloadOutcome {
   skipped?: number;
 }
 
-/** Streams the file into `into` through a validator that reports every good row to `hashes`. */
-export type CopyInto = (into: string, hashes: LineHashes) => Promise<LineValidator>;
+export interface CopyResult {
+  validator: Validation;
+  /** The line hashes, when the copy was given a HashPlan. */
+  hashes?: LineHashResult;
+}
+
+/** Streams the file into `into` through a validator that hashes every good row per `plan`. */
+export type CopyInto = (into: string, plan: HashPlan) => Promise<CopyResult>;
 
 export interface KeyedReload {
-  validator: LineValidator;
-  hashes: LineHashes;
+  validator: Validation;
+  hashes: LineHashResult;
   delta: KeyedReloadOutcome;
 }
 
 /** A prefilter against the previous version's line hashes, when stored ones fit the loaded version. */
-async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<LineHashes | undefined> {
+async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<HashPlan | undefined> {
   const stored = await readLineHashes(tx, task.node.uniqueId, entry, task.spec);
-  return stored ? LineHashes.prefilter(task.spec, new PreviousLines(stored.parts), stored.keysGrouped) : undefined;
+  return stored ? { kind: 'prefilter', previous: stored.parts, keysGrouped: stored.keysGrouped } : undefined;
 }
 
 /** A changed file of a keyed source: prefiltered when possible, else the full diff (see the file comment). */
@@ -121,16 +126,15 @@ export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: Ledg
   const prefilter = await prefilterFor(tx, task, entry);
   if (prefilter) {
     await tx.query(`SAVEPOINT ${PREFILTER_SAVEPOINT}`);
-    const validator = await copy(DELTA_TABLE, prefilter);
-    const delta = prefilter.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, prefilter.unmatched, previousRows) : undefined;
-    if (delta) return { validator, hashes: prefilter, delta };
+    const { validator, hashes } = await copy(DELTA_TABLE, prefilter);
+    const delta = hashes!.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, hashes!.unmatched, previousRows) : undefined;
+    if (delta) return { validator, hashes: hashes!, delta };
     await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
   }
-  const hashes = await LineHashes.collect(task.spec);
-  const validator = await copy(DELTA_TABLE, hashes);
+  const { validator, hashes } = await copy(DELTA_TABLE, { kind: 'collect' });
   await analyzeDelta(tx, key);
   const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);
-  return { validator, hashes, delta };
+  return { validator, hashes: hashes!, delta };
 }
 
 /** Temporary tables get no autovacuum statistics: the diff is planned on real ones (row count and key columns). */
@@ -144,7 +148,7 @@ async function analyzeDelta(tx: SessionClient, key: readonly string[]): Promise<
  * `unmatched`: loaded lines that no new line matched.
  */
 async function applyPrefilteredDelta(
-  tx: SessionClient, task: FileTask, key: readonly string[], validator: LineValidator, unmatched: number, previousRows: number,
+  tx: SessionClient, task: FileTask, key: readonly string[], validator: Validation, unmatched: number, previousRows: number,
 ): Promise<KeyedReloadOutcome | undefined> {
   const raw = relationSql(task.node.relation);
   const columns = task.spec.columns.map(quoteIdent);
