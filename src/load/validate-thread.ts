@@ -66,6 +66,7 @@ function end(f: File): void {
 }
 
 async function handle(msg: ToThread): Promise<void> {
+  const f = file;
   try {
     if (msg.type === 'start') return await start(msg);
     if (!file) throw new Error(`validation thread: '${msg.type}' without a file`);
@@ -76,6 +77,12 @@ async function handle(msg: ToThread): Promise<void> {
       end(file);
     }
   } catch (err) {
+    // The counts and bad rows as far as the file got (a failed file's quarantine count); its
+    // unsent rows are dropped, as the file fails.
+    if (f) {
+      f.out.length = 0;
+      postProgress(f);
+    }
     file = undefined;
     const e = err instanceof StrataError ? err : undefined;
     port.postMessage({
