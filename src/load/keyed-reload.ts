@@ -97,14 +97,8 @@ export interface KeyedReloadOutcome {
   skipped?: number;
 }
 
-export interface CopyResult {
-  validator: Validation;
-  /** The line hashes, when the copy was given a HashPlan. */
-  hashes?: LineHashResult;
-}
-
 /** Streams the file into `into` through a validator that hashes every good row per `plan`. */
-export type CopyInto = (into: string, plan: HashPlan) => Promise<CopyResult>;
+export type CopyInto = (into: string, plan: HashPlan) => Promise<{ validator: Validation; hashes: LineHashResult }>;
 
 export interface KeyedReload {
   validator: Validation;
@@ -127,14 +121,14 @@ export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: Ledg
   if (prefilter) {
     await tx.query(`SAVEPOINT ${PREFILTER_SAVEPOINT}`);
     const { validator, hashes } = await copy(DELTA_TABLE, prefilter);
-    const delta = hashes!.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, hashes!.unmatched, previousRows) : undefined;
-    if (delta) return { validator, hashes: hashes!, delta };
+    const delta = hashes.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, hashes.unmatched, previousRows) : undefined;
+    if (delta) return { validator, hashes, delta };
     await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
   }
   const { validator, hashes } = await copy(DELTA_TABLE, { kind: 'collect' });
   await analyzeDelta(tx, key);
   const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);
-  return { validator, hashes: hashes!, delta };
+  return { validator, hashes, delta };
 }
 
 /** Temporary tables get no autovacuum statistics: the diff is planned on real ones (row count and key columns). */

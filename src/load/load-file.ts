@@ -24,7 +24,7 @@ import type { LoadReason } from './events.js';
 import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
 import { copyOptionsSql } from './line-format.js';
 import { LineValidator, type Validation } from './line-validator.js';
-import { reloadKeyed, type CopyResult, type KeyedReloadOutcome } from './keyed-reload.js';
+import { reloadKeyed, type KeyedReloadOutcome } from './keyed-reload.js';
 import { writeLineHashes } from './line-hash-store.js';
 import { LineHashes, type HashPlan, type LineHashResult } from './line-hashes.js';
 import { ThreadedValidator, useValidationThread } from './threaded-validator.js';
@@ -53,6 +53,12 @@ export interface FileProgress {
 interface Streams {
   validator?: Validation;
   read?: () => number | undefined;
+}
+
+interface CopyResult {
+  validator: Validation;
+  /** The line hashes, when the copy was given a HashPlan. */
+  hashes?: LineHashResult;
 }
 
 interface Outcome {
@@ -110,7 +116,12 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   // A changed file of a keyed source: only differing rows are written (keyed-reload.ts).
   // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
   if (entry !== undefined && spec.key !== undefined && task.reason === 'changed') {
-    ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, (into, plan) => copyFile(tx, task, streams, into, plan)));
+    // Given a plan, copyFile always returns the hashes.
+    const copy = async (into: string, plan: HashPlan) => {
+      const r = await copyFile(tx, task, streams, into, plan);
+      return { validator: r.validator, hashes: r.hashes! };
+    };
+    ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, copy));
   } else {
     // Otherwise its previous rows go (through the BRIN index on _file) and the new version is
     // COPYed in; a keyed source's lines are hashed on the way for its next reload.
