@@ -44,10 +44,11 @@
  * hashes for the next version.
  */
 import { quoteIdent, relationSql, type SessionClient } from '../adapters/postgres/index.js';
+import { PreviousLines } from './hash-tables.js';
 import type { LedgerEntry } from './ledger.js';
 import { readLineHashes } from './line-hash-store.js';
-import type { HashPlan, LineHashResult } from './line-hashes.js';
-import type { Validation } from './line-validator.js';
+import { LineHashes } from './line-hashes.js';
+import type { LineValidator } from './line-validator.js';
 import type { FileTask } from './load-file.js';
 import { deleteFileRows, withFileIndex } from './raw-table.js';
 
@@ -97,19 +98,19 @@ export interface KeyedReloadOutcome {
   skipped?: number;
 }
 
-/** Streams the file into `into` through a validator that hashes every good row per `plan`. */
-export type CopyInto = (into: string, plan: HashPlan) => Promise<{ validator: Validation; hashes: LineHashResult }>;
+/** Streams the file into `into` through a validator that reports every good row to `hashes`. */
+export type CopyInto = (into: string, hashes: LineHashes) => Promise<LineValidator>;
 
 export interface KeyedReload {
-  validator: Validation;
-  hashes: LineHashResult;
+  validator: LineValidator;
+  hashes: LineHashes;
   delta: KeyedReloadOutcome;
 }
 
 /** A prefilter against the previous version's line hashes, when stored ones fit the loaded version. */
-async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<HashPlan | undefined> {
+async function prefilterFor(tx: SessionClient, task: FileTask, entry: LedgerEntry): Promise<LineHashes | undefined> {
   const stored = await readLineHashes(tx, task.node.uniqueId, entry, task.spec);
-  return stored ? { kind: 'prefilter', previous: stored.parts, keysGrouped: stored.keysGrouped } : undefined;
+  return stored ? LineHashes.prefilter(task.spec, new PreviousLines(stored.parts), stored.keysGrouped) : undefined;
 }
 
 /** A changed file of a keyed source: prefiltered when possible, else the full diff (see the file comment). */
@@ -120,12 +121,13 @@ export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: Ledg
   const prefilter = await prefilterFor(tx, task, entry);
   if (prefilter) {
     await tx.query(`SAVEPOINT ${PREFILTER_SAVEPOINT}`);
-    const { validator, hashes } = await copy(DELTA_TABLE, prefilter);
-    const delta = hashes.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, hashes.unmatched, previousRows) : undefined;
-    if (delta) return { validator, hashes, delta };
+    const validator = await copy(DELTA_TABLE, prefilter);
+    const delta = prefilter.keysUsable ? await applyPrefilteredDelta(tx, task, key, validator, prefilter.unmatched, previousRows) : undefined;
+    if (delta) return { validator, hashes: prefilter, delta };
     await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
   }
-  const { validator, hashes } = await copy(DELTA_TABLE, { kind: 'collect' });
+  const hashes = await LineHashes.collect(task.spec);
+  const validator = await copy(DELTA_TABLE, hashes);
   await analyzeDelta(tx, key);
   const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);
   return { validator, hashes, delta };
@@ -142,7 +144,7 @@ async function analyzeDelta(tx: SessionClient, key: readonly string[]): Promise<
  * `unmatched`: loaded lines that no new line matched.
  */
 async function applyPrefilteredDelta(
-  tx: SessionClient, task: FileTask, key: readonly string[], validator: Validation, unmatched: number, previousRows: number,
+  tx: SessionClient, task: FileTask, key: readonly string[], validator: LineValidator, unmatched: number, previousRows: number,
 ): Promise<KeyedReloadOutcome | undefined> {
   const raw = relationSql(task.node.relation);
   const columns = task.spec.columns.map(quoteIdent);

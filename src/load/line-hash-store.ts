@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { DbClient } from '../adapters/postgres/index.js';
 import { HASH_BYTES } from './hash-tables.js';
 import type { LedgerEntry } from './ledger.js';
-import type { LineHashResult } from './line-hashes.js';
+import type { LineHashes } from './line-hashes.js';
 import { copyOptionsSql, lineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
@@ -52,8 +52,8 @@ export async function readLineHashes(tx: DbClient, sourceId: string, entry: Ledg
 }
 
 /** Replaces the file's stored hashes with those of the version being loaded (in its transaction). */
-export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, hashes: LineHashResult): Promise<void> {
-  const parts = hashes.parts();
+export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, hashes: LineHashes): Promise<void> {
+  const parts = hashes.hashes.parts();
   await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
   const lines = parts.reduce((n, p) => n + p.length, 0) / HASH_BYTES;
   const format = formatFingerprint(spec);
@@ -63,7 +63,7 @@ export async function writeLineHashes(tx: DbClient, sourceId: string, uri: strin
     await tx.query(
       `INSERT INTO strata_meta.load_line_hashes (source, file_uri, part, checksum, format, lines, keys_grouped, hashes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [sourceId, uri, part, checksum, format, lines, hashes.keysGrouped, bytes],
+      [sourceId, uri, part, checksum, format, lines, hashes.keys.grouped, bytes],
     );
   }
 }

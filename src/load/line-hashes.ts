@@ -29,25 +29,7 @@ import { KeyCheck, type KeyCheckMode } from './key-check.js';
 import type { RowFilter } from './line-validator.js';
 import type { LoadSpec } from './types.js';
 
-/**
- * What to do with a file's line hashes, as plain data (it crosses to a validation thread):
- * collect them, or prefilter against the previous version's (its stored parts).
- */
-export type HashPlan = { kind: 'collect' } | { kind: 'prefilter'; previous: Buffer[]; keysGrouped: boolean };
-
-/** What the load needs once the file has streamed through (from this thread or another). */
-export interface LineHashResult {
-  /** Prefilter: every key was unique and without NULLs. */
-  readonly keysUsable: boolean;
-  /** Previous lines that no line of this version matched (vanished or changed rows). */
-  readonly unmatched: number;
-  /** The first key column never went down (stored with the hashes: the next reload's key check). */
-  readonly keysGrouped: boolean;
-  /** Every good line's hash in line order, in parts of at most CHUNK_HASHES. */
-  parts(): Buffer[];
-}
-
-export class LineHashes implements RowFilter, LineHashResult {
+export class LineHashes implements RowFilter {
   /** Every good line's hash, in line order: the set stored for this version. */
   readonly hashes = new HashChunks();
 
@@ -69,18 +51,6 @@ export class LineHashes implements RowFilter, LineHashResult {
   static async prefilter(spec: LoadSpec, previous: PreviousLines, keysGrouped: boolean): Promise<LineHashes> {
     const mode: KeyCheckMode = keysGrouped ? 'grouped' : 'set';
     return new LineHashes(await createXXHash128(), new KeyCheck(spec, mode), previous);
-  }
-
-  static async create(spec: LoadSpec, plan: HashPlan): Promise<LineHashes> {
-    return plan.kind === 'collect' ? LineHashes.collect(spec) : LineHashes.prefilter(spec, new PreviousLines(plan.previous), plan.keysGrouped);
-  }
-
-  get keysGrouped(): boolean {
-    return this.keys.grouped;
-  }
-
-  parts(): Buffer[] {
-    return this.hashes.parts();
   }
 
   /** Prefilter: every key was unique and without NULLs. */

@@ -48,39 +48,7 @@ const FLUSH_BYTES = 256 * 1024;
 /** Runs of lines not sent to COPY kept to map COPY's row numbers back to file lines. */
 const MAX_SKIPPED_RUNS = 1_000_000;
 
-/** What loading a file needs to know of its validation, on this thread or another (threaded-validator.ts). */
-export interface Validation {
-  readonly format: LineFormat;
-  readonly badRows: BadRow[];
-  readonly rows: number;
-  readonly sent: number;
-  readonly bytes: number;
-  readonly lines: number;
-  readonly checksum: string | undefined;
-  lineOfCopyRow(n: number): number | undefined;
-}
-
-/**
- * The file line of the n-th row sent to COPY (1-based), given the lines not sent as runs
- * (first, last, ...; ascending); undefined when the runs were not kept.
- */
-export function lineOfCopyRow(runs: readonly number[] | null, n: number): number | undefined {
-  if (runs === null) return undefined;
-  let line = n;
-  for (let i = 0; i < runs.length; i += 2) {
-    if (runs[i]! > line) break;
-    // Every line of a run that starts at or before `line` pushes it one further.
-    line += runs[i + 1]! - runs[i]! + 1;
-  }
-  return line;
-}
-
-/**
- * The validation itself, without the stream: `feed` raw chunks, `finish` at the end; COPY rows
- * go to `output` in ~256 KB buffers. LineValidator streams it on this thread; a validation
- * thread (validate-thread.ts) runs it on another.
- */
-export class LineValidation implements Validation {
+export class LineValidator extends Transform {
   readonly badRows: BadRow[] = [];
   /** Good rows: the file's rows. */
   rows = 0;
@@ -103,38 +71,46 @@ export class LineValidation implements Validation {
    * Lines not sent to COPY (header, blank, bad, filtered) as runs: first, last, first, last, ...
    * ascending; null once there were too many runs.
    */
-  skipped: number[] | null = [];
+  private skipped: number[] | null = [];
 
   constructor(
     private readonly spec: LoadSpec,
     private readonly fileName: string,
-    private readonly output: (bytes: Buffer) => void,
     private readonly rowFilter?: RowFilter,
   ) {
+    super();
     this.format = lineFormat(spec);
     this.counter = new ByteCounter(this.format.delimiter);
     this.headerPending = spec.header;
     this.out.reset(FLUSH_BYTES * 2);
   }
 
-  /** One chunk of the file's bytes; throws a LOAD error when the file must fail. */
-  feed(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    this.hash.update(chunk);
-    this.consume(chunk);
-    if (this.out.pos >= FLUSH_BYTES) this.flushOutput();
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.bytes += chunk.length;
+      this.hash.update(chunk);
+      this.consume(chunk);
+      if (this.out.pos >= FLUSH_BYTES) this.flushOutput();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
   }
 
-  /** The end of the file: its last line (without newline), the last output, the checksum. */
-  finish(): void {
-    if (this.carryBytes > 0) {
-      const last = Buffer.concat([...this.carry, Buffer.from('\n')]);
-      this.carry = [];
-      this.carryBytes = 0;
-      this.processLines(last, 0, last.length);
+  override _flush(callback: TransformCallback): void {
+    try {
+      if (this.carryBytes > 0) {
+        const last = Buffer.concat([...this.carry, Buffer.from('\n')]);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.processLines(last, 0, last.length);
+      }
+      this.flushOutput();
+      this.checksum = this.hash.digest('hex');
+      callback();
+    } catch (err) {
+      callback(err as Error);
     }
-    this.flushOutput();
-    this.checksum = this.hash.digest('hex');
   }
 
   /**
@@ -142,7 +118,15 @@ export class LineValidation implements Validation {
    * (COPY's error context counts the rows it received). Undefined when it cannot be told.
    */
   lineOfCopyRow(n: number): number | undefined {
-    return lineOfCopyRow(this.skipped, n);
+    const runs = this.skipped;
+    if (runs === null) return undefined;
+    let line = n;
+    for (let i = 0; i < runs.length; i += 2) {
+      if (runs[i]! > line) break;
+      // Every line of a run that starts at or before `line` pushes it one further.
+      line += runs[i + 1]! - runs[i]! + 1;
+    }
+    return line;
   }
 
   /** Splits a chunk into complete lines (processed now) and an incomplete tail (kept). */
@@ -260,47 +244,7 @@ export class LineValidation implements Validation {
     let bytes = this.out.take();
     // latin1 input: COPY gets UTF-8 (the session's client_encoding); ASCII needs no change.
     if (this.format.latin1 && !isAscii(bytes)) bytes = Buffer.from(bytes.toString('latin1'), 'utf8');
+    this.push(bytes);
     this.out.reset(FLUSH_BYTES * 2);
-    this.output(bytes);
-  }
-}
-
-/** The validation as a Transform on this thread: raw bytes in, COPY rows out. */
-export class LineValidator extends Transform implements Validation {
-  private readonly v: LineValidation;
-
-  constructor(spec: LoadSpec, fileName: string, rowFilter?: RowFilter) {
-    super();
-    this.v = new LineValidation(spec, fileName, (bytes) => this.push(bytes), rowFilter);
-  }
-
-  get format(): LineFormat { return this.v.format; }
-  get badRows(): BadRow[] { return this.v.badRows; }
-  get rows(): number { return this.v.rows; }
-  get sent(): number { return this.v.sent; }
-  get bytes(): number { return this.v.bytes; }
-  get lines(): number { return this.v.lines; }
-  get checksum(): string | undefined { return this.v.checksum; }
-
-  lineOfCopyRow(n: number): number | undefined {
-    return this.v.lineOfCopyRow(n);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.v.feed(chunk);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.v.finish();
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
   }
 }

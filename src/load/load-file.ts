@@ -23,11 +23,10 @@ import type { SourceNode } from '../manifest/types.js';
 import type { LoadReason } from './events.js';
 import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
 import { copyOptionsSql } from './line-format.js';
-import { LineValidator, type Validation } from './line-validator.js';
+import { LineValidator } from './line-validator.js';
 import { reloadKeyed, type KeyedReloadOutcome } from './keyed-reload.js';
 import { writeLineHashes } from './line-hash-store.js';
-import { LineHashes, type HashPlan, type LineHashResult } from './line-hashes.js';
-import { ThreadedValidator, useValidationThread } from './threaded-validator.js';
+import { LineHashes } from './line-hashes.js';
 import { replaceQuarantine } from './quarantine.js';
 import { BATCH_SETTING, deleteFileRows, FILE_SETTING, summarizeFileIndex } from './raw-table.js';
 import { sourceBytesRead } from './source-stream.js';
@@ -51,14 +50,8 @@ export interface FileProgress {
 }
 
 interface Streams {
-  validator?: Validation;
+  validator?: LineValidator;
   read?: () => number | undefined;
-}
-
-interface CopyResult {
-  validator: Validation;
-  /** The line hashes, when the copy was given a HashPlan. */
-  hashes?: LineHashResult;
 }
 
 interface Outcome {
@@ -72,26 +65,15 @@ interface Outcome {
 
 const PROGRESS_MS = 250;
 
-function copySql(task: FileTask, validator: Validation, into: string): string {
+function copySql(task: FileTask, validator: LineValidator, into: string): string {
   const cols = [...task.spec.columns.map(quoteIdent), '"_line"'].join(', ');
   return `COPY ${into} (${cols}) FROM STDIN WITH ${copyOptionsSql(validator.format)}`;
 }
 
-/**
- * Streams the file through a fresh validator into COPY of `into`, hashing its lines per `plan`:
- * on a validation thread (threaded-validator.ts) unless the file is small.
- */
-async function copyFile(tx: SessionClient, task: FileTask, streams: Streams, into: string, plan?: HashPlan): Promise<CopyResult> {
-  const { spec, file } = task;
-  const input = await task.source.open(file);
-  let validator: LineValidator | ThreadedValidator;
-  let inThread: LineHashes | undefined;
-  if (useValidationThread(file.size)) {
-    validator = new ThreadedValidator(spec, file.displayName, plan);
-  } else {
-    inThread = plan && (await LineHashes.create(spec, plan));
-    validator = new LineValidator(spec, file.displayName, inThread);
-  }
+/** Streams the file through a fresh LineValidator into COPY of `into`. */
+async function copyFile(tx: SessionClient, task: FileTask, streams: Streams, into: string, hashes?: LineHashes): Promise<LineValidator> {
+  const input = await task.source.open(task.file);
+  const validator = new LineValidator(task.spec, task.file.displayName, hashes);
   streams.validator = validator;
   streams.read = () => sourceBytesRead(input);
   // Errors of the file stream reach COPY through the validator, which pipeline destroys with them.
@@ -99,8 +81,7 @@ async function copyFile(tx: SessionClient, task: FileTask, streams: Streams, int
   const copied = await tx.copyFrom(copySql(task, validator, into), validator);
   // The file's row count is the validator's (rows kept from COPY included): it must agree with the server's.
   if (copied !== validator.sent) throw new StrataError('LOAD', `the server took ${copied} rows, ${validator.sent} were sent`);
-  const hashes = validator instanceof ThreadedValidator ? validator.hashes : inThread;
-  return { validator, ...(hashes ? { hashes } : {}) };
+  return validator;
 }
 
 async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Streams, startedAt: Date): Promise<Outcome> {
@@ -110,23 +91,19 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   // Another process may have loaded this very version since discovery: then there is nothing to do.
   if (task.reason !== 'reload' && decide(file, entry, false) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
-  let validator: Validation;
-  let hashes: LineHashResult | undefined;
+  let validator: LineValidator;
+  let hashes: LineHashes | undefined;
   let delta: KeyedReloadOutcome | undefined;
   // A changed file of a keyed source: only differing rows are written (keyed-reload.ts).
   // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
   if (entry !== undefined && spec.key !== undefined && task.reason === 'changed') {
-    // Given a plan, copyFile always returns the hashes.
-    const copy = async (into: string, plan: HashPlan) => {
-      const r = await copyFile(tx, task, streams, into, plan);
-      return { validator: r.validator, hashes: r.hashes! };
-    };
-    ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, copy));
+    ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, (into, h) => copyFile(tx, task, streams, into, h)));
   } else {
     // Otherwise its previous rows go (through the BRIN index on _file) and the new version is
     // COPYed in; a keyed source's lines are hashed on the way for its next reload.
     if (entry) await deleteFileRows(tx, relationSql(node.relation), file.uri);
-    ({ validator, hashes } = await copyFile(tx, task, streams, relationSql(node.relation), spec.key ? { kind: 'collect' } : undefined));
+    hashes = spec.key ? await LineHashes.collect(spec) : undefined;
+    validator = await copyFile(tx, task, streams, relationSql(node.relation), hashes);
   }
   if (hashes && validator.checksum) await writeLineHashes(tx, node.uniqueId, file.uri, spec, validator.checksum, hashes);
   await replaceQuarantine(tx, node.uniqueId, file, task.batchId, validator.badRows);
@@ -147,7 +124,7 @@ function record(task: FileTask, startedAt: Date): LoadRecord {
 const COPY_CONTEXT = /^COPY [^,]*, line (\d+)/m;
 
 /** Any failure -> a StrataError that names the file (and the line, for a row the server rejected). */
-export function fileError(err: unknown, task: FileTask, validator?: Validation): StrataError {
+export function fileError(err: unknown, task: FileTask, validator?: LineValidator): StrataError {
   const name = task.file.displayName;
   if (err instanceof StrataError && err.code === 'LOAD') return err;
   if (isDbError(err)) {
