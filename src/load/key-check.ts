@@ -5,8 +5,8 @@
  * and an escaped delimiter (`\|`) stays inside its field.
  *
  * A global set of a few million key hashes costs a cache miss per row (~0.3-0.5 µs measured).
- * The agencies' files hold each loan's rows together (Freddie's sorted by loan, Fannie's loans in
- * no order), so the cheap way comes first:
+ * Loan files hold each loan's rows together (the generated Freddie files sorted by loan, the
+ * Fannie ones with the loans in no order), so the cheap way comes first:
  *
  * - `grouped` (in the previous version, each value of the first key column was one run of
  *   adjacent rows): a key can only repeat within a run, so only the rest of the key is hashed
@@ -118,8 +118,11 @@ export class KeyCheck {
     let same = prevLength === e - s;
     for (let i = 0; same && i < prevLength; i++) same = row[s + i] === prev[i];
     if (same) return false;
-    const fnv = this.fnv.reset().update(row, s, e);
-    if (!this.runValues.add(fnv.lo, fnv.hi)) this.grouped = false;
+    // Once not grouped, the run values are no longer needed (in `set` mode rows still come here).
+    if (this.grouped) {
+      const fnv = this.fnv.reset().update(row, s, e);
+      if (!this.runValues.add(fnv.lo, fnv.hi)) this.grouped = false;
+    }
     if (e - s > prev.length) this.previousFirst = Buffer.alloc(Math.max(e - s, prev.length * 2));
     row.copy(this.previousFirst, 0, s, e);
     this.previousFirstLength = e - s;
