@@ -5,15 +5,20 @@
  * and an escaped delimiter (`\|`) stays inside its field.
  *
  * A global set of a few million key hashes costs a cache miss per row (~0.3-0.5 µs measured).
- * The agencies' files are sorted by loan, then period, so the cheap way comes first:
+ * Loan files hold each loan's rows together (the generated Freddie files sorted by loan, the
+ * Fannie ones with the loans in no order), so the cheap way comes first:
  *
- * - `grouped` (the previous version's first key column never went down, bytewise): a key can
- *   only repeat within a run of rows with the same first key field, so only the rest of the key
- *   is hashed into a set that is cleared at each new run and stays small. A first key field
- *   lower than the one before makes the keys unusable (the caller falls back).
+ * - `grouped` (in the previous version, each value of the first key column was one run of
+ *   adjacent rows): a key can only repeat within a run, so only the rest of the key is hashed
+ *   into a set that is cleared at each new run and stays small; each run's first field goes into
+ *   a set of run values (one insert per run, e.g. per loan, not per row). A first field seen in
+ *   an earlier run makes the keys unusable (the caller falls back).
  * - `set`: every key's hash into one set (FNV-1a 64; a collision only looks like a repeat).
  * - `watch`: no uniqueness check; only whether the first key column is grouped, stored with the
  *   version's line hashes to pick the mode of its next reload.
+ *
+ * Run values are 64-bit FNV-1a hashes too: two values colliding only look like a value coming
+ * back, which makes `grouped` false (the next reload takes `set`, or this one falls back).
  */
 import { Fnv1a64 } from './fnv1a-64.js';
 import { KeySet } from './hash-tables.js';
@@ -27,7 +32,7 @@ const BACKSLASH = 92;
 export class KeyCheck {
   /** grouped / set: every key so far was unique and without NULLs. */
   usable = true;
-  /** The first key column never went down (bytewise) so far. */
+  /** Each value of the first key column so far was one run of adjacent rows. */
   grouped = true;
   private readonly fmt: LineFormat;
   /** 0-based positions of the key columns among the columns, ascending. */
@@ -37,6 +42,8 @@ export class KeyCheck {
   /** Start and end of each key field in the current row (in column order). */
   private readonly bounds: Int32Array;
   private readonly set = new KeySet();
+  /** The first key field of every run so far (hashed). */
+  private readonly runValues = new KeySet();
   private readonly fnv = new Fnv1a64();
   private previousFirst = Buffer.alloc(256);
   /** Bytes of the previous row's first key field; -1 before the first row. */
@@ -101,15 +108,21 @@ export class KeyCheck {
     }
   }
 
-  /** Compares the first key field with the previous row's; true when it differs (a new run). */
+  /**
+   * Compares the first key field with the previous row's; true when it differs (a new run),
+   * and then a value that began an earlier run means the column is not grouped.
+   */
   private nextFirstField(row: Buffer, s: number, e: number): boolean {
     const prev = this.previousFirst;
     const prevLength = this.previousFirstLength;
-    let cmp = prevLength < 0 ? 1 : 0;
-    for (let i = 0; cmp === 0 && i < Math.min(e - s, prevLength); i++) cmp = row[s + i]! - prev[i]!;
-    if (cmp === 0) cmp = e - s - prevLength;
-    if (cmp === 0) return false;
-    if (cmp < 0) this.grouped = false;
+    let same = prevLength === e - s;
+    for (let i = 0; same && i < prevLength; i++) same = row[s + i] === prev[i];
+    if (same) return false;
+    // Once not grouped, the run values are no longer needed (in `set` mode rows still come here).
+    if (this.grouped) {
+      const fnv = this.fnv.reset().update(row, s, e);
+      if (!this.runValues.add(fnv.lo, fnv.hi)) this.grouped = false;
+    }
     if (e - s > prev.length) this.previousFirst = Buffer.alloc(Math.max(e - s, prev.length * 2));
     row.copy(this.previousFirst, 0, s, e);
     this.previousFirstLength = e - s;

@@ -109,10 +109,39 @@ function encodeClassified(fmt: LineFormat, buf: Uint8Array, start: number, end: 
   if (flags === 0) {
     out.copy(buf, start, cut >= 0 ? cut : end);
     pad(fmt, out, fields);
+  } else if (flags === F_NULL) {
+    encodeRewritingNulls(fmt, buf, start, end, out);
   } else {
     encodeFields(fmt, buf, start, end, out);
   }
   return null;
+}
+
+/**
+ * Null values to rewrite and no byte to escape (a file spelling its nulls `NULL` on every line):
+ * the bytes between the null values are copied in runs, not field by field and byte by byte.
+ */
+function encodeRewritingNulls(fmt: LineFormat, buf: Uint8Array, start: number, end: number, out: CopyBuffer): void {
+  const D = fmt.delimiter;
+  let field = 0;
+  let fieldStart = start;
+  let runStart = start;
+  for (let i = start; ; i++) {
+    if (i < end && buf[i] !== D) continue;
+    if (isRewrittenNull(fmt, buf, fieldStart, i)) {
+      out.copy(buf, runStart, fieldStart);
+      out.bytes(fmt.copyNull);
+      runStart = i; // the delimiter after the null value starts the next run
+    }
+    field++;
+    // The end of the line, or of the last declared column (extra fields are dropped).
+    if (i >= end || field === fmt.columns) {
+      out.copy(buf, runStart, i);
+      break;
+    }
+    fieldStart = i + 1;
+  }
+  pad(fmt, out, field);
 }
 
 /** Slow path without quotes: field by field, null values rewritten, `\` and CR escaped. */

@@ -31,7 +31,7 @@ export function formatFingerprint(spec: LoadSpec): string {
 
 export interface StoredLineHashes {
   parts: Buffer[];
-  /** The version's first key column never went down (key-check.ts). */
+  /** Each value of the version's first key column was one run of adjacent rows (key-check.ts). */
   keysGrouped: boolean;
 }
 

@@ -116,7 +116,7 @@ CREATE OR REPLACE FUNCTION strata_meta.load_time() RETURNS timestamptz
  * hashes of its good lines' rows, in parts of up to 2^20 (16 MiB), written in the file's transaction.
  * `checksum` (the file version's sha1, as in the ledger), `format` (a fingerprint of what an
  * encoded row means) and `lines` say which loaded version they describe; `keys_grouped`: its
- * first key column never went down (how its next reload checks keys). Random bytes do not compress:
+ * first key column's values were each one run of adjacent rows (how its next reload checks keys). Random bytes do not compress:
  * EXTERNAL storage skips pglz's attempt.
  */
 const V3 = `

@@ -112,10 +112,25 @@ describe('keyed reload with line hashes', () => {
   it('a changed row: its old version is deleted and the new one written', async () => {
     h.files.file('chg/f.txt', history(20, 4));
     await h.load('chg', keyed('chg'));
-    expect(await keysGrouped('chg')).toBe(false); // L10 < L9: the keys are checked with one set
+    // L10 sorts before L9, yet each loan's rows are together: the keys are checked run by run.
+    expect(await keysGrouped('chg')).toBe(true);
     const r = await reload('chg', history(20, 5, (l, p) => (l === 7 && p === 2 ? 'revised' : `${l * 100 + p}`)));
     expect(r.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 21, skipped: 79 });
     expect(await h.rows("SELECT v FROM raw.chg WHERE loan = 'L7' AND period = '2'")).toEqual([{ v: 'revised' }]);
+  });
+
+  it('a file whose loans interleave (ordered by period) has its keys checked in one set, and a changed row is written', async () => {
+    const byPeriod = (months: number, value = (l: number, p: number) => `${l * 100 + p}`): string => {
+      let out = '';
+      for (let p = 1; p <= months; p++) for (let l = 1; l <= 20; l++) out += `L${l}|${p}|${value(l, p)}\n`;
+      return out;
+    };
+    h.files.file('mix/f.txt', byPeriod(4));
+    await h.load('mix', keyed('mix'));
+    expect(await keysGrouped('mix')).toBe(false); // L1 comes back in every period
+    const r = await reload('mix', byPeriod(5, (l, p) => (l === 7 && p === 2 ? 'revised' : `${l * 100 + p}`)));
+    expect(r.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 21, skipped: 79 });
+    expect(await h.rows("SELECT v FROM raw.mix WHERE loan = 'L7' AND period = '2'")).toEqual([{ v: 'revised' }]);
   });
 
   it('a vanished row falls back to the full diff (which deletes it)', async () => {

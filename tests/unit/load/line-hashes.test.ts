@@ -98,7 +98,7 @@ describe('LineHashes', () => {
     expect(await check('1|x|10\n2||20\n')).toEqual([false, 2]); // '' is NULL
   });
 
-  it('grouped keys: a repeat within a run of the first key column is found; a first key column going down gives up; the set finds repeats anywhere', async () => {
+  it('grouped keys: a repeat within a run of the first key column is found; a first key value coming back in a later run gives up; the set finds repeats anywhere', async () => {
     const two = loadSpec({ key: ['a', 'b'] });
     const usable = async (input: string, grouped: boolean): Promise<boolean> => {
       const hashes = await LineHashes.prefilter(two, new PreviousLines([]), grouped);
@@ -112,12 +112,17 @@ describe('LineHashes', () => {
     // L1 again after L2: grouped gives up (a repeat could hide anywhere), the set sees none.
     const unsorted = 'L1|1|a\nL2|1|b\nL1|2|c\n';
     expect([await usable(unsorted, true), await usable(unsorted, false)]).toEqual([false, true]);
+    // Runs in no order (Fannie's loans) are grouped all the same: each value is one run.
+    const clustered = 'L2|1|a\nL2|2|b\nL1|1|c\nL3|1|d\nL1x|1|e\n';
+    expect([await usable(clustered, true), await usable(clustered, false)]).toEqual([true, true]);
+    const repeatInLaterRun = 'L2|1|a\nL1|1|b\nL1|1|c\n';
+    expect([await usable(repeatInLaterRun, true), await usable(repeatInLaterRun, false)]).toEqual([false, false]);
     // What is stored for the next reload: whether the first key column was grouped.
     const watch = async (input: string): Promise<boolean> => {
       const hashes = await LineHashes.collect(two);
       await run(input, two, hashes);
       return hashes.keys.grouped;
     };
-    expect([await watch(sorted), await watch(unsorted), await watch(repeatInRun)]).toEqual([true, false, true]);
+    expect([await watch(sorted), await watch(unsorted), await watch(repeatInRun), await watch(clustered)]).toEqual([true, false, true, true]);
   });
 });

@@ -100,6 +100,14 @@ describe('LineValidator: fields and rows', () => {
     expect(copyOptionsSql(lineFormat(loadSpec()))).toBe("(FORMAT text, DELIMITER '|', NULL '')");
   });
 
+  it('rewrites null values anywhere in a line (first, adjacent, last field), cutting extra fields and padding short rows', async () => {
+    const cols = { columns: ['a', 'b', 'c', 'd'], minColumns: 2, extraColumns: 'ignore' as const };
+    const empty = await validate('NULL|NULL|x|NULL\n1|NULL\n2|x|NULL|y|NULL\n3|NULL|NULL|z|extra|NULL\n', { ...cols, nullValues: ['', 'NULL'] });
+    expect(empty.out).toBe('||x||1\n1||||2\n2|x||y|3\n3|||z|4\n');
+    const backslashN = await validate('NULL|NULL|x|NULL\n1|NULL\n2|x|NULL|y|NULL\n', { ...cols, nullValues: ['NULL'] });
+    expect(backslashN.out).toBe('\\N|\\N|x|\\N|1\n1|\\N|\\N|\\N|2\n2|x|\\N|y|3\n');
+  });
+
   it('works with a tab delimiter', async () => {
     const r = await validate('1\tx\ty\n', { delimiter: '\t' });
     expect(r.out).toBe('1\tx\ty\t1\n');
