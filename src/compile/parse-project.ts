@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
-import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath, type ModelRender } from './parse-sql-nodes.js';
+import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
+import { ModelRenderer, renderModels } from './model-renders.js';
 import { checkIdentifiers } from './identifiers.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -275,7 +276,12 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
 
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
-  ctx.errors.push(...ctx.engine.loadMacros(macroFiles.map((f) => ({ file: f.path, text: read(f) }))));
+  const macroSources = macroFiles.map((f) => ({ file: f.path, text: read(f) }));
+  // Many models and none cached: a worker thread renders some of them alongside this one.
+  const renderer = modelFiles.length >= WORKER_MIN_FILES && (!ctx.cache || ctx.cache.empty)
+    ? new ModelRenderer(projectDir, { vars: ctx.cliVars, ...(options.target ? { target: options.target } : {}), env: { ...ctx.env } }, macroSources, modelFiles)
+    : undefined;
+  ctx.errors.push(...ctx.engine.loadMacros(macroSources));
   for (const m of ctx.engine.macros.values()) {
     const node: MacroNode = {
       uniqueId: `macro.${config.name}.${m.name}`, resourceType: 'macro', name: m.name, packageName: config.name,
@@ -284,14 +290,13 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     };
     manifest.macros[node.uniqueId] = node;
   }
-  const macroText = new Map(macroFiles.map((f) => [f.path, read(f)]));
+  const macroText = new Map(macroSources.map((m) => [m.file, m.text]));
   for (const m of Object.values(manifest.macros)) m.checksum = sha256(macroText.get(m.originalFilePath) ?? '');
   ctx.renderKeyBase = hashText(JSON.stringify(config.target), ...[...macroText].flat());
 
-  const modelTexts = modelFiles.map(read);
-  // While the worker reads the property files, render the models as if they had none; a model
-  // whose property file turns out to give it a config is rendered again below.
-  const early = reader ? modelFiles.map((f, i): ModelRender => renderModel(ctx, f, modelTexts[i]!, undefined)) : undefined;
+  // While the worker reads the property files (or another renders models), render the models as
+  // if they had none; a model whose property file turns out to give it a config is rendered again below.
+  const { texts: modelTexts, renders: early } = reader || renderer ? renderModels(ctx, modelFiles, renderer) : { texts: modelFiles.map(read), renders: undefined };
   const props = indexProperties(ctx, propertyFiles, reader?.take());
   if (reader?.inputs) ctx.inputsDigest = reader.inputs;
   const docs: Record<string, DocBlock> = {};

@@ -162,4 +162,42 @@ describe('the worker threads themselves', () => {
     expect(filesUnder(dir)).toEqual({ 'a/one.sql': 'one\n', 'a/two.sql': 'two\n', 'same.sql': 'unchanged\n', 'old.sql': 'new\n' });
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
+
+  it('ModelRenderer: the thread renders as this thread does; a file it cannot render comes back without an outcome', async () => {
+    const { ModelRenderer } = await import('../../../src/compile/model-renders.js');
+    const { outcomeOf } = await import('../../../src/compile/parse-cache.js');
+    const { ParseContext } = await import('../../../src/compile/parse-context.js');
+    const { renderModel } = await import('../../../src/compile/parse-sql-nodes.js');
+    const { loadProjectConfig } = await import('../../../src/project/project-config.js');
+    const models: Record<string, string> = {
+      'models/plain.sql': "select * from {{ ref('a') }} join {{ source('raw', 'b') }} using (id)",
+      'models/sub/loop.sql': "{{ config(materialized='table', tags=['x']) }}\nselect {% for i in range(3) %}{{ i }}{% if not loop.last %}, {% endif %}{% endfor %}, {{ cents('v') }}",
+      'models/vars.sql': "select '{{ var('who', 'nobody') }}', '{{ env_var('STRATA_T', 'none') }}' from {{ this }}",
+      'models/broken.sql': 'select {{ nope( }}',
+    };
+    const macros = [{ file: 'macros/cents.sql', text: '{% macro cents(c) -%} ({{ c }} / 100) {%- endmacro %}' }];
+    const dir = writeProject({ 'project.yml': 'name: proj\nvars:\n  who: everyone\n', ...models, [macros[0]!.file]: macros[0]!.text });
+    const files = Object.keys(models).map((path) => ({ path, absPath: join(dir, path), pathInFolder: path.slice('models/'.length) }));
+    const options = { vars: { extra: 1 }, env: { STRATA_T: 'set' } };
+    const renderer = new ModelRenderer(dir, options, macros, files);
+    // Let the thread take them all (normally this thread renders some meanwhile).
+    await until(() => renderer.rendered === files.length);
+    const renders = renderer.take();
+    expect(renders.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+
+    const loaded = loadProjectConfig(dir, options);
+    const ctx = new ParseContext(loaded.config!, loaded.engine!, options.vars, options.env);
+    ctx.engine.loadMacros(macros);
+    for (const r of renders) {
+      const file = files[r.index]!;
+      expect(r.text).toBe(models[file.path]);
+      const here = renderModel(ctx, file, r.text!, undefined);
+      if (file.path === 'models/broken.sql') {
+        expect(here.errors).toHaveLength(1);
+        expect(r.outcome).toBeUndefined();
+      } else {
+        expect(r.outcome).toEqual(outcomeOf(here.rendered!.state, here.rendered!.output));
+      }
+    }
+  });
 });
