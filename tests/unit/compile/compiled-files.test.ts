@@ -177,7 +177,7 @@ describe('the worker threads themselves', () => {
     };
     const macros = [{ file: 'macros/cents.sql', text: '{% macro cents(c) -%} ({{ c }} / 100) {%- endmacro %}' }];
     const dir = writeProject({ 'project.yml': 'name: proj\nvars:\n  who: everyone\n', ...models, [macros[0]!.file]: macros[0]!.text });
-    const files = Object.keys(models).map((path) => ({ path, absPath: join(dir, path), pathInFolder: path.slice('models/'.length) }));
+    const files = Object.keys(models).map((path) => ({ path, absPath: join(dir, path), folder: 'models', pathInFolder: path.slice('models/'.length) }));
     const options = { vars: { extra: 1 }, env: { STRATA_T: 'set' } };
     const renderer = new ModelRenderer(dir, options, macros, files);
     // Let the thread take them all (normally this thread renders some meanwhile).
