@@ -125,8 +125,8 @@ describe('the worker threads themselves', () => {
     for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
   };
 
-  it('PropertyDocumentsReader: documents as js-yaml reads them; invalid files flagged for the caller', async () => {
-    const { PropertyDocumentsReader } = await import('../../../src/compile/property-documents.js');
+  it('ParseHelper: documents as js-yaml reads them; invalid files flagged for the caller', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
     const dir = writeProject({
       'a.yml': 'version: 2\nmodels:\n  - name: a\n    description: "x: y"\n    config: {materialized: table}\n',
       'empty.yml': '',
@@ -134,13 +134,24 @@ describe('the worker threads themselves', () => {
       'unknown-key.yml': 'version: 2\nmodelz: []\n',
     });
     const files = ['a.yml', 'empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml'].map((path) => ({ path, absPath: join(dir, path) }));
-    const reader = new PropertyDocumentsReader(files);
+    const helper = new ParseHelper({ files });
     // Let the thread read them all (normally the caller renders models meanwhile).
-    await until(() => reader.read === files.length);
-    const docs = reader.take();
+    await until(() => helper.progress === files.length);
+    const docs = helper.documents();
     expect(docs.get('a.yml')).toMatchObject({ valid: true, doc: { version: 2, models: [{ name: 'a', description: 'x: y', config: { materialized: 'table' } }] } });
     // Reported by the caller, which parses these again (an empty file is an error too).
     for (const path of ['empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml']) expect(docs.get(path)).toMatchObject({ valid: false });
+    expect(helper.renders()).toEqual([]);
+  });
+
+  it('ParseHelper: models the thread could not take on come back for this thread to render', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
+    const dir = writeProject({ 'models/a.sql': 'select 1', 'models/b.sql': 'select 2' });
+    const files = ['models/a.sql', 'models/b.sql'].map((path) => ({ path, absPath: join(dir, path), folder: 'models', pathInFolder: path.slice('models/'.length) }));
+    // No project.yml: the thread cannot load the project, so it renders nothing.
+    const helper = new ParseHelper({ files: [] }, { projectDir: dir, options: {}, macros: [], files });
+    helper.documents();
+    expect(helper.renders().sort((x, y) => x.index - y.index)).toEqual([{ index: 0 }, { index: 1 }]);
   });
 
   it('BackgroundFileWriter: reserved files get their content; reserved files not written are removed', async () => {
@@ -163,8 +174,8 @@ describe('the worker threads themselves', () => {
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
 
-  it('ModelRenderer: the thread renders as this thread does; a file it cannot render comes back without an outcome', async () => {
-    const { ModelRenderer } = await import('../../../src/compile/model-renders.js');
+  it('ParseHelper: the thread renders models as this thread does; a file it cannot render comes back without an outcome', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
     const { outcomeOf } = await import('../../../src/compile/parse-cache.js');
     const { ParseContext } = await import('../../../src/compile/parse-context.js');
     const { renderModel } = await import('../../../src/compile/parse-sql-nodes.js');
@@ -179,10 +190,12 @@ describe('the worker threads themselves', () => {
     const dir = writeProject({ 'project.yml': 'name: proj\nvars:\n  who: everyone\n', ...models, [macros[0]!.file]: macros[0]!.text });
     const files = Object.keys(models).map((path) => ({ path, absPath: join(dir, path), folder: 'models', pathInFolder: path.slice('models/'.length) }));
     const options = { vars: { extra: 1 }, env: { STRATA_T: 'set' } };
-    const renderer = new ModelRenderer(dir, options, macros, files);
+    const helper = new ParseHelper({ files: [] }, { projectDir: dir, options, macros, files });
     // Let the thread take them all (normally this thread renders some meanwhile).
-    await until(() => renderer.rendered === files.length);
-    const renders = renderer.take();
+    await until(() => helper.progress === files.length);
+    expect(helper.claimModel()).toBeUndefined();
+    expect(helper.documents().size).toBe(0);
+    const renders = helper.renders();
     expect(renders.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
 
     const loaded = loadProjectConfig(dir, options);
