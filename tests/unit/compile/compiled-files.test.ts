@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, compileProject } from '../../../src/api/compile.js';
 import { parseProject } from '../../../src/compile/parse-project.js';
 import { WORKER_MIN_FILES } from '../../../src/compile/sync-worker.js';
-import type { ModelNode, TestNode } from '../../../src/manifest/types.js';
+import type { Manifest, ModelNode, TestNode } from '../../../src/manifest/types.js';
 import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
 
 cleanupProjects();
@@ -55,6 +55,20 @@ describe('compiled SQL files', () => {
     compile({ projectDir: dir, env: {} });
     expect(readFileSync(join(dir, 'target/compiled/models/schema.yml/unique_orders_id.sql'), 'utf8')).toContain('"public"."all_orders"');
     expect(existsSync(join(dir, 'target/compiled/models/schema.yml/not_null_orders_id.sql'))).toBe(false);
+  });
+});
+
+describe('manifest.json', () => {
+  it('is JSON.stringify of the manifest, byte for byte: non-ASCII text, large and empty maps', async () => {
+    const { writeManifest } = await import('../../../src/compile/artifacts.js');
+    const nodes: Record<string, unknown> = {};
+    for (let i = 0; i < 3000; i++) nodes[`model.p.m${i}`] = { name: `m${i}`, description: i % 7 ? 'plain' : 'çà et là, 数据, 🚀', rawCode: 'x'.repeat(i % 500) };
+    // Longer than the write buffer on its own.
+    nodes['model.p.huge'] = { rawCode: `-- ${'é'.repeat(600_000)}` };
+    const manifest = { metadata: { projectName: 'p' }, nodes, sources: {}, macros: {}, parentMap: { a: ['b'] }, childMap: {} } as unknown as Manifest;
+    const dir = writeProject({});
+    const path = writeManifest(dir, manifest);
+    expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(manifest));
   });
 });
 
