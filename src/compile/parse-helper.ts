@@ -132,9 +132,8 @@ export class ParseHelper {
    * and reported there).
    */
   #answer(): HelperReply | undefined {
+    // Nothing is claimed here: files the helper has yet to take are its to finish.
     if (this.#worker.closed) return this.#reply;
-    this.#documents.claimRest();
-    this.#renders.claimRest();
     try {
       this.#reply = this.#worker.wait();
     } catch {
