@@ -48,12 +48,6 @@ export interface HelperReply {
   renders: ThreadRender[];
 }
 
-/**
- * Joining in on the property files costs this thread ~50 ms of its own before it helps (a YAML
- * parser not yet optimised): with fewer files left than this, it waits.
- */
-const JOIN_MIN_FILES = 500;
-
 export class ParseHelper {
   readonly #worker = new SyncWorker<HelperRequest, HelperReply>('./parse-helper-thread.js');
   readonly #documents: SharedCursor;
@@ -99,14 +93,13 @@ export class ParseHelper {
 
   /**
    * Every property file's document, by path: this thread reads those the helper has not got to
-   * (all of them if it has not started), unless only a few are left; then waits for the helper.
+   * (all of them if it has not started), then waits for the helper. Always joining in: with the
+   * schema validators built ahead (schema-compiler.ts) it costs little, and on a busy machine the
+   * helper may get little CPU time, so waiting for it to finish alone was slower.
    */
   documents(): Map<string, PropertyDocument> {
     const documents = new Map<string, PropertyDocument>();
-    const left = this.#files.length - this.#documents.position[0]!;
-    if (this.progress === 0 || left >= JOIN_MIN_FILES) {
-      for (let i = this.#documents.claim(); i !== undefined; i = this.#documents.claim()) documents.set(this.#files[i]!.path, readDocument(this.#files[i]!));
-    }
+    for (let i = this.#documents.claim(); i !== undefined; i = this.#documents.claim()) documents.set(this.#files[i]!.path, readDocument(this.#files[i]!));
     // Without the helper's answer (it failed), the caller reads the files missing here itself.
     const reply = this.#answer();
     for (const d of reply?.documents ?? []) documents.set(d.path, d);

@@ -188,14 +188,13 @@ describe('the worker threads themselves', () => {
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
 
-  it('ParseHelper: when this thread waits rather than joins, the helper still reads every file', async () => {
+  it('ParseHelper: joined while the helper is reading, every file is read by one thread or the other', async () => {
     const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
     const project: Record<string, string> = {};
     for (let i = 0; i < 400; i++) project[`p${i}.yml`] = `version: 2\nmodels:\n  - name: m${i}\n`;
     const dir = writeProject(project);
     const files = Object.keys(project).map((path) => ({ path, absPath: join(dir, path) }));
     const helper = new ParseHelper({ files });
-    // Started, with fewer files left than this thread would join for.
     await until(() => helper.progress > 0);
     const docs = helper.documents();
     expect(docs.size).toBe(files.length);
