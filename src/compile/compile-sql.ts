@@ -45,7 +45,18 @@ class NodeCompiler {
   }
 
   substitute(nodeId: string, rec: RenderRecord): string {
-    return rec.output.replace(PLACEHOLDER_RE, (_m, i: string) => printed(this.resolve(nodeId, rec.relations[Number(i)]!)));
+    return rec.output.replace(PLACEHOLDER_RE, (_m, i: string) => this.#printed(nodeId, rec.relations[Number(i)]!));
+  }
+
+  /** The SQL of a referenced relation; a node's is printed once, however many refer to it. */
+  readonly #printedById = new Map<string, string>();
+  #printed(nodeId: string, t: RelationTarget): string {
+    if (t.kind === 'this') return printed(this.resolve(nodeId, t));
+    const id = resolveTarget(this.#resolver, t);
+    if (id === undefined) return printed(undefined);
+    let sql = this.#printedById.get(id);
+    if (sql === undefined) this.#printedById.set(id, (sql = printed(relationOf(this.manifest, id))));
+    return sql;
   }
 
   /** Renders the file again with relations resolved (and optionally is_incremental() true). */

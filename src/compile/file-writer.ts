@@ -8,7 +8,7 @@
  * `rm -rf target`, creating 10,000 files took seconds). Reserved on a worker thread while this
  * thread parses (BackgroundFileWriter), that cost is paid in parallel; filling a file in is cheap.
  */
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SharedCursor, SyncWorker } from './sync-worker.js';
 
@@ -32,25 +32,30 @@ export interface FileWriter {
 }
 
 /**
- * Writes into a file that exists, opened without O_CREAT: creating (or truncating through open)
- * takes the folder's lock, which another thread creating files there may hold for long. False when
- * the file is not there.
+ * Writes into a file that exists, opened without O_CREAT (creating, or truncating through open,
+ * takes the folder's lock, which another thread creating files there may hold for long), unless it
+ * already holds exactly this content: its old content is read only when the size matches.
  */
-function fillIn(path: string, content: string): boolean {
+function update(path: string, content: string): 'same' | 'written' | 'missing' {
   let fd: number;
   try {
     fd = openSync(path, 'r+');
   } catch {
-    return false;
+    return 'missing';
   }
   try {
     const bytes = Buffer.from(content);
+    const size = fstatSync(fd).size;
+    if (size === bytes.length) {
+      const old = Buffer.allocUnsafe(size);
+      if (readSync(fd, old, 0, size, 0) === size && old.equals(bytes)) return 'same';
+    }
     writeSync(fd, bytes, 0, bytes.length, 0);
-    ftruncateSync(fd, bytes.length);
+    if (size > bytes.length) ftruncateSync(fd, bytes.length);
+    return 'written';
   } finally {
     closeSync(fd);
   }
-  return true;
 }
 
 /**
@@ -119,17 +124,16 @@ export function fileWriter(): FileWriter {
         const isReserved = reserved.has(f.path);
         const state = isReserved ? 'created' : folder(dirname(f.path), !f.onlyIfExists);
         if (state === 'missing') continue;
-        if (state === 'found') {
-          let old: string | undefined;
-          try {
-            old = readFileSync(f.path, 'utf8');
-          } catch {
-            // missing or unreadable: (over)write it
-          }
-          if (old === f.content || (old === undefined && f.onlyIfExists)) continue;
-        }
         // A file that may exist is written into; only a new one is created.
-        if (!((isReserved || state === 'found') && fillIn(f.path, f.content))) writeFileSync(f.path, f.content);
+        if (isReserved || state === 'found') {
+          const outcome = update(f.path, f.content);
+          if (outcome === 'same' || (outcome === 'missing' && f.onlyIfExists)) continue;
+          if (outcome === 'written') {
+            written++;
+            continue;
+          }
+        }
+        writeFileSync(f.path, f.content);
         written++;
       }
       return written;

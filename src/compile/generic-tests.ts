@@ -140,6 +140,11 @@ export function applyWhere(model: string, where: unknown): string {
   return `(select * from ${model} where ${String(where)}) dbt_subquery`;
 }
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 function flatten(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap(flatten);
   if (v && typeof v === 'object') return Object.values(v).flatMap(flatten);
@@ -156,6 +161,11 @@ function flatten(v: unknown): string[] {
 export function genericTestName(testName: string, target: { name: string; sourceName?: string }, column: string | undefined, args: Record<string, unknown>): string {
   const type = `${target.sourceName ? 'source_' : ''}${testName.replace(/\./g, '_')}`;
   const identifier = `${type}_${target.sourceName ? `${target.sourceName}_` : ''}${target.name}`;
+  // The common case (unique, not_null: a column and no arguments), without the general machinery.
+  if (column && isEmpty(args)) {
+    const full = `${identifier}_${column.replace(/[^0-9a-zA-Z_]+/g, '_')}`;
+    if (full.length < 64) return full;
+  }
   const all: Record<string, unknown> = { ...args, ...(column ? { column_name: column } : {}) };
   const parts = Object.keys(all)
     .filter((k) => k !== 'model')

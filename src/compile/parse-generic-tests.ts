@@ -118,7 +118,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     description: '',
     config,
     tags: config.tags,
-    dependsOn: { nodes: [], macros: [...state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) },
+    dependsOn: { nodes: [], macros: state.macrosCalled.size ? [...state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) : [] },
     checksum: sha256(JSON.stringify([def.name, column, def.args, def.config, target.uniqueId])),
     location: def.location,
     testMetadata: { name: stripNamespace(def.name), ...(def.name.includes('.') ? { namespace: def.name.slice(0, def.name.lastIndexOf('.')) } : {}), kwargs: jsonSafe(kwargs, column) },

@@ -11,7 +11,9 @@ import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
 import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
 import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
 import { parsePropertyFile, locateEntry, type DocumentCache, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
-import { PropertyDocumentsReader, type PropertyDocument } from './property-documents.js';
+import type { PropertyDocument } from './property-documents.js';
+import { ParseHelper } from './parse-helper.js';
+import type { MacroFile } from '../template/template-engine.js';
 import { WORKER_MIN_FILES } from './sync-worker.js';
 import { compileNodes } from './compile-sql.js';
 import { hashText, ParseCache } from './parse-cache.js';
@@ -20,7 +22,8 @@ import { join } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
-import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath, type ModelRender } from './parse-sql-nodes.js';
+import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
+import { EarlyRenders } from './model-renders.js';
 import { checkIdentifiers } from './identifiers.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -257,6 +260,21 @@ function parseUnitTest(ctx: ParseContext, u: PropertyFileContents['unitTests'][n
   };
 }
 
+/**
+ * With many property files or models and nothing cached, a worker thread reads the property files
+ * and renders models alongside this thread (parse-helper.ts); renders are shared only with many models.
+ */
+function parseHelper(ctx: ParseContext, projectDir: string, options: ParseOptions, propertyFiles: FoundFile[], modelFiles: FoundFile[], macros: MacroFile[]): ParseHelper | undefined {
+  if (ctx.cache && !ctx.cache.empty) return undefined;
+  const renders = modelFiles.length >= WORKER_MIN_FILES;
+  if (propertyFiles.length < WORKER_MIN_FILES && !renders) return undefined;
+  const loadOptions = { vars: ctx.cliVars, ...(options.target ? { target: options.target } : {}), env: { ...ctx.env } };
+  return new ParseHelper(
+    { files: propertyFiles, digest: { projectDir, folders: inputFolders(ctx.config) } },
+    renders ? { projectDir, options: loadOptions, macros, files: modelFiles } : undefined,
+  );
+}
+
 export function parseProject(projectDir: string, options: ParseOptions = {}): ParseResult {
   const loaded = loadProjectConfig(projectDir, options);
   if (!loaded.config || !loaded.engine) return { errors: loaded.errors, warnings: [] };
@@ -268,14 +286,11 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql']);
   const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs);
   if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
-  // Many property files and none cached: a worker thread reads them while this one renders.
-  const reader = propertyFiles.length >= WORKER_MIN_FILES && (!ctx.cache || ctx.cache.empty)
-    ? new PropertyDocumentsReader(propertyFiles, { projectDir, folders: inputFolders(config) })
-    : undefined;
-  options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
-
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
-  ctx.errors.push(...ctx.engine.loadMacros(macroFiles.map((f) => ({ file: f.path, text: read(f) }))));
+  const macroSources = macroFiles.map((f) => ({ file: f.path, text: read(f) }));
+  const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
+  options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
+  ctx.errors.push(...ctx.engine.loadMacros(macroSources));
   for (const m of ctx.engine.macros.values()) {
     const node: MacroNode = {
       uniqueId: `macro.${config.name}.${m.name}`, resourceType: 'macro', name: m.name, packageName: config.name,
@@ -284,16 +299,18 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     };
     manifest.macros[node.uniqueId] = node;
   }
-  const macroText = new Map(macroFiles.map((f) => [f.path, read(f)]));
+  const macroText = new Map(macroSources.map((m) => [m.file, m.text]));
   for (const m of Object.values(manifest.macros)) m.checksum = sha256(macroText.get(m.originalFilePath) ?? '');
   ctx.renderKeyBase = hashText(JSON.stringify(config.target), ...[...macroText].flat());
 
-  const modelTexts = modelFiles.map(read);
-  // While the worker reads the property files, render the models as if they had none; a model
-  // whose property file turns out to give it a config is rendered again below.
-  const early = reader ? modelFiles.map((f, i): ModelRender => renderModel(ctx, f, modelTexts[i]!, undefined)) : undefined;
-  const props = indexProperties(ctx, propertyFiles, reader?.take());
-  if (reader?.inputs) ctx.inputsDigest = reader.inputs;
+  // While the helper reads the property files (and renders models too), render the models as if
+  // they had none; a model whose property file turns out to give it a config is rendered again below.
+  const early = helper ? new EarlyRenders(ctx, modelFiles) : undefined;
+  early?.renderHere(helper!.rendersModels ? () => helper!.claimModel() : undefined);
+  const props = indexProperties(ctx, propertyFiles, helper?.documents());
+  if (helper?.inputs) ctx.inputsDigest = helper.inputs;
+  early?.add(helper!.renders());
+  const modelTexts = early?.texts ?? modelFiles.map(read);
   const docs: Record<string, DocBlock> = {};
   for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'])) parseDocsFile(f.path, read(f), docs, ctx.errors);
   manifest.docs = docs;
@@ -303,7 +320,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   modelFiles.forEach((f, i) => {
     const text = modelTexts[i]!;
     const p = props.models.get(splitPath(f, '.sql').name);
-    const node = parseModel(ctx, f, text, p, early && !configuredByProperties(p) ? early[i]! : renderModel(ctx, f, text, p));
+    const node = parseModel(ctx, f, text, p, early && !configuredByProperties(p) ? early.renders[i]! : renderModel(ctx, f, text, p));
     if (!node) return;
     texts.set(node.uniqueId, text);
     addNamed(ctx, manifest, byName, node);

@@ -13,7 +13,7 @@ import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
 import type { ParseContext } from './parse-context.js';
-import { hashText, outcomeOf } from './parse-cache.js';
+import { hashText, outcomeOf, type RenderOutcome } from './parse-cache.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -51,7 +51,10 @@ interface RenderedSql {
   config: NodeConfig;
 }
 
-/** Renders a SQL file in the parse pass and resolves its config. Undefined when it failed. */
+/**
+ * Renders a SQL file in the parse pass and resolves its config. Undefined when it failed.
+ * `rendered`: the outcome of this very render, done on another thread (model-renders.ts).
+ */
 function renderSqlFile(
   ctx: ParseContext,
   errors: StrataError[],
@@ -61,16 +64,18 @@ function renderSqlFile(
   name: string,
   levels: Record<string, unknown>[],
   defaults: { materialized: Materialization },
+  rendered?: RenderOutcome,
 ): RenderedSql | undefined {
   const base: Record<string, unknown> = {};
   for (const level of levels) mergeConfig(base, level);
   const state = ctx.newState({ nodeName: name, uniqueId, file: file.path, config: { ...base } });
   const key = ctx.cache ? hashText(file.path, text, JSON.stringify(base), ctx.renderKeyBase) : '';
-  const cached = ctx.cache?.render(file.path, key, (n) => { const v = ctx.vars(n); return v.found ? v.value ?? null : undefined; }, ctx.env);
+  const cached = rendered ?? ctx.cache?.render(file.path, key, (n) => { const v = ctx.vars(n); return v.found ? v.value ?? null : undefined; }, ctx.env);
   let output: string;
   if (cached) {
     output = cached.output;
     Object.assign(state, { ...cached, macrosCalled: new Set(cached.macrosCalled), config: { ...cached.config } });
+    if (rendered) ctx.cache?.storeRender(file.path, key, rendered);
   } else {
     try {
       output = ctx.engine.render(file.path, text, state);
@@ -111,14 +116,17 @@ export function configuredByProperties(props: ModelProperties | undefined): bool
   return props !== undefined && Object.keys(props.config).length > 0;
 }
 
-/** Renders a model file; `props` (its property file entry) matters only if it has a config. */
-export function renderModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined): ModelRender {
+/**
+ * Renders a model file; `props` (its property file entry) matters only if it has a config.
+ * `rendered`: the outcome of this render (without props), done on another thread.
+ */
+export function renderModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined, rendered?: RenderOutcome): ModelRender {
   const { name, folders } = splitPath(file, '.sql');
   const levels = configFromTree(ctx.config.trees.models, [ctx.config.name, ...folders, name]);
   if (props) levels.push(props.config);
   const errors: StrataError[] = [];
-  const rendered = renderSqlFile(ctx, errors, file, text, `model.${ctx.config.name}.${name}`, name, levels, { materialized: 'view' });
-  return { ...(rendered ? { rendered } : {}), errors };
+  const result = renderSqlFile(ctx, errors, file, text, `model.${ctx.config.name}.${name}`, name, levels, { materialized: 'view' }, rendered);
+  return { ...(result ? { rendered: result } : {}), errors };
 }
 
 export function parseModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined, render = renderModel(ctx, file, text, props)): ModelNode | undefined {

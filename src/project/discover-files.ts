@@ -30,12 +30,15 @@ export function discoverFiles(projectDir: string, folders: string[], extensions:
     }
     if (!isDir) continue;
     const entries = readdirSync(root, { recursive: true, withFileTypes: true });
+    // Paths are built from the folder's once (path.relative per file is a tenth of a second at 20,000 files).
+    const rootPath = relative(projectDir, root).split(sep).join('/');
+    const rootLength = root.endsWith(sep) ? root.length - 1 : root.length;
     for (const entry of entries) {
       if (!entry.isFile()) continue;
       if (!extensions.some((ext) => entry.name.endsWith(ext))) continue;
       const absPath = join(entry.parentPath, entry.name);
-      const path = relative(projectDir, absPath).split(sep).join('/');
-      const pathInFolder = relative(root, absPath).split(sep).join('/');
+      const pathInFolder = absPath.slice(rootLength + 1).split(sep).join('/');
+      const path = rootPath ? `${rootPath}/${pathInFolder}` : pathInFolder;
       if (pathInFolder.split('/').some((part) => SKIP_DIRS.has(part) || part.startsWith('.'))) continue;
       if (exclude.some((ex) => path === ex || path.startsWith(`${ex}/`))) continue;
       if (seen.has(path)) continue;

@@ -1,9 +1,10 @@
 /**
  * The fast path (dbt's "static parser" idea): most model files use templating only for
  * `{{ ref('x') }}`, `{{ source('a', 'b') }}`, `{{ config(k='v') }}` and `{{ var('x') }}` with literal
- * arguments. For those, running nunjucks (lex, parse, generate JavaScript, let V8 compile it,
- * render) costs ~0.5 ms a file; here we recognise the calls with a small tokenizer and invoke the
- * *same* context functions nunjucks would, so the result and everything recorded are identical.
+ * arguments, or call a project macro with literal arguments (`{{ cents_to_dollars('amount') }}`).
+ * For those, running nunjucks (lex, parse, generate JavaScript, let V8 compile it, render) costs
+ * ~0.5 ms a file; here we recognise the calls with a small tokenizer and invoke the *same* context
+ * functions and compiled macros nunjucks would, so the result and everything recorded are identical.
  *
  * Anything else (`{% ... %}`, whitespace control, filters, other functions, expressions) returns
  * undefined and the caller uses nunjucks.
@@ -11,7 +12,8 @@
 import { lineColumnAt } from './macro-source.js';
 
 export interface StaticCall {
-  fn: 'ref' | 'source' | 'config' | 'var';
+  /** A context function, or a project macro (see `scanStatic`). */
+  fn: string;
   args: unknown[];
   start: number;
   end: number;
@@ -69,12 +71,19 @@ function parseLiteral(t: Token[], i: number): [unknown, number] | undefined {
   return undefined;
 }
 
-/** `fn(literal, ..., key=literal, ...)` → the call, or undefined when not of that shape. */
-export function parseStaticCall(expr: string): Omit<StaticCall, 'start' | 'end'> | undefined {
+export function isContextFunction(name: string): name is 'ref' | 'source' | 'config' | 'var' {
+  return FUNCTIONS.has(name);
+}
+
+/**
+ * `fn(literal, ..., key=literal, ...)` → the call, or undefined when not of that shape; `fn` one of
+ * the context functions, or a name `isMacro` accepts.
+ */
+export function parseStaticCall(expr: string, isMacro?: (name: string) => boolean): Omit<StaticCall, 'start' | 'end'> | undefined {
   const t = tokenize(expr);
   if (!t || t.length < 3) return undefined;
   const [name, open] = t;
-  if (name!.kind !== 'name' || !FUNCTIONS.has(name!.value) || open!.value !== '(') return undefined;
+  if (name!.kind !== 'name' || !(FUNCTIONS.has(name!.value) || isMacro?.(name!.value)) || open!.value !== '(') return undefined;
   const args: unknown[] = [];
   const kwargs: Record<string, unknown> = {};
   let i = 2;
@@ -96,11 +105,14 @@ export function parseStaticCall(expr: string): Omit<StaticCall, 'start' | 'end'>
   }
   if (i !== t.length - 1) return undefined;
   if (Object.keys(kwargs).length) args.push({ ...kwargs, __keywords: true });
-  return { fn: name!.value as StaticCall['fn'], args };
+  return { fn: name!.value, args };
 }
 
-/** Finds every `{{ ... }}` of a file; undefined when the file needs the full template engine. */
-export function scanStatic(text: string): { calls: StaticCall[]; comments: Array<[number, number]> } | undefined {
+/**
+ * Finds every `{{ ... }}` of a file; undefined when the file needs the full template engine.
+ * `isMacro`: which other names are macros that may be called with literal arguments.
+ */
+export function scanStatic(text: string, isMacro?: (name: string) => boolean): { calls: StaticCall[]; comments: Array<[number, number]> } | undefined {
   if (text.includes('{%')) return undefined;
   const calls: StaticCall[] = [];
   const comments: Array<[number, number]> = [];
@@ -120,7 +132,7 @@ export function scanStatic(text: string): { calls: StaticCall[]; comments: Array
     if (end === -1) return undefined;
     const inner = text.slice(expr + 2, end);
     if (inner.startsWith('-') || inner.endsWith('-') || inner.includes('{')) return undefined;
-    const call = parseStaticCall(inner);
+    const call = parseStaticCall(inner, isMacro);
     if (!call) return undefined;
     calls.push({ ...call, start: expr, end: end + 2 });
     pos = end + 2;

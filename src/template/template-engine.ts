@@ -12,7 +12,7 @@ import { installContextGlobals, MacroReturn } from './context-globals.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
 import { currentState, withState, type RenderState } from './render-state.js';
-import { renderStatic, scanStatic, type StaticCallError } from './static-render.js';
+import { isContextFunction, renderStatic, scanStatic, type StaticCallError } from './static-render.js';
 
 export interface MacroFile {
   file: string;
@@ -115,22 +115,32 @@ export class TemplateEngine {
    */
   render(file: string, text: string, state: RenderState): string {
     return withState(state, () => {
-      const scan = scanStatic(text);
+      const scan = scanStatic(text, this.#isMacro);
       if (scan) {
         try {
           return renderStatic(text, scan, (call) => (this.#globals[call.fn] as AnyFn)(...call.args));
         } catch (e) {
+          // An error raised inside a macro is reported as nunjucks reports it (its position is
+          // nunjucks' own): render the file with nunjucks, which fails the same way. The state
+          // this leaves does not matter, since the render fails.
+          if (scan.calls.some((c) => !isContextFunction(c.fn))) this.#renderWithNunjucks(file, text);
           const s = (e as { staticError?: StaticCallError }).staticError;
           if (s) throw this.#causeToError(s.error, file, s.line, s.column);
           throw e;
         }
       }
-      try {
-        return this.#template(file, text).render({});
-      } catch (e) {
-        throw this.toStrataError(e, file, text);
-      }
+      return this.#renderWithNunjucks(file, text);
     });
+  }
+
+  readonly #isMacro = (name: string): boolean => this.#macros.has(name);
+
+  #renderWithNunjucks(file: string, text: string): string {
+    try {
+      return this.#template(file, text).render({});
+    } catch (e) {
+      throw this.toStrataError(e, file, text);
+    }
   }
 
   /** Calls a macro (or context function) from TypeScript with keyword arguments, as a template would. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, compileProject } from '../../../src/api/compile.js';
 import { parseProject } from '../../../src/compile/parse-project.js';
 import { WORKER_MIN_FILES } from '../../../src/compile/sync-worker.js';
-import type { ModelNode, TestNode } from '../../../src/manifest/types.js';
+import type { Manifest, ModelNode, TestNode } from '../../../src/manifest/types.js';
 import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
 
 cleanupProjects();
@@ -55,6 +55,20 @@ describe('compiled SQL files', () => {
     compile({ projectDir: dir, env: {} });
     expect(readFileSync(join(dir, 'target/compiled/models/schema.yml/unique_orders_id.sql'), 'utf8')).toContain('"public"."all_orders"');
     expect(existsSync(join(dir, 'target/compiled/models/schema.yml/not_null_orders_id.sql'))).toBe(false);
+  });
+});
+
+describe('manifest.json', () => {
+  it('is JSON.stringify of the manifest, byte for byte: non-ASCII text, large and empty maps', async () => {
+    const { writeManifest } = await import('../../../src/compile/artifacts.js');
+    const nodes: Record<string, unknown> = {};
+    for (let i = 0; i < 3000; i++) nodes[`model.p.m${i}`] = { name: `m${i}`, description: i % 7 ? 'plain' : 'çà et là, 数据, 🚀', rawCode: 'x'.repeat(i % 500) };
+    // Longer than the write buffer on its own.
+    nodes['model.p.huge'] = { rawCode: `-- ${'é'.repeat(600_000)}` };
+    const manifest = { metadata: { projectName: 'p' }, nodes, sources: {}, macros: {}, parentMap: { a: ['b'] }, childMap: {} } as unknown as Manifest;
+    const dir = writeProject({});
+    const path = writeManifest(dir, manifest);
+    expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(manifest));
   });
 });
 
@@ -125,8 +139,8 @@ describe('the worker threads themselves', () => {
     for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
   };
 
-  it('PropertyDocumentsReader: documents as js-yaml reads them; invalid files flagged for the caller', async () => {
-    const { PropertyDocumentsReader } = await import('../../../src/compile/property-documents.js');
+  it('ParseHelper: documents as js-yaml reads them; invalid files flagged for the caller', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
     const dir = writeProject({
       'a.yml': 'version: 2\nmodels:\n  - name: a\n    description: "x: y"\n    config: {materialized: table}\n',
       'empty.yml': '',
@@ -134,13 +148,24 @@ describe('the worker threads themselves', () => {
       'unknown-key.yml': 'version: 2\nmodelz: []\n',
     });
     const files = ['a.yml', 'empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml'].map((path) => ({ path, absPath: join(dir, path) }));
-    const reader = new PropertyDocumentsReader(files);
+    const helper = new ParseHelper({ files });
     // Let the thread read them all (normally the caller renders models meanwhile).
-    await until(() => reader.read === files.length);
-    const docs = reader.take();
+    await until(() => helper.progress === files.length);
+    const docs = helper.documents();
     expect(docs.get('a.yml')).toMatchObject({ valid: true, doc: { version: 2, models: [{ name: 'a', description: 'x: y', config: { materialized: 'table' } }] } });
     // Reported by the caller, which parses these again (an empty file is an error too).
     for (const path of ['empty.yml', 'bad.yml', 'unknown-key.yml', 'missing.yml']) expect(docs.get(path)).toMatchObject({ valid: false });
+    expect(helper.renders()).toEqual([]);
+  });
+
+  it('ParseHelper: models the thread could not take on come back for this thread to render', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
+    const dir = writeProject({ 'models/a.sql': 'select 1', 'models/b.sql': 'select 2' });
+    const files = ['models/a.sql', 'models/b.sql'].map((path) => ({ path, absPath: join(dir, path), folder: 'models', pathInFolder: path.slice('models/'.length) }));
+    // No project.yml: the thread cannot load the project, so it renders nothing.
+    const helper = new ParseHelper({ files: [] }, { projectDir: dir, options: {}, macros: [], files });
+    helper.documents();
+    expect(helper.renders().sort((x, y) => x.index - y.index)).toEqual([{ index: 0 }, { index: 1 }]);
   });
 
   it('BackgroundFileWriter: reserved files get their content; reserved files not written are removed', async () => {
@@ -161,5 +186,58 @@ describe('the worker threads themselves', () => {
     expect(writer.finish()).toBe(3);
     expect(filesUnder(dir)).toEqual({ 'a/one.sql': 'one\n', 'a/two.sql': 'two\n', 'same.sql': 'unchanged\n', 'old.sql': 'new\n' });
     expect(existsSync(join(dir, 'b'))).toBe(false);
+  });
+
+  it('ParseHelper: joined while the helper is reading, every file is read by one thread or the other', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
+    const project: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) project[`p${i}.yml`] = `version: 2\nmodels:\n  - name: m${i}\n`;
+    const dir = writeProject(project);
+    const files = Object.keys(project).map((path) => ({ path, absPath: join(dir, path) }));
+    const helper = new ParseHelper({ files });
+    await until(() => helper.progress > 0);
+    const docs = helper.documents();
+    expect(docs.size).toBe(files.length);
+    expect([...docs.values()].every((d) => d.valid)).toBe(true);
+  });
+
+  it('ParseHelper: the thread renders models as this thread does; a file it cannot render comes back without an outcome', async () => {
+    const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
+    const { outcomeOf } = await import('../../../src/compile/parse-cache.js');
+    const { ParseContext } = await import('../../../src/compile/parse-context.js');
+    const { renderModel } = await import('../../../src/compile/parse-sql-nodes.js');
+    const { loadProjectConfig } = await import('../../../src/project/project-config.js');
+    const models: Record<string, string> = {
+      'models/plain.sql': "select * from {{ ref('a') }} join {{ source('raw', 'b') }} using (id)",
+      'models/sub/loop.sql': "{{ config(materialized='table', tags=['x']) }}\nselect {% for i in range(3) %}{{ i }}{% if not loop.last %}, {% endif %}{% endfor %}, {{ cents('v') }}",
+      'models/vars.sql': "select '{{ var('who', 'nobody') }}', '{{ env_var('STRATA_T', 'none') }}' from {{ this }}",
+      'models/broken.sql': 'select {{ nope( }}',
+    };
+    const macros = [{ file: 'macros/cents.sql', text: '{% macro cents(c) -%} ({{ c }} / 100) {%- endmacro %}' }];
+    const dir = writeProject({ 'project.yml': 'name: proj\nvars:\n  who: everyone\n', ...models, [macros[0]!.file]: macros[0]!.text });
+    const files = Object.keys(models).map((path) => ({ path, absPath: join(dir, path), folder: 'models', pathInFolder: path.slice('models/'.length) }));
+    const options = { vars: { extra: 1 }, env: { STRATA_T: 'set' } };
+    const helper = new ParseHelper({ files: [] }, { projectDir: dir, options, macros, files });
+    // Let the thread take them all (normally this thread renders some meanwhile).
+    await until(() => helper.progress === files.length);
+    expect(helper.claimModel()).toBeUndefined();
+    expect(helper.documents().size).toBe(0);
+    const renders = helper.renders();
+    expect(renders.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+
+    const loaded = loadProjectConfig(dir, options);
+    const ctx = new ParseContext(loaded.config!, loaded.engine!, options.vars, options.env);
+    ctx.engine.loadMacros(macros);
+    for (const r of renders) {
+      const file = files[r.index]!;
+      expect(r.text).toBe(models[file.path]);
+      const here = renderModel(ctx, file, r.text!, undefined);
+      if (file.path === 'models/broken.sql') {
+        expect(here.errors).toHaveLength(1);
+        expect(r.outcome).toBeUndefined();
+      } else {
+        expect(r.outcome).toEqual(outcomeOf(here.rendered!.state, here.rendered!.output));
+      }
+    }
   });
 });

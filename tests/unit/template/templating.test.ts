@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../../src/errors/strata-error.js';
 import { createRenderState, type RenderState } from '../../../src/template/render-state.js';
 import { TemplateEngine } from '../../../src/template/template-engine.js';
+import { scanStatic } from '../../../src/template/static-render.js';
 
 function setup(macros: Record<string, string> = {}, vars: Record<string, unknown> = {}) {
   const engine = new TemplateEngine('proj');
@@ -224,5 +225,40 @@ describe('static fast path', () => {
     expect(fast.relations).toEqual(slow.relations);
     expect(fast.configCalls).toEqual(slow.configCalls);
     expect(fast.varsRead).toEqual(slow.varsRead);
+  });
+
+  // Macros called with literal arguments take the fast path too, calling the compiled macro.
+  const macros = {
+    'macros/m.sql': [
+      "{% macro cents(col, scale=2) -%} ({{ col }} / 100)::numeric(16, {{ scale }}) {%- endmacro %}",
+      "{% macro label(prefix='x') -%} '{{ prefix }}_{{ var(\"who\", \"nobody\") }}' from {{ ref('b') }} {%- endmacro %}",
+      "{% macro nothing() %}{% endmacro %}",
+      "{% macro fails(n) %}{{ exceptions.raise_compiler_error('bad ' ~ n) }}{% endmacro %}",
+    ].join('\n'),
+  };
+  const macroCases = [
+    "select {{ cents('amount') }}, {{ cents('fee', scale=4) }} from {{ ref('a') }}",
+    "select {{ label() }} where {{ label(prefix='y') }} <> '{{ var('who', 'z') }}'{{ nothing() }}",
+  ];
+  it.each(macroCases)('renders %j exactly like nunjucks', (text) => {
+    const { render, state } = setup(macros, { who: 'me' });
+    const fast = state();
+    const slow = state();
+    const fastOut = render(text, fast);
+    const slowOut = render(`${text}{% if true %}{% endif %}`, slow);
+    expect(fastOut).toBe(slowOut);
+    expect(scanStatic(text, (name) => ['cents', 'label', 'nothing'].includes(name))).toBeDefined();
+    expect(fast.relations).toEqual(slow.relations);
+    expect(fast.varsRead).toEqual(slow.varsRead);
+    expect([...fast.macrosCalled]).toEqual([...slow.macrosCalled]);
+  });
+
+  it('an error raised in a macro is the error nunjucks reports', () => {
+    const { render } = setup(macros);
+    const text = "select 1\nfrom {{ ref('a') }} where {{ fails(3) }}";
+    const fast = renderError(() => render(text));
+    const slow = renderError(() => render(`${text}{% if true %}{% endif %}`));
+    expect(fast.message).toContain('bad 3');
+    expect([fast.code, fast.message, fast.location]).toEqual([slow.code, slow.message, slow.location]);
   });
 });
