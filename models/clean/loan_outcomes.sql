@@ -2,7 +2,8 @@
     materialized='incremental',
     unique_key=['agency', 'loan_id'],
     incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    pre_hook="set local enable_nestloop = off"
 ) }}
 {#-
   One row per loan with at least one monthly row: its observation window, whether it was ever 30,
@@ -19,6 +20,9 @@
     latest new zero balance code if any, else the old one), without reading its older months;
   - any other loan (a month corrected or re-reported): aggregated again from all its monthly rows.
   A full build aggregates clean.loan_months in one hash aggregation.
+  The pre-hook keeps the planner off nested loops for this transaction: it cannot estimate how many
+  loans a CTE holds (a million after a quarterly release), and a nested loop over a misestimated
+  side is quadratic; every join here is meant to be a hash join.
 -#}
 {%- macro outcome_aggregates() -%}
         min(period) as first_period,
@@ -33,41 +37,44 @@
 {%- endmacro %}
 with
 {%- if is_incremental() %}
-new_months as materialized (
-    select agency, loan_id, period, months_delinquent, zero_balance_code
+new_by_loan as (
+    select agency, loan_id, {{ outcome_aggregates() }}
     from {{ ref('loan_months') }}
     where _built_at > (select max(_built_at) from {{ this }})
-),
-new_by_loan as materialized (
-    select agency, loan_id, {{ outcome_aggregates() }}
-    from new_months
     group by agency, loan_id
 ),
-known as materialized (
-    select n.agency, n.loan_id,
-           coalesce(n.months_with_period = n.months_observed and n.first_period > o.last_period, false) as appended
+-- each loan with new months, its new months' aggregate beside its row here (if any), classified
+changed as materialized (
+    select n.*,
+           o.loan_id is null as is_new,
+           coalesce(n.months_with_period = n.months_observed and n.first_period > o.last_period, false) as appended,
+           o.first_period as old_first_period,
+           o.months_observed as old_months_observed,
+           o.ever_30dpd as old_ever_30dpd,
+           o.ever_60dpd as old_ever_60dpd,
+           o.ever_90dpd as old_ever_90dpd,
+           o.zero_balance_code as old_zero_balance_code
     from new_by_loan as n
-    join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
+    left join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
 ),
 by_loan as (
     -- loans seen for the first time
-    select n.agency, n.loan_id, n.first_period, n.last_period, n.months_observed,
-           coalesce(n.max_months_delinquent >= 1, false) as ever_30dpd,
-           coalesce(n.max_months_delinquent >= 2, false) as ever_60dpd,
-           coalesce(n.max_months_delinquent >= 3, false) as ever_90dpd,
-           n.zero_balance_code
-    from new_by_loan as n
-    where not exists (select from known as k where k.agency = n.agency and k.loan_id = n.loan_id)
+    select agency, loan_id, first_period, last_period, months_observed,
+           coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
+           coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
+           coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
+           zero_balance_code
+    from changed
+    where is_new
     union all
     -- new months after the last known one: merged
-    select o.agency, o.loan_id, o.first_period, n.last_period, o.months_observed + n.months_observed,
-           o.ever_30dpd or coalesce(n.max_months_delinquent >= 1, false),
-           o.ever_60dpd or coalesce(n.max_months_delinquent >= 2, false),
-           o.ever_90dpd or coalesce(n.max_months_delinquent >= 3, false),
-           coalesce(n.zero_balance_code, o.zero_balance_code)
-    from new_by_loan as n
-    join known as k on k.agency = n.agency and k.loan_id = n.loan_id and k.appended
-    join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
+    select agency, loan_id, old_first_period, last_period, old_months_observed + months_observed,
+           old_ever_30dpd or coalesce(max_months_delinquent >= 1, false),
+           old_ever_60dpd or coalesce(max_months_delinquent >= 2, false),
+           old_ever_90dpd or coalesce(max_months_delinquent >= 3, false),
+           coalesce(zero_balance_code, old_zero_balance_code)
+    from changed
+    where appended
     union all
     -- anything else: all the loan's months again
     select a.agency, a.loan_id, a.first_period, a.last_period, a.months_observed,
@@ -76,10 +83,13 @@ by_loan as (
            coalesce(a.max_months_delinquent >= 3, false),
            a.zero_balance_code
     from (
-        select m.agency, m.loan_id, {{ outcome_aggregates() }}
-        from {{ ref('loan_months') }} as m
-        where (m.agency, m.loan_id) in (select agency, loan_id from known where not appended)
-        group by m.agency, m.loan_id
+        select agency, loan_id, {{ outcome_aggregates() }}
+        from (
+            select m.agency, m.loan_id, m.period, m.months_delinquent, m.zero_balance_code
+            from {{ ref('loan_months') }} as m
+            join changed as c on c.agency = m.agency and c.loan_id = m.loan_id and not c.is_new and not c.appended
+        ) as m
+        group by agency, loan_id
     ) as a
 )
 {%- else %}

@@ -88,14 +88,23 @@ selected as {% if is_incremental() %}materialized {% endif %}(
     where o._file in (select _file from partition_files)
     {%- endif %}
 ),
+{%- if is_incremental() %}
+-- the Fannie loans whose servicer is needed: those computed now, and the candidates (one list, so
+-- the filter below is a semi-join: an IN (subquery) under OR would be a subplan, re-read for
+-- every row when the planner expects it not to fit in work_mem)
+servicer_loans as materialized (
+    select loan_id from selected where agency = 'fannie'
+    union
+    select loan_id from servicer_candidates
+),
+{%- endif %}
 fannie_servicers as (
     -- the last servicer named on the loan's monthly rows, by period
     select distinct on (loan_id) loan_id, servicer_name_raw
     from {{ ref('loan_months') }}
     where agency = 'fannie' and servicer_name_raw is not null
     {%- if is_incremental() %}
-      and (loan_id in (select loan_id from selected where agency = 'fannie')
-           or loan_id in (select loan_id from servicer_candidates))
+      and loan_id in (select loan_id from servicer_loans)
     {%- endif %}
     order by loan_id, period desc
 ),

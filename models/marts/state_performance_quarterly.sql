@@ -2,7 +2,8 @@
     materialized='incremental',
     unique_key=['period_quarter'],
     incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    pre_hook="set local enable_nestloop = off"
 ) }}
 {#-
   Monthly performance by state, agency and calendar quarter of the reporting period ('2020Q2'):
@@ -17,6 +18,7 @@
     (clean.loans._attributes_built_at; a new quarter's loans, or loans whose months came first);
   - every quarter when an origination file was reloaded since (load ledger): a loan that vanished
     from it is deleted from clean.loans, and its months would still count here otherwise.
+  The pre-hook keeps the planner off nested loops (see clean.loan_outcomes).
 -#}
 with
 {%- if is_incremental() %}
@@ -33,14 +35,21 @@ origination_reloaded as materialized (
           and n.relation in ('{{ source('raw', 'freddie_orig') }}', '{{ source('raw', 'fannie_acq') }}', '{{ source('raw', 'fannie_current') }}')
     ) as reloaded
 ),
+-- (a union of joins, not one filter with OR: an IN (subquery) under OR is a subplan, hashed only
+-- when the planner expects it to fit in work_mem, and otherwise re-read for every row)
 affected_quarters as materialized (
-    select distinct date_trunc('quarter', m.period)::date as quarter_start
+    select date_trunc('quarter', m.period)::date as quarter_start
     from {{ ref('loan_months') }} as m
     where m._built_at > (select built_at from last_build)
-       or (m.agency, m.loan_id) in (
-            select agency, loan_id from {{ ref('loans') }}
-            where _attributes_built_at > (select built_at from last_build))
-       or (select reloaded from origination_reloaded)
+    union
+    select date_trunc('quarter', m.period)::date
+    from {{ ref('loan_months') }} as m
+    join {{ ref('loans') }} as l on l.agency = m.agency and l.loan_id = m.loan_id
+    where l._attributes_built_at > (select built_at from last_build)
+    union
+    select date_trunc('quarter', m.period)::date
+    from {{ ref('loan_months') }} as m
+    where (select reloaded from origination_reloaded)
 ),
 {%- endif %}
 loan_quarters as (
