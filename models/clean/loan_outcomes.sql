@@ -28,7 +28,6 @@
         min(period) as first_period,
         max(period) as last_period,
         count(*)::integer as months_observed,
-        count(period)::integer as months_with_period,
         max(months_delinquent) as max_months_delinquent,
         -- the code of the latest period that has one: 'YYYYMM' || code sorts by period, so max()
         -- picks it in the same hash aggregation (no per-loan sort)
@@ -38,7 +37,7 @@
 with
 {%- if is_incremental() %}
 new_by_loan as (
-    select agency, loan_id, {{ outcome_aggregates() }}
+    select agency, loan_id, {{ outcome_aggregates() }}, count(period)::integer as months_with_period
     from {{ ref('loan_months') }}
     where _built_at > (select max(_built_at) from {{ this }})
     group by agency, loan_id
@@ -57,53 +56,36 @@ changed as materialized (
     from new_by_loan as n
     left join {{ this }} as o on o.agency = n.agency and o.loan_id = n.loan_id
 ),
+-- one row per loan: its window, count, highest months delinquent and last zero balance code
 by_loan as (
     -- loans seen for the first time
-    select agency, loan_id, first_period, last_period, months_observed,
-           coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
-           coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
-           coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
-           zero_balance_code
+    select agency, loan_id, first_period, last_period, months_observed, max_months_delinquent, zero_balance_code
     from changed
     where is_new
     union all
-    -- new months after the last known one: merged
+    -- new months after the last known one: merged (the old row keeps only the delinquency
+    -- thresholds it reached, which is all the flags below need)
     select agency, loan_id, old_first_period, last_period, old_months_observed + months_observed,
-           old_ever_30dpd or coalesce(max_months_delinquent >= 1, false),
-           old_ever_60dpd or coalesce(max_months_delinquent >= 2, false),
-           old_ever_90dpd or coalesce(max_months_delinquent >= 3, false),
+           greatest(case when old_ever_90dpd then 3 when old_ever_60dpd then 2 when old_ever_30dpd then 1 end,
+                    max_months_delinquent),
            coalesce(zero_balance_code, old_zero_balance_code)
     from changed
     where appended
     union all
     -- anything else: all the loan's months again
-    select a.agency, a.loan_id, a.first_period, a.last_period, a.months_observed,
-           coalesce(a.max_months_delinquent >= 1, false),
-           coalesce(a.max_months_delinquent >= 2, false),
-           coalesce(a.max_months_delinquent >= 3, false),
-           a.zero_balance_code
+    select agency, loan_id, {{ outcome_aggregates() }}
     from (
-        select agency, loan_id, {{ outcome_aggregates() }}
-        from (
-            select m.agency, m.loan_id, m.period, m.months_delinquent, m.zero_balance_code
-            from {{ ref('loan_months') }} as m
-            join changed as c on c.agency = m.agency and c.loan_id = m.loan_id and not c.is_new and not c.appended
-        ) as m
-        group by agency, loan_id
-    ) as a
+        select m.agency, m.loan_id, m.period, m.months_delinquent, m.zero_balance_code
+        from {{ ref('loan_months') }} as m
+        join changed as c on c.agency = m.agency and c.loan_id = m.loan_id and not c.is_new and not c.appended
+    ) as m
+    group by agency, loan_id
 )
 {%- else %}
 by_loan as (
-    select agency, loan_id, first_period, last_period, months_observed,
-           coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
-           coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
-           coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
-           zero_balance_code
-    from (
-        select agency, loan_id, {{ outcome_aggregates() }}
-        from {{ ref('loan_months') }}
-        group by agency, loan_id
-    ) as a
+    select agency, loan_id, {{ outcome_aggregates() }}
+    from {{ ref('loan_months') }}
+    group by agency, loan_id
 )
 {%- endif %}
 select
@@ -112,9 +94,9 @@ select
     first_period,
     last_period,
     months_observed,
-    ever_30dpd,
-    ever_60dpd,
-    ever_90dpd,
+    coalesce(max_months_delinquent >= 1, false) as ever_30dpd,
+    coalesce(max_months_delinquent >= 2, false) as ever_60dpd,
+    coalesce(max_months_delinquent >= 3, false) as ever_90dpd,
     zero_balance_code,
     coalesce(zero_balance_code = '01', false) as is_prepaid,
     coalesce(zero_balance_code in ('02', '03', '09', '15'), false) as is_default,
