@@ -22,6 +22,9 @@
 {%- set columns = loan_month_columns() %}
 with
 {%- if is_incremental() %}
+-- `<> all(array(...))` rather than `not in (...)`: the same rows (a NULL makes both exclude the
+-- row), compared with a short array instead of probing a hashed subplan for every raw row
+-- (measured: the new rows' temp table 2.8 s -> 1.6-2.3 s at 200,000 loans)
 seen_batches as materialized (
     select distinct _batch_id from {{ this }}
 ),
@@ -31,7 +34,7 @@ months as (
     select {{ columns | join(', ') }}
     from {{ ref(model) }}
     {%- if is_incremental() %}
-    where _batch_id not in (select _batch_id from seen_batches)
+    where _batch_id <> all(array(select _batch_id from seen_batches))
     {%- endif %}
     {%- if not loop.last %}
     union all

@@ -55,7 +55,7 @@ partitions as materialized (
 {%- for model in ['stg_freddie_origination', 'stg_fannie_acquisition', 'stg_fannie_current_loans'] %}
     select distinct agency, source_quarter
     from {{ ref(model) }}
-    where _batch_id not in (select _batch_id from seen_batches)
+    where _batch_id <> all(array(select _batch_id from seen_batches))
     {%- if not loop.last %}
     union
     {%- endif %}
@@ -85,7 +85,9 @@ selected as {% if is_incremental() %}materialized {% endif %}(
     select o.*
     from origination as o
     {%- if is_incremental() %}
-    where o._file in (select _file from partition_files)
+    -- = any(array(...)), not in (...): a plain condition reaches every branch's raw-table scan
+    -- (and its BRIN index on _file), so only the selected files' rows are read and typed
+    where o._file = any(array(select _file from partition_files))
     {%- endif %}
 ),
 {%- if is_incremental() %}
