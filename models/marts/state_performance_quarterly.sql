@@ -37,19 +37,25 @@ origination_reloaded as materialized (
 ),
 -- (a union of joins, not one filter with OR: an IN (subquery) under OR is a subplan, hashed only
 -- when the planner expects it to fit in work_mem, and otherwise re-read for every row)
+-- Each branch groups its own quarters (a few rows) and reads max(_built_at) itself: a filter on
+-- a CTE's value keeps a scan out of parallel workers, and a union of the raw rows sorted 600,000
+-- dates at 200,000 loans to find one quarter.
 affected_quarters as materialized (
     select date_trunc('quarter', m.period)::date as quarter_start
     from {{ ref('loan_months') }} as m
-    where m._built_at > (select built_at from last_build)
+    where m._built_at > (select max(_built_at) from {{ this }})
+    group by 1
     union
     select date_trunc('quarter', m.period)::date
     from {{ ref('loan_months') }} as m
     join {{ ref('loans') }} as l on l.agency = m.agency and l.loan_id = m.loan_id
-    where l._attributes_built_at > (select built_at from last_build)
+    where l._attributes_built_at > (select max(_built_at) from {{ this }})
+    group by 1
     union
     select date_trunc('quarter', m.period)::date
     from {{ ref('loan_months') }} as m
     where (select reloaded from origination_reloaded)
+    group by 1
 ),
 {%- endif %}
 loan_quarters as (
@@ -64,7 +70,7 @@ loan_quarters as (
         count(*) filter (where zero_balance_code in ('02', '03', '09', '15')) as defaults
     from {{ ref('loan_months') }}
     {%- if is_incremental() %}
-    where date_trunc('quarter', period)::date in (select quarter_start from affected_quarters)
+    where date_trunc('quarter', period)::date = any(array(select quarter_start from affected_quarters))
     {%- endif %}
     group by agency, loan_id, date_trunc('quarter', period)::date
 )
