@@ -50,7 +50,7 @@ import { readLineHashes } from './line-hash-store.js';
 import { LineHashes } from './line-hashes.js';
 import type { LineValidator } from './line-validator.js';
 import type { FileTask } from './load-file.js';
-import { deleteFileRows, withFileIndex } from './raw-table.js';
+import { deleteFileRows, summarizeFileIndex, withFileIndex } from './raw-table.js';
 
 /** Name of the per-transaction table the new version is COPYed into (dropped at commit). */
 const DELTA_TABLE = 'strata_keyed_reload';
@@ -153,6 +153,7 @@ async function applyPrefilteredDelta(
   await raiseWorkMem(tx);
   if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
   const deleted = unmatched === 0 ? 0 : await withFileIndex(tx, async () => {
+    await summarizeInTransaction(tx, raw);
     const res = await tx.query(
       `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
       [task.file.uri],
@@ -181,6 +182,7 @@ async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly
   await raiseWorkMem(tx);
   // All in one withFileIndex: the file's old rows through the BRIN index on _file, and no JIT for
   // statements over a whole file's rows (the uniqueness check included).
+  await summarizeInTransaction(tx, raw);
   const diff = await withFileIndex(tx, async () => {
     if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
     const deleted = await tx.query(
@@ -200,4 +202,21 @@ async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly
   const deleted = await deleteFileRows(tx, raw, task.file.uri);
   await insertDelta(tx, raw, columns);
   return { mode: 'replaced', deleted, inserted: rows };
+}
+
+/**
+ * Brings the BRIN summary of _file up to date before a keyed reload reads the file's old rows
+ * (load-file.ts leaves it to this point: a prefiltered reload that only appends never reads them).
+ * Inside the file's transaction, so other files of the source that also summarize wait for this
+ * one to commit; the first one does the work. Under a savepoint: a failure (e.g. a server without
+ * the function) only means the index reads more ranges.
+ */
+async function summarizeInTransaction(tx: SessionClient, raw: string): Promise<void> {
+  await tx.query('SAVEPOINT strata_brin_summarize');
+  try {
+    await summarizeFileIndex(tx, raw);
+    await tx.query('RELEASE SAVEPOINT strata_brin_summarize');
+  } catch {
+    await tx.query('ROLLBACK TO SAVEPOINT strata_brin_summarize');
+  }
 }

@@ -160,8 +160,11 @@ export async function loadFile(db: Database, task: FileTask, onProgress?: (p: Fi
   const base = { source: task.node.uniqueId, file: task.file, batchId: task.batchId };
   try {
     // Replacing rows: summarize the BRIN ranges loaded since the last vacuum first (outside the
-    // transaction: it locks the table against other summarizations until it ends).
-    if (task.reason !== 'new') await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
+    // transaction: it locks the table against other summarizations until it ends). A changed file
+    // of a keyed source is diffed instead (keyed-reload.ts): it summarizes inside its transaction,
+    // and only when it reads the file's old rows, which a release that only appended lines never does.
+    const keyedDiff = task.reason === 'changed' && task.spec.key !== undefined;
+    if (task.reason !== 'new' && !keyedDiff) await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
     const out = await db.withTransaction((tx) => loadInTransaction(tx, task, streams, startedAt));
     const bytes = streams.validator?.bytes ?? 0;
     return {
