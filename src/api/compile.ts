@@ -17,6 +17,7 @@ import { selectNodes } from '../graph/select.js';
 import { parseSelectorsFile } from '../graph/selectors-file.js';
 import type { SelectorDefinition } from '../graph/selector-definition.js';
 import type { Manifest, ResourceType } from '../manifest/types.js';
+import { valuesOf } from '../manifest/record-values.js';
 
 export interface ProjectOptions {
   projectDir?: string;
@@ -101,7 +102,7 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
 
 export function summarize(manifest: Manifest): CompileSummary {
   const summary: CompileSummary = { models: 0, tests: 0, seeds: 0, sources: Object.keys(manifest.sources).length, unitTests: 0 };
-  for (const n of Object.values(manifest.nodes)) {
+  for (const n of valuesOf(manifest.nodes)) {
     if (n.resourceType === 'model') summary.models++;
     else if (n.resourceType === 'test') summary.tests++;
     else if (n.resourceType === 'seed') summary.seeds++;
@@ -114,8 +115,8 @@ export function summarize(manifest: Manifest): CompileSummary {
 function fingerprintOf(project: CompiledProject, input: FingerprintInput): Fingerprint | undefined {
   const c = project.ctx.config;
   const envRead: Record<string, string | null> = { ...c.envRead };
-  for (const n of Object.values(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
-  for (const src of Object.values(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
+  for (const n of valuesOf(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
+  for (const src of valuesOf(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
   return takeFingerprint(input, inputFolders(c), envRead, summarize(project.manifest), project.ctx.inputsDigest);
 }
 

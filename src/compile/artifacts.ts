@@ -6,6 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest, ModelNode, TestNode } from '../manifest/types.js';
+import { entriesOf } from '../manifest/record-values.js';
 import { writeFiles, type FileToWrite } from './file-writer.js';
 
 export function compiledPath(node: ModelNode | TestNode): string {
@@ -57,7 +58,7 @@ export function writeManifest(targetDir: string, manifest: Manifest): string {
       const value = manifest[key];
       if (key === 'nodes' || key === 'sources' || key === 'parentMap' || key === 'childMap') {
         let first = true;
-        for (const [id, v] of Object.entries(value as Record<string, unknown>)) {
+        for (const [id, v] of entriesOf(value as Record<string, unknown>)) {
           out.write(`${first ? '{' : ','}${JSON.stringify(id)}:`);
           out.write(JSON.stringify(v));
           first = false;

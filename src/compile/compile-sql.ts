@@ -11,6 +11,7 @@
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { Manifest, ModelNode, RelationName, TestNode } from '../manifest/types.js';
+import { valuesOf } from '../manifest/record-values.js';
 import { relationToSql } from '../template/relation.js';
 import { PLACEHOLDER_OPEN, PLACEHOLDER_RE, type RelationTarget } from '../template/render-state.js';
 import { makeResolver, resolveTarget, type Resolver } from './link.js';
@@ -163,7 +164,7 @@ export function injectCtes(sql: string, ctes: Array<{ name: string; sql: string 
 export function compileNodes(ctx: ParseContext, manifest: Manifest, only?: Set<string>): StrataError[] {
   const errors: StrataError[] = [];
   const compiler = new NodeCompiler(ctx, manifest);
-  const sqlNodes = Object.values(manifest.nodes).filter((n): n is ModelNode | TestNode => n.resourceType === 'model' || n.resourceType === 'test');
+  const sqlNodes = valuesOf(manifest.nodes).filter((n): n is ModelNode | TestNode => n.resourceType === 'model' || n.resourceType === 'test');
   for (const node of sqlNodes) {
     if (only && !only.has(node.uniqueId)) continue;
     try {

@@ -7,51 +7,80 @@
  * parent -> child edges (b depends on a), starting from its smallest id for stable output.
  */
 
-/** Tarjan's strongly connected components, iterative. */
+/**
+ * Tarjan's strongly connected components, iteratively, over node numbers: ids are numbered in the
+ * order given (then children not among them, as met), edges kept in one flat array, and the
+ * algorithm's state in typed arrays. At 40,000 nodes that is a few allocations instead of maps of
+ * strings and an object per visit, which the garbage collector had to copy while they lived.
+ * Roots, children and components come out in the same order as visiting the ids themselves would.
+ */
 function stronglyConnected(ids: string[], children: (id: string) => readonly string[]): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
+  const numbers = new Map<string, number>();
+  const names: string[] = [];
+  const numberOf = (id: string): number => {
+    let n = numbers.get(id);
+    if (n === undefined) {
+      n = names.length;
+      names.push(id);
+      numbers.set(id, n);
+    }
+    return n;
+  };
+  for (const id of ids) numberOf(id);
+  // Node n's children are edges[offsets[n] .. offsets[n + 1]).
+  const offsets: number[] = [0];
+  const edges: number[] = [];
+  for (let n = 0; n < names.length; n++) {
+    for (const child of children(names[n]!)) edges.push(numberOf(child));
+    offsets.push(edges.length);
+  }
+  const count = names.length;
+  const index = new Int32Array(count).fill(-1);
+  const low = new Int32Array(count);
+  const onStack = new Uint8Array(count);
+  const stack = new Int32Array(count);
+  const workNode = new Int32Array(count);
+  const workNext = new Int32Array(count);
   const out: string[][] = [];
   let counter = 0;
-  for (const root of ids) {
-    if (index.has(root)) continue;
-    const work: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
-    stack.push(root);
-    onStack.add(root);
-    while (work.length) {
-      const frame = work[work.length - 1]!;
-      const kids = children(frame.id);
-      if (frame.next < kids.length) {
-        const child = kids[frame.next++]!;
-        if (!index.has(child)) {
-          index.set(child, counter);
-          low.set(child, counter++);
-          stack.push(child);
-          onStack.add(child);
-          work.push({ id: child, next: 0 });
-        } else if (onStack.has(child)) {
-          low.set(frame.id, Math.min(low.get(frame.id)!, index.get(child)!));
+  let sp = 0;
+  for (let root = 0; root < ids.length; root++) {
+    if (index[root] !== -1) continue;
+    let wp = 0;
+    index[root] = low[root] = counter++;
+    stack[sp++] = root;
+    onStack[root] = 1;
+    workNode[wp] = root;
+    workNext[wp++] = offsets[root]!;
+    while (wp) {
+      const v = workNode[wp - 1]!;
+      if (workNext[wp - 1]! < offsets[v + 1]!) {
+        const w = edges[workNext[wp - 1]!++]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack[sp++] = w;
+          onStack[w] = 1;
+          workNode[wp] = w;
+          workNext[wp++] = offsets[w]!;
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v]!, index[w]!);
         }
         continue;
       }
-      work.pop();
-      if (work.length) {
-        const parent = work[work.length - 1]!.id;
-        low.set(parent, Math.min(low.get(parent)!, low.get(frame.id)!));
+      wp--;
+      if (wp) {
+        const parent = workNode[wp - 1]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
       }
-      if (low.get(frame.id) === index.get(frame.id)) {
+      if (low[v] === index[v]) {
         const component: string[] = [];
-        let member: string;
+        let member: number;
         do {
-          member = stack.pop()!;
-          onStack.delete(member);
-          component.push(member);
-        } while (member !== frame.id);
-        if (component.length > 1 || children(frame.id).includes(frame.id)) out.push(component);
+          member = stack[--sp]!;
+          onStack[member] = 0;
+          component.push(names[member]!);
+        } while (member !== v);
+        if (component.length > 1 || children(names[v]!).includes(names[v]!)) out.push(component);
       }
     }
   }
@@ -84,7 +113,9 @@ function cycleThrough(component: string[], children: (id: string) => readonly st
 
 export function findCyclesInChildMap(childMap: Record<string, readonly string[]>): string[][] {
   const children = (id: string) => childMap[id] ?? [];
-  const ids = Object.keys(childMap).sort();
+  // In the map's own order: which cycles exist does not depend on where the search starts, and
+  // each comes out from its smallest id, sorted (sorting 40,000 ids first cost ~30 ms).
+  const ids = Object.keys(childMap);
   return stronglyConnected(ids, children)
     .map((c) => cycleThrough(c, children))
     .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));

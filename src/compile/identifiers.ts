@@ -4,12 +4,13 @@
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { Manifest } from '../manifest/types.js';
+import { valuesOf } from '../manifest/record-values.js';
 
 export const MAX_IDENTIFIER_BYTES = 63;
 
 export function checkIdentifiers(manifest: Manifest): StrataError[] {
   const errors: StrataError[] = [];
-  for (const node of Object.values(manifest.nodes)) {
+  for (const node of valuesOf(manifest.nodes)) {
     if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
     if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') continue;
     for (const [what, name] of [['relation name', node.relation.identifier], ['schema name', node.relation.schema]] as const) {

@@ -82,7 +82,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     kwargs = Object.fromEntries(Object.entries(def.args).map(([k, v]) => [k, renderArg(ctx, state, def.location.file, v)]));
     const modelSql = applyWhere(String(model), config.where);
     if (builtin) {
-      sql = buildGenericTestSql(def.name, { model: modelSql, ...(column ? { column } : {}), args: kwargs });
+      sql = buildGenericTestSql(def.name, column ? { model: modelSql, column, args: kwargs } : { model: modelSql, args: kwargs });
     } else {
       const macroArgs = { ...kwargs, model: config.where ? modelSql : model, ...(column ? { column_name: column } : {}) };
       sql = String(ctx.engine.callMacro(macroName, macroArgs, state, def.location.file));
@@ -106,7 +106,13 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     config,
   });
   const { refs, sources } = refsAndSources(state.relations);
-  return {
+  // Optional keys are assigned in place rather than spread into the literal: on Node 20 a literal
+  // property after a spread is defined through a slow runtime call, and there are ~3 tests a model.
+  const testMetadata = { name: stripNamespace(def.name) } as NonNullable<TestNode['testMetadata']>;
+  if (def.name.includes('.')) testMetadata.namespace = def.name.slice(0, def.name.lastIndexOf('.'));
+  testMetadata.kwargs = jsonSafe(kwargs, column);
+  type Tail = 'columnName' | 'rawCode' | 'refs' | 'sources';
+  const node: Omit<TestNode, Tail> & Partial<Pick<TestNode, Tail>> = {
     uniqueId,
     resourceType: 'test',
     testType: 'generic',
@@ -121,14 +127,15 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     dependsOn: { nodes: [], macros: state.macrosCalled.size ? [...state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) : [] },
     checksum: sha256(JSON.stringify([def.name, column, def.args, def.config, target.uniqueId])),
     location: def.location,
-    testMetadata: { name: stripNamespace(def.name), ...(def.name.includes('.') ? { namespace: def.name.slice(0, def.name.lastIndexOf('.')) } : {}), kwargs: jsonSafe(kwargs, column) },
+    testMetadata,
     attachedNode: target.uniqueId,
-    ...(column ? { columnName: column } : {}),
-    // As dbt: the raw code of a generic test is the macro call, not a copy of its SQL.
-    rawCode: `{{ ${builtin ? stripNamespace(def.name) : macroName}(**_strata_generic_test_kwargs) }}`,
-    refs,
-    sources,
   };
+  if (column) node.columnName = column;
+  // As dbt: the raw code of a generic test is the macro call, not a copy of its SQL.
+  node.rawCode = `{{ ${builtin ? stripNamespace(def.name) : macroName}(**_strata_generic_test_kwargs) }}`;
+  node.refs = refs;
+  node.sources = sources;
+  return node as TestNode;
 }
 
 /** Test kwargs as they go into the manifest: relations as their printed form. */

@@ -114,13 +114,13 @@ function parseColumns(list: unknown, origin: EntryOrigin, path: YamlPath): Recor
   list.forEach((c: Obj, i) => {
     const name = String(c['name']);
     const testsKey = c['data_tests'] !== undefined ? 'data_tests' : 'tests';
-    out[name] = {
-      name,
-      description: String(c['description'] ?? ''),
-      ...(c['data_type'] !== undefined ? { data_type: String(c['data_type']) } : {}),
-      tests: parseTests(c[testsKey], origin, [...path, i, testsKey]),
-      meta: (c['meta'] as Obj) ?? {},
-    };
+    // By assignment, not `...(data_type)` inside the literal: on Node 20 a literal property after
+    // a spread is defined through a slow runtime call, and a project has thousands of columns.
+    const column = { name, description: String(c['description'] ?? '') } as ColumnInfo;
+    if (c['data_type'] !== undefined) column.data_type = String(c['data_type']);
+    column.tests = parseTests(c[testsKey], origin, [...path, i, testsKey]);
+    column.meta = (c['meta'] as Obj) ?? {};
+    out[name] = column;
   });
   return out;
 }

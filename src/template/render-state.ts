@@ -107,27 +107,31 @@ export interface RenderStateInit {
 }
 
 export function createRenderState(init: RenderStateInit): RenderState {
-  return {
+  // Built by assignment in the order of the fields above (optional ones only when given): on
+  // Node 20 a literal property after a spread is defined through a slow runtime call, and there is
+  // one state per model and per data test.
+  const state = {
     nodeName: init.nodeName,
     uniqueId: init.uniqueId,
     file: init.file,
     config: { ...(init.config ?? {}) },
     configCalls: [],
     relations: [],
-    ...(init.resolve ? { resolve: init.resolve } : {}),
-    vars: init.vars,
-    varsRead: {},
-    env: init.env,
-    envRead: {},
-    target: init.target,
-    execute: init.execute ?? false,
-    isIncremental: init.isIncremental ?? false,
-    readExecute: false,
-    readRelationAttributes: false,
-    calledIsIncremental: false,
-    logs: [],
-    ...(init.runQuery ? { runQuery: init.runQuery } : {}),
-    macrosCalled: new Set(),
-    ...(init.macroOverrides ? { macroOverrides: init.macroOverrides } : {}),
-  };
+  } as unknown as RenderState;
+  if (init.resolve) state.resolve = init.resolve;
+  state.vars = init.vars;
+  state.varsRead = {};
+  state.env = init.env;
+  state.envRead = {};
+  state.target = init.target;
+  state.execute = init.execute ?? false;
+  state.isIncremental = init.isIncremental ?? false;
+  state.readExecute = false;
+  state.readRelationAttributes = false;
+  state.calledIsIncremental = false;
+  state.logs = [];
+  if (init.runQuery) state.runQuery = init.runQuery;
+  state.macrosCalled = new Set();
+  if (init.macroOverrides) state.macroOverrides = init.macroOverrides;
+  return state;
 }

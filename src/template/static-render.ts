@@ -26,10 +26,11 @@ type Token = { kind: 'str' | 'num' | 'name' | 'punct'; value: string };
 
 function tokenize(expr: string): Token[] | undefined {
   const tokens: Token[] = [];
-  TOKEN.lastIndex = 0;
+  // Up to trailing whitespace (trimEnd removes exactly what \s matches): what is left there holds
+  // a token, as it used to be asked of the rest of the text at each step.
+  const end = expr.trimEnd().length;
   let pos = 0;
-  while (pos < expr.length) {
-    if (/^\s*$/.test(expr.slice(pos))) break;
+  while (pos < end) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(expr);
     if (!m) return undefined;

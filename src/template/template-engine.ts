@@ -13,6 +13,7 @@ import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
 import { currentState, withState, type RenderState } from './render-state.js';
 import { isContextFunction, renderStatic, scanStatic, type StaticCallError } from './static-render.js';
+import { interpretTemplate } from './template-interpreter.js';
 
 export interface MacroFile {
   file: string;
@@ -29,8 +30,11 @@ export class TemplateEngine {
   readonly env: nunjucks.Environment;
   readonly #macros = new Map<string, LoadedMacro>();
   readonly #globals: Record<string, unknown>;
-  /** Compiled templates by file; recompiled when the text differs. */
-  readonly #compiled = new Map<string, { text: string; template: nunjucks.Template }>();
+  /**
+   * Templates by file, interpreted (template-interpreter.ts) when they can be, else compiled; made
+   * again when the text differs.
+   */
+  readonly #templates = new Map<string, { text: string; template: nunjucks.Template; interpreted: boolean }>();
 
   constructor(readonly projectName: string) {
     installJinjaCompat();
@@ -101,12 +105,36 @@ export class TemplateEngine {
     return result;
   }
 
-  #template(file: string, text: string): nunjucks.Template {
-    const cached = this.#compiled.get(file);
-    if (cached && cached.text === text) return cached.template;
-    const template = new nunjucks.Template(text, this.env, file, true);
-    this.#compiled.set(file, { text, template });
-    return template;
+  #template(file: string, text: string): { template: nunjucks.Template; interpreted: boolean } {
+    const cached = this.#templates.get(file);
+    if (cached && cached.text === text) return cached;
+    const interpreted = interpretTemplate(text, this.env, file);
+    const entry = { text, template: interpreted ?? new nunjucks.Template(text, this.env, file, true), interpreted: !!interpreted };
+    this.#templates.set(file, entry);
+    return entry;
+  }
+
+  /**
+   * Renders with the file's template. An interpreted one that fails is followed by the compiled
+   * one, so that the error and its position are nunjucks' own (it fails the same way; the state
+   * this leaves does not matter, since the render fails).
+   */
+  #renderTemplate(file: string, text: string, source: string): string {
+    let interpreted = false;
+    try {
+      const entry = this.#template(file, text);
+      interpreted = entry.interpreted;
+      return entry.template.render({});
+    } catch (e) {
+      if (!interpreted) throw this.toStrataError(e, file, source);
+    }
+    const compiled = new nunjucks.Template(text, this.env, file, true);
+    this.#templates.set(file, { text, template: compiled, interpreted: false });
+    try {
+      return compiled.render({});
+    } catch (e) {
+      throw this.toStrataError(e, file, source);
+    }
   }
 
   /**
@@ -136,11 +164,7 @@ export class TemplateEngine {
   readonly #isMacro = (name: string): boolean => this.#macros.has(name);
 
   #renderWithNunjucks(file: string, text: string): string {
-    try {
-      return this.#template(file, text).render({});
-    } catch (e) {
-      throw this.toStrataError(e, file, text);
-    }
+    return this.#renderTemplate(file, text, text);
   }
 
   /** Calls a macro (or context function) from TypeScript with keyword arguments, as a template would. */
@@ -169,11 +193,7 @@ export class TemplateEngine {
         holder.value = v;
         return '';
       };
-      try {
-        this.#template(`${file}#${expression}`, `{{ __strata_capture(${expression}) }}`).render({});
-      } catch (e) {
-        throw this.toStrataError(e, file, expression);
-      }
+      this.#renderTemplate(`${file}#${expression}`, `{{ __strata_capture(${expression}) }}`, expression);
       return holder.value;
     });
   }
