@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `strata` executable: runs the CLI and exits with its code. */
+import { writeStderr } from './batched-stdout.js';
 import { runCli } from './program.js';
 
 // No V8 flags are set here: `v8.setFlagsFromString('--max-semi-space-size=...')` at run time does
@@ -11,7 +12,7 @@ runCli(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in strata; please report it with the command you ran.\n`);
+    writeStderr(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in strata; please report it with the command you ran.\n`);
     process.exitCode = 70;
   },
 );
