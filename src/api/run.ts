@@ -81,7 +81,8 @@ export interface ExecuteOutcome {
 }
 
 /**
- * Loads the project config and, when it loads, starts the run's database session from it: the
+ * Loads the project config and, when it loads and names a server (not `type: embedded`), starts
+ * the run's database session from it: the
  * server then forks and authenticates the run's connections while this thread compiles (~5-10 ms
  * on an idle machine, tens of ms on a busy one), instead of after. The compile being synchronous,
  * only what has left this process by then overlaps it: two turns of the event loop let the
@@ -97,6 +98,9 @@ async function startBeforeCompile(command: RunCommand, options: ExecuteOptions):
     ...(options.env ? { env: options.env } : {}),
   });
   if (!loaded.config || !loaded.engine) return { loaded };
+  // An embedded target may have to start (even initdb) its server first: a project that then does
+  // not compile would have started and stopped it for nothing. It starts after the compile.
+  if (loaded.config.target.type === 'embedded') return { loaded };
   let run: RunOptions;
   try {
     run = runOptions(command, loaded.config, options);
