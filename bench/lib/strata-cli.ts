@@ -1,5 +1,6 @@
 /**
- * The strata CLI the benchmarks run: dist/cli/main.js of this checkout (built by `npm run build`),
+ * The strata CLI the benchmarks run: dist/bin/strata.js of this checkout (the bundled CLI, the
+ * package's `bin`, built by `npm run build`),
  * or another build given with --strata-cli PATH / STRATA_BENCH_CLI.
  */
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { WORK_DIR, ensureGenerated, fingerprint } from './workdir.js';
 /** The `--strata-cli` option, shared by every scenario that runs strata. */
 export const STRATA_CLI_OPTION = { 'strata-cli': { type: 'string' } } as const;
 export const STRATA_CLI_USAGE =
-  '--strata-cli PATH   the strata CLI entry to benchmark (default dist/cli/main.js; env STRATA_BENCH_CLI)';
+  '--strata-cli PATH   the strata CLI entry to benchmark (default dist/bin/strata.js; env STRATA_BENCH_CLI)';
 
 /** Newest mtime under a directory (for the "dist is older than src" warning). */
 function newestMtime(dir: string): number {
@@ -33,14 +34,14 @@ function warnIfStale(cli: string, ctx: ScenarioContext): void {
   if (warned.has(cli)) return;
   warned.add(cli);
   if (existsSync(src) && newestMtime(src) > statSync(cli).mtimeMs) {
-    ctx.log('warning: src/ has changes newer than dist/cli/main.js -- run `npm run build` to benchmark them');
+    ctx.log('warning: src/ has changes newer than dist/bin/strata.js -- run `npm run build` to benchmark them');
   }
 }
 
 /** Path of the strata CLI entry script; throws with a hint when it is missing. */
 export function strataCli(ctx: ScenarioContext): string {
   const given = (ctx.options['strata-cli'] as string | undefined) ?? process.env.STRATA_BENCH_CLI;
-  const cli = given ?? join(REPO_ROOT, 'dist', 'cli', 'main.js');
+  const cli = given ?? join(REPO_ROOT, 'dist', 'bin', 'strata.js');
   if (!existsSync(cli)) {
     throw new Error(`${relative(process.cwd(), cli) || cli} not found: run \`npm run build\` first (or pass --strata-cli PATH)`);
   }
@@ -105,7 +106,7 @@ export function parseRunSummary(stdout: string): RunSummaryCounts | null {
 /** A result note naming the benchmarked build when it is not this checkout's dist/ (else null). */
 export function strataCliNote(cli: string): string | null {
   const rel = relative(REPO_ROOT, cli);
-  if (rel === join('dist', 'cli', 'main.js')) return null;
+  if (rel === join('dist', 'bin', 'strata.js')) return null;
   const commitFile = join(dirname(dirname(dirname(cli))), 'COMMIT');
   const commit = existsSync(commitFile) ? readFileSync(commitFile, 'utf8').trim().slice(0, 10) : null;
   return `strata CLI benchmarked: \`${rel.startsWith('..') ? cli : rel}\`${commit ? ` (built from commit ${commit})` : ''} (--strata-cli).`;

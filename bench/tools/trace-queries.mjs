@@ -3,6 +3,8 @@
  *
  *   STRATA_TRACE_OUT=/tmp/q.json node --import ./bench/tools/trace-queries.mjs dist/cli/main.js ... run
  *
+ * (dist/cli/main.js, the unbundled CLI: dist/bin/strata.js bundles its own copy of pg.)
+ *
  * Wraps pg's Client.prototype.query and connect: every query's wall time from send to result,
  * grouped by a normalised shape (literals and identifiers folded), plus connection times, written
  * as JSON to $STRATA_TRACE_OUT (default: summary on stderr) when the process exits.

@@ -66,7 +66,7 @@ function previousManifest(projectDir: string, targetDir: string, stateDir: strin
 }
 
 /** Parses and compiles the project, then selects nodes. Throws StrataErrors on any project error. */
-export function compileProject(options: ProjectOptions & SelectionOptions & Pick<ParseOptions, 'parseOnly' | 'onSqlFiles'> = {}): CompiledProject {
+export function compileProject(options: ProjectOptions & SelectionOptions & Pick<ParseOptions, 'parseOnly' | 'onSqlFiles' | 'loaded'> = {}): CompiledProject {
   const projectDir = resolve(options.projectDir ?? '.');
   const result = parseProject(projectDir, {
     ...(options.vars ? { vars: options.vars } : {}),
@@ -74,6 +74,7 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
     ...(options.env ? { env: options.env } : {}),
     ...(options.parseOnly ? { parseOnly: true } : {}),
     ...(options.onSqlFiles ? { onSqlFiles: options.onSqlFiles } : {}),
+    ...(options.loaded ? { loaded: options.loaded } : {}),
   });
   if (result.errors.length || !result.manifest || !result.ctx) throw new StrataErrors(result.errors);
   const manifest = result.manifest;

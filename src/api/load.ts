@@ -40,7 +40,7 @@ export async function load(options: LoadOptions = {}): Promise<LoadOutcome> {
     });
   }
   const threads = options.threads ?? project.ctx.config.target.threads;
-  const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: threads + 2 });
+  const opened = await openTarget(project.projectDir, toTargetConfig(project.ctx.config), { max: threads + 2 });
   const files = await fileSources(project.projectDir, sources.map((x) => x.spec));
   const projectName = project.manifest.metadata.projectName;
   const targetName = project.ctx.config.target.name;

@@ -2,9 +2,12 @@
  * `run`, `seed`, `build` and `retry`: compile (no database needed for that), then execute the
  * selection against the target. Returns the run results; node failures are results, not throws.
  */
+import { resolve } from 'node:path';
 import { StrataError } from '../errors/strata-error.js';
 import { writeCompiled, writeManifest } from '../compile/artifacts.js';
-import { executeRun, type BuildableKind, type RunEvents } from '../run/runner.js';
+import { executeRun, runSessionFor, type BuildableKind, type RunEvents } from '../run/runner.js';
+import type { StartedRunSession } from '../run/run-session.js';
+import { loadProjectConfig, type ProjectConfig } from '../project/project-config.js';
 import type { RunCommand, RunOptions } from '../run/run-context.js';
 import { readRunResults, type RunResults } from '../run/run-results.js';
 import { compileProject, type CompiledProject, type ProjectOptions, type SelectionOptions } from './compile.js';
@@ -28,8 +31,8 @@ const KINDS: Record<Exclude<RunCommand, 'retry'>, BuildableKind[]> = {
   build: ['load', 'seed', 'model', 'test', 'unit_test'],
 };
 
-function runOptions(command: RunCommand, project: CompiledProject, o: ExecuteOptions): RunOptions {
-  const threads = o.threads ?? project.ctx.config.target.threads;
+function runOptions(command: RunCommand, config: ProjectConfig, o: ExecuteOptions): RunOptions {
+  const threads = o.threads ?? config.target.threads;
   if (!Number.isInteger(threads) || threads < 1) throw new StrataError('USAGE', `--threads must be a positive whole number (got ${threads})`);
   return {
     command,
@@ -61,20 +64,15 @@ function ranBy(project: CompiledProject, ids: Iterable<string>, kinds: readonly 
 }
 
 /**
- * Writes target/manifest.json and target/compiled/ while the run connects: executeRun has sent its
- * first round trip (connecting to the server) by the time it returns its promise, and the writes
- * (synchronous, tens of ms for a few hundred models) take the time the server needs to answer. No
- * node runs before they are done: the run resumes only once this thread is free again.
+ * Writes target/manifest.json and target/compiled/: the runner calls it (beforeNodes) once its
+ * start-up reads are on their way to the server, so the writes (synchronous, tens of ms for a few
+ * hundred models) take the time the server needs to answer. No node runs before they are done.
  */
-async function afterArtifacts(project: CompiledProject, ids: Iterable<string>, running: Promise<RunResults>): Promise<RunResults> {
-  try {
+function artifactsWriter(project: CompiledProject, ids: Iterable<string>): () => void {
+  return () => {
     writeManifest(project.targetDir, project.manifest);
     writeCompiled(project.targetDir, project.manifest, ids);
-  } catch (e) {
-    await running.catch(() => undefined);
-    throw e;
-  }
-  return running;
+  };
 }
 
 export interface ExecuteOutcome {
@@ -82,17 +80,62 @@ export interface ExecuteOutcome {
   results: RunResults;
 }
 
+/**
+ * Loads the project config and, when it loads and names a server (not `type: embedded`), starts
+ * the run's database session from it: the
+ * server then forks and authenticates the run's connections while this thread compiles (~5-10 ms
+ * on an idle machine, tens of ms on a busy one), instead of after. The compile being synchronous,
+ * only what has left this process by then overlaps it: two turns of the event loop let the
+ * connections' start-up messages out (net.connect() happens on the next tick, its completion is
+ * seen by the next poll). A config that does not load (or bad --threads) starts nothing: the
+ * compile, then runOptions, report it as before.
+ */
+async function startBeforeCompile(command: RunCommand, options: ExecuteOptions): Promise<{ loaded: ReturnType<typeof loadProjectConfig>; session?: StartedRunSession }> {
+  const projectDir = resolve(options.projectDir ?? '.');
+  const loaded = loadProjectConfig(projectDir, {
+    ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  if (!loaded.config || !loaded.engine) return { loaded };
+  // An embedded target may have to start (even initdb) its server first: a project that then does
+  // not compile would have started and stopped it for nothing. It starts after the compile.
+  if (loaded.config.target.type === 'embedded') return { loaded };
+  let run: RunOptions;
+  try {
+    run = runOptions(command, loaded.config, options);
+  } catch {
+    return { loaded };
+  }
+  const session = runSessionFor(projectDir, loaded.config, run, options.events);
+  for (let turn = 0; turn < 2; turn++) await new Promise((next) => setImmediate(next));
+  return { loaded, session };
+}
+
 export async function execute(command: Exclude<RunCommand, 'retry'>, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
-  const project = compileProject(options);
-  const running = executeRun({
+  const { loaded, session } = await startBeforeCompile(command, options);
+  let project: CompiledProject;
+  let run: RunOptions;
+  try {
+    project = compileProject({ ...options, loaded });
+    run = runOptions(command, project.ctx.config, options);
+  } catch (e) {
+    // Not awaited: the project's errors are what the user needs now (abandoning waits for the
+    // connections being opened, up to the connect timeout for a host that does not answer).
+    void session?.abandon();
+    throw e;
+  }
+  const results = await executeRun({
     project,
-    options: runOptions(command, project, options),
+    options: run,
     kinds: new Set(KINDS[command]),
     ...testOptions(command, options),
     args: argsOf(command, options),
     ...(options.events ? { events: options.events } : {}),
+    ...(session ? { session } : {}),
+    beforeNodes: artifactsWriter(project, ranBy(project, project.selected, KINDS[command])),
   });
-  return { project, results: await afterArtifacts(project, ranBy(project, project.selected, KINDS[command]), running) };
+  return { project, results };
 }
 
 /** A test group's id (`tests:<model>`) stands for its tests: retry runs them again. */
@@ -108,14 +151,15 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
   const previousCommand = (last.metadata.command === 'retry' ? (last.args['retryOf'] as string | undefined) ?? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
   const project = first;
-  const running = executeRun({
+  const results = await executeRun({
     project,
-    options: { ...runOptions('retry', project, options), rebuild: true },
+    options: { ...runOptions('retry', project.ctx.config, options), rebuild: true },
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
     ...testOptions(previousCommand, options),
     only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] ? [id] : testIdsOfGroup(last, id)))),
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
+    beforeNodes: artifactsWriter(project, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build)),
   });
-  return { project, results: await afterArtifacts(project, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build), running) };
+  return { project, results };
 }

@@ -1,6 +1,7 @@
 /** `strata load`: raw files into the sources' tables (src/load). The loader loads on use. */
 import { Command } from 'commander';
 import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
+import { writeStderr } from './batched-stdout.js';
 import type { CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
 
@@ -22,7 +23,7 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
     .option('--lock-timeout <seconds>', 'how long to wait for another run of this project and target', '60')
     .action(action<LoadFlags>(async (f, g, r) => {
       const [{ load }, { createLoadProgress }] = await Promise.all([import('../api/load.js'), import('../load/progress.js')]);
-      const write = kit.io?.err ? (t: string) => kit.io!.err!(t.replace(/\n$/, '')) : (t: string) => process.stderr.write(t);
+      const write = kit.io?.err ? (t: string) => kit.io!.err!(t.replace(/\n$/, '')) : writeStderr;
       const progress = createLoadProgress({
         write: r.json ? (t) => r.data(t.replace(/\n$/, '')) : write,
         isTTY: !r.json && (kit.io?.isTTY ?? Boolean(process.stderr.isTTY)),

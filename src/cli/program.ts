@@ -9,6 +9,7 @@ import { compile, list, parse, type ListOutput, type ProjectOptions, type Select
 import { EXIT_OK, EXIT_PROJECT_ERROR, StrataError, StrataErrors } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
 import { Reporter } from './reporter.js';
+import { writeStderr, writeStdout } from './batched-stdout.js';
 import { addRunCommands } from './run-commands.js';
 import { addDbCommands } from './db-commands.js';
 import { addLoadCommand } from './load-commands.js';
@@ -110,8 +111,8 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
     .option('--no-color', 'plain output without colours')
     .showHelpAfterError('(run strata --help for usage)')
     .configureOutput({
-      writeOut: (s) => (io.out ? io.out(s.trimEnd()) : process.stdout.write(s)),
-      writeErr: (s) => (io.err ? io.err(s.trimEnd()) : process.stderr.write(s)),
+      writeOut: (s) => (io.out ? io.out(s.trimEnd()) : writeStdout(s)),
+      writeErr: (s) => (io.err ? io.err(s.trimEnd()) : writeStderr(s)),
     })
     .exitOverride();
 

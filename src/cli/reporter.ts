@@ -5,6 +5,7 @@
 import pc from 'picocolors';
 import { formatError } from '../errors/format-error.js';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
+import { writeStderr, writeStdout } from './batched-stdout.js';
 
 export interface ReporterOptions {
   format: 'text' | 'json';
@@ -22,8 +23,8 @@ export class Reporter {
 
   constructor(readonly opts: ReporterOptions) {
     this.c = pc.createColors(opts.color);
-    this.#out = opts.out ?? ((l) => process.stdout.write(`${l}\n`));
-    this.#err = opts.err ?? ((l) => process.stderr.write(`${l}\n`));
+    this.#out = opts.out ?? ((l) => writeStdout(`${l}\n`));
+    this.#err = opts.err ?? ((l) => writeStderr(`${l}\n`));
   }
 
   get json(): boolean {

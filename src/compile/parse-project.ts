@@ -39,6 +39,8 @@ export interface ParseOptions extends LoadOptions {
    * compiled files meanwhile.
    */
   onSqlFiles?: (paths: string[], targetDir: string) => void;
+  /** The project config, when the caller loaded it already with these options (`strata run` does, to connect while compiling). */
+  loaded?: ReturnType<typeof loadProjectConfig>;
 }
 
 export interface ParseResult {
@@ -276,7 +278,7 @@ function parseHelper(ctx: ParseContext, projectDir: string, options: ParseOption
 }
 
 export function parseProject(projectDir: string, options: ParseOptions = {}): ParseResult {
-  const loaded = loadProjectConfig(projectDir, options);
+  const loaded = options.loaded ?? loadProjectConfig(projectDir, options);
   if (!loaded.config || !loaded.engine) return { errors: loaded.errors, warnings: [] };
   const config = loaded.config;
   const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);

@@ -4,18 +4,16 @@
  * on a bounded pool. A failing node is a result (its descendants
  * are skipped, the rest go on); only infrastructure failures (cannot connect, lock held) throw.
  */
-import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
-import { openTarget, quoteIdent, readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
+import { readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
+import type { ProjectConfig } from '../project/project-config.js';
 import { nodeFingerprint } from '../state/fingerprint.js';
-import { ensureMetaSchema } from '../state/meta-schema.js';
 import { loadNodeStates, type NodeState } from '../state/node-state.js';
-import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
 import { dataVersionOfSource } from '../load/ledger.js';
@@ -24,6 +22,7 @@ import { executeDag } from './executor.js';
 import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
+import { startRunSession, type RunSession, type StartedRunSession } from './run-session.js';
 
 export type { BuildableKind } from './work-items.js';
 
@@ -46,10 +45,26 @@ export interface RunRequest {
   only?: ReadonlySet<string>;
   args: Record<string, unknown>;
   events?: RunEvents;
+  /** The database side, when the caller started it before compiling (runSessionFor); else started here. */
+  session?: StartedRunSession;
+  /**
+   * Work the caller needs done before any node runs (writing manifest.json and target/compiled/):
+   * called once the start-up reads are on their way to the server, so that it overlaps them.
+   */
+  beforeNodes?: () => void;
 }
 
-export function toTargetConfig(project: CompiledProject): TargetConfig {
-  const t = project.ctx.config.target;
+/** The run's database session, for a command about to run a project of this config. */
+export function runSessionFor(projectDir: string, config: ProjectConfig, options: RunOptions, events?: RunEvents): StartedRunSession {
+  return startRunSession({
+    projectDir, target: toTargetConfig(config), project: config.name, targetName: config.target.name,
+    command: options.command, threads: options.threads, lockTimeoutMs: options.lockTimeoutMs,
+    ...(events?.onWaitForLock ? { onWaitForLock: events.onWaitForLock } : {}),
+  });
+}
+
+export function toTargetConfig(config: ProjectConfig): TargetConfig {
+  const t = config.target;
   return {
     name: t.name, type: t.type === 'embedded' ? 'embedded' : 'postgres', schema: t.schema, threads: t.threads,
     ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}), ...(t.port ? { port: t.port } : {}),
@@ -113,27 +128,49 @@ async function sourceVersions(db: OpenedTarget['db'], project: CompiledProject, 
   return out;
 }
 
-/** The catalog snapshot of the run's schemas (created first when missing). */
+/** The catalog snapshot of the run's schemas (created in the same message when missing). */
 async function readRunCatalog(db: OpenedTarget['db'], items: WorkItem[]): Promise<RunCatalog> {
   const schemas = [...new Set(items.flatMap((i) => (i.kind === 'model' || i.kind === 'seed' ? [i.node.relation.schema] : [])))].sort();
-  for (const schema of schemas) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   // Incremental models compare their table's columns with their query's: read those with the rest.
   const columnsOf = items.flatMap((i) => (i.kind === 'model' && i.node.config.materialized === 'incremental' ? [{ schema: i.node.relation.schema, name: i.node.relation.identifier }] : []));
-  return new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf));
+  return new RunCatalog(await readCatalogSnapshot(db, schemas, columnsOf, { createSchemas: true }));
 }
 
-/** Reads what the run starts from, side by side on the pool's connections (independent reads). */
-async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, items: WorkItem[]): Promise<RunContext> {
+/**
+ * Reads what the run starts from, side by side on the session's connections. The catalog snapshot
+ * (the longest read: the definitions of every dependent view) needs only the lock and goes first;
+ * the caller's `beforeNodes` work and the nodes' fingerprints are this thread's work while the
+ * server answers; node states and run history wait for strata_meta.
+ */
+async function prepare(session: RunSession, req: RunRequest, items: WorkItem[]): Promise<RunContext> {
   const { project } = req;
+  const { opened, runId } = session;
   const db = opened.db;
-  const reads = allSettled<[RunCatalog, Map<string, NodeState>, Map<string, string>]>([
-    readRunCatalog(db, items),
-    loadNodeStates(db, project.manifest.metadata.projectName),
-    sourceVersions(db, project, runId),
+  const catalog = readRunCatalog(db, items);
+  const afterMeta = <T>(read: () => Promise<T>): Promise<T> => session.meta.then(read);
+  const history = afterMeta(async () => {
+    await markInterrupted(db, project.manifest.metadata.projectName, project.ctx.config.target.name);
+    await startRun(db, { runId, project: project.manifest.metadata.projectName, target: project.ctx.config.target.name, command: req.options.command, args: req.args });
+  });
+  const reads = allSettled<[void, void, RunCatalog, Map<string, NodeState>, Map<string, string>]>([
+    session.meta,
+    history,
+    catalog,
+    afterMeta(() => loadNodeStates(db, project.manifest.metadata.projectName)),
+    afterMeta(() => sourceVersions(db, project, runId)),
   ]);
-  // Hashing every node's SQL is this thread's work while the server answers the reads.
-  const fingerprints = fingerprintAll(project);
-  const [relations, previous, sources] = await reads;
+  // The reads go out from promise continuations (the pool lending a connection): they reach the
+  // server only once this thread yields, so it yields once before its own work.
+  await new Promise((resolve) => setImmediate(resolve));
+  let fingerprints: Map<string, string>;
+  try {
+    req.beforeNodes?.();
+    fingerprints = fingerprintAll(project);
+  } catch (e) {
+    await reads.catch(() => undefined);
+    throw e;
+  }
+  const [, , relations, previous, sources] = await reads;
   const dataVersions = new Map<string, string>();
   for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
   for (const [id, version] of sources) dataVersions.set(id, version);
@@ -148,39 +185,33 @@ async function prepare(opened: OpenedTarget, req: RunRequest, runId: string, ite
 export async function executeRun(req: RunRequest): Promise<RunResults> {
   const startedAt = new Date();
   const { project, options, events } = req;
-  const projectName = project.manifest.metadata.projectName;
   const targetName = project.ctx.config.target.name;
-  const ids = [...(req.only ?? project.selected)];
-  // The loader (file discovery, archives) is imported only by a run that loads sources.
-  const loadable = req.kinds.has('load') ? (await import('../load/source-loading.js')).loadableSources(project.manifest, ids) : [];
-  const items = planWorkItems(project.manifest, ids, req.kinds, Boolean(req.gateOnTests), loadable);
-  // One connection per thread, plus the run-lock session and one for bookkeeping queries.
-  const opened = await openTarget(project.projectDir, toTargetConfig(project), { max: options.threads + 2 });
-  const runId = randomUUID();
+  const started = req.session ?? runSessionFor(project.projectDir, project.ctx.config, options, events);
+  let session: RunSession;
+  let items: WorkItem[];
+  try {
+    const ids = [...(req.only ?? project.selected)];
+    // The loader (file discovery, archives) is imported only by a run that loads sources.
+    const loadable = req.kinds.has('load') ? (await import('../load/source-loading.js')).loadableSources(project.manifest, ids) : [];
+    items = planWorkItems(project.manifest, ids, req.kinds, Boolean(req.gateOnTests), loadable);
+  } catch (e) {
+    await started.abandon();
+    throw e;
+  }
+  try {
+    session = await started.ready;
+  } catch (e) {
+    // What the caller writes before the nodes (manifest.json, target/compiled/) is written even
+    // when the database cannot be reached, as a compile would; its own failure comes first.
+    req.beforeNodes?.();
+    throw e;
+  }
+  const { opened, lock, runId } = session;
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    // The run lock is an advisory lock on a session of its own: it does not need strata_meta (a
-    // holder to wait for has created it), so the two are set up side by side.
-    const [meta, locked] = await Promise.allSettled([
-      ensureMetaSchema(opened.db),
-      acquireRunLock(opened.db, {
-        project: projectName, target: targetName, runId, command: options.command, timeoutMs: options.lockTimeoutMs,
-        onWait: (holder: unknown) => events?.onWaitForLock?.(String((holder as { description?: string })?.description ?? holder)),
-      }),
-    ]);
-    if (meta.status === 'rejected') {
-      if (locked.status === 'fulfilled') await locked.value.release();
-      throw meta.reason;
-    }
-    if (locked.status === 'rejected') throw locked.reason;
-    const lock = locked.value;
     try {
-      const history = async () => {
-        await markInterrupted(opened.db, projectName, targetName);
-        await startRun(opened.db, { runId, project: projectName, target: targetName, command: options.command, args: req.args });
-      };
-      const [, rc] = await allSettled<[void, RunContext]>([history(), prepare(opened, req, runId, items)]);
+      const rc = await prepare(session, req, items);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');

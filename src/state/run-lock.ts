@@ -31,6 +31,8 @@ export interface RunLockOptions {
   pollMs?: number;
   /** Called once, when the first attempt finds the lock taken. */
   onWait?: (holder: LockHolder) => void;
+  /** Stops waiting (the acquire rejects with the signal's reason): the run will not happen after all. */
+  signal?: AbortSignal;
 }
 
 export interface RunLock {
@@ -105,18 +107,26 @@ async function waitForLock(client: SessionClient, key: AdvisoryKey, opts: RunLoc
   const pollMs = Math.max(1, opts.pollMs ?? 250);
   let notified = false;
   for (;;) {
-    const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [key.classid, key.objid]);
-    if (res.rows[0]?.ok === true) {
-      await client.query("SELECT set_config('application_name', $1, false)", [lockSessionName(opts.runId)]);
-      return;
-    }
+    opts.signal?.throwIfAborted();
+    // Taking the lock names the session after the run in the same round trip (the subquery is not
+    // flattened: its function is volatile, so it runs once, before the CASE reads its result).
+    const res = await client.query<{ ok: boolean }>(
+      `SELECT ok, CASE WHEN ok THEN set_config('application_name', $3, false) END AS name
+         FROM (SELECT pg_try_advisory_lock($1, $2) AS ok) attempt`,
+      [key.classid, key.objid, lockSessionName(opts.runId)],
+    );
+    if (res.rows[0]?.ok === true) return;
     if (!notified && opts.onWait) {
       notified = true;
       opts.onWait(await safeDescribe(client, opts));
     }
     const left = deadline - Date.now();
     if (left <= 0) throw await lockTimeout(client, opts, Date.now() - started);
-    await sleep(Math.min(pollMs, left));
+    // An abort ends the sleep with an AbortError; the caller is given the signal's reason.
+    await sleep(Math.min(pollMs, left), undefined, opts.signal ? { signal: opts.signal } : {}).catch((e: unknown) => {
+      opts.signal?.throwIfAborted();
+      throw e;
+    });
   }
 }
 

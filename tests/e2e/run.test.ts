@@ -208,4 +208,24 @@ describe('one run at a time', () => {
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(b.stdout).toContain('Waiting for another run of this project to finish');
   });
+
+  it('reports a project that does not compile at once, without waiting for the lock another run holds', async () => {
+    // A run connects and waits for the lock while it compiles (src/api/run.ts): a compile error
+    // must not wait for the lock first.
+    const dir = writeProject({
+      ...PROJECT,
+      'models/slow.sql': "{{ config(materialized='table') }}\nselect pg_sleep(3)::text as slept",
+    });
+    expect((await strata(dir, 'seed')).code).toBe(0);
+    const first = strata(dir, 'run', '-s', 'slow', '--rebuild');
+    await new Promise((r) => setTimeout(r, 500));
+    writeFileSync(join(dir, 'models/broken.sql'), "select * from {{ ref('no_such_model') }}");
+    const broken = strata(dir, 'run', '-s', 'slow', '--rebuild', '--lock-timeout', '30');
+    expect(await Promise.race([first.then(() => 'first'), broken.then(() => 'broken')])).toBe('broken');
+    const b = await broken;
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('no_such_model');
+    expect(b.stdout).not.toContain('Running on target');
+    expect((await first).code).toBe(0);
+  });
 });

@@ -15,7 +15,7 @@
 import { StrataError } from '../../errors/strata-error.js';
 import type { Database } from './connection.js';
 import { relationKey, type DependentView, type RelationKind, type ViewGrant } from './introspection.js';
-import { quoteLiteral } from './quoting.js';
+import { quoteIdent, quoteLiteral } from './quoting.js';
 
 export interface SnapshotRelation {
   schema: string;
@@ -165,14 +165,18 @@ function compare(a: string, b: string): number {
 
 /**
  * Reads the snapshot for `schemas`, with the columns of `columnsOf`. One round trip, in a
- * read-only transaction on one borrowed connection.
+ * read-only transaction on one borrowed connection. With `createSchemas`, the same message then
+ * creates the schemas that do not exist yet (a schema created after the read held nothing when
+ * it was read: the snapshot is the same).
  */
 export async function readCatalogSnapshot(
   db: Database, schemas: readonly string[], columnsOf: ReadonlyArray<{ schema: string; name: string }> = [],
+  options: { createSchemas?: boolean } = {},
 ): Promise<CatalogSnapshot> {
   // A run that builds nothing (strata test) asks nothing about relations.
   if (!schemas.length) return new CatalogSnapshot({ user: '', relations: [], edges: [], views: [] });
-  const sql = `BEGIN READ ONLY; SELECT pg_catalog.set_config('search_path', 'pg_catalog', true);\n${snapshotSql(schemas, columnsOf)};\nCOMMIT`;
+  const create = options.createSchemas ? schemas.map((schema) => `;\nCREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).join('') : '';
+  const sql = `BEGIN READ ONLY; SELECT pg_catalog.set_config('search_path', 'pg_catalog', true);\n${snapshotSql(schemas, columnsOf)};\nCOMMIT${create}`;
   const res = await db.withClient((session) => session.query(sql));
   const row = res.statements?.[2]?.rows[0] as { snapshot: RawSnapshot } | undefined;
   if (!row) throw new StrataError('INTERNAL', 'catalog snapshot: the server returned no row');

@@ -64,6 +64,13 @@ export interface Database extends DbClient {
   withClient<T>(fn: (client: SessionClient) => Promise<T>): Promise<T>;
   /** BEGIN / fn / COMMIT on one connection, ROLLBACK when fn throws. */
   withTransaction<T>(fn: (client: SessionClient) => Promise<T>): Promise<T>;
+  /**
+   * Opens up to `count` connections at once (capped by the pool size) and leaves them idle in the
+   * pool. Connecting costs a round trip, a server process and authentication: a caller about to
+   * run several queries side by side pays that once, in parallel, instead of one connection after
+   * another as each query finds the pool busy.
+   */
+  warm(count: number): Promise<void>;
   /** Cancels the statement running in another session (Ctrl-C during a run). */
   cancel(backendPid: number): Promise<boolean>;
   /** Closes all connections; further queries fail. Safe to call twice. */
@@ -262,6 +269,14 @@ class PgDatabase implements Database {
         throw err;
       }
     });
+  }
+
+  async warm(count: number): Promise<void> {
+    if (this.closed) throw new StrataError('INTERNAL', 'warm on a closed database pool');
+    const opened = await Promise.allSettled(Array.from({ length: Math.max(0, count) }, () => this.pool.connect()));
+    for (const c of opened) if (c.status === 'fulfilled') c.value.release();
+    const failed = opened.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw this.mapError(failed.reason);
   }
 
   async cancel(backendPid: number): Promise<boolean> {

@@ -11,6 +11,8 @@ import type { TargetConfig } from './target.js';
 export interface OpenTargetOptions extends PoolOptions {
   /** Passed to ensureEmbeddedServer for `type: embedded` targets. */
   embedded?: EmbeddedServerOptions;
+  /** Connections to open side by side with the probe (Database.warm); default 1, the probe's. */
+  connections?: number;
 }
 
 export interface OpenedTarget {
@@ -34,11 +36,12 @@ export async function openTarget(projectDir: string, target: TargetConfig, opts:
     });
     resolved = { ...target, url: embedded.url };
   }
-  const { embedded: _embeddedOpts, ...poolOptions } = opts;
+  const { embedded: _embeddedOpts, connections = 1, ...poolOptions } = opts;
   const db = createPool(resolved, poolOptions);
   let capabilities: Capabilities;
   try {
-    capabilities = await detectCapabilities(db);
+    // The probe takes one connection; warm() opens the others at the same time.
+    [capabilities] = await Promise.all([detectCapabilities(db), connections > 1 ? db.warm(connections - 1) : undefined]);
   } catch (err) {
     await db.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

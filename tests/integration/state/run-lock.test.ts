@@ -48,6 +48,17 @@ describe('run lock', () => {
     await (await acquireRunLock(b, opts('r-2'))).release();
   });
 
+  it('stops waiting when its signal aborts, leaving the lock to its holder', async () => {
+    const first = await acquireRunLock(a, opts('r-held'));
+    const stop = new AbortController();
+    const waiting = acquireRunLock(b, opts('r-abandoned', { timeoutMs: 30_000, signal: stop.signal }));
+    await new Promise((r) => setTimeout(r, 50));
+    stop.abort(new Error('no run after all'));
+    await expect(waiting).rejects.toThrow('no run after all');
+    expect((await holders()).map((h) => h.app)).toEqual(['strata run r-held']);
+    await first.release();
+  });
+
   it('lets a second acquirer wait and take the lock after release', async () => {
     const first = await acquireRunLock(a, opts('r-first'));
     await startRun(a, { runId: 'r-first', project: 'shop', target: 'dev', command: 'build', args: [] });
