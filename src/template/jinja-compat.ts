@@ -116,6 +116,11 @@ class DoExtension {
   }
 }
 
+interface CompilerProto {
+  compileGroup(node: { children: unknown[] }, frame: unknown): void;
+  compileArray(node: { children: unknown[] }, frame: unknown): void;
+}
+
 let installed = false;
 
 /** Patch nunjucks' runtime once for the whole process. */
@@ -123,6 +128,17 @@ export function installJinjaCompat(): void {
   if (installed) return;
   installed = true;
   nunjucks.installJinjaCompat();
+  // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
+  // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
+  // nothing. A Group of two or more items is a tuple, i.e. an array (what Jinja's tuple behaves as
+  // in a template); a Group of one item stays a parenthesized expression. template-interpreter.ts
+  // does the same.
+  const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler;
+  const compileGroup = compiler.Compiler.prototype.compileGroup;
+  compiler.Compiler.prototype.compileGroup = function compileTuple(this: CompilerProto, node: { children: unknown[] }, frame: unknown) {
+    if (node.children.length > 1) return this.compileArray(node, frame);
+    return compileGroup.call(this, node, frame);
+  };
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {

@@ -359,11 +359,8 @@ class Builder {
     if (!node.children.length) unsupported(node);
     const items = this.list(node.children, scope);
     if (items.length === 1) return atom(items[0]!);
-    return atom((run) => {
-      let value: unknown;
-      for (const item of items) value = item(run);
-      return value;
-    });
+    // A tuple, as jinja-compat.ts compiles it: an array of its items.
+    return atom((run) => items.map((item) => item(run)));
   }
 
   /** `{"k": v, name: v}` as an object literal (a `__proto__` key would set the prototype there). */

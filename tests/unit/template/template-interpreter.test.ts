@@ -116,6 +116,8 @@ const INTERPRETED: string[] = [
   'multi\nline\n{{ 1 }}\n  {%- if true %} trimmed {% endif -%}  \n end',
   '{{ ref("a") }}{% for m in ["b", "c"] %} join {{ ref(m) }}{% endfor %}',
   "{{ adapter.quote('col') }} {{ dbt_utils if false else 'no utils' }}",
+  "{% for name, value in [('x', 1), ('y', 2)] %}{{ name }}={{ value }};{% endfor %}",
+  '{{ ("a", "b") | join("-") }} {{ (1 + 2) * 3 }} {{ ((1, 2), 3) | length }}',
   '{{ 10 - 2 - 3 }} {{ 2 * 3 * 4 }} {{ 1 - 2 + 3 }} {{ 100 / 10 / 2 }} {{ not (1 == 2) }} {{ (not 1) == false }}',
 ];
 
@@ -181,6 +183,17 @@ describe('template interpreter', () => {
     const first = viaEngine(engine, state(), text, 'models/m.sql');
     expect(viaEngine(engine, state(), text, 'models/m.sql')).toEqual(first);
     expect(viaEngine(engine, state(), text + '!', 'models/m.sql').output).toBe(first.output + '!');
+  });
+
+  it("treats Jinja's tuples as sequences: unpacked by for, joined, counted (nunjucks alone gave their last item)", () => {
+    const { engine, state } = setup();
+    for (const via of [viaEngine, viaCompiler]) {
+      expect(via(engine, state(), "{% for name, value in [('x', 1), ('y', 2)] %}{{ name }}={{ value }};{% endfor %}", 'models/m.sql').output).toBe('x=1;y=2;');
+      expect(via(engine, state(), '{{ ("a", "b") | join("-") }} {{ (1 + 2) * 3 }} {{ ((1, 2), 3) | length }}', 'models/m.sql').output).toBe('a-b 9 2');
+      const s = state();
+      via(engine, s, "{% for src, tbl in [('raw', 'orders'), ('raw', 'people')] %}{{ source(src, tbl) }} {% endfor %}", 'models/m.sql');
+      expect(s.relations.map((r) => (r.kind === 'source' ? [r.kind, r.source, r.table] : [r.kind]))).toEqual([['source', 'raw', 'orders'], ['source', 'raw', 'people']]);
+    }
   });
 
   it('evaluates property-file expressions through the interpreter', () => {
