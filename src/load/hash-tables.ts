@@ -105,9 +105,10 @@ export class PreviousLines {
     const w2 = word(h, 8);
     const w3 = word(h, 12);
     const words = this.words;
-    let c = this.cursor;
-    while (c < this.count && this.seen[c] === 1) c++;
-    if (c < this.count && words[c * 4] === w0 && words[c * 4 + 1] === w1 && words[c * 4 + 2] === w2 && words[c * 4 + 3] === w3) return this.mark(c);
+    // Only the cursor's own entry: skipping taken entries to find the next untaken one would make
+    // a file whose lines come in reverse order step over every line taken so far, for each line.
+    const c = this.cursor;
+    if (c < this.count && this.seen[c] === 0 && words[c * 4] === w0 && words[c * 4 + 1] === w1 && words[c * 4 + 2] === w2 && words[c * 4 + 3] === w3) return this.mark(c);
     for (let s = w0 & this.mask; ; s = (s + 1) & this.mask) {
       const slot = this.slots[s]!;
       if (slot === 0) return false;

@@ -42,6 +42,17 @@ describe('hash tables', () => {
     expect(prev.untaken).toBe(0);
   });
 
+  it('PreviousLines: lines in reverse order are each taken in constant time, not by stepping over the taken ones', () => {
+    const n = 200_000;
+    const chunks = new HashChunks();
+    for (let i = 0; i < n; i++) chunks.push(h(i));
+    const prev = new PreviousLines(chunks.parts());
+    let taken = 0;
+    // Quadratic stepping would be ~2*10^10 steps here: the test would not finish.
+    for (let i = n - 1; i >= 0; i--) if (prev.take(h(i))) taken++;
+    expect([taken, prev.untaken, prev.take(h(0))]).toEqual([n, 0, false]);
+  });
+
   it('KeySet: add says whether a hash was new, across growth', () => {
     const set = new KeySet();
     const added = Array.from({ length: 1000 }, (_, i) => set.add(i * 7919, i));
