@@ -38,14 +38,16 @@ export interface StoredLineHashes {
 /** The stored hashes of the loaded version `entry` describes, or undefined when there are none that fit. */
 export async function readLineHashes(tx: DbClient, sourceId: string, entry: LedgerEntry, spec: LoadSpec): Promise<StoredLineHashes | undefined> {
   if (entry.checksum === null) return undefined;
-  const res = await tx.query<{ checksum: string; format: string; lines: string; keys_grouped: boolean; hashes: Buffer }>(
-    'SELECT checksum, format, lines, keys_grouped, hashes FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2 ORDER BY part',
-    [sourceId, entry.fileUri],
+  // Only parts of this version and format come back: a stale set (another version, a changed
+  // load: block) is not downloaded to be thrown away. A part missing shows in the byte count.
+  const res = await tx.query<{ lines: string; keys_grouped: boolean; hashes: Buffer }>(
+    `SELECT lines, keys_grouped, hashes FROM strata_meta.load_line_hashes
+      WHERE source = $1 AND file_uri = $2 AND checksum = $3 AND format = $4 ORDER BY part`,
+    [sourceId, entry.fileUri, entry.checksum, formatFingerprint(spec)],
   );
   const parts = res.rows;
   const lines = Number(entry.rowsLoaded);
-  const format = formatFingerprint(spec);
-  const fits = parts.length > 0 && parts.every((p) => p.checksum === entry.checksum && p.format === format && Number(p.lines) === lines);
+  const fits = parts.length > 0 && parts.every((p) => Number(p.lines) === lines);
   const stored = parts.reduce((n, p) => n + p.hashes.length, 0);
   if (!fits || stored !== lines * HASH_BYTES) return undefined;
   return { parts: parts.map((p) => p.hashes), keysGrouped: parts.every((p) => p.keys_grouped) };
@@ -55,7 +57,7 @@ export async function readLineHashes(tx: DbClient, sourceId: string, entry: Ledg
 export async function writeLineHashes(tx: DbClient, sourceId: string, uri: string, spec: LoadSpec, checksum: string, hashes: LineHashes): Promise<void> {
   const parts = hashes.hashes.parts();
   await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
-  const lines = parts.reduce((n, p) => n + p.length, 0) / HASH_BYTES;
+  const lines = hashes.hashes.count;
   const format = formatFingerprint(spec);
   // An empty file still gets a (empty) part: its next version is prefiltered against nothing.
   const all = parts.length > 0 ? parts : [Buffer.alloc(0)];
