@@ -96,7 +96,7 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   let delta: KeyedReloadOutcome | undefined;
   // A changed file of a keyed source: only differing rows are written (keyed-reload.ts).
   // --reload (reason 'reload') means load the file again whole: only a detected change is diffed.
-  if (entry !== undefined && spec.key !== undefined && task.reason === 'changed') {
+  if (entry !== undefined && diffsByKey(task)) {
     ({ validator, hashes, delta } = await reloadKeyed(tx, task, entry, (into, h) => copyFile(tx, task, streams, into, h)));
   } else {
     // Otherwise its previous rows go (through the BRIN index on _file) and the new version is
@@ -151,6 +151,11 @@ function startProgress(task: FileTask, streams: Streams, t0: number, onProgress?
   return timer;
 }
 
+/** A changed file of a keyed source is diffed by key (keyed-reload.ts) instead of replaced whole. */
+function diffsByKey(task: FileTask): boolean {
+  return task.reason === 'changed' && task.spec.key !== undefined;
+}
+
 /** Loads one file in its own transaction (on its own pooled connection); never throws. */
 export async function loadFile(db: Database, task: FileTask, onProgress?: (p: FileProgress) => void): Promise<FileLoadResult> {
   const t0 = performance.now();
@@ -163,8 +168,7 @@ export async function loadFile(db: Database, task: FileTask, onProgress?: (p: Fi
     // transaction: it locks the table against other summarizations until it ends). A changed file
     // of a keyed source is diffed instead (keyed-reload.ts): it summarizes inside its transaction,
     // and only when it reads the file's old rows, which a release that only appended lines never does.
-    const keyedDiff = task.reason === 'changed' && task.spec.key !== undefined;
-    if (task.reason !== 'new' && !keyedDiff) await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
+    if (task.reason !== 'new' && !diffsByKey(task)) await summarizeFileIndex(db, relationSql(task.node.relation)).catch(() => undefined);
     const out = await db.withTransaction((tx) => loadInTransaction(tx, task, streams, startedAt));
     const bytes = streams.validator?.bytes ?? 0;
     return {
