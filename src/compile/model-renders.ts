@@ -22,6 +22,7 @@ export function isPlainData(value: unknown): boolean {
   return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlainData);
 }
 
+/** A project file's text (models, macros, docs, singular tests). */
 export function readText(file: FoundFile): string {
   return readFileSync(file.absPath, 'utf8');
 }

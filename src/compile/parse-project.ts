@@ -23,7 +23,7 @@ import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
 import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
-import { EarlyRenders } from './model-renders.js';
+import { EarlyRenders, readText as read } from './model-renders.js';
 import { checkIdentifiers } from './identifiers.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -49,8 +49,6 @@ export interface ParseResult {
   errors: StrataError[];
   warnings: StrataError[];
 }
-
-const read = (f: FoundFile) => readFileSync(f.absPath, 'utf8');
 
 interface PropertyIndex {
   models: Map<string, ModelProperties>;

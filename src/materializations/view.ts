@@ -43,7 +43,6 @@ function viewPath(state: RelationState, options: MaterializationOptions): 'creat
   if (state.kind !== 'view') return 'rebuild';
   if (options.replaceUnlessRefused && !options.queryColumns) return 'replace';
   return canReplaceView(state.columns, options.queryColumns) ? 'replace' : 'rebuild';
-  return 'rebuild';
 }
 
 function buildStatements(path: 'create' | 'replace' | 'rebuild', relation: RelationName, state: RelationState, sql: string): Statement[] {

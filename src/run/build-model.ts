@@ -7,7 +7,7 @@
 import { renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { SessionClient } from '../adapters/postgres/index.js';
-import type { ModelNode, RelationName } from '../manifest/types.js';
+import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
@@ -35,11 +35,6 @@ export function failureResult(base: Omit<NodeResult, 'status' | 'message' | 'sec
       ...(err.details ? { details: err.details } : {}),
     },
   };
-}
-
-/** Whether a relation is there, from the run's catalog (the snapshot, plus what the run built). */
-export function relationExists(rc: RunContext, relation: Pick<RelationName, 'schema' | 'identifier'>): boolean {
-  return rc.relations.exists(relation);
 }
 
 /** The node with its hooks rendered (they may use `this`, `ref`, vars...). */
@@ -122,7 +117,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   const inputs = inputVersionsOf(rc, effectiveParents(rc.project.manifest, original));
   const previous = rc.previous.get(original.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && relationExists(rc, original.relation)) {
+  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {
     rc.dataVersions.set(original.uniqueId, previous!.dataVersion);
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
   }

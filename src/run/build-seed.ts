@@ -12,7 +12,7 @@ import { loadSeed } from '../seeds/index.js';
 import { newDataVersion, upToDate } from '../state/fingerprint.js';
 import { saveNodeStateSql } from '../state/node-state.js';
 import { relationToSql } from '../template/relation.js';
-import { failureResult, relationExists } from './build-model.js';
+import { failureResult } from './build-model.js';
 import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import type { RunContext } from './run-context.js';
@@ -26,7 +26,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
   const fingerprint = rc.fingerprints.get(node.uniqueId) ?? '';
   const previous = rc.previous.get(node.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, {}) && relationExists(rc, node.relation)) {
+  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, {}) && rc.relations.exists(node.relation)) {
     rc.dataVersions.set(node.uniqueId, previous!.dataVersion);
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
   }

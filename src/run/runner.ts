@@ -119,12 +119,15 @@ async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof 
 
 /** Source data versions: a source strata loads changes when a load commits (its ledger says what is loaded). */
 async function sourceVersions(db: OpenedTarget['db'], project: CompiledProject, runId: string): Promise<Map<string, string>> {
+  const sources = Object.values(project.manifest.sources);
+  // The loaded sources' versions side by side (one query each, on the pool's connections).
+  const loaded = await Promise.all(sources.map((s) => (s.load ? dataVersionOfSource(db, s.uniqueId) : undefined)));
   const out = new Map<string, string>();
-  for (const s of Object.values(project.manifest.sources)) {
+  sources.forEach((s, i) => {
     // One it does not load may change at any time: it counts as new data every run, unless static.
-    const loaded = s.load ? await dataVersionOfSource(db, s.uniqueId) : undefined;
-    out.set(s.uniqueId, loaded !== undefined ? `load:${loaded}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
-  }
+    const version = loaded[i];
+    out.set(s.uniqueId, version !== undefined ? `load:${version}` : s.static ? 'static' : s.load ? 'load:none' : `external:${runId}`);
+  });
   return out;
 }
 

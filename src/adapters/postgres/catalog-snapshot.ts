@@ -14,7 +14,7 @@
  */
 import { StrataError } from '../../errors/strata-error.js';
 import type { Database } from './connection.js';
-import { relationKey, type DependentView, type RelationKind, type ViewGrant } from './introspection.js';
+import { KIND_BY_RELKIND, relationKey, type DependentView, type RelationKind, type ViewGrant } from './introspection.js';
 import { quoteIdent, quoteLiteral } from './quoting.js';
 
 export interface SnapshotRelation {
@@ -24,8 +24,6 @@ export interface SnapshotRelation {
   /** Columns in table order with format_type() types; only for the relations asked for. */
   columns?: Array<{ name: string; type: string }>;
 }
-
-const KIND_BY_RELKIND: Record<string, RelationKind> = { r: 'table', v: 'view', m: 'materialized_view', f: 'foreign_table', p: 'partitioned_table' };
 
 interface RawView {
   oid: string; schema: string; name: string; relkind: string; definition: string | null; owner: string;

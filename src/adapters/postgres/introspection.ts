@@ -31,7 +31,7 @@ export interface RelationInfo {
   columns?: ColumnDef[];
 }
 
-const KIND_BY_RELKIND: Record<string, RelationKind> = {
+export const KIND_BY_RELKIND: Record<string, RelationKind> = {
   r: 'table',
   v: 'view',
   m: 'materialized_view',
