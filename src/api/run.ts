@@ -21,6 +21,8 @@ export interface ExecuteOptions extends ProjectOptions, SelectionOptions {
   lockTimeoutSeconds?: number;
   /** Run each column test as its own query instead of one fused scan per model. */
   noFuse?: boolean;
+  /** Data tests read every row, also where the new rows of an incremental build would do. */
+  allRows?: boolean;
   events?: RunEvents;
 }
 
@@ -40,6 +42,7 @@ function runOptions(command: RunCommand, config: ProjectConfig, o: ExecuteOption
     fullRefresh: Boolean(o.fullRefresh),
     failFast: Boolean(o.failFast),
     rebuild: Boolean(o.rebuild),
+    ...(o.allRows ? { allRows: true } : {}),
     lockTimeoutMs: (o.lockTimeoutSeconds ?? 60) * 1000,
   };
 }

@@ -15,6 +15,7 @@ import { printRunSummary, runEvents } from './run-output.js';
 interface RunFlags extends SelectFlags {
   output?: string;
   fuse?: boolean;
+  allRows?: boolean;
   threads?: string;
   fullRefresh?: boolean;
   failFast?: boolean;
@@ -69,13 +70,14 @@ export function addRunCommands(program: Command, kit: CommandKit): void {
     if (name === 'test' || name === 'build') {
       cmd = cmd
         .option('--output <format:path>', 'also write a report: junit:PATH (JUnit XML for CI)')
-        .option('--no-fuse', 'run each column test as its own query (default: one scan per model)');
+        .option('--no-fuse', 'run each column test as its own query (default: one scan per model)')
+        .option('--all-rows', "test every row of incremental models (default: only their latest build's new rows, when the rest passed before)");
     }
     cmd.action(
       action<RunFlags>(async (f, g, r) => {
         const junit = junitPath(f.output);
         const { execute } = await import('../api/run.js');
-        const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), ...(f.fuse === false ? { noFuse: true } : {}), events: runEvents(r) });
+        const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), ...(f.fuse === false ? { noFuse: true } : {}), ...(f.allRows ? { allRows: true } : {}), events: runEvents(r) });
         for (const w of res.project.warnings) r.warn(w);
         printRunSummary(r, res.results);
         if (junit) await writeJunit(junit, res.results, res.project.manifest, r);

@@ -55,9 +55,12 @@ export function runEvents(r: Reporter): RunEvents {
         for (const t of res.tests) {
           const word = TEST_WORD[t.status];
           const colored = t.status === 'pass' ? r.c.green(word) : t.status === 'warn' ? r.c.yellow(word) : r.c.red(word);
-          r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${t.testType === 'unit' ? 'unit test' : 'test'} ${t.name}`, testLine(t)), {
+          // "(new rows)": the test read only the new rows of its incremental model's latest build
+          const scope = t.newRowsOf ? ' (new rows)' : '';
+          r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${t.testType === 'unit' ? 'unit test' : 'test'} ${t.name}${scope}`, testLine(t)), {
             event: 'test_finished', unique_id: t.uniqueId, status: t.status, failures: t.failures, severity: t.severity, seconds: t.seconds, message: t.message,
             ...(t.sqlPath ? { sql_path: t.sqlPath } : {}), ...(t.storedFailuresIn ? { stored_failures_in: t.storedFailuresIn } : {}),
+            ...(t.newRowsOf ? { new_rows_of: t.newRowsOf } : {}),
           });
         }
         return;
@@ -79,7 +82,7 @@ function printTestProblems(r: Reporter, results: RunResults): void {
     r.info('');
     const head = t.status === 'warn' ? r.c.yellow(`Warning in test ${t.name}`) : r.c.red(`${t.status === 'fail' ? 'Failure' : 'Error'} in test ${t.name}`);
     r.info(`${head}${t.sqlPath ? ` (compiled SQL: ${t.sqlPath})` : ''}`);
-    r.info(`  ${t.message}`);
+    r.info(`  ${t.message}${t.newRowsOf ? ` among the new rows of its model's latest build (${t.newRowsOf}); the other rows passed before` : ''}`);
     if (t.diff) r.info(t.diff.split('\n').map((l) => `  ${l}`).join('\n'));
     else if (t.failingRows) r.info(formatRowsTable(t.failingRows).split('\n').map((l) => `  ${l}`).join('\n'));
     if (t.storedFailuresIn) r.info(`  failing rows stored in ${t.storedFailuresIn}`);

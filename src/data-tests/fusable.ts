@@ -139,23 +139,42 @@ function whereOf(test: TestNode): string | undefined {
   return w === undefined || w === null || w === '' ? undefined : String(w);
 }
 
-/** How the fused scans compute a test, or undefined when it must run its own query. */
-export function fusedCheck(manifest: Manifest, test: TestNode): FusedCheck | undefined {
+/** A built-in generic test whose SQL strata wrote: what it is, and the rows it reads. */
+export interface BuiltinShape {
+  /** The built-in's name without a namespace (`accepted_range`). */
+  name: string;
+  /** The printed relation the SQL reads. */
+  relation: string;
+  column: string | undefined;
+  args: Record<string, unknown>;
+  where: string | undefined;
+}
+
+/**
+ * The test as a built-in reading `relation` (by default its attached relation), or undefined when
+ * its compiled SQL is not, character for character, what the built-in builder writes for that.
+ */
+export function builtinShape(manifest: Manifest, test: TestNode, relation = attachedRelation(manifest, test)): BuiltinShape | undefined {
   const meta = test.testMetadata;
-  if (test.testType !== 'generic' || !meta || test.compiledCode === undefined) return undefined;
-  const name = stripNamespace(meta.name);
-  const build = CHECKS[name];
-  const relation = attachedRelation(manifest, test);
-  if (!build || !isBuiltinTest(meta.name) || !relation) return undefined;
-  const where = whereOf(test);
-  const column = test.columnName;
-  let expected: string;
+  if (test.testType !== 'generic' || !meta || test.compiledCode === undefined || !relation || !isBuiltinTest(meta.name)) return undefined;
+  const shape = { name: stripNamespace(meta.name), relation, column: test.columnName, args: meta.kwargs, where: whereOf(test) };
+  return builtinSql(shape) === test.compiledCode ? shape : undefined;
+}
+
+/** The built-in's SQL for `shape` (undefined when its arguments are invalid). */
+export function builtinSql(shape: BuiltinShape): string | undefined {
   try {
-    expected = buildGenericTestSql(name, { model: applyWhere(relation, where), ...(column ? { column } : {}), args: meta.kwargs });
+    return buildGenericTestSql(shape.name, { model: applyWhere(shape.relation, shape.where), ...(shape.column ? { column: shape.column } : {}), args: shape.args });
   } catch {
     return undefined;
   }
-  if (expected !== test.compiledCode) return undefined;
-  const col = column === undefined ? undefined : columnExpr(column, meta.kwargs);
-  return build({ testId: test.uniqueId, column, col, args: meta.kwargs, where });
+}
+
+/** How the fused scans compute a test reading `relation`, or undefined when it must run its own query. */
+export function fusedCheck(manifest: Manifest, test: TestNode, relation = attachedRelation(manifest, test)): FusedCheck | undefined {
+  const shape = builtinShape(manifest, test, relation);
+  const build = shape && CHECKS[shape.name];
+  if (!shape || !build) return undefined;
+  const col = shape.column === undefined ? undefined : columnExpr(shape.column, shape.args);
+  return build({ testId: test.uniqueId, column: shape.column, col, args: shape.args, where: shape.where });
 }

@@ -21,7 +21,9 @@
  */
 import type { DbClient } from '../adapters/postgres/index.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
+import { attachedRelation } from './fusable.js';
 import { planScans, runScans, scanFilePath, scanTestIds, type Count, type FusedScan } from './fused-scans.js';
+import type { NewRows } from './new-rows-scope.js';
 import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
 import { storeFailures } from './store-failures.js';
 import { countSql, failingRowsSql } from './test-sql.js';
@@ -42,6 +44,8 @@ export interface RunTestGroupOptions {
   storeFailures?: boolean;
   /** Schema whose `_test_failures` twin holds singular tests' stored failures (default `public`). */
   targetSchema?: string;
+  /** Tests that check only the new rows of their model's latest build (new-rows-scope.ts), by id. */
+  newRows?: ReadonlyMap<string, NewRows>;
 }
 
 const elapsed = (started: number): number => (performance.now() - started) / 1000;
@@ -72,6 +76,7 @@ async function finish(client: DbClient, test: PreparedTest, failures: number): P
     seconds: 0,
     message: verdictMessage(failures, verdict, test.verdict),
     sqlPath: test.runFile.path,
+    ...(test.newRowsOf ? { newRowsOf: test.newRowsOf } : {}),
   };
   try {
     if (verdict !== 'pass') {
@@ -96,7 +101,8 @@ function prepareAll(nodes: TestNode[], manifest: Manifest, scans: FusedScan[], o
   for (const node of nodes) {
     try {
       const fusedIn = scanFileOf.get(node.uniqueId);
-      prepared.set(node.uniqueId, prepareTest(manifest, node, { ...opts, ...(fusedIn ? { fusedIn } : {}) }));
+      const newRowsOf = opts.newRows?.get(node.uniqueId)?.rows;
+      prepared.set(node.uniqueId, prepareTest(manifest, node, { ...opts, ...(fusedIn ? { fusedIn } : {}), ...(newRowsOf ? { newRowsOf } : {}) }));
     } catch (e) {
       outcomes.set(node.uniqueId, errorOutcome(node, e, 0));
     }
@@ -115,10 +121,12 @@ export async function runTestGroup(client: DbClient, manifest: Manifest, group: 
   const nodes: TestNode[] = [];
   for (const id of group.testIds) {
     const node = testNode(manifest, id);
+    const newRows = opts.newRows?.get(id);
     if ('status' in node) outcomes.set(id, node);
-    else nodes.push(node);
+    else nodes.push(newRows ? { ...node, compiledCode: newRows.sql } : node);
   }
-  const scans = opts.fuse ? await planScans(client, manifest, nodes) : [];
+  const relationOf = (t: TestNode): string | undefined => opts.newRows?.get(t.uniqueId)?.rows ?? attachedRelation(manifest, t);
+  const scans = opts.fuse ? await planScans(client, manifest, nodes, relationOf) : [];
   const prepared = prepareAll(nodes, manifest, scans, opts, outcomes);
   const counts = new Map<string, Count>();
   await runScans(client, scans, prepared, counts, opts);

@@ -45,11 +45,14 @@ interface RelationPlan {
   distinct: DistinctCheck[];
 }
 
-function byRelation(manifest: Manifest, nodes: readonly TestNode[]): RelationPlan[] {
+/** The relation a test reads: its attached relation, or the new rows it is limited to (new-rows-scope.ts). */
+export type RelationOf = (test: TestNode) => string | undefined;
+
+function byRelation(manifest: Manifest, nodes: readonly TestNode[], relationOf: RelationOf): RelationPlan[] {
   const plans = new Map<string, RelationPlan>();
   for (const node of nodes) {
-    const check = fusedCheck(manifest, node);
-    const relation = check && attachedRelation(manifest, node);
+    const relation = relationOf(node);
+    const check = relation && fusedCheck(manifest, node, relation);
     if (!check || !relation || !node.attachedNode) continue;
     const plan = plans.get(relation) ?? { relation, attachedNode: node.attachedNode, rows: [], distinct: [] };
     if (check.scan === 'rows') plan.rows.push(check);
@@ -65,9 +68,11 @@ function worthIt(rows: number, distinct: number): boolean {
 }
 
 /** The scans for `nodes`; reads the catalog (one query per relation) only for distinct checks. */
-export async function planScans(client: DbClient, manifest: Manifest, nodes: readonly TestNode[]): Promise<FusedScan[]> {
+export async function planScans(
+  client: DbClient, manifest: Manifest, nodes: readonly TestNode[], relationOf: RelationOf = (t) => attachedRelation(manifest, t),
+): Promise<FusedScan[]> {
   const scans: FusedScan[] = [];
-  for (const plan of byRelation(manifest, nodes)) {
+  for (const plan of byRelation(manifest, nodes, relationOf)) {
     const distinct: DistinctColumn[] = [];
     if (plan.distinct.length) {
       const columns = await relationColumns(client, plan.relation);

@@ -27,6 +27,8 @@ export interface PreparedTest {
   storeStatement: PlacedStatement | undefined;
   /** Time spent on this test so far (its share of a fused scan included). */
   seconds: number;
+  /** The new rows this test is limited to (new-rows-scope.ts), if it is. */
+  newRowsOf: string | undefined;
 }
 
 export interface PrepareOptions {
@@ -36,6 +38,8 @@ export interface PrepareOptions {
   targetSchema?: string;
   /** The test's count comes from a fused scan written to this file (for the run file's note). */
   fusedIn?: string;
+  /** The test's SQL reads only these new rows of its model (new-rows-scope.ts; for the run file's note). */
+  newRowsOf?: string;
 }
 
 function readLimit(node: TestNode): number | undefined {
@@ -86,16 +90,29 @@ export function testNode(manifest: Manifest, id: string): TestNode | TestOutcome
   return errorOutcome(stub, new StrataError('INTERNAL', `data test ${id} ${what}`), 0);
 }
 
+/** `all_rows` (new-rows-scope.ts) is true or false. */
+function checkAllRows(node: TestNode): void {
+  const value = node.config['all_rows'];
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new StrataError('CONFIG', `invalid all_rows ${JSON.stringify(value)} on ${node.uniqueId}: expected true or false`, {
+      nodeId: node.uniqueId,
+      location: node.location,
+    });
+  }
+}
+
 export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOptions): PreparedTest {
   const origin = { nodeId: node.uniqueId, location: node.location };
+  checkAllRows(node);
   const verdict = verdictConfig(node.config, origin);
   const limit = readLimit(node);
   const workMem = scanWorkMem(node);
   const compiledSql = node.compiledCode ?? '';
   const store = shouldStore(node, opts.storeFailures) ? failuresTable(manifest, node, opts.targetSchema ?? 'public') : undefined;
+  const of = opts.newRowsOf ? ` of the new rows of its model's latest build, ${opts.newRowsOf} (the other rows passed before)` : '';
   const countLabel = opts.fusedIn
-    ? `${node.name}: failure count (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
-    : `${node.name}: failure count`;
+    ? `${node.name}: failure count${of} (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
+    : `${node.name}: failure count${of}`;
   const statements = [{ sql: countSql(compiledSql, limit), label: countLabel }];
   if (store) statements.push({ sql: storeFailuresSql(compiledSql, limit, store.printed), label: `${node.name}: store failures in ${store.printed}` });
   const runFile = writeRunFile(opts.projectDir, opts.targetDir, compiledPath(node), statements);
@@ -104,6 +121,7 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
     countStatement: runFile.statements[0]!,
     storeStatement: store ? runFile.statements[1] : undefined,
     seconds: 0,
+    newRowsOf: opts.newRowsOf,
   };
 }
 

@@ -28,6 +28,11 @@ export interface TestOutcome {
   diff?: string;
   /** target/compiled/... or target/run/... of the test's SQL, relative to the project root. */
   sqlPath?: string;
+  /**
+   * Set when the test checked only the new rows of its incremental model's latest build (the
+   * table keeping them, `"strata_meta"."..."`): the rest passed before (new-rows-scope.ts).
+   */
+  newRowsOf?: string;
   /** `"schema_test_failures"."name"` when store_failures saved the failing rows. */
   storedFailuresIn?: string;
   error?: { code: ErrorCode; message: string; location?: SourceLocation; hint?: string };

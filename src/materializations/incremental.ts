@@ -6,13 +6,16 @@
  * Otherwise the model is built like a table (create, or swap keeping dependent views).
  *
  * Incremental runs:
- *   create temp table <name>__strata_new on commit drop as (<incremental sql>)
+ *   drop table if exists strata_meta."<schema>__<name>__strata_new"
+ *   create unlogged table strata_meta."<schema>__<name>__strata_new" as (<incremental sql>)
  *   [alter table ... per on_schema_change]
- *   append        insert into target select ... from temp
+ *   append        insert into target select ... from the new rows
  *   delete+insert delete matching keys, insert all new rows
- *   merge         merge into target using temp (PostgreSQL 15+; delete+insert before that)
- * The temp table lives in the session's pg_temp and disappears at commit (or rollback), so a
- * session that runs the same model again never trips over a leftover.
+ *   merge         merge into target using the new rows (PostgreSQL 15+; delete+insert before that)
+ * The new rows are kept until the model's next build (any build drops them): the model's data
+ * tests then check only those rows when that is enough (src/data-tests/new-rows-scope.ts). They
+ * are unlogged, as a temp table would be (no WAL for a copy the target table already holds), and
+ * commit or roll back with the build.
  */
 import { quoteIdent } from '../adapters/postgres/index.js';
 import { StrataError } from '../errors/strata-error.js';
@@ -20,12 +23,13 @@ import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
 import { postHooks, preHooks } from './hooks.js';
 import { indexStatements } from './indexes.js';
-import { compiledSql, queryBody, suffixedIdentifier, TEMP_SUFFIX, tempRel } from './names.js';
+import { compiledSql, newRowsRelation, queryBody, rel } from './names.js';
 import { dropDependentViews, recreateDependentViews } from './relations.js';
 import { diffColumns, hasChanges, insertColumns, needsDependentRebuild, schemaChangeError, schemaChangeStatements, type OnSchemaChange } from './schema-change.js';
 import { deleteMatchingSql, deleteNullKeyMatchesSql, insertSql, mergeSql } from './strategies.js';
 import { materializeTable } from './table.js';
 import type { MaterializationOptions, MaterializationPlan, RelationState, Statement } from './types.js';
+
 
 export type Strategy = 'append' | 'delete+insert' | 'merge';
 
@@ -85,7 +89,7 @@ function applyStatements(strategy: Strategy, relation: RelationName, source: str
 
 function schemaStatements(
   node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions,
-): { statements: Statement[]; columns: string[] } {
+): { statements: Statement[]; columns: string[]; changed: boolean } {
   if (!state.columns) {
     throw new StrataError('INTERNAL', `incremental ${node.uniqueId}: the runner passed no columns for the existing table`, { nodeId: node.uniqueId });
   }
@@ -98,15 +102,17 @@ function schemaStatements(
   const statements = needsDependentRebuild(mode, diff) && alters.length > 0
     ? [...dropDependentViews(state), ...alters, ...recreateDependentViews(state)]
     : alters;
-  return { statements, columns: insertColumns(mode, state.columns, query, diff) };
+  return { statements, columns: insertColumns(mode, state.columns, query, diff), changed: hasChanges(diff) };
 }
 
 export function materializeIncremental(node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions): MaterializationPlan {
+  const rows = rel(newRowsRelation(relation));
   if (!isIncremental(node, state, options)) {
     const action = !state.exists ? 'create' : (node.config.full_refresh ?? options.fullRefresh) ? 'full-refresh' : 'swap';
-    return materializeTable(node, relation, state, options, action);
+    const plan = materializeTable(node, relation, state, options, action);
+    // Rows kept by an earlier increment describe a table this build replaces.
+    return { ...plan, statements: [...plan.statements, { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' }] };
   }
-  const temp = suffixedIdentifier(relation.identifier, TEMP_SUFFIX);
   const schema = schemaStatements(node, relation, state, options);
   const keys = uniqueKeyColumns(node, schema.columns);
   const { strategy, note } = resolveStrategy(node, keys, options);
@@ -114,12 +120,14 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
     action: `incremental:${strategy}${note ? ` (${note})` : ''}`,
     statements: [
       ...preHooks(node),
-      { sql: `create temp table ${quoteIdent(temp)} on commit drop as ${queryBody(compiledSql(node, true))}`, label: 'create temp table of new rows' },
+      { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' },
+      { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: 'create table of new rows (kept for the data tests)' },
       ...schema.statements,
-      ...applyStatements(strategy, relation, tempRel(temp), keys, schema.columns),
+      ...applyStatements(strategy, relation, rows, keys, schema.columns),
       ...indexStatements(node, relation),
       ...grantStatements(node, relation),
       ...postHooks(node),
     ],
+    increment: { rows, strategy, uniqueKey: strategy === 'append' ? [] : keys, schemaChanged: schema.changed },
   };
 }

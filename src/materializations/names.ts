@@ -15,6 +15,8 @@ import type { ModelNode, RelationName } from '../manifest/types.js';
 export const STAGING_SUFFIX = '__strata_tmp';
 export const BACKUP_SUFFIX = '__strata_old';
 export const TEMP_SUFFIX = '__strata_new';
+/** Schema of strata's own tables (src/state), which also keeps incremental models' new rows. */
+export const META_SCHEMA = 'strata_meta';
 
 /** First `length` hex digits of sha256(text): stable across runs and machines. */
 export function shortHash(text: string, length = 8): string {
@@ -56,10 +58,15 @@ export function rel(relation: Pick<RelationName, 'schema' | 'identifier'>): stri
   return relationSql(relation);
 }
 
-/** A temp table lives in the session's own pg_temp schema; naming it explicitly keeps a
- * permanent table of the same name (earlier in search_path) from ever being picked instead. */
-export function tempRel(identifier: string): string {
-  return `pg_temp.${quoteIdent(identifier)}`;
+/**
+ * Where an incremental build keeps its new rows until the model's next build:
+ * `strata_meta."<schema>__<identifier>__strata_new"`. A regular (unlogged) table rather than a
+ * temp table, so that the model's data tests, which run on other sessions after the build
+ * committed, can check just those rows (src/data-tests/new-rows-scope.ts). The schema is part of
+ * the name: two models of one name in two schemas keep their rows apart.
+ */
+export function newRowsRelation(relation: RelationName): RelationName {
+  return { schema: META_SCHEMA, identifier: suffixedIdentifier(`${relation.schema}__${relation.identifier}`, TEMP_SUFFIX) };
 }
 
 /** Comma-separated quoted column names, optionally qualified by a table alias. */

@@ -65,6 +65,14 @@ export interface MaterializationPlan {
   /** Which path was taken: `create`, `replace`, `swap`, `incremental`, `full-refresh`... */
   action: string;
   statements: Statement[];
+  /** An incremental build that applies new rows to the existing table (state's `increment`). */
+  increment?: {
+    /** The table keeping the new rows, as SQL. */
+    rows: string;
+    strategy: 'append' | 'delete+insert' | 'merge';
+    uniqueKey: string[];
+    schemaChanged: boolean;
+  };
 }
 
 export type Materialize = (node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions) => MaterializationPlan;

@@ -16,7 +16,7 @@ export const KNOWN_CONFIG_KEYS = new Set([
   'persist_docs', 'column_types', 'delimiter', 'quote_columns', 'severity', 'warn_if', 'error_if', 'where',
   'limit', 'store_failures', 'store_failures_as', 'fail_calc', 'contract', 'access', 'group', 'quoting',
   'sql_header', 'static', 'event_time', 'batch_size', 'lookback', 'begin', 'concurrent_batches', 'on_configuration_change',
-  'scan_work_mem',
+  'scan_work_mem', 'all_rows',
 ]);
 
 const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'];

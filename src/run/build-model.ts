@@ -12,7 +12,7 @@ import { describeQuery, fetchRelationState, isIncremental, materializationFor, t
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
-import { saveNodeStateSql } from '../state/node-state.js';
+import { saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
 import { isStaleStateError } from './run-catalog.js';
@@ -66,11 +66,14 @@ interface Built {
 /**
  * Plans and runs the node in one transaction on `client`, ending with its state row and COMMIT.
  * With `known` (the run's catalog answered the relation's state) that is usually one message:
- * BEGIN, the dependent-view locks, the run file's statements, the state row, COMMIT. Without it,
+ * BEGIN, the dependent-view locks, the run file's statements, the state row (which says what the
+ * plan did: an increment or not), COMMIT. Without it,
  * the state is read inside the transaction, after the locks, as a concurrent run may have changed
  * it. Rolls back and rethrows on failure.
  */
-async function buildInTransaction(rc: RunContext, client: SessionClient, node: ModelNode, known: RelationState | undefined, stateRow: string, timing: TimingEntry[]): Promise<Built> {
+async function buildInTransaction(
+  rc: RunContext, client: SessionClient, node: ModelNode, known: RelationState | undefined, stateRow: (plan: MaterializationPlan) => string, timing: TimingEntry[],
+): Promise<Built> {
   const { projectDir, targetDir } = rc.project;
   const materialized = node.config.materialized;
   let open = false;
@@ -101,7 +104,7 @@ async function buildInTransaction(rc: RunContext, client: SessionClient, node: M
     const plan = materializationFor(node)(node, node.relation, state, options);
     const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
     const before = open ? [] : begin();
-    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow, 'COMMIT'] }));
+    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow(plan), 'COMMIT'] }));
     return { plan, rows, runFile };
   } catch (e) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
@@ -125,9 +128,16 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   try {
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
-    const stateRow = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
-      uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
-    });
+    const builtAt = new Date();
+    let increment: Increment | undefined;
+    const stateRow = (plan: MaterializationPlan): string => {
+      // An increment applies new rows to the table of the previous build (its data version).
+      increment = plan.increment && previous ? { ...plan.increment, from: previous.dataVersion } : undefined;
+      return saveNodeStateSql(rc.project.manifest.metadata.projectName, {
+        uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt, runId: rc.runId,
+        ...(increment ? { increment } : {}),
+      });
+    };
     const outcome = await rc.db.withClient(async (client) => {
       const known = rc.relations.state(node.relation, { columns: node.config.materialized === 'incremental' });
       if (known) {
@@ -142,6 +152,8 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     });
     rc.relations.built(node.relation, node.config.materialized === 'view' ? 'view' : 'table');
     rc.dataVersions.set(node.uniqueId, dataVersion);
+    if (increment) rc.increments.set(node.uniqueId, increment);
+    else rc.increments.delete(node.uniqueId);
     return {
       ...base,
       status: 'success',

@@ -10,6 +10,7 @@ import type { UnitTestNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { newRowsOfGroup, recordTestStates } from './test-scopes.js';
 import { timed, type TimingEntry } from './timing.js';
 
 export interface TestRunOptions {
@@ -42,7 +43,12 @@ export async function buildTestGroup(rc: RunContext, group: TestGroup, options: 
   const timing: TimingEntry[] = [];
   try {
     const outcomes = await rc.db.withClient((client) =>
-      timed(timing, () => runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema })));
+      timed(timing, async () => {
+        const newRows = await newRowsOfGroup(rc, client, group);
+        const out = await runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema, newRows });
+        await recordTestStates(rc, client, group, out);
+        return out;
+      }));
     return { ...groupResult(group.id, outcomes, (performance.now() - started) / 1000), timing };
   } catch (e) {
     return { ...failureResult({ uniqueId: group.id, name: group.id, resourceType: 'test' }, e, started), timing };

@@ -5,7 +5,8 @@
  */
 import type { CompiledProject } from '../api/compile.js';
 import type { Capabilities, Database, SyncQueryChannel } from '../adapters/postgres/index.js';
-import type { NodeState } from '../state/node-state.js';
+import type { Increment, NodeState } from '../state/node-state.js';
+import type { TestState } from '../state/test-state.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RunCatalog } from './run-catalog.js';
 
@@ -18,6 +19,8 @@ export interface RunOptions {
   failFast: boolean;
   /** Build every selected node even when it is up to date. */
   rebuild: boolean;
+  /** Data tests read every row, also where the new rows of an incremental build would do (`--all-rows`). */
+  allRows?: boolean;
   lockTimeoutMs: number;
 }
 
@@ -34,6 +37,10 @@ export interface RunContext {
   fingerprints: Map<string, string>;
   /** Data version of every node as of now: updated as nodes build. */
   dataVersions: Map<string, string>;
+  /** Incremental models whose latest build (as of now) was an increment: updated as nodes build. */
+  increments: Map<string, Increment>;
+  /** The recorded passes of the project's data tests, read once, on the first test group's demand. */
+  testStates(): Promise<Map<string, TestState>>;
   /** A synchronous connection for run_query() in templates, opened on first use. */
   syncQuery(): SyncQueryChannel;
   closeSyncQuery(): Promise<void>;

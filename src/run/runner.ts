@@ -13,7 +13,8 @@ import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
 import type { ProjectConfig } from '../project/project-config.js';
 import { nodeFingerprint } from '../state/fingerprint.js';
-import { loadNodeStates, type NodeState } from '../state/node-state.js';
+import { loadNodeStates, type Increment, type NodeState } from '../state/node-state.js';
+import { loadTestStates, type TestState } from '../state/test-state.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
 import { buildModel } from './build-model.js';
 import { dataVersionOfSource } from '../load/ledger.js';
@@ -175,11 +176,17 @@ async function prepare(session: RunSession, req: RunRequest, items: WorkItem[]):
   }
   const [, , relations, previous, sources] = await reads;
   const dataVersions = new Map<string, string>();
-  for (const [id, state] of previous) dataVersions.set(id, state.dataVersion);
+  const increments = new Map<string, Increment>();
+  for (const [id, state] of previous) {
+    dataVersions.set(id, state.dataVersion);
+    if (state.increment) increments.set(id, state.increment);
+  }
+  let testStates: Promise<Map<string, TestState>> | undefined;
   for (const [id, version] of sources) dataVersions.set(id, version);
   let channel: SyncQueryChannel | undefined;
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions,
+    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions, increments,
+    testStates: () => (testStates ??= loadTestStates(db, project.manifest.metadata.projectName)),
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),
   };

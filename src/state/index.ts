@@ -3,7 +3,8 @@ export { ensureMetaSchema, metaSchemaVersion, META_SCHEMA, META_SCHEMA_VERSION }
 export { finishRun, lastRun, markInterrupted, runningRuns, startRun, type RunInfo, type RunRecord, type RunStatus } from './run-history.js';
 export { acquireRunLock, type LockHolder, type RunLock, type RunLockOptions } from './run-lock.js';
 export { describeLockHolder } from './lock-holder.js';
-export { deleteNodeState, loadNodeStates, saveNodeState, saveNodeStateSql, type NodeState } from './node-state.js';
+export { deleteNodeState, loadNodeStates, saveNodeState, saveNodeStateSql, type Increment, type NodeState } from './node-state.js';
+export { loadTestStates, saveTestStatesSql, testFingerprint, type TestState } from './test-state.js';
 export {
   canonicalJson, FINGERPRINT_CONFIG_KEYS, newDataVersion, nodeFingerprint, seedDataVersion, sourceDataVersion, upToDate,
   type FingerprintedNode,

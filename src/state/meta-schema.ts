@@ -12,7 +12,8 @@
  * Version 2 adds the raw-file loading tables (src/load): `strata_meta.load_ledger` (which file
  * was loaded into which source, when, with which checksum and batch: a loaded source's data
  * version) and `strata_meta.quarantine` (rejected rows with their line and reason). Version 3
- * adds `strata_meta.load_line_hashes` (the keyed reload's prefilter).
+ * adds `strata_meta.load_line_hashes` (the keyed reload's prefilter). Version 4 adds
+ * `node_state.increment` and `strata_meta.test_state` (data tests of an incremental model's new rows).
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { DbClient } from '../adapters/postgres/index.js';
@@ -134,8 +135,28 @@ CREATE TABLE IF NOT EXISTS strata_meta.load_line_hashes (
 ALTER TABLE strata_meta.load_line_hashes ALTER COLUMN hashes SET STORAGE EXTERNAL;
 `;
 
+/**
+ * Tests of new rows (src/data-tests/new-rows-scope.ts): `node_state.increment` describes the
+ * latest build of an incremental model when it applied new rows to the table it had (the kept
+ * table of those rows, the data version they were applied to, the strategy and unique key);
+ * `test_state` holds, per data test, the SQL it last passed with and the data versions of what it
+ * read then. Only a pass without a single failing row is recorded.
+ */
+const V4 = `
+ALTER TABLE strata_meta.node_state ADD COLUMN IF NOT EXISTS increment jsonb;
+CREATE TABLE IF NOT EXISTS strata_meta.test_state (
+  project text NOT NULL,
+  unique_id text NOT NULL,
+  fingerprint text NOT NULL,
+  input_versions jsonb NOT NULL,
+  passed_at timestamptz NOT NULL DEFAULT now(),
+  run_id text,
+  PRIMARY KEY (project, unique_id)
+);
+`;
+
 /** MIGRATIONS[i]: version i → i + 1. Append only; never edit a released step. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /** The schema version this strata writes and understands. */
 export const META_SCHEMA_VERSION = MIGRATIONS.length;

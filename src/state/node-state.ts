@@ -9,6 +9,23 @@
  */
 import { quoteLiteral, type DbClient } from '../adapters/postgres/index.js';
 
+/**
+ * The latest build of an incremental model, when it applied new rows to the table it had rather
+ * than building the table anew: the data tests of the model can then check just those rows
+ * (src/data-tests/new-rows-scope.ts).
+ */
+export interface Increment {
+  /** The data version of the table the new rows were applied to (the model's previous build). */
+  from: string;
+  /** The table keeping this build's new rows until the model's next build: `"strata_meta"."..."`. */
+  rows: string;
+  strategy: 'append' | 'delete+insert' | 'merge';
+  /** unique_key as columns of the table (empty for append). */
+  uniqueKey: string[];
+  /** The build changed the table's columns (on_schema_change): earlier rows changed too. */
+  schemaChanged: boolean;
+}
+
 export interface NodeState {
   uniqueId: string;
   /** Relation as SQL text (`"analytics"."orders"`), or '' for nodes without one. */
@@ -22,6 +39,8 @@ export interface NodeState {
   /** Loaded states carry the server's timestamptz text; a Date is accepted when saving. */
   builtAt: Date | string;
   runId: string;
+  /** Set when this build was an increment (see Increment). */
+  increment?: Increment;
 }
 
 interface NodeStateRow {
@@ -33,6 +52,7 @@ interface NodeStateRow {
   input_versions: Record<string, string> | null;
   built_at: string;
   run_id: string | null;
+  increment: Increment | null;
 }
 
 function fromRow(row: NodeStateRow): NodeState {
@@ -45,13 +65,14 @@ function fromRow(row: NodeStateRow): NodeState {
     inputVersions: row.input_versions ?? {},
     builtAt: row.built_at,
     runId: row.run_id ?? '',
+    ...(row.increment ? { increment: row.increment } : {}),
   };
 }
 
 /** Every node state of a project, by unique id, in one query. */
 export async function loadNodeStates(db: DbClient, project: string): Promise<Map<string, NodeState>> {
   const res = await db.query<NodeStateRow>(
-    `SELECT unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id
+    `SELECT unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment
      FROM strata_meta.node_state WHERE project = $1`,
     [project],
   );
@@ -69,14 +90,16 @@ export function saveNodeStateSql(project: string, state: NodeState): string {
     quoteLiteral(project), quoteLiteral(state.uniqueId), quoteLiteral(state.relation), quoteLiteral(state.resourceType),
     quoteLiteral(state.fingerprint), quoteLiteral(state.dataVersion), `${quoteLiteral(JSON.stringify(state.inputVersions))}::jsonb`,
     `${quoteLiteral(builtAt)}::timestamptz`, quoteLiteral(state.runId),
+    state.increment ? `${quoteLiteral(JSON.stringify(state.increment))}::jsonb` : 'NULL',
   ];
   return `INSERT INTO strata_meta.node_state
-  (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id)
+  (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment)
 VALUES (${values.join(', ')})
 ON CONFLICT (project, unique_id) DO UPDATE SET
   relation = EXCLUDED.relation, resource_type = EXCLUDED.resource_type,
   fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
-  input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id`;
+  input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id,
+  increment = EXCLUDED.increment`;
 }
 
 /** Inserts or replaces the state of one node. Pass the build transaction's client. */

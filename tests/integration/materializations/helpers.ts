@@ -8,6 +8,7 @@ import type { ModelNode } from '../../../src/manifest/types.js';
 import {
   describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions, type MaterializationPlan,
 } from '../../../src/materializations/index.js';
+import { ensureMetaSchema } from '../../../src/state/index.js';
 
 export interface BuildResult {
   plan: MaterializationPlan;
@@ -31,6 +32,8 @@ export async function supportsMerge(db: Database): Promise<boolean> {
 /** Plans and runs one node in one transaction; options default to the server's capabilities. */
 export async function build(db: Database, node: ModelNode, opts: Partial<MaterializationOptions> = {}): Promise<BuildResult> {
   const merge = opts.supportsMerge ?? (await supportsMerge(db));
+  // Incremental builds keep their new rows in strata_meta (the runner creates it before any build).
+  await ensureMetaSchema(db);
   return db.withTransaction(async (client) => {
     const state = await fetchRelationState(client, node.relation);
     const options: MaterializationOptions = { fullRefresh: false, supportsMerge: merge, runId: 'test', ...opts };
@@ -47,7 +50,9 @@ export async function rows<T = Record<string, unknown>>(db: Database, sql: strin
   return (await db.query<T>(sql)).rows;
 }
 
-/** Relations left behind by a swap (there should be none). */
+/** Relations left behind by a swap (there should be none; the new rows an increment keeps in strata_meta are not leftovers). */
 export async function leftovers(db: Database): Promise<string[]> {
-  return (await rows<{ name: string }>(db, "SELECT relname AS name FROM pg_class WHERE relname ~ '__strata_(tmp|old|new)' ORDER BY 1")).map((r) => r.name);
+  const sql = `SELECT relname AS name FROM pg_class WHERE relname ~ '__strata_(tmp|old|new)'
+    AND relnamespace <> 'strata_meta'::regnamespace ORDER BY 1`;
+  return (await rows<{ name: string }>(db, sql)).map((r) => r.name);
 }

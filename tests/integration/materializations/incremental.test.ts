@@ -69,8 +69,13 @@ describe('incremental strategies', () => {
     await db.query('DELETE FROM raw.changes WHERE region IS NULL; DELETE FROM raw.events WHERE region IS NULL');
     const node = events({ unique_key: 'id' });
     await build(db, node);
-    await build(db, node);
+    const res = await build(db, node);
     expect(await contents(node.name)).toEqual([E(1, 'eu', 10), E(2, 'eu', 200), E(3, 'us', 30)]);
+    // The new rows stay, for the model's data tests, until its next build
+    expect(res.plan.increment).toMatchObject({ rows: `"strata_meta"."analytics__${node.name}__strata_new"`, strategy: 'delete+insert', uniqueKey: ['id'] });
+    expect(await rows(db, `select id, region, val from ${res.plan.increment!.rows} order by id`)).toEqual([E(2, 'eu', 200), E(3, 'us', 30)]);
+    await build(db, node, { fullRefresh: true });
+    expect(await rows(db, `select to_regclass('${res.plan.increment!.rows}') is null as gone`)).toEqual([{ gone: true }]);
   });
 
   it('merge updates matched rows and inserts new ones (PostgreSQL 15+)', async (ctx) => {

@@ -30,7 +30,7 @@ describe('ensureMetaSchema', () => {
       await Promise.all(pools.map((p) => p.close()));
     }
     // Migration 2 (raw file loading) added the ledger and the quarantine, 3 the keyed reloads' line hashes.
-    expect(await tables()).toEqual(['load_ledger', 'load_line_hashes', 'node_state', 'quarantine', 'runs', 'schema_version']);
+    expect(await tables()).toEqual(['load_ledger', 'load_line_hashes', 'node_state', 'quarantine', 'runs', 'schema_version', 'test_state']);
     expect(await metaSchemaVersion(db)).toBe(META_SCHEMA_VERSION);
   });
 
@@ -45,7 +45,7 @@ describe('ensureMetaSchema', () => {
     }
     expect(statements.some((s) => /CREATE/i.test(s))).toBe(false);
     const versions = await db.query<{ version: number }>('SELECT version FROM strata_meta.schema_version ORDER BY 1');
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
   });
 
   it('works on a session inside the caller\'s transaction (and rolls back with it)', async () => {

@@ -9,12 +9,14 @@ const sqls = (plan: MaterializationPlan): string[] => plan.statements.map((s) =>
 const tableCols = cols('id integer', 'amount numeric(10,2)');
 const inc = (config: Partial<NodeConfig> = {}) =>
   model({ sql: 'select * from raw.orders', incrementalSql: 'select * from raw.orders where id > 10', config: { materialized: 'incremental', ...config } });
-const tempCreate = 'create temp table "orders__strata_new" on commit drop as (\nselect * from raw.orders where id > 10\n)';
-const ANALYZE = 'analyze pg_temp."orders__strata_new"';
+const ROWS = '"strata_meta"."analytics__orders__strata_new"';
+const DROP_ROWS = `drop table if exists ${ROWS}`;
+const tempCreate = `create unlogged table ${ROWS} as (\nselect * from raw.orders where id > 10\n)`;
+const ANALYZE = `analyze ${ROWS}`;
 const NULL_KEY_DELETE = [
-  'delete from "analytics"."orders" as t using pg_temp."orders__strata_new" as s',
+  `delete from "analytics"."orders" as t using ${ROWS} as s`,
   'where (t."id" is null) and t."id" is not distinct from s."id"',
-  '  and exists (select 1 from pg_temp."orders__strata_new" where "id" is null)',
+  `  and exists (select 1 from ${ROWS} where "id" is null)`,
 ].join('\n');
 
 describe('isIncremental and the full-build paths', () => {
@@ -32,7 +34,8 @@ describe('isIncremental and the full-build paths', () => {
   it('creates the table from the full SQL on the first run', () => {
     const plan = materializeIncremental(inc(), inc().relation, missing, options());
     expect(plan.action).toBe('create');
-    expect(sqls(plan)).toEqual(['create table "analytics"."orders" as (\nselect * from raw.orders\n)']);
+    expect(sqls(plan)).toEqual(['create table "analytics"."orders" as (\nselect * from raw.orders\n)', DROP_ROWS]);
+    expect(plan.increment).toBeUndefined();
   });
 
   it('swaps in a full rebuild on --full-refresh (and over a view)', () => {
@@ -49,9 +52,11 @@ describe('strategies', () => {
   it('append (default without unique_key)', () => {
     const plan = materializeIncremental(inc(), inc().relation, state, options({ queryColumns: tableCols }));
     expect(plan.action).toBe('incremental:append');
+    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'append', uniqueKey: [], schemaChanged: false });
     expect(plan.statements).toEqual([
-      { sql: tempCreate, label: 'create temp table of new rows' },
-      { sql: 'insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from pg_temp."orders__strata_new"', label: 'insert new rows', countsRows: true },
+      { sql: DROP_ROWS, label: 'drop the new rows kept by the previous build' },
+      { sql: tempCreate, label: 'create table of new rows (kept for the data tests)' },
+      { sql: `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`, label: 'insert new rows', countsRows: true },
     ]);
   });
 
@@ -59,25 +64,28 @@ describe('strategies', () => {
     const plan = materializeIncremental(inc({ unique_key: 'id' }), inc().relation, state, options({ queryColumns: tableCols }));
     expect(plan.action).toBe('incremental:delete+insert');
     expect(sqls(plan)).toEqual([
+      DROP_ROWS,
       tempCreate,
       ANALYZE,
-      'delete from "analytics"."orders"\nwhere ("id") in (select "id" from pg_temp."orders__strata_new")',
+      `delete from "analytics"."orders"\nwhere ("id") in (select "id" from ${ROWS})`,
       NULL_KEY_DELETE,
-      'insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from pg_temp."orders__strata_new"',
+      `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`,
     ]);
     expect(plan.statements.filter((s) => s.countsRows).map((s) => s.label)).toEqual(['insert new rows']);
+    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'delete+insert', uniqueKey: ['id'], schemaChanged: false });
   });
 
   it('merge on PostgreSQL 15+', () => {
     const plan = materializeIncremental(inc({ unique_key: 'id', incremental_strategy: 'merge' }), inc().relation, state, options({ queryColumns: tableCols }));
     expect(plan.action).toBe('incremental:merge');
     expect(sqls(plan)).toEqual([
+      DROP_ROWS,
       tempCreate,
       ANALYZE,
       NULL_KEY_DELETE,
       [
         'merge into "analytics"."orders" as t',
-        'using pg_temp."orders__strata_new" as s',
+        `using ${ROWS} as s`,
         'on t."id" = s."id"',
         'when matched then update set "amount" = s."amount"',
         'when not matched then insert ("id", "amount") values (s."id", s."amount")',
@@ -89,7 +97,7 @@ describe('strategies', () => {
   it('merge falls back to delete+insert before PostgreSQL 15, and says so', () => {
     const plan = materializeIncremental(inc({ unique_key: 'id', incremental_strategy: 'merge' }), inc().relation, state, options({ supportsMerge: false }));
     expect(plan.action).toBe('incremental:delete+insert (merge needs PostgreSQL 15+)');
-    expect(sqls(plan)[2]).toMatch(/^delete from "analytics"."orders"\nwhere/);
+    expect(sqls(plan)[3]).toMatch(/^delete from "analytics"."orders"\nwhere/);
     expect(sqls(plan).join('\n')).not.toMatch(/merge into/);
   });
 
@@ -97,8 +105,8 @@ describe('strategies', () => {
     const three = cols('region text', 'id integer', 'amount numeric(10,2)');
     const node = inc({ unique_key: ['region', 'ID'] });
     const plan = materializeIncremental(node, node.relation, existing('table', three), options({ queryColumns: three }));
-    expect(sqls(plan)[2]).toBe('delete from "analytics"."orders"\nwhere ("region", "id") in (select "region", "id" from pg_temp."orders__strata_new")');
-    expect(sqls(plan)[3]).toContain('where (t."region" is null or t."id" is null) and t."region" is not distinct from s."region" and t."id" is not distinct from s."id"');
+    expect(sqls(plan)[3]).toBe(`delete from "analytics"."orders"\nwhere ("region", "id") in (select "region", "id" from ${ROWS})`);
+    expect(sqls(plan)[4]).toContain('where (t."region" is null or t."id" is null) and t."region" is not distinct from s."region" and t."id" is not distinct from s."id"');
     const merge = materializeIncremental(inc({ unique_key: ['region', 'id'], incremental_strategy: 'merge' }), node.relation, existing('table', three), options());
     expect(sqls(merge).at(-1)).toContain('on t."region" = s."region" and t."id" = s."id"\nwhen matched then update set "amount" = s."amount"');
   });
@@ -124,7 +132,7 @@ describe('strategies', () => {
   it('runs hooks, indexes (if not exists) and grants around the incremental statements', () => {
     const node = inc({ pre_hook: ['select 1'], post_hook: ['select 2'], indexes: [{ columns: ['id'] }], grants: { select: ['bi'] } });
     const labels = materializeIncremental(node, node.relation, state, options()).statements.map((s) => s.label);
-    expect(labels).toEqual(['pre-hook 1', 'create temp table of new rows', 'insert new rows', 'create index on orders (id)', 'grant select on orders', 'post-hook 1']);
+    expect(labels).toEqual(['pre-hook 1', 'drop the new rows kept by the previous build', 'create table of new rows (kept for the data tests)', 'insert new rows', 'create index on orders (id)', 'grant select on orders', 'post-hook 1']);
   });
 });
 
@@ -136,7 +144,7 @@ describe('on_schema_change', () => {
     materializeIncremental(inc({ on_schema_change: mode }), inc().relation, existing('table', table, dependentViews), options({ queryColumns: query }));
 
   it('ignore (default): inserts only the shared columns, no ALTER', () => {
-    expect(sqls(plan(undefined))).toEqual([tempCreate, 'insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from pg_temp."orders__strata_new"']);
+    expect(sqls(plan(undefined))).toEqual([DROP_ROWS, tempCreate, `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`]);
     expect(sqls(plan('ignore'))).toEqual(sqls(plan(undefined)));
   });
 
@@ -162,35 +170,39 @@ describe('on_schema_change', () => {
   });
 
   it('append_new_columns: adds the new ones, keeps the removed ones', () => {
+    expect(plan('append_new_columns').increment?.schemaChanged).toBe(true);
+    expect(plan('ignore').increment?.schemaChanged).toBe(true);
     expect(sqls(plan('append_new_columns'))).toEqual([
+      DROP_ROWS,
       tempCreate,
       'alter table "analytics"."orders" add column "new_col" date',
-      'insert into "analytics"."orders" ("id", "amount", "new_col")\nselect "id", "amount", "new_col" from pg_temp."orders__strata_new"',
+      `insert into "analytics"."orders" ("id", "amount", "new_col")\nselect "id", "amount", "new_col" from ${ROWS}`,
     ]);
   });
 
   it('sync_all_columns: adds, drops and retypes', () => {
     expect(sqls(plan('sync_all_columns'))).toEqual([
+      DROP_ROWS,
       tempCreate,
       'alter table "analytics"."orders" add column "new_col" date',
       'alter table "analytics"."orders" drop column "old_col"',
       'alter table "analytics"."orders" alter column "amount" type numeric(12,2) using "amount"::numeric(12,2)',
-      'insert into "analytics"."orders" ("id", "amount", "new_col")\nselect "id", "amount", "new_col" from pg_temp."orders__strata_new"',
+      `insert into "analytics"."orders" ("id", "amount", "new_col")\nselect "id", "amount", "new_col" from ${ROWS}`,
     ]);
   });
 
   it('sync_all_columns takes dependent views out of the way of drops and type changes', () => {
     const views = [{ schema: 'analytics', name: 'v', recreate: ['CREATE VIEW "analytics"."v" AS\n SELECT id FROM analytics.orders'] }];
     const s = sqls(materializeIncremental(inc({ on_schema_change: 'sync_all_columns' }), inc().relation, existing('table', table, views), options({ queryColumns: query })));
-    expect(s[1]).toBe('drop view "analytics"."v"');
-    expect(s[5]).toBe('CREATE VIEW "analytics"."v" AS\n SELECT id FROM analytics.orders');
+    expect(s[2]).toBe('drop view "analytics"."v"');
+    expect(s[6]).toBe('CREATE VIEW "analytics"."v" AS\n SELECT id FROM analytics.orders');
     // adding columns alone does not disturb views
     const added = sqls(materializeIncremental(inc({ on_schema_change: 'sync_all_columns' }), inc().relation, existing('table', table.slice(0, 2), views), options({ queryColumns: [...table.slice(0, 2), ...cols('x int')] })));
     expect(added.join('\n')).not.toContain('drop view');
   });
 
   it('without described query columns, assumes the query matches the table', () => {
-    expect(sqls(materializeIncremental(inc({ on_schema_change: 'fail' }), inc().relation, existing('table', table), options()))[1]).toContain('("id", "amount", "old_col")');
+    expect(sqls(materializeIncremental(inc({ on_schema_change: 'fail' }), inc().relation, existing('table', table), options()))[2]).toContain('("id", "amount", "old_col")');
   });
 
   it('needs the existing table\'s columns', () => {

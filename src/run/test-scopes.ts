@@ -1,0 +1,69 @@
+/**
+ * The run's side of testing new rows (src/data-tests/new-rows-scope.ts): before a test group
+ * runs, which of its tests may check only the new rows of their model's latest build; after, the
+ * passes to record for next time (src/state/test-state.ts).
+ */
+import type { DbClient } from '../adapters/postgres/index.js';
+import { newRowsScope, type NewRows } from '../data-tests/new-rows-scope.js';
+import type { TestGroup, TestOutcome } from '../data-tests/types.js';
+import type { TestNode } from '../manifest/types.js';
+import { saveTestStatesSql, testFingerprint, type TestState } from '../state/test-state.js';
+import type { RunContext } from './run-context.js';
+
+function testsOf(rc: RunContext, group: TestGroup): TestNode[] {
+  return group.testIds.flatMap((id) => {
+    const node = rc.project.manifest.nodes[id];
+    return node?.resourceType === 'test' ? [node] : [];
+  });
+}
+
+/** Only the tests of incremental models can check new rows, so only theirs are recorded. */
+function isIncrementalModel(rc: RunContext, group: TestGroup): boolean {
+  const model = group.attachedNode ? rc.project.manifest.nodes[group.attachedNode] : undefined;
+  return model?.resourceType === 'model' && model.config.materialized === 'incremental';
+}
+
+/** The tests of `group` that check only new rows, by id (nothing for a group on a model that is not incremental). */
+export async function newRowsOfGroup(rc: RunContext, client: DbClient, group: TestGroup): Promise<Map<string, NewRows>> {
+  const out = new Map<string, NewRows>();
+  if (!isIncrementalModel(rc, group) || !rc.increments.has(group.attachedNode!)) return out;
+  const states = await rc.testStates();
+  for (const test of testsOf(rc, group)) {
+    const scope = newRowsScope(rc.project.manifest, test, {
+      allRows: rc.options.allRows === true,
+      state: states.get(test.uniqueId),
+      version: (id) => rc.dataVersions.get(id),
+      increment: (id) => rc.increments.get(id),
+    });
+    if ('rows' in scope) out.set(test.uniqueId, scope);
+  }
+  if (out.size === 0) return out;
+  // Someone may have dropped the kept rows (they are strata's, but in the user's database).
+  const rows = [...new Set([...out.values()].map((s) => s.rows))];
+  const res = await client.query<{ present: boolean[] }>('select array_agg(to_regclass(r) is not null order by i) as present from unnest($1::text[]) with ordinality as t(r, i)', [rows]);
+  const missing = new Set(rows.filter((_, i) => !res.rows[0]?.present[i]));
+  for (const [id, scope] of out) if (missing.has(scope.rows)) out.delete(id);
+  return out;
+}
+
+/**
+ * Records the group's outcomes: a pass without a failing row, with the data versions the test
+ * read, or the removal of an earlier pass. A test that read a node of unknown version records
+ * nothing (an unknown version cannot show that it changed). Groups of other nodes record nothing.
+ */
+export async function recordTestStates(rc: RunContext, client: DbClient, group: TestGroup, outcomes: TestOutcome[]): Promise<void> {
+  if (!isIncrementalModel(rc, group)) return;
+  const passed: TestState[] = [];
+  const byId = new Map(outcomes.map((o) => [o.uniqueId, o]));
+  for (const test of testsOf(rc, group)) {
+    const outcome = byId.get(test.uniqueId);
+    if (outcome?.status !== 'pass' || outcome.failures !== 0) continue;
+    const inputs = [...new Set(test.dependsOn.nodes)];
+    const versions = inputs.map((id) => rc.dataVersions.get(id));
+    if (versions.some((v) => v === undefined || v === 'unknown')) continue;
+    const inputVersions = Object.fromEntries(inputs.map((id, i) => [id, versions[i]!]));
+    passed.push({ uniqueId: test.uniqueId, fingerprint: testFingerprint(test.compiledCode ?? ''), inputVersions });
+  }
+  const sql = saveTestStatesSql(rc.project.manifest.metadata.projectName, outcomes.map((o) => o.uniqueId), passed, rc.runId);
+  if (sql) await client.query(sql);
+}
