@@ -20,7 +20,8 @@
  * - whatever else it reads is unchanged since, except a relationships test's parent, which may
  *   have been built incrementally since as long as no value of the field can have left it: an
  *   append, or delete+insert / merge with the field part of its unique_key (every key deleted is
- *   inserted again), and no hook that could delete rows;
+ *   inserted again), and no hook that could delete rows (or `delete from {{ this }}` hooks that
+ *   deleted nothing in that build: the runner records their row counts);
  * - unique tests: the model's strategy replaces rows by a unique_key made of tested columns, so two
  *   rows with the same tested values have the same key and cannot be an old row and a new one;
  * - the test's `where` (and an expression_is_true's expression) reads no other relation.
@@ -28,7 +29,8 @@
  * The premise is the one incremental models already rest on: only the model's builds write its
  * table. `--all-rows` (or the test config `all_rows: true`) reads every row regardless.
  */
-import type { Manifest, ModelNode, TestNode } from '../manifest/types.js';
+import type { Manifest, TestNode } from '../manifest/types.js';
+import { hookEffect } from '../materializations/hooks.js';
 import type { Increment } from '../state/node-state.js';
 import { testFingerprint, type TestState } from '../state/test-state.js';
 import { builtinShape, builtinSql, type BuiltinShape } from './fusable.js';
@@ -56,28 +58,6 @@ export interface ScopeContext {
   increment(id: string): Increment | undefined;
 }
 
-/** What a model's hooks may do to rows that are already in its table. */
-export type HookEffect = 'none' | 'deletes' | 'unknown';
-
-const HARMLESS = /^(analyze|vacuum|set|reset|grant|revoke|comment|notify|select\s+set_config\s*\()/i;
-const DELETE_FROM_THIS = /^delete\s+from\s+\{\{-?\s*this\s*-?\}\}\s/i;
-
-/**
- * Classified on the hooks' templates, statement by statement (split at every `;`: a `;` inside a
- * string literal only makes the rest look unknown, which errs on the safe side).
- */
-export function hookEffect(node: Pick<ModelNode, 'config'>): HookEffect {
-  let effect: HookEffect = 'none';
-  for (const hook of [...node.config.pre_hook, ...node.config.post_hook]) {
-    for (const statement of hook.split(';').map((s) => s.trim()).filter(Boolean)) {
-      if (HARMLESS.test(statement)) continue;
-      if (DELETE_FROM_THIS.test(`${statement} `)) effect = 'deletes';
-      else return 'unknown';
-    }
-  }
-  return effect;
-}
-
 const lower = (names: readonly string[]): string[] => names.map((n) => n.toLowerCase());
 
 function testedColumns(shape: BuiltinShape): string[] {
@@ -89,7 +69,10 @@ function keepsValues(manifest: Manifest, parentId: string, since: string | undef
   if (since !== undefined && since === ctx.version(parentId)) return true;
   const parent = manifest.nodes[parentId];
   const inc = ctx.increment(parentId);
-  if (!inc || inc.from !== since || inc.schemaChanged || parent?.resourceType !== 'model' || hookEffect(parent) !== 'none') return false;
+  if (!inc || inc.from !== since || inc.schemaChanged || parent?.resourceType !== 'model') return false;
+  // `delete from {{ this }}` hooks may remove values, unless they deleted nothing this time.
+  const effect = hookEffect(parent);
+  if (effect === 'unknown' || (effect === 'deletes' && inc.hooksDeleted !== 0)) return false;
   return inc.strategy === 'append' || lower(inc.uniqueKey).includes(field.toLowerCase());
 }
 

@@ -28,3 +28,35 @@ export function preHooks(node: ModelNode): Statement[] {
 export function postHooks(node: ModelNode): Statement[] {
   return hookStatements(node.config.post_hook, 'post-hook');
 }
+
+/** What a model's hooks may do to rows already in its table: nothing, delete some, or anything. */
+export type HookEffect = 'none' | 'deletes' | 'unknown';
+
+const HARMLESS = /^(analyze|vacuum|set|reset|grant|revoke|comment|notify|select\s+set_config\s*\()/i;
+const DELETE_FROM_THIS = /^delete\s+from\s+\{\{-?\s*this\s*-?\}\}\s/i;
+
+const statementsOf = (hook: string): string[] => hook.split(';').map((s) => s.trim()).filter(Boolean);
+
+/** A hook template that is one `delete from {{ this }} ...` statement (its row count is what it removed). */
+export function isDeleteFromThis(hook: string): boolean {
+  const statements = statementsOf(hook);
+  return statements.length === 1 && DELETE_FROM_THIS.test(`${statements[0]} `);
+}
+
+/**
+ * The hooks' effect, for the tests that read only an increment's new rows
+ * (src/data-tests/new-rows-scope.ts). Classified on the hooks' templates, statement by statement
+ * (split at every `;`: a `;` inside a string literal only makes the rest look unknown, which errs
+ * on the safe side).
+ */
+export function hookEffect(node: Pick<ModelNode, 'config'>): HookEffect {
+  let effect: HookEffect = 'none';
+  for (const hook of [...node.config.pre_hook, ...node.config.post_hook]) {
+    for (const statement of statementsOf(hook)) {
+      if (HARMLESS.test(statement)) continue;
+      if (DELETE_FROM_THIS.test(`${statement} `)) effect = 'deletes';
+      else return 'unknown';
+    }
+  }
+  return effect;
+}

@@ -9,10 +9,11 @@ import { StrataError } from '../errors/strata-error.js';
 import type { SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
+import { isDeleteFromThis } from '../materializations/hooks.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
-import { saveNodeStateSql, type Increment } from '../state/node-state.js';
+import { recordHooksDeletedSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
 import { isStaleStateError } from './run-catalog.js';
@@ -61,6 +62,8 @@ interface Built {
   plan: MaterializationPlan;
   rows: number | undefined;
   runFile: RunFile;
+  /** Row count of each statement of the run file, when they could be told apart. */
+  counts: number[] | undefined;
 }
 
 /**
@@ -104,12 +107,30 @@ async function buildInTransaction(
     const plan = materializationFor(node)(node, node.relation, state, options);
     const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
     const before = open ? [] : begin();
-    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow(plan), 'COMMIT'] }));
-    return { plan, rows, runFile };
+    let counts: number[] | undefined;
+    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow(plan), 'COMMIT'] }, (c) => (counts = c)));
+    return { plan, rows, runFile, counts };
   } catch (e) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * How many rows the model's `delete from {{ this }}` hooks deleted in an increment, recorded in its
+ * state after the commit: none means its table only gained or replaced rows, which a relationships
+ * test reading it as a parent relies on (src/data-tests/new-rows-scope.ts). Unknown counts (a hook
+ * holding several statements) record nothing, which counts as "may have deleted".
+ */
+async function recordHookDeletes(rc: RunContext, node: ModelNode, increment: Increment, built: Built): Promise<Increment> {
+  const labels = new Set<string>();
+  node.config.pre_hook.forEach((h, i) => isDeleteFromThis(h) && labels.add(`pre-hook ${i + 1}`));
+  node.config.post_hook.forEach((h, i) => isDeleteFromThis(h) && labels.add(`post-hook ${i + 1}`));
+  const counts = built.counts;
+  if (!labels.size || !counts) return increment;
+  const deleted = built.runFile.statements.reduce((n, s, i) => (labels.has(s.label) ? n + (counts[i] ?? 0) : n), 0);
+  await rc.db.query(recordHooksDeletedSql(rc.project.manifest.metadata.projectName, node.uniqueId, deleted));
+  return { ...increment, hooksDeleted: deleted };
 }
 
 export async function buildModel(rc: RunContext, original: ModelNode): Promise<NodeResult> {
@@ -150,6 +171,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       }
       return buildInTransaction(rc, client, node, undefined, stateRow, timing);
     });
+    if (increment) increment = await recordHookDeletes(rc, original, increment, outcome);
     rc.relations.built(node.relation, node.config.materialized === 'view' ? 'view' : 'table');
     rc.dataVersions.set(node.uniqueId, dataVersion);
     if (increment) rc.increments.set(node.uniqueId, increment);

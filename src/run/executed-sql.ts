@@ -73,8 +73,11 @@ export interface Envelope {
  * is the file's own text, after one line of `before` statements, so a database error's position
  * maps to a position in the file). Returns the row count of the `countsRows` statement, or
  * undefined when it cannot be told apart (a hook holding several statements shifts the results).
+ * `rowCounts`, when given, receives every file statement's row count in the same way.
  */
-export async function executeStatements(client: DbClient, file: RunFile & { text?: string }, nodeId: string, envelope: Envelope = {}): Promise<number | undefined> {
+export async function executeStatements(
+  client: DbClient, file: RunFile & { text?: string }, nodeId: string, envelope: Envelope = {}, rowCounts?: (counts: number[] | undefined) => void,
+): Promise<number | undefined> {
   const before = envelope.before ?? [];
   const after = envelope.after ?? [];
   if (!file.statements.length && !before.length && !after.length) return undefined;
@@ -83,8 +86,9 @@ export async function executeStatements(client: DbClient, file: RunFile & { text
   const sent = `${before.length ? `${before.join('; ')};` : ''}\n${text}${after.map((s) => `${s};\n`).join('')}`;
   // The message's line 1 holds `before`: the file's first line is the message's second.
   const result = await client.query(sent, undefined, { sqlFile: file.path, nodeId, startLine: 0, startColumn: 1 });
-  const index = file.statements.findIndex((s) => s.countsRows);
-  if (index < 0) return undefined;
   const results = result.statements ?? [{ command: result.command, rowCount: result.rowCount }];
-  return results.length === before.length + file.statements.length + after.length ? results[before.length + index]!.rowCount : undefined;
+  const aligned = results.length === before.length + file.statements.length + after.length;
+  rowCounts?.(aligned ? results.slice(before.length, before.length + file.statements.length).map((r) => r.rowCount) : undefined);
+  const index = file.statements.findIndex((s) => s.countsRows);
+  return index >= 0 && aligned ? results[before.length + index]!.rowCount : undefined;
 }

@@ -24,6 +24,12 @@ export interface Increment {
   uniqueKey: string[];
   /** The build changed the table's columns (on_schema_change): earlier rows changed too. */
   schemaChanged: boolean;
+  /**
+   * Rows the model's `delete from {{ this }}` hooks deleted in this build, when it has such hooks
+   * and their counts were told apart (recorded after the commit); 0 means the table lost no row
+   * but those the strategy replaced.
+   */
+  hooksDeleted?: number;
 }
 
 export interface NodeState {
@@ -100,6 +106,12 @@ ON CONFLICT (project, unique_id) DO UPDATE SET
   fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
   input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id,
   increment = EXCLUDED.increment`;
+}
+
+/** Adds `hooksDeleted` to the increment of a node's state (after its build committed). */
+export function recordHooksDeletedSql(project: string, uniqueId: string, deleted: number): string {
+  return `UPDATE strata_meta.node_state SET increment = increment || jsonb_build_object('hooksDeleted', ${Number(deleted)})
+WHERE project = ${quoteLiteral(project)} AND unique_id = ${quoteLiteral(uniqueId)} AND increment IS NOT NULL`;
 }
 
 /** Inserts or replaces the state of one node. Pass the build transaction's client. */

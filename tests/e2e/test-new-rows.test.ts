@@ -164,6 +164,24 @@ describe('data tests of an incremental model read the new rows of its latest bui
     expect(tests['not_null_events_id']).toMatchObject({ newRows: true, status: 'pass' });
   });
 
+  it('a relationships parent with a delete from this hook: new rows while the hook deletes nothing', async () => {
+    const dir = writeProject({
+      ...PROJECT,
+      'models/customers.sql': PROJECT['models/customers.sql'].replace(
+        "unique_key='customer_id'", "unique_key='customer_id', post_hook=\"delete from {{ this }} where name = 'gone'\"",
+      ),
+    });
+    const rel = 'relationships_events_customer_id__customer_id__ref_customers_';
+    expect((await strata(dir, 'build')).code).toBe(0);
+    await db.query("INSERT INTO src.events VALUES (4, 'a', 1, 3); INSERT INTO src.customers VALUES (3, 'Cy')");
+    expect((await strata(dir, 'build')).code).toBe(0);
+    expect(testsOf(dir)[rel]).toMatchObject({ newRows: true, status: 'pass' });
+    // the hook deletes a customer: events of customer 2 lost their parent, so every row is read
+    await db.query("UPDATE qa.customers SET name = 'gone' WHERE customer_id = 2; INSERT INTO src.customers VALUES (4, 'Di')");
+    expect((await strata(dir, 'build')).code).toBe(1);
+    expect(testsOf(dir)[rel]).toMatchObject({ newRows: false, status: 'fail', failures: 1 });
+  });
+
   it('a hook that may change old rows, or a full refresh, makes the tests read every row', async () => {
     const dir = writeProject({
       ...PROJECT,

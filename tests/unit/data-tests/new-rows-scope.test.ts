@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileProject } from '../../../src/api/compile.js';
-import { hookEffect, newRowsScope, type ScopeContext } from '../../../src/data-tests/new-rows-scope.js';
+import { newRowsScope, type ScopeContext } from '../../../src/data-tests/new-rows-scope.js';
+import { hookEffect, isDeleteFromThis } from '../../../src/materializations/hooks.js';
 import type { Manifest, TestNode } from '../../../src/manifest/types.js';
 import type { Increment } from '../../../src/state/node-state.js';
 import { testFingerprint } from '../../../src/state/test-state.js';
@@ -30,6 +31,7 @@ models:
           - accepted_values: {name: av_sub, values: [1], config: {where: "id in (select 1)"}}
           - relationships: {name: rel_pid, to: "ref('p')", field: pid}
           - relationships: {name: rel_other, to: "ref('p')", field: other}
+          - relationships: {name: rel_hooked, to: "ref('hooked')", field: id}
   - name: hooked
     columns:
       - name: id
@@ -106,6 +108,14 @@ describe('newRowsScope', () => {
   it('hooks: analyze and delete from this keep the tests of the model on new rows', () => {
     expect(scope('hooked_nn')).toHaveProperty('rows');
   });
+
+  it('a parent with a delete from this hook keeps its values only when the hook deleted nothing', () => {
+    const grew = { version: (id: string) => (id === 'model.u.m' ? 'v2' : 'h2'), state: { ...ctx(t('rel_hooked')).state!, inputVersions: { 'model.u.m': 'v1', 'model.u.hooked': 'h1' } } };
+    const hooked = (hooksDeleted?: number) => ({ 'model.u.hooked': inc({ from: 'h1', uniqueKey: ['id'], ...(hooksDeleted === undefined ? {} : { hooksDeleted }) }) });
+    expect(scope('rel_hooked', grew, hooked(0))).toHaveProperty('rows');
+    expect(scope('rel_hooked', grew, hooked(2))).toEqual({ reason: 'model.u.hooked changed since it last passed' });
+    expect(scope('rel_hooked', grew, hooked())).toEqual({ reason: 'model.u.hooked changed since it last passed' });
+  });
 });
 
 describe('hookEffect', () => {
@@ -121,5 +131,12 @@ describe('hookEffect', () => {
   ] as const)('%j → %s', (hooks, effect) => {
     expect(hookEffect(node([...hooks]))).toBe(effect);
     expect(hookEffect(node([], [...hooks]))).toBe(effect);
+  });
+
+  it('isDeleteFromThis: one delete from this statement (its row count is what it deleted)', () => {
+    expect(isDeleteFromThis('delete from {{ this }} as t using x where t.id = x.id')).toBe(true);
+    expect(isDeleteFromThis('delete from {{this}} where id < 0;')).toBe(true);
+    expect(isDeleteFromThis('delete from {{ this }} where id < 0; analyze {{ this }}')).toBe(false);
+    expect(isDeleteFromThis('analyze {{ this }}')).toBe(false);
   });
 });
