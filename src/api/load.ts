@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { openTarget } from '../adapters/postgres/index.js';
 import { StrataError } from '../errors/strata-error.js';
-import { loadSources, type LoadEvent } from '../load/index.js';
+import { loadSources, THREAD_MIN_BYTES, type LoadEvent } from '../load/index.js';
 import { fileSources, loadableSources } from '../load/source-loading.js';
 import type { FileLoadResult } from '../load/types.js';
 import { toTargetConfig } from '../run/runner.js';
@@ -47,7 +47,7 @@ export async function load(options: LoadOptions = {}): Promise<LoadOutcome> {
   try {
     const loadOpts = {
       projectDir: project.projectDir, threads, reload: Boolean(options.reload), dryRun: Boolean(options.dryRun),
-      fullRefresh: Boolean(options.fullRefresh), fileSourceFor: files.fileSourceFor, ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      fullRefresh: Boolean(options.fullRefresh), fileSourceFor: files.fileSourceFor, fileThreadMinBytes: THREAD_MIN_BYTES, ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     };
     if (options.dryRun) return { project, results: await loadSources(opened.db, sources, loadOpts), seconds: (performance.now() - started) / 1000 };
     await ensureMetaSchema(opened.db);

@@ -3,6 +3,7 @@ export type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
 export type { LoadEvent, LoadReason, PlannedFile } from './events.js';
 export { parseLoadSpec, META_COLUMNS, MAX_BAD_ROWS_LIMIT } from './spec.js';
 export { loadSources, newBatchId, type LoadSourcesOptions } from './loader.js';
+export { THREAD_MIN_BYTES } from './load-threads.js';
 export { dataVersionOfSource, readLedger, type LedgerEntry } from './ledger.js';
 export { quarantineQuery } from './quarantine.js';
 export { defaultFileSourceFor, isS3Pattern, type FileSourceFor } from './file-source-for.js';

@@ -39,6 +39,8 @@ export interface FileTask {
   reason: LoadReason;
   batchId: string;
   source: FileSource;
+  /** The `files:` pattern that listed the file (a load thread rebuilds its FileSource from it). */
+  pattern: string;
 }
 
 export interface FileProgress {

@@ -13,7 +13,8 @@ import { ensureMetaSchema } from '../state/index.js';
 import type { LoadEvent, LoadReason, PlannedFile } from './events.js';
 import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
 import { decide, readLedger, type LedgerEntry } from './ledger.js';
-import { loadFile, type FileTask } from './load-file.js';
+import { loadFile, type FileProgress, type FileTask } from './load-file.js';
+import { LoadThreads } from './load-threads.js';
 import { isUnlistedArchive } from './local-source.js';
 import { NoMatchingFiles } from './local-glob.js';
 import { prepareRawTable, rawTableExists } from './raw-table.js';
@@ -36,6 +37,13 @@ export interface LoadSourcesOptions {
   fullRefresh?: boolean;
   /** Default: `<UTC time>-<6 hex>`, one per call. */
   batchId?: string;
+  /**
+   * Load files of this many bytes or more on worker threads (load-threads.ts; callers pass
+   * THREAD_MIN_BYTES), each with its own connections; undefined: every file on this thread. The
+   * thread rebuilds the file's source from `projectDir` and its pattern, so this is only for the
+   * default sources (local, and S3 from `fileSources`).
+   */
+  fileThreadMinBytes?: number;
 }
 
 interface SourcePlan {
@@ -124,7 +132,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
         if (tableError) settle(file, reason, tableError);
         else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);
         else {
-          plan.tasks.push({ node, spec, file, reason, batchId, source });
+          plan.tasks.push({ node, spec, file, reason, batchId, source, pattern });
           plan.planned.push({ source: node.uniqueId, file, reason, action: 'load' });
         }
       }
@@ -143,12 +151,25 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   return plan;
 }
 
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` on the items, `limit` at a time; `slot` tells apart the runs that go on at once. */
+async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, slot: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
+  const worker = async (slot: number): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T, slot);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, (_, slot) => worker(slot)));
+}
+
+/** Loads one file on the caller's thread, or on the slot's load thread when it is large. */
+async function loadOne(db: Database, threads: LoadThreads | undefined, slot: number, task: FileTask, onProgress: (p: FileProgress) => void): Promise<FileLoadResult> {
+  if (!threads || task.file.size < threads.minBytes) return loadFile(db, task, onProgress);
+  try {
+    return await threads.load(slot, task, onProgress);
+  } catch (err) {
+    // The thread itself failed (it could not start, or died): the file's transaction, if any,
+    // ended with its connection, so nothing of the file stays.
+    return settledResult(task.node.uniqueId, task.file, task.reason, new StrataError('LOAD', `${task.file.displayName}: the load thread failed: ${(err as Error).message}`));
+  }
 }
 
 /** Discovers, decides and loads; see the file comment. Never throws for a file's failure. */
@@ -186,14 +207,19 @@ export async function loadSources(
     .map((p) => [...p.tasks].sort((a, b) => b.file.size - a.file.size))
     .filter((q) => q.length > 0)
     .sort((a, b) => b.reduce((n, t) => n + t.file.size, 0) - a.reduce((n, t) => n + t.file.size, 0));
-  await runLimited(queues, opts.threads, async (queue) => {
-    for (const task of queue) {
-      emit({ type: 'file-start', source: task.node.uniqueId, file: task.file, reason: task.reason, batchId });
-      const result = await loadFile(db, task, (p) => emit({ type: 'file-progress', source: task.node.uniqueId, file: task.file, ...p }));
-      done.set(`${result.source}\n${task.file.uri}`, result);
-      emit({ type: 'file-end', result });
-    }
-  });
+  const threads = opts.fileThreadMinBytes !== undefined && !opts.dryRun ? new LoadThreads(db.target, opts.projectDir, opts.fileThreadMinBytes) : undefined;
+  try {
+    await runLimited(queues, opts.threads, async (queue, slot) => {
+      for (const task of queue) {
+        emit({ type: 'file-start', source: task.node.uniqueId, file: task.file, reason: task.reason, batchId });
+        const result = await loadOne(db, threads, slot, task, (p) => emit({ type: 'file-progress', source: task.node.uniqueId, file: task.file, ...p }));
+        done.set(`${result.source}\n${task.file.uri}`, result);
+        emit({ type: 'file-end', result });
+      }
+    });
+  } finally {
+    await threads?.close();
+  }
   const results = plans.flatMap((p) => p.planned.map((f) => done.get(`${f.source}\n${f.file.uri}`)).filter((r): r is FileLoadResult => r !== undefined));
   emit({ type: 'done', results, seconds: (performance.now() - t0) / 1000 });
   return results;

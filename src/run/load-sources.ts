@@ -4,7 +4,7 @@
  * other sources and models go on), and a load advances the source's data version, so state-aware
  * runs rebuild what reads it and incremental models see the new batches.
  */
-import { dataVersionOfSource, loadSources } from '../load/index.js';
+import { dataVersionOfSource, loadSources, THREAD_MIN_BYTES } from '../load/index.js';
 import { fileSources } from '../load/source-loading.js';
 import type { LoadSpec } from '../load/types.js';
 import type { SourceNode } from '../manifest/types.js';
@@ -22,7 +22,7 @@ export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: L
   try {
     const results = await timed(timing, () => loadSources(rc.db, [{ node: source, spec }], {
       projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
-      fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor,
+      fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor, fileThreadMinBytes: THREAD_MIN_BYTES,
     }));
     const version = await dataVersionOfSource(rc.db, source.uniqueId);
     if (version !== undefined) rc.dataVersions.set(source.uniqueId, `load:${version}`);
