@@ -154,9 +154,11 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
   const previousCommand = (last.metadata.command === 'retry' ? (last.args['retryOf'] as string | undefined) ?? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
   const project = first;
+  // The last run's --all-rows holds for its retry (as its command does).
+  const allRows = options.allRows ?? last.args['allRows'] === true;
   const results = await executeRun({
     project,
-    options: { ...runOptions('retry', project.ctx.config, options), rebuild: true },
+    options: { ...runOptions('retry', project.ctx.config, { ...options, allRows }), rebuild: true },
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
     ...testOptions(previousCommand, options),
     only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] ? [id] : testIdsOfGroup(last, id)))),

@@ -11,26 +11,32 @@
  *   relationships (each failing row is one row of the model), unique and
  *   unique_combination_of_columns (see below). not_empty, row_count and not_null_proportion
  *   are about the whole table, custom tests are SQL strata cannot read: every row;
- * - the model's latest build applied new rows to the table it had (the state's `increment`),
- *   without changing its columns, and its hooks cannot change other rows (`analyze`, `set`,
- *   `grant`..., or `delete from {{ this }}`: removing rows adds no failure);
+ * - the model's latest build applied new rows to the table it had (the state's `increment`) by
+ *   delete+insert or append (a MERGE updates every row matching a new row's key, so one new row
+ *   can become several), without changing its columns, and the hooks that ran with it (recorded
+ *   then) cannot change other rows (`analyze`, `set`, `grant`..., or `delete from {{ this }}`:
+ *   removing rows adds no failure); the kept table is that build's (its comment) and holds all
+ *   its rows (its count: a crash empties an unlogged table), which the runner checks;
  * - the test passed with no failing row at all (test-state.ts), with the same SQL, when the model
  *   held the table those new rows were applied to (or the current one): every other row was
  *   checked then and has not changed since;
- * - whatever else it reads is unchanged since, except a relationships test's parent, which may
- *   have been built incrementally since as long as no value of the field can have left it: an
- *   append, or delete+insert / merge with the field part of its unique_key (every key deleted is
- *   inserted again), and no hook that could delete rows (or `delete from {{ this }}` hooks that
- *   deleted nothing in that build: the runner records their row counts);
+ * - whatever else it reads is unchanged since, by a data version that changes exactly when its
+ *   rows do (a table strata builds, a seed, a source; not a view), except a relationships test's
+ *   parent, which may have been built incrementally since as long as no value of the field can
+ *   have left it: an append, or delete+insert / merge with the field part of its unique_key
+ *   (every key deleted is inserted again), and no hook that could delete rows (or
+ *   `delete from {{ this }}` hooks that deleted nothing in that build: the runner records their
+ *   row counts);
  * - unique tests: the model's strategy replaces rows by a unique_key made of tested columns, so two
  *   rows with the same tested values have the same key and cannot be an old row and a new one;
- * - the test's `where` (and an expression_is_true's expression) reads no other relation.
+ * - the test's `where`, expression and other SQL arguments are plain (columns, literals,
+ *   operators, casts): a function call, a subquery or `current_date` could make an old row fail
+ *   later.
  *
  * The premise is the one incremental models already rest on: only the model's builds write its
  * table. `--all-rows` (or the test config `all_rows: true`) reads every row regardless.
  */
 import type { Manifest, TestNode } from '../manifest/types.js';
-import { hookEffect } from '../materializations/hooks.js';
 import type { Increment } from '../state/node-state.js';
 import { testFingerprint, type TestState } from '../state/test-state.js';
 import { builtinShape, builtinSql, type BuiltinShape } from './fusable.js';
@@ -64,15 +70,50 @@ function testedColumns(shape: BuiltinShape): string[] {
   return shape.name === 'unique' ? (shape.column ? [shape.column] : []) : ((shape.args['combination_of_columns'] as unknown[]) ?? []).map(String);
 }
 
+/**
+ * A fragment of SQL the user wrote into a test (`where`, an expression, a range bound, unquoted
+ * values, a column expression) that gives the same answer for a row whenever it is evaluated:
+ * column names, literals, operators and casts. A function call, a subquery or a time keyword
+ * (`current_date`, whose answer changes while the rows do not) could make an old row fail later.
+ */
+const READS_MORE = /\b(select|table|values|current_\w+|localtime\w*|now)\b/i;
+/** Words that may stand before a parenthesis without calling a function: `x in (1, 2)`, `not (a or b)`. */
+const NOT_CALLS = new Set(['in', 'and', 'or', 'not', 'is', 'between', 'like', 'ilike', 'when', 'then', 'else']);
+
+function plain(fragment: string): boolean {
+  if (READS_MORE.test(fragment)) return false;
+  for (const m of fragment.matchAll(/([A-Za-z_][\w$]*|")\s*\(/g)) if (!NOT_CALLS.has(m[1]!.toLowerCase())) return false;
+  return true;
+}
+
+function plainFragments(shape: BuiltinShape): boolean {
+  const a = shape.args;
+  // A column written as an expression, as the builders tell one (generic-tests.ts).
+  const expression = shape.column !== undefined && (a['quote_column'] === false || /[\s()+\-*/:]/.test(shape.column));
+  const fragments: unknown[] = [shape.where, a['expression'], a['min_value'], a['max_value'], expression ? shape.column : undefined];
+  if (a['quote'] === false && Array.isArray(a['values'])) fragments.push(...a['values']);
+  return fragments.every((f) => f === undefined || f === null || plain(String(f)));
+}
+
+/**
+ * Whether a node's data version changes exactly when its rows do. A view's does not (it changes
+ * when strata replaces the view, not when what it reads changes), nor does anything read through
+ * an ephemeral model; a table strata builds, a seed, a source strata loads (or declared static)
+ * and an external source (a new version every run) do.
+ */
+function versionTracksRows(manifest: Manifest, id: string): boolean {
+  const node = manifest.nodes[id];
+  if (!node) return manifest.sources[id] !== undefined;
+  if (node.resourceType === 'seed') return true;
+  return node.resourceType === 'model' && (node.config.materialized === 'table' || node.config.materialized === 'incremental');
+}
+
 /** Can a value of `field` have left the parent since the version `since`? */
-function keepsValues(manifest: Manifest, parentId: string, since: string | undefined, field: string, ctx: ScopeContext): boolean {
-  if (since !== undefined && since === ctx.version(parentId)) return true;
-  const parent = manifest.nodes[parentId];
+function keepsValues(parentId: string, since: string | undefined, field: string, ctx: ScopeContext): boolean {
   const inc = ctx.increment(parentId);
-  if (!inc || inc.from !== since || inc.schemaChanged || parent?.resourceType !== 'model') return false;
+  if (!inc || inc.from !== since || inc.schemaChanged) return false;
   // `delete from {{ this }}` hooks may remove values, unless they deleted nothing this time.
-  const effect = hookEffect(parent);
-  if (effect === 'unknown' || (effect === 'deletes' && inc.hooksDeleted !== 0)) return false;
+  if (inc.hookEffect === 'unknown' || (inc.hookEffect === 'deletes' && inc.hooksDeleted !== 0)) return false;
   return inc.strategy === 'append' || lower(inc.uniqueKey).includes(field.toLowerCase());
 }
 
@@ -85,12 +126,17 @@ export function newRowsScope(manifest: Manifest, test: TestNode, ctx: ScopeConte
   const inc = ctx.increment(modelId);
   if (!inc) return { reason: "the model's latest build was not an increment" };
   if (inc.schemaChanged) return { reason: "the model's latest build changed its columns" };
-  if (hookEffect(model) === 'unknown') return { reason: 'a hook of the model may change rows already in its table' };
+  if (inc.newRows === undefined) return { reason: "the count of the latest build's new rows was not recorded" };
+  // The hooks that ran with that build (recorded then), not the ones configured now.
+  if (inc.hookEffect !== 'none' && inc.hookEffect !== 'deletes') return { reason: 'a hook of the model may have changed rows already in its table' };
+  // MERGE updates every row matching a new row's key: with a key repeated in the table, one new row
+  // becomes several rows, which the new rows' table holds once.
+  if (inc.strategy === 'merge') return { reason: 'merge: a new row may have updated several rows' };
   const shape = builtinShape(manifest, test);
   if (!shape) return { reason: 'not a built-in test strata wrote the SQL of' };
   if (!ROW_TESTS.has(shape.name) && !KEY_TESTS.has(shape.name)) return { reason: `${shape.name} is about the whole table` };
   if (shape.name === 'relationships' && String(shape.args['to']) === shape.relation) return { reason: 'it refers to its own model' };
-  if (/\bselect\b/i.test(`${shape.where ?? ''} ${String(shape.args['expression'] ?? '')}`)) return { reason: 'its where or expression reads other relations' };
+  if (!plainFragments(shape)) return { reason: 'its where, expression or arguments call functions, read relations or the clock' };
   if (KEY_TESTS.has(shape.name)) {
     if (inc.strategy === 'append') return { reason: 'append: a new row may repeat an old key' };
     const tested = lower(testedColumns(shape));
@@ -102,10 +148,11 @@ export function newRowsScope(manifest: Manifest, test: TestNode, ctx: ScopeConte
   if (seen !== inc.from && seen !== ctx.version(modelId)) return { reason: "it last passed before the model's previous build" };
   for (const id of test.dependsOn.nodes) {
     if (id === modelId) continue;
+    if (!versionTracksRows(manifest, id)) return { reason: `${id} is a view (or read through one): its rows may change without a new version` };
     const since = state.inputVersions[id];
     if (since !== undefined && since === ctx.version(id)) continue;
     const field = String(shape.args['field'] ?? '');
-    if (shape.name === 'relationships' && field && keepsValues(manifest, id, since, field, ctx)) continue;
+    if (shape.name === 'relationships' && field && keepsValues(id, since, field, ctx)) continue;
     return { reason: `${id} changed since it last passed` };
   }
   const sql = builtinSql({ ...shape, relation: inc.rows });

@@ -65,6 +65,7 @@ class LoadThread {
       },
     });
     this.#worker.on('message', (m: ThreadReply) => this.#receive(m));
+    this.#worker.on('messageerror', (e) => this.#fail(e));
     this.#worker.on('error', (e: unknown) => this.#fail(e instanceof Error ? e : new Error(String(e))));
     this.#worker.on('exit', (code) => this.#fail(new Error(`the load thread stopped (exit code ${code})`)));
   }
@@ -75,7 +76,12 @@ class LoadThread {
     const { source: _source, ...rest } = task;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onProgress });
-      this.#worker.postMessage({ type: 'load', id, task: rest } satisfies ThreadRequest);
+      try {
+        this.#worker.postMessage({ type: 'load', id, task: rest } satisfies ThreadRequest);
+      } catch (e) {
+        this.#pending.delete(id);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 

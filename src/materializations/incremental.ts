@@ -6,13 +6,14 @@
  * Otherwise the model is built like a table (create, or swap keeping dependent views).
  *
  * Incremental runs:
- *   drop table if exists strata_meta."<schema>__<name>__strata_new"
- *   create unlogged table strata_meta."<schema>__<name>__strata_new" as (<incremental sql>)
+ *   drop table if exists <new rows>
+ *   create unlogged table <new rows> as (<incremental sql>)
  *   [alter table ... per on_schema_change]
  *   append        insert into target select ... from the new rows
  *   delete+insert delete matching keys, insert all new rows
  *   merge         merge into target using the new rows (PostgreSQL 15+; delete+insert before that)
- * The new rows are kept until the model's next build (any build drops them): the model's data
+ * The new rows are kept until the model's next build (any build drops them), in
+ * strata_meta."<name>_<hash>__strata_new" (names.ts): the model's data
  * tests then check only those rows when that is enough (src/data-tests/new-rows-scope.ts). They
  * are unlogged, as a temp table would be (no WAL for a copy the target table already holds), and
  * commit or roll back with the build.
@@ -21,7 +22,7 @@ import { quoteIdent } from '../adapters/postgres/index.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
-import { postHooks, preHooks } from './hooks.js';
+import { hookEffect, postHooks, preHooks } from './hooks.js';
 import { indexStatements } from './indexes.js';
 import { compiledSql, newRowsRelation, queryBody, rel } from './names.js';
 import { dropDependentViews, recreateDependentViews } from './relations.js';
@@ -32,6 +33,9 @@ import type { MaterializationOptions, MaterializationPlan, RelationState, Statem
 
 
 export type Strategy = 'append' | 'delete+insert' | 'merge';
+
+/** The label of the statement creating the new rows' table (its row count is how many it kept). */
+export const KEEP_NEW_ROWS = 'create table of new rows (kept for the data tests)';
 
 /** dbt's is_incremental(): the runner uses it too, to pick which SQL to describe. */
 export function isIncremental(node: ModelNode, state: RelationState, options: MaterializationOptions): boolean {
@@ -121,13 +125,13 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
     statements: [
       ...preHooks(node),
       { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' },
-      { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: 'create table of new rows (kept for the data tests)' },
+      { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: KEEP_NEW_ROWS },
       ...schema.statements,
       ...applyStatements(strategy, relation, rows, keys, schema.columns),
       ...indexStatements(node, relation),
       ...grantStatements(node, relation),
       ...postHooks(node),
     ],
-    increment: { rows, strategy, uniqueKey: strategy === 'append' ? [] : keys, schemaChanged: schema.changed },
+    increment: { rows, strategy, uniqueKey: strategy === 'append' ? [] : keys, schemaChanged: schema.changed, hookEffect: hookEffect(node, rel(relation)) },
   };
 }

@@ -60,13 +60,15 @@ export function rel(relation: Pick<RelationName, 'schema' | 'identifier'>): stri
 
 /**
  * Where an incremental build keeps its new rows until the model's next build:
- * `strata_meta."<schema>__<identifier>__strata_new"`. A regular (unlogged) table rather than a
- * temp table, so that the model's data tests, which run on other sessions after the build
- * committed, can check just those rows (src/data-tests/new-rows-scope.ts). The schema is part of
- * the name: two models of one name in two schemas keep their rows apart.
+ * `strata_meta."<identifier>_<hash>__strata_new"`. A regular (unlogged) table rather than a temp
+ * table, so that the model's data tests, which run on other sessions after the build committed,
+ * can check just those rows (src/data-tests/new-rows-scope.ts). The hash is of the schema and the
+ * identifier: two models of one name in two schemas (or `a__b` in `s` and `b` in `s__a`) keep
+ * their rows apart.
  */
 export function newRowsRelation(relation: RelationName): RelationName {
-  return { schema: META_SCHEMA, identifier: suffixedIdentifier(`${relation.schema}__${relation.identifier}`, TEMP_SUFFIX) };
+  const hash = shortHash(JSON.stringify([relation.schema, relation.identifier]));
+  return { schema: META_SCHEMA, identifier: suffixedIdentifier(`${relation.identifier}_${hash}`, TEMP_SUFFIX) };
 }
 
 /** Comma-separated quoted column names, optionally qualified by a table alias. */

@@ -72,6 +72,8 @@ export interface MaterializationPlan {
     strategy: 'append' | 'delete+insert' | 'merge';
     uniqueKey: string[];
     schemaChanged: boolean;
+    /** What the node's hooks may do to rows already in the table (hooks.ts), from their templates. */
+    hookEffect: 'none' | 'deletes' | 'unknown';
   };
 }
 

@@ -6,14 +6,15 @@
  */
 import { renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
-import type { SessionClient } from '../adapters/postgres/index.js';
+import { quoteLiteral, type SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
 import { isDeleteFromThis } from '../materializations/hooks.js';
+import { KEEP_NEW_ROWS } from '../materializations/incremental.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
-import { recordHooksDeletedSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
+import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
 import { isStaleStateError } from './run-catalog.js';
@@ -75,7 +76,7 @@ interface Built {
  * it. Rolls back and rethrows on failure.
  */
 async function buildInTransaction(
-  rc: RunContext, client: SessionClient, node: ModelNode, known: RelationState | undefined, stateRow: (plan: MaterializationPlan) => string, timing: TimingEntry[],
+  rc: RunContext, client: SessionClient, node: ModelNode, known: RelationState | undefined, stateRow: (plan: MaterializationPlan) => string[], timing: TimingEntry[],
 ): Promise<Built> {
   const { projectDir, targetDir } = rc.project;
   const materialized = node.config.materialized;
@@ -108,7 +109,7 @@ async function buildInTransaction(
     const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
     const before = open ? [] : begin();
     let counts: number[] | undefined;
-    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [stateRow(plan), 'COMMIT'] }, (c) => (counts = c)));
+    const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [...stateRow(plan), 'COMMIT'] }, (c) => (counts = c)));
     return { plan, rows, runFile, counts };
   } catch (e) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
@@ -117,20 +118,33 @@ async function buildInTransaction(
 }
 
 /**
- * How many rows the model's `delete from {{ this }}` hooks deleted in an increment, recorded in its
- * state after the commit: none means its table only gained or replaced rows, which a relationships
- * test reading it as a parent relies on (src/data-tests/new-rows-scope.ts). Unknown counts (a hook
- * holding several statements) record nothing, which counts as "may have deleted".
+ * After an increment committed: how many new rows it kept and, for `delete from {{ this }}` hooks,
+ * how many rows they deleted, from the build's statement counts, added to its state. The model's
+ * tests read its new rows only when the kept table still holds that many (an unlogged table is
+ * emptied by a crash), and a relationships test reading it as a parent only when its hooks deleted
+ * nothing (src/data-tests/new-rows-scope.ts). Counts that cannot be told apart (a hook holding
+ * several statements), or a failure to record them, leave them unknown: the tests then read every
+ * row, and the build stands.
  */
-async function recordHookDeletes(rc: RunContext, node: ModelNode, increment: Increment, built: Built): Promise<Increment> {
-  const labels = new Set<string>();
-  node.config.pre_hook.forEach((h, i) => isDeleteFromThis(h) && labels.add(`pre-hook ${i + 1}`));
-  node.config.post_hook.forEach((h, i) => isDeleteFromThis(h) && labels.add(`post-hook ${i + 1}`));
+async function recordIncrementCounts(rc: RunContext, node: ModelNode, increment: Increment, built: Built): Promise<Increment> {
   const counts = built.counts;
-  if (!labels.size || !counts) return increment;
-  const deleted = built.runFile.statements.reduce((n, s, i) => (labels.has(s.label) ? n + (counts[i] ?? 0) : n), 0);
-  await rc.db.query(recordHooksDeletedSql(rc.project.manifest.metadata.projectName, node.uniqueId, deleted));
-  return { ...increment, hooksDeleted: deleted };
+  const statements = built.runFile.statements;
+  const kept = statements.findIndex((s) => s.label === KEEP_NEW_ROWS);
+  if (!counts || kept < 0) return increment;
+  const thisSql = relationToSql(node.relation);
+  const deletes = new Set<string>();
+  node.config.pre_hook.forEach((h, i) => isDeleteFromThis(h, thisSql) && deletes.add(`pre-hook ${i + 1}`));
+  node.config.post_hook.forEach((h, i) => isDeleteFromThis(h, thisSql) && deletes.add(`post-hook ${i + 1}`));
+  const recorded = {
+    newRows: counts[kept]!,
+    ...(deletes.size ? { hooksDeleted: statements.reduce((n, s, i) => (deletes.has(s.label) ? n + (counts[i] ?? 0) : n), 0) } : {}),
+  };
+  try {
+    await rc.db.query(recordIncrementCountsSql(rc.project.manifest.metadata.projectName, node.uniqueId, recorded));
+  } catch {
+    return increment;
+  }
+  return { ...increment, ...recorded };
 }
 
 export async function buildModel(rc: RunContext, original: ModelNode): Promise<NodeResult> {
@@ -151,13 +165,19 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
     const builtAt = new Date();
     let increment: Increment | undefined;
-    const stateRow = (plan: MaterializationPlan): string => {
+    const stateRow = (plan: MaterializationPlan): string[] => {
       // An increment applies new rows to the table of the previous build (its data version).
       increment = plan.increment && previous ? { ...plan.increment, from: previous.dataVersion } : undefined;
-      return saveNodeStateSql(rc.project.manifest.metadata.projectName, {
+      const row = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt, runId: rc.runId,
         ...(increment ? { increment } : {}),
       });
+      // The kept rows say which build wrote them: a test reads them only for that build (another
+      // target on the same database, or a table re-created since, is told apart).
+      if (increment) return [`COMMENT ON TABLE ${increment.rows} IS ${quoteLiteral(dataVersion)}`, row];
+      // A model that is no longer incremental leaves no kept rows behind (an incremental one's
+      // full build drops them itself).
+      return previous?.increment && node.config.materialized !== 'incremental' ? [`DROP TABLE IF EXISTS ${previous.increment.rows}`, row] : [row];
     };
     const outcome = await rc.db.withClient(async (client) => {
       const known = rc.relations.state(node.relation, { columns: node.config.materialized === 'incremental' });
@@ -171,7 +191,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
       }
       return buildInTransaction(rc, client, node, undefined, stateRow, timing);
     });
-    if (increment) increment = await recordHookDeletes(rc, original, increment, outcome);
+    if (increment) increment = await recordIncrementCounts(rc, node, increment, outcome);
     rc.relations.built(node.relation, node.config.materialized === 'view' ? 'view' : 'table');
     rc.dataVersions.set(node.uniqueId, dataVersion);
     if (increment) rc.increments.set(node.uniqueId, increment);

@@ -7,6 +7,7 @@ import type { DbClient } from '../adapters/postgres/index.js';
 import { newRowsScope, type NewRows } from '../data-tests/new-rows-scope.js';
 import type { TestGroup, TestOutcome } from '../data-tests/types.js';
 import type { TestNode } from '../manifest/types.js';
+import type { Increment } from '../state/node-state.js';
 import { saveTestStatesSql, testFingerprint, type TestState } from '../state/test-state.js';
 import type { RunContext } from './run-context.js';
 
@@ -38,12 +39,22 @@ export async function newRowsOfGroup(rc: RunContext, client: DbClient, group: Te
     if ('rows' in scope) out.set(test.uniqueId, scope);
   }
   if (out.size === 0) return out;
-  // Someone may have dropped the kept rows (they are strata's, but in the user's database).
-  const rows = [...new Set([...out.values()].map((s) => s.rows))];
-  const res = await client.query<{ present: boolean[] }>('select array_agg(to_regclass(r) is not null order by i) as present from unnest($1::text[]) with ordinality as t(r, i)', [rows]);
-  const missing = new Set(rows.filter((_, i) => !res.rows[0]?.present[i]));
-  for (const [id, scope] of out) if (missing.has(scope.rows)) out.delete(id);
+  const model = group.attachedNode!;
+  if (!(await keptRowsIntact(client, rc.increments.get(model)!, rc.dataVersions.get(model)))) out.clear();
   return out;
+}
+
+/**
+ * Whether the kept new rows are still those of the model's latest build: the table exists, says it
+ * was written by that build (its comment, set in the build's transaction), and holds as many rows
+ * as the build kept (an unlogged table is emptied by a crash; someone may have deleted from it).
+ */
+async function keptRowsIntact(client: DbClient, increment: Increment, version: string | undefined): Promise<boolean> {
+  if (increment.newRows === undefined || version === undefined) return false;
+  const tag = await client.query<{ version: string | null }>("select obj_description(to_regclass($1), 'pg_class') as version", [increment.rows]);
+  if (tag.rows[0]?.version !== version) return false;
+  const count = await client.query<{ n: string }>(`select count(*) as n from ${increment.rows}`);
+  return Number(count.rows[0]?.n) === increment.newRows;
 }
 
 /**

@@ -24,6 +24,13 @@ export interface Increment {
   uniqueKey: string[];
   /** The build changed the table's columns (on_schema_change): earlier rows changed too. */
   schemaChanged: boolean;
+  /** What the hooks that ran with the build may have done to rows already there (materializations/hooks.ts). */
+  hookEffect: 'none' | 'deletes' | 'unknown';
+  /**
+   * How many new rows the build kept, recorded after the commit: the kept table must still hold
+   * them (an unlogged table is emptied by a crash). Unknown: its tests read every row.
+   */
+  newRows?: number;
   /**
    * Rows the model's `delete from {{ this }}` hooks deleted in this build, when it has such hooks
    * and their counts were told apart (recorded after the commit); 0 means the table lost no row
@@ -108,9 +115,9 @@ ON CONFLICT (project, unique_id) DO UPDATE SET
   increment = EXCLUDED.increment`;
 }
 
-/** Adds `hooksDeleted` to the increment of a node's state (after its build committed). */
-export function recordHooksDeletedSql(project: string, uniqueId: string, deleted: number): string {
-  return `UPDATE strata_meta.node_state SET increment = increment || jsonb_build_object('hooksDeleted', ${Number(deleted)})
+/** Adds what an increment counted (`newRows`, `hooksDeleted`) to a node's state, after its build committed. */
+export function recordIncrementCountsSql(project: string, uniqueId: string, counts: { newRows: number; hooksDeleted?: number }): string {
+  return `UPDATE strata_meta.node_state SET increment = increment || ${quoteLiteral(JSON.stringify(counts))}::jsonb
 WHERE project = ${quoteLiteral(project)} AND unique_id = ${quoteLiteral(uniqueId)} AND increment IS NOT NULL`;
 }
 

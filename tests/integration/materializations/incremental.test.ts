@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPool, getColumns, type Database } from '../../../src/adapters/postgres/index.js';
+import { createPool, getColumns, relationSql, type Database } from '../../../src/adapters/postgres/index.js';
+import { newRowsRelation } from '../../../src/materializations/names.js';
 import type { NodeConfig } from '../../../src/manifest/types.js';
 import { useTestDatabase } from '../../setup/test-database.js';
 import { model } from '../../unit/materializations/helpers.js';
@@ -72,7 +73,8 @@ describe('incremental strategies', () => {
     const res = await build(db, node);
     expect(await contents(node.name)).toEqual([E(1, 'eu', 10), E(2, 'eu', 200), E(3, 'us', 30)]);
     // The new rows stay, for the model's data tests, until its next build
-    expect(res.plan.increment).toMatchObject({ rows: `"strata_meta"."analytics__${node.name}__strata_new"`, strategy: 'delete+insert', uniqueKey: ['id'] });
+    expect(res.plan.increment).toMatchObject({ rows: relationSql(newRowsRelation(node.relation)), strategy: 'delete+insert', uniqueKey: ['id'] });
+    expect(res.plan.increment!.rows).toMatch(new RegExp(`^"strata_meta"."${node.name}_[0-9a-f]{8}__strata_new"$`));
     expect(await rows(db, `select id, region, val from ${res.plan.increment!.rows} order by id`)).toEqual([E(2, 'eu', 200), E(3, 'us', 30)]);
     await build(db, node, { fullRefresh: true });
     expect(await rows(db, `select to_regclass('${res.plan.increment!.rows}') is null as gone`)).toEqual([{ gone: true }]);

@@ -32,6 +32,11 @@ models:
           - relationships: {name: rel_pid, to: "ref('p')", field: pid}
           - relationships: {name: rel_other, to: "ref('p')", field: other}
           - relationships: {name: rel_hooked, to: "ref('hooked')", field: id}
+          - relationships: {name: rel_view, to: "ref('v')", field: id}
+          - not_null: {name: nn_plain_where, config: {where: "id in (1, 2) and p > 0"}}
+          - not_null: {name: nn_clock, config: {where: "day < current_date - 5"}}
+          - not_null: {name: nn_call, config: {where: "lower(p::text) = 'x'"}}
+          - accepted_range: {name: rng_clock, min_value: "now() - interval '1 day'"}
   - name: hooked
     columns:
       - name: id
@@ -48,7 +53,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const manifest: Manifest = compileProject({ projectDir: dir }).manifest;
 const t = (name: string): TestNode => manifest.nodes[`test.u.${name}`] as TestNode;
 
-const inc = (over: Partial<Increment> = {}): Increment => ({ from: 'v1', rows: '"strata_meta"."an__m__strata_new"', strategy: 'delete+insert', uniqueKey: ['id', 'day'], schemaChanged: false, ...over });
+const ROWS = '"strata_meta"."m_0123abcd__strata_new"';
+const inc = (over: Partial<Increment> = {}): Increment => ({
+  from: 'v1', rows: ROWS, strategy: 'delete+insert', uniqueKey: ['id', 'day'], schemaChanged: false, hookEffect: 'none', newRows: 1, ...over,
+});
 
 /** The test passed when m was at v1 and p at p1; m is now v2 (an increment from v1), p still p1. */
 function ctx(test: TestNode, over: Partial<ScopeContext> = {}, increments: Record<string, Increment> = {}): ScopeContext {
@@ -56,7 +64,7 @@ function ctx(test: TestNode, over: Partial<ScopeContext> = {}, increments: Recor
     allRows: false,
     state: { uniqueId: test.uniqueId, fingerprint: testFingerprint(test.compiledCode ?? ''), inputVersions: { 'model.u.m': 'v1', 'model.u.p': 'p1', 'model.u.hooked': 'v1' } },
     version: (id) => ({ 'model.u.m': 'v2', 'model.u.p': 'p1', 'model.u.hooked': 'v2' })[id],
-    increment: (id) => ({ 'model.u.m': inc(), 'model.u.hooked': inc({ uniqueKey: ['id'] }), ...increments })[id],
+    increment: (id) => ({ 'model.u.m': inc(), 'model.u.hooked': inc({ uniqueKey: ['id'], hookEffect: 'deletes' }), ...increments })[id],
     ...over,
   };
 }
@@ -66,7 +74,7 @@ const scope = (name: string, over: Partial<ScopeContext> = {}, increments: Recor
 describe('newRowsScope', () => {
   it('a row test on the new rows: the same SQL on the kept table', () => {
     const s = scope('nn');
-    expect(s).toEqual({ rows: '"strata_meta"."an__m__strata_new"', sql: 'select "id"\nfrom "strata_meta"."an__m__strata_new"\nwhere "id" is null' });
+    expect(s).toEqual({ rows: ROWS, sql: `select "id"\nfrom ${ROWS}\nwhere "id" is null` });
     // it also passed on the current version (a `strata test` after the build): the same rows
     expect('rows' in newRowsScope(manifest, t('nn'), { ...ctx(t('nn')), state: { ...ctx(t('nn')).state!, inputVersions: { 'model.u.m': 'v2' } } })).toBe(true);
   });
@@ -77,11 +85,18 @@ describe('newRowsScope', () => {
     ['nn', { increment: () => undefined }, {}, 'latest build was not an increment'],
     ['nn', {}, { 'model.u.m': inc({ schemaChanged: true }) }, 'changed its columns'],
     ['nonempty', {}, {}, 'not_empty is about the whole table'],
-    ['av_sub', {}, {}, 'reads other relations'],
+    ['av_sub', {}, {}, 'read relations'],
     ['uniq_id', {}, {}, 'unique_key is not among the tested columns'],
     ['not_key', {}, {}, 'unique_key is not among the tested columns'],
     ['key', {}, { 'model.u.m': inc({ strategy: 'append', uniqueKey: [] }) }, 'a new row may repeat an old key'],
     ['nn', { state: undefined }, {}, 'no pass recorded'],
+    ['nn', {}, { 'model.u.m': inc({ strategy: 'merge' }) }, 'merge: a new row may have updated several rows'],
+    ['nn', {}, { 'model.u.m': inc({ hookEffect: 'unknown' }) }, 'a hook of the model may have changed rows'],
+    ['nn', {}, { 'model.u.m': inc({ newRows: undefined }) }, 'new rows was not recorded'],
+    ['nn_clock', {}, {}, 'call functions, read relations or the clock'],
+    ['nn_call', {}, {}, 'call functions, read relations or the clock'],
+    ['rng_clock', {}, {}, 'call functions, read relations or the clock'],
+    ['rel_view', {}, {}, 'model.u.v is a view'],
     ['nn', { version: (id: string) => (id === 'model.u.m' ? 'v3' : 'p1') }, { 'model.u.m': inc({ from: 'v2' }) }, 'last passed before'],
     ['rel_other', { version: (id: string) => (id === 'model.u.m' ? 'v2' : 'p2') }, { 'model.u.p': inc({ from: 'p1', uniqueKey: ['pid'] }) }, 'model.u.p changed'],
   ] as const)('%s reads every row when %j / %j: %s', (name, over, increments, reason) => {
@@ -109,9 +124,13 @@ describe('newRowsScope', () => {
     expect(scope('hooked_nn')).toHaveProperty('rows');
   });
 
+  it('a where of plain comparisons keeps the test on new rows', () => {
+    expect(scope('nn_plain_where')).toHaveProperty('rows');
+  });
+
   it('a parent with a delete from this hook keeps its values only when the hook deleted nothing', () => {
     const grew = { version: (id: string) => (id === 'model.u.m' ? 'v2' : 'h2'), state: { ...ctx(t('rel_hooked')).state!, inputVersions: { 'model.u.m': 'v1', 'model.u.hooked': 'h1' } } };
-    const hooked = (hooksDeleted?: number) => ({ 'model.u.hooked': inc({ from: 'h1', uniqueKey: ['id'], ...(hooksDeleted === undefined ? {} : { hooksDeleted }) }) });
+    const hooked = (hooksDeleted?: number) => ({ 'model.u.hooked': inc({ from: 'h1', uniqueKey: ['id'], hookEffect: 'deletes', ...(hooksDeleted === undefined ? {} : { hooksDeleted }) }) });
     expect(scope('rel_hooked', grew, hooked(0))).toHaveProperty('rows');
     expect(scope('rel_hooked', grew, hooked(2))).toEqual({ reason: 'model.u.hooked changed since it last passed' });
     expect(scope('rel_hooked', grew, hooked())).toEqual({ reason: 'model.u.hooked changed since it last passed' });
@@ -128,6 +147,9 @@ describe('hookEffect', () => {
     [['delete from other_table'], 'unknown'],
     [["set x = 'a;update t set y = 1'"], 'unknown'],
     [['insert into {{ this }} values (1)'], 'unknown'],
+    [["select set_config('a', 'b', false), purge_rows()"], 'unknown'],
+    [["select set_config('statement_timeout', '0', true)"], 'none'],
+    [["setval('s', 1)"], 'unknown'],
   ] as const)('%j → %s', (hooks, effect) => {
     expect(hookEffect(node([...hooks]))).toBe(effect);
     expect(hookEffect(node([], [...hooks]))).toBe(effect);
@@ -138,5 +160,8 @@ describe('hookEffect', () => {
     expect(isDeleteFromThis('delete from {{this}} where id < 0;')).toBe(true);
     expect(isDeleteFromThis('delete from {{ this }} where id < 0; analyze {{ this }}')).toBe(false);
     expect(isDeleteFromThis('analyze {{ this }}')).toBe(false);
+    // rendered: a delete from the model's own relation
+    expect(isDeleteFromThis('delete from "an"."m" as t where t.id < 0', '"an"."m"')).toBe(true);
+    expect(isDeleteFromThis('delete from "an"."other" where id < 0', '"an"."m"')).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ const sqls = (plan: MaterializationPlan): string[] => plan.statements.map((s) =>
 const tableCols = cols('id integer', 'amount numeric(10,2)');
 const inc = (config: Partial<NodeConfig> = {}) =>
   model({ sql: 'select * from raw.orders', incrementalSql: 'select * from raw.orders where id > 10', config: { materialized: 'incremental', ...config } });
-const ROWS = '"strata_meta"."analytics__orders__strata_new"';
+const ROWS = '"strata_meta"."orders_f70c2646__strata_new"';
 const DROP_ROWS = `drop table if exists ${ROWS}`;
 const tempCreate = `create unlogged table ${ROWS} as (\nselect * from raw.orders where id > 10\n)`;
 const ANALYZE = `analyze ${ROWS}`;
@@ -52,7 +52,7 @@ describe('strategies', () => {
   it('append (default without unique_key)', () => {
     const plan = materializeIncremental(inc(), inc().relation, state, options({ queryColumns: tableCols }));
     expect(plan.action).toBe('incremental:append');
-    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'append', uniqueKey: [], schemaChanged: false });
+    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'append', uniqueKey: [], schemaChanged: false, hookEffect: 'none' });
     expect(plan.statements).toEqual([
       { sql: DROP_ROWS, label: 'drop the new rows kept by the previous build' },
       { sql: tempCreate, label: 'create table of new rows (kept for the data tests)' },
@@ -72,7 +72,7 @@ describe('strategies', () => {
       `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`,
     ]);
     expect(plan.statements.filter((s) => s.countsRows).map((s) => s.label)).toEqual(['insert new rows']);
-    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'delete+insert', uniqueKey: ['id'], schemaChanged: false });
+    expect(plan.increment).toEqual({ rows: ROWS, strategy: 'delete+insert', uniqueKey: ['id'], schemaChanged: false, hookEffect: 'none' });
   });
 
   it('merge on PostgreSQL 15+', () => {
