@@ -33,12 +33,6 @@ export interface ParseOptions extends LoadOptions {
   parseOnly?: boolean;
   /** Use and update the per-file cache under target/.cache/ (default true). */
   cache?: boolean;
-  /**
-   * Called with the model and singular test files (paths relative to the project) as soon as they
-   * are found, before anything is parsed, and the target folder: `compile` starts creating their
-   * compiled files meanwhile.
-   */
-  onSqlFiles?: (paths: string[], targetDir: string) => void;
   /** The project config, when the caller loaded it already with these options (`strata run` does, to connect while compiling). */
   loaded?: ReturnType<typeof loadProjectConfig>;
 }
@@ -290,7 +284,6 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql'], [], listings);
   const macroSources = macroFiles.map((f) => ({ file: f.path, text: read(f) }));
   const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
-  options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
   ctx.errors.push(...ctx.engine.loadMacros(macroSources));
   for (const m of ctx.engine.macros.values()) {
     const node: MacroNode = {
