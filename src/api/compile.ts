@@ -8,8 +8,7 @@ import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
 import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
 import { inputFolders, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput } from '../compile/fingerprint.js';
-import { BackgroundFileWriter, writeFiles } from '../compile/file-writer.js';
-import { WORKER_MIN_FILES } from '../compile/sync-worker.js';
+import { writeFiles } from '../compile/file-writer.js';
 import { findProjectFile } from '../project/project-config.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
@@ -66,14 +65,13 @@ function previousManifest(projectDir: string, targetDir: string, stateDir: strin
 }
 
 /** Parses and compiles the project, then selects nodes. Throws StrataErrors on any project error. */
-export function compileProject(options: ProjectOptions & SelectionOptions & Pick<ParseOptions, 'parseOnly' | 'onSqlFiles' | 'loaded'> = {}): CompiledProject {
+export function compileProject(options: ProjectOptions & SelectionOptions & Pick<ParseOptions, 'parseOnly' | 'loaded'> = {}): CompiledProject {
   const projectDir = resolve(options.projectDir ?? '.');
   const result = parseProject(projectDir, {
     ...(options.vars ? { vars: options.vars } : {}),
     ...(options.target ? { target: options.target } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.parseOnly ? { parseOnly: true } : {}),
-    ...(options.onSqlFiles ? { onSqlFiles: options.onSqlFiles } : {}),
     ...(options.loaded ? { loaded: options.loaded } : {}),
   });
   if (result.errors.length || !result.manifest || !result.ctx) throw new StrataErrors(result.errors);
@@ -144,34 +142,19 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
     const summary = unchangedSince(fpInput);
     if (summary) return { upToDate: true, summary };
   }
-  // A full compile writes one file per model and singular test: with many, a worker thread
-  // creates them from the moment they are found, while this thread parses (file-writer.ts).
-  const writer = new BackgroundFileWriter();
-  const reserve = (paths: string[], targetDir: string) => {
-    if (paths.length >= WORKER_MIN_FILES) writer.reserve(paths.map((p) => join(targetDir, 'compiled', p)));
-  };
-  try {
-    const project = compileProject({ ...options, ...(full ? { onSqlFiles: reserve } : {}) });
-    const genericTestFiles: GenericTestFiles = full ? 'refresh' : 'write';
-    const files = compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles);
-    mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
-    // The thread and this one write side by side; the thread then exits, before manifest.json is
-    // written: that is when this thread's memory peaks, and the thread's would add to it.
-    let written: number;
-    if (writer.started) {
-      writer.write(files);
-      written = writer.finish();
-    } else written = writeFiles(files);
-    writeManifest(project.targetDir, project.manifest);
-    const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
-    // Only once every output is in place: the next compile trusts it.
-    if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
-    // Not a spread: that would evaluate the lazy `graph` getter.
-    return Object.assign(project, { upToDate: false as const, written, genericTestFiles, summary: fingerprint?.summary ?? summarize(project.manifest) });
-  } catch (e) {
-    writer.cancel();
-    throw e;
-  }
+  // The compiled files are written here, once their SQL is known. (Creating them empty on a worker
+  // thread while the parse ran, then filling them in, was measured slower on two CPUs: each file
+  // was opened twice, and the thread took CPU time from the parse; bench/results/compile.analysis.md.)
+  const project = compileProject(options);
+  const genericTestFiles: GenericTestFiles = full ? 'refresh' : 'write';
+  mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
+  const written = writeFiles(compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles));
+  writeManifest(project.targetDir, project.manifest);
+  const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
+  // Only once every output is in place: the next compile trusts it.
+  if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
+  // Not a spread: that would evaluate the lazy `graph` getter.
+  return Object.assign(project, { upToDate: false as const, written, genericTestFiles, summary: fingerprint?.summary ?? summarize(project.manifest) });
 }
 
 /** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */

@@ -10,7 +10,7 @@
  * Stored with v8.serialize (several times faster to load than JSON for this shape). Any problem
  * reading it means an empty cache, never an error: the cache is an optimisation.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -52,10 +52,17 @@ interface CacheData {
   checksums: Map<string, ChecksumEntry>;
 }
 
+/**
+ * A hex digest in one call: `crypto.hash` (Node 20.12+) gives the digest of `createHash(...)
+ * .update(data)` without a Hash object per call (~0.6 µs less each; a cold compile hashes every
+ * file and node, ~60,000 times at 10,000 models). Older Node 20 releases take the long way.
+ */
+export const hexDigest: (algorithm: string, data: string | Buffer) => string =
+  typeof crypto.hash === 'function' ? (algorithm, data) => crypto.hash(algorithm, data, 'hex') : (algorithm, data) => crypto.createHash(algorithm).update(data).digest('hex');
+
+/** sha1 of the parts, each followed by a NUL (hashed as one string). */
 export function hashText(...parts: string[]): string {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex');
+  return hexDigest('sha1', `${parts.join('\0')}\0`);
 }
 
 export function outcomeOf(state: RenderState, output: string): RenderOutcome {

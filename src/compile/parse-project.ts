@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { StrataError } from '../errors/strata-error.js';
 import type { Manifest, ModelNode, SeedNode, SourceNode, TestNode, UnitTestNode, DocBlock, MacroNode } from '../manifest/types.js';
-import { discoverFiles, type FoundFile } from '../project/discover-files.js';
+import { discoverFiles, FolderListings, type FoundFile } from '../project/discover-files.js';
 import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
 import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
 import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
@@ -33,12 +33,6 @@ export interface ParseOptions extends LoadOptions {
   parseOnly?: boolean;
   /** Use and update the per-file cache under target/.cache/ (default true). */
   cache?: boolean;
-  /**
-   * Called with the model and singular test files (paths relative to the project) as soon as they
-   * are found, before anything is parsed, and the target folder: `compile` starts creating their
-   * compiled files meanwhile.
-   */
-  onSqlFiles?: (paths: string[], targetDir: string) => void;
   /** The project config, when the caller loaded it already with these options (`strata run` does, to connect while compiling). */
   loaded?: ReturnType<typeof loadProjectConfig>;
 }
@@ -282,14 +276,14 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);
   const manifest = newManifest(ctx);
   const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
-  const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml']);
-  const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql']);
-  const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs);
+  const listings = new FolderListings();
+  const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml'], [], listings);
+  const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql'], [], listings);
+  const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs, listings);
   if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
-  const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql']);
+  const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql'], [], listings);
   const macroSources = macroFiles.map((f) => ({ file: f.path, text: read(f) }));
   const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
-  options.onSqlFiles?.([...modelFiles, ...testFiles].map((f) => f.path), join(projectDir, config.targetPath));
   ctx.errors.push(...ctx.engine.loadMacros(macroSources));
   for (const m of ctx.engine.macros.values()) {
     const node: MacroNode = {
@@ -312,7 +306,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   early?.add(helper!.renders());
   const modelTexts = early?.texts ?? modelFiles.map(read);
   const docs: Record<string, DocBlock> = {};
-  for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'])) parseDocsFile(f.path, read(f), docs, ctx.errors);
+  for (const f of discoverFiles(projectDir, config.docsPaths, ['.md'], [], listings)) parseDocsFile(f.path, read(f), docs, ctx.errors);
   manifest.docs = docs;
 
   const byName = new Map<string, ModelNode | SeedNode>();
@@ -325,7 +319,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     texts.set(node.uniqueId, text);
     addNamed(ctx, manifest, byName, node);
   });
-  for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'])) addNamed(ctx, manifest, byName, parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name)));
+  for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'], [], listings)) addNamed(ctx, manifest, byName, parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name)));
   for (const s of props.sources) {
     const node = parseSource(ctx, s);
     if (manifest.sources[node.uniqueId]) {

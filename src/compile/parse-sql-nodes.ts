@@ -3,7 +3,6 @@
  * Renders each file once with ref/source/this printing placeholders, records the edges, the
  * config() calls and what the template read, and builds the node.
  */
-import { createHash } from 'node:crypto';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import type { ModelNode, NodeConfig, RefCall, SourceCall, TestNode, Materialization } from '../manifest/types.js';
 import type { FoundFile } from '../project/discover-files.js';
@@ -13,10 +12,10 @@ import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
 import type { ParseContext } from './parse-context.js';
-import { hashText, outcomeOf, type RenderOutcome } from './parse-cache.js';
+import { hashText, hexDigest, outcomeOf, type RenderOutcome } from './parse-cache.js';
 
 export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hexDigest('sha256', text);
 }
 
 export function splitPath(file: FoundFile, ext: string): { name: string; folders: string[] } {

@@ -19,7 +19,7 @@ const REPLIES = 0;
 const PROGRESS = 1;
 
 /**
- * Below this many items (files to read or write), a thread's start-up -- ~20 ms of the other CPU
+ * Below this many items (files to read or render), a thread's start-up -- ~20 ms of the other CPU
  * plus loading its module (js-yaml and ajv, and compiling the schema, for property files) -- is
  * not worth it.
  */
@@ -52,11 +52,8 @@ export class SyncWorker<Request, Reply> {
   #taken = 0;
   #closed = false;
 
-  /**
-   * `module`: the thread's module, a sibling of this file (`./x-thread.js`), calling `serve()`.
-   * `youngGenerationMb`: caps the thread's young generation (V8's default lets it grow to 48 MB).
-   */
-  constructor(readonly module: string, readonly options: { youngGenerationMb?: number } = {}) {}
+  /** `module`: the thread's module, a sibling of this file (`./x-thread.js`), calling `serve()`. */
+  constructor(readonly module: string) {}
 
   get started(): boolean {
     return this.#port !== undefined;
@@ -92,7 +89,6 @@ export class SyncWorker<Request, Reply> {
         ...(fromSources ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
       },
       transferList: [port2],
-      ...(this.options.youngGenerationMb ? { resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb } } : {}),
     });
     worker.unref();
     this.#port = port1;

@@ -24,10 +24,13 @@
  * operands, not the tree's. A tree where the two could differ is not taken: each operand must
  * bind at least as tightly as its operator in JavaScript (`jsPrecedence`).
  *
+ * Templates that differ only in string literals share one parse (template-shapes.ts).
+ *
  * Errors: the interpreted template throws whatever the call threw, without nunjucks' position;
  * the caller then renders the file with nunjucks, which fails the same way and says where.
  */
 import nunjucks from 'nunjucks';
+import { SharedParses } from './template-shapes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- template values are any JavaScript value, as in the generated code */
 type Node = any;
@@ -564,12 +567,17 @@ function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate
  * in nunjucks' precompiled form (`{ type: 'code' }`), so `render()` sets up the context and the
  * top-level frame exactly as for a compiled one.
  */
+/** Per environment (its extensions and options shape the parse): trees shared by templates of one shape. */
+const sharedParses = new WeakMap<object, SharedParses>();
+
 export function interpretTemplate(text: string, env: nunjucks.Environment, path: string): nunjucks.Template | undefined {
   const e = env as any;
   let root: Statement;
   let builder: Builder;
   try {
-    const ast = (nunjucks as any).parser.parse(text, e.extensionsList, e.opts);
+    let parses = sharedParses.get(e);
+    if (!parses) sharedParses.set(e, (parses = new SharedParses(e)));
+    const ast = parses.parse(text);
     builder = new Builder(e);
     root = builder.statements(ast, new Scope());
   } catch {

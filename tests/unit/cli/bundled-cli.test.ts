@@ -1,6 +1,6 @@
 /**
  * The bundled executable (dist/bin/strata.js, scripts/bundle-cli.mjs) as a user runs it: what the
- * bundle must find at run time besides its own chunks -- the worker threads' entry files, the
+ * bundle must find at run time besides its own chunks -- the worker thread's entry file, the
  * generated schema validators -- and the source maps behind --debug. Needs `npm run build`
  * (`npm test` runs it first).
  */
@@ -28,7 +28,7 @@ describe.skipIf(!existsSync(BIN))('the bundled CLI, dist/bin/strata.js', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('compiles a project large enough for the worker threads (parse helper, file writer)', () => {
+  it('compiles a project large enough for the parse helper thread', () => {
     const files: Record<string, string> = { 'project.yml': PROJECT };
     for (let i = 0; i < 250; i++) {
       files[`models/m${i}.sql`] = i === 0 ? 'select 1 as id' : `select * from {{ ref('m${i - 1}') }}`;

@@ -168,26 +168,6 @@ describe('the worker threads themselves', () => {
     expect(helper.renders().sort((x, y) => x.index - y.index)).toEqual([{ index: 0 }, { index: 1 }]);
   });
 
-  it('BackgroundFileWriter: reserved files get their content; reserved files not written are removed', async () => {
-    const { BackgroundFileWriter } = await import('../../../src/compile/file-writer.js');
-    const dir = writeProject({ 'same.sql': 'unchanged\n', 'old.sql': 'old\n' });
-    const writer = new BackgroundFileWriter();
-    const paths = ['a/one.sql', 'a/two.sql', 'b/dropped.sql', 'same.sql'].map((p) => join(dir, p));
-    writer.reserve(paths);
-    await until(() => existsSync(join(dir, 'b/dropped.sql')));
-    expect(readFileSync(join(dir, 'a/one.sql'), 'utf8')).toBe('');
-    writer.write([
-      { path: join(dir, 'a/one.sql'), content: 'one\n' },
-      { path: join(dir, 'a/two.sql'), content: 'two\n' },
-      { path: join(dir, 'same.sql'), content: 'unchanged\n' },
-      { path: join(dir, 'old.sql'), content: 'new\n' },
-      { path: join(dir, 'c/absent.sql'), content: 'x\n', onlyIfExists: true },
-    ]);
-    expect(writer.finish()).toBe(3);
-    expect(filesUnder(dir)).toEqual({ 'a/one.sql': 'one\n', 'a/two.sql': 'two\n', 'same.sql': 'unchanged\n', 'old.sql': 'new\n' });
-    expect(existsSync(join(dir, 'b'))).toBe(false);
-  });
-
   it('ParseHelper: joined while the helper is reading, every file is read by one thread or the other', async () => {
     const { ParseHelper } = await import('../../../src/compile/parse-helper.js');
     const project: Record<string, string> = {};

@@ -3,11 +3,12 @@
  * the same calls recorded in the render state, the same errors, on a table of templates.
  */
 import nunjucks from 'nunjucks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StrataError } from '../../../src/errors/strata-error.js';
 import { createRenderState, withState, type RenderState } from '../../../src/template/render-state.js';
 import { TemplateEngine } from '../../../src/template/template-engine.js';
 import { interpretTemplate } from '../../../src/template/template-interpreter.js';
+import { shapeOf } from '../../../src/template/template-shapes.js';
 
 const MACROS = {
   'macros/m.sql': [
@@ -201,5 +202,59 @@ describe('template interpreter', () => {
     const s = state();
     expect(engine.evaluate('models/schema.yml', "ref('orders')", s)).toBeDefined();
     expect(s.relations).toEqual([expect.objectContaining({ kind: 'ref', name: 'orders' })]);
+  });
+
+  it('renders templates that differ only in string literals from one shared parse, each with its own literals', () => {
+    const { engine, state } = setup();
+    const shape = (a: string, b: string) => `{{ config(tags=['${a}']) }}{% for i in range(2) %}{{ ref('${a}') }}.{{ "${b}" }}{{ ',' if not loop.last }}{% endfor %} {{ {'k': '${b}'}['k'] }}`;
+    // Interleaved, and each file after another of its shape: every output is the compiler's.
+    for (const [a, b] of [['orders', 'x'], ['people', "y z"], ['orders', ''], ['it', 'w']]) {
+      const text = shape(a!, b!);
+      const file = `models/${a}_${b}.sql`;
+      expect(viaEngine(engine, state(), text, file)).toEqual(viaCompiler(engine, state(), text, file));
+    }
+    // A dict key '__proto__' in one file of the shape is still left to the compiler.
+    const proto = "{% for i in range(1) %}{{ {'__proto__': 1} | length }}{% endfor %}";
+    expect(viaEngine(engine, state(), proto.replace('__proto__', 'a'), 'models/a.sql')).toEqual(viaCompiler(engine, state(), proto.replace('__proto__', 'a'), 'models/a.sql'));
+    expect(viaEngine(engine, state(), proto, 'models/p.sql')).toEqual(viaCompiler(engine, state(), proto, 'models/p.sql'));
+  });
+});
+
+describe('template shapes', () => {
+  it('marks the string literals inside tags, not in text or comments', () => {
+    expect(shapeOf(`select 'a' {# 'b' #}{{ ref('c') }}{% if x == "d" %}'e'{% endif %}`)).toEqual({
+      key: `select 'a' {# 'b' #}{{ ref('\u00010\u0001') }}{% if x == "\u00011\u0001" %}'e'{% endif %}`,
+      literals: ['c', 'd'],
+    });
+    expect(shapeOf("{{ '}}' ~ x }}")?.literals).toEqual(['}}']);
+  });
+
+  it.each([
+    ["{{ 'it\\'s' }}", 'a backslash escape'],
+    ["{% raw %}{{ 'x' }}{% endraw %}", 'raw blocks'],
+    ["{{ 'x' ", 'an unclosed tag'],
+    ["{{ 'x }}", 'an unclosed string'],
+    ['{{ "\u0001" }}', 'the marker itself'],
+  ])('does not share %j (%s)', (text) => {
+    expect(shapeOf(text)).toBeUndefined();
+  });
+
+  it('parses a shape once', () => {
+    const { engine } = setup();
+    const parse = vi.spyOn((nunjucks as unknown as { parser: { parse: (...a: unknown[]) => unknown } }).parser, 'parse');
+    try {
+      const outputs = ['a', 'b', 'c'].map((x) => interpretTemplate(`{% for i in range(1) %}{{ '${x}' ~ i }}{% endfor %}`, engine.env, `models/${x}.sql`)!.render({}));
+      expect(outputs).toEqual(['a0', 'b0', 'c0']);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('parses on its own a template whose marked literal is not a Literal of the tree', () => {
+    const { engine, state } = setup();
+    // `}}` ends nunjucks' tag inside the block: the quotes after it are text.
+    const text = "{% for i in range(1) %}{% set d = {'a': {'b': 1}} %}'q'{% endfor %}";
+    expect(viaEngine(engine, state(), text, 'models/a.sql')).toEqual(viaCompiler(engine, state(), text, 'models/a.sql'));
   });
 });
