@@ -1,21 +1,17 @@
 /**
- * YAML with positions. Property files are parsed by simple-yaml.ts when they keep to the usual
- * subset, else with js-yaml (~1.6x the `yaml` package on many small files); positions are
- * recovered with the `yaml` package only when an error has to point at a line, which keeps the
- * common, error-free parse fast.
+ * YAML with positions. Property files are parsed with js-yaml (fast, ~1.6x the `yaml` package on
+ * many small files); positions are recovered with the `yaml` package only when an error has to
+ * point at a line, which keeps the common, error-free parse fast.
  */
 import { load as loadYaml } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
-import { NOT_SIMPLE, parseSimpleYaml } from './simple-yaml.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
 /** Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position. */
 export function parseYaml(file: string, text: string): unknown {
-  const simple = parseSimpleYaml(text);
-  if (simple !== NOT_SIMPLE) return simple;
   try {
     return loadYaml(text, { filename: file, json: true });
   } catch (e) {
