@@ -209,3 +209,13 @@ describe('async_commit', () => {
     expect((await db.query('select setting from feat.commit_setting')).rows).toEqual([{ setting: server }]);
   });
 });
+
+describe('target/manifest.json', () => {
+  it('is written by the end of a run (while its nodes build) and kept as the last success', async () => {
+    const dir = writeProject({ 'project.yml': projectYml(), 'models/sources.yml': sources, 'models/m1.sql': 'select 1 as x', 'models/m2.sql': "select * from {{ ref('m1') }}" });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    const written = readFileSync(join(dir, 'target/manifest.json'), 'utf8');
+    expect(Object.keys(JSON.parse(written).nodes)).toEqual(expect.arrayContaining(['model.feat.m1', 'model.feat.m2']));
+    expect(readFileSync(join(dir, 'target/last_success/manifest.json'), 'utf8')).toBe(written);
+  });
+});
