@@ -61,8 +61,9 @@ function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
  * The COMMIT does not wait for its WAL to reach the disk (target `async_commit`, default on). Safe
  * for strata's state: the node's state row is in the same transaction, and a server crash loses
  * async commits whole and in WAL order, so a lost build takes its state row with it and the next
- * run builds it again. The run's last write (its run-history row) commits synchronously, which
- * flushes every build before it: a run that finished is durable.
+ * run builds it again. The run's last write (its run-history row) commits with the server's
+ * setting (synchronous by default), which flushes every build before it: a run that finished is
+ * durable. A transaction that drops a relation (a table's swap) commits synchronously anyway.
  */
 const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off';
 
