@@ -9,15 +9,16 @@ import { writeStderr } from './batched-stdout.js';
 // With --debug, stack traces name the TypeScript sources: the bundle (dist/bin, scripts/bundle-cli.mjs)
 // maps back to src/ only for modules loaded after source maps are on, hence the dynamic import.
 // Without it, no map is read (parsing them costs more than a command's start-up saves by bundling).
+// Not a top-level await: the bundle is a CommonJS script (scripts/cli-entry.mjs says why).
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-const { runCli } = await import('./program.js');
-
-runCli(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    writeStderr(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in strata; please report it with the command you ran.\n`);
-    process.exitCode = 70;
-  },
-);
+import('./program.js')
+  .then(({ runCli }) => runCli(process.argv.slice(2)))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      writeStderr(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in strata; please report it with the command you ran.\n`);
+      process.exitCode = 70;
+    },
+  );

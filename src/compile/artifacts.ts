@@ -46,6 +46,19 @@ class BufferedFile {
  * ~70 MB string (twice that in UTF-16) on top of the manifest itself.
  */
 export function writeManifest(targetDir: string, manifest: Manifest): string {
+  const steps = manifestWriter(targetDir, manifest);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * writeManifest a step at a time: each `next()` writes about one node (the file appears, whole,
+ * when the last step renames it into place). A run writes it so while its nodes build
+ * (src/run/idle-slices.ts): the thread mostly waits for the server then.
+ */
+export function* manifestWriter(targetDir: string, manifest: Manifest): Generator<void, string> {
   const path = join(targetDir, 'manifest.json');
   mkdirSync(targetDir, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
@@ -53,7 +66,7 @@ export function writeManifest(targetDir: string, manifest: Manifest): string {
   try {
     const out = new BufferedFile(fd);
     const keys = Object.keys(manifest) as Array<keyof Manifest>;
-    keys.forEach((key, i) => {
+    for (const [i, key] of keys.entries()) {
       out.write(`${i ? ',' : '{'}${JSON.stringify(key)}:`);
       const value = manifest[key];
       if (key === 'nodes' || key === 'sources' || key === 'parentMap' || key === 'childMap') {
@@ -62,10 +75,12 @@ export function writeManifest(targetDir: string, manifest: Manifest): string {
           out.write(`${first ? '{' : ','}${JSON.stringify(id)}:`);
           out.write(JSON.stringify(v));
           first = false;
+          yield;
         }
         out.write(first ? '{}' : '}');
       } else out.write(JSON.stringify(value));
-    });
+      yield;
+    }
     out.write(keys.length ? '}' : '{}');
     out.flush();
   } finally {

@@ -17,6 +17,11 @@ export interface ResolvedTarget extends TargetInfo {
   url?: string;
   password?: string;
   dbname?: string;
+  /**
+   * `async_commit` (default true): a model's transaction commits with `synchronous_commit = off`
+   * (README, "async_commit"). False leaves the server's setting alone.
+   */
+  asyncCommit?: boolean;
 }
 
 export interface ProjectConfig {
@@ -185,12 +190,17 @@ function toTarget(name: string, t: Record<string, unknown>, locator: YamlLocator
   if (port !== undefined && !Number.isInteger(port)) {
     errors.push(new StrataError('CONFIG', `targets.${name}.port must be a number`, { location: locator.locate(['targets', name, 'port']) }));
   }
+  // A boolean, or its text when it comes from env_var().
+  const asyncCommit = t['async_commit'] === undefined ? undefined : ({ true: true, false: false } as Record<string, boolean>)[String(t['async_commit']).toLowerCase()];
+  if (t['async_commit'] !== undefined && asyncCommit === undefined) {
+    errors.push(new StrataError('CONFIG', `targets.${name}.async_commit must be true or false`, { location: locator.locate(['targets', name, 'async_commit']) }));
+  }
   const type = (t['type'] as 'postgres' | 'embedded' | undefined) ?? (t['url'] || t['host'] ? 'postgres' : 'embedded');
   const str = (k: string) => (t[k] === undefined || t[k] === null || t[k] === '' ? undefined : String(t[k]));
   const out: ResolvedTarget = { name, type, schema: str('schema') ?? 'public', threads: Number.isInteger(threads) && threads > 0 ? threads : 1 };
-  const optional: Array<[keyof ResolvedTarget, string | number | undefined]> = [
+  const optional: Array<[keyof ResolvedTarget, string | number | boolean | undefined]> = [
     ['url', str('url')], ['host', str('host')], ['port', port], ['user', str('user')],
-    ['password', str('password')], ['dbname', str('dbname') ?? str('database')],
+    ['password', str('password')], ['dbname', str('dbname') ?? str('database')], ['asyncCommit', asyncCommit],
   ];
   for (const [k, v] of optional) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   return out;

@@ -59,6 +59,16 @@ function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
   return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
 }
 
+/**
+ * The COMMIT does not wait for its WAL to reach the disk (target `async_commit`, default on). Safe
+ * for strata's state: the node's state row is in the same transaction, and a server crash loses
+ * async commits whole and in WAL order, so a lost build takes its state row with it and the next
+ * run builds it again. The run's last write (its run-history row) commits with the server's
+ * setting (synchronous by default), which flushes every build before it: a run that finished is
+ * durable. A transaction that drops a relation (a table's swap) commits synchronously anyway.
+ */
+const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off';
+
 interface Built {
   plan: MaterializationPlan;
   rows: number | undefined;
@@ -85,7 +95,7 @@ async function buildInTransaction(
     // The same names the catalog query of lockDependentViews gives: `schema.name`.
     const lock = known ? viewLockSql((known.dependentViews ?? []).map((v) => `${v.schema}.${v.name}`)) : undefined;
     open = true;
-    return ['BEGIN', ...(lock ? [lock] : [])];
+    return ['BEGIN', ...(rc.project.ctx.config.target.asyncCommit === false ? [] : [ASYNC_COMMIT]), ...(lock ? [lock] : [])];
   };
   try {
     let state = known;

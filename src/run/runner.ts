@@ -24,6 +24,7 @@ import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
 import { startRunSession, type RunSession, type StartedRunSession } from './run-session.js';
+import { drain, inIdleSlices } from './idle-slices.js';
 
 export type { BuildableKind } from './work-items.js';
 
@@ -53,6 +54,12 @@ export interface RunRequest {
    * called once the start-up reads are on their way to the server, so that it overlaps them.
    */
   beforeNodes?: () => void;
+  /**
+   * Work the caller needs done by the end of the run that no node waits for (writing
+   * manifest.json), a step per `next()`: done in short slices while the start-up reads and the
+   * nodes are in flight (idle-slices.ts). The run ends once it is done, and fails if it fails.
+   */
+  alongNodes?: Iterator<unknown>;
 }
 
 /** The run's database session, for a command about to run a project of this config. */
@@ -214,11 +221,14 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
     // What the caller writes before the nodes (manifest.json, target/compiled/) is written even
     // when the database cannot be reached, as a compile would; its own failure comes first.
     req.beforeNodes?.();
+    if (req.alongNodes) drain(req.alongNodes);
     throw e;
   }
   const { opened, lock, runId } = session;
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
+  const along = req.alongNodes ? inIdleSlices(req.alongNodes) : Promise.resolve();
+  along.catch(() => undefined); // awaited below, on every path; never an unhandled rejection meanwhile
   try {
     try {
       const rc = await prepare(session, req, items);
@@ -226,9 +236,11 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');
       results = await buildAll(rc, items, events, req.fuseTests ?? true);
+      await along;
       await runProjectHooks(rc, 'onRunEnd');
       await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');
     } catch (e) {
+      await along.catch(() => undefined);
       await finishRun(opened.db, runId, 'error').catch(() => undefined);
       throw e;
     } finally {

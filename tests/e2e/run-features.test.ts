@@ -2,7 +2,7 @@
  * Runner features beyond the basic build: run_query() in templates, hooks, sources strata does not
  * load, JSON logs, and readers never seeing a missing table while it is rebuilt.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Database } from '../../src/adapters/postgres/index.js';
@@ -189,5 +189,33 @@ describe('a changed model', () => {
     expect(run.stdout).toMatch(/OK view model feat\.a/);
     expect(run.stdout).toMatch(/SKIP \(up to date\) view model feat\.b/);
     expect((await db.query('select x from feat.a')).rows).toEqual([{ x: 10 }]);
+  });
+});
+
+describe('async_commit', () => {
+  it('commits a model\'s build with synchronous_commit off unless the target sets async_commit: false; the run file is the build alone', async () => {
+    const files = {
+      'models/sources.yml': sources,
+      // The model's query runs in its build transaction: it sees the transaction's setting.
+      'models/commit_setting.sql': "{{ config(materialized='table') }}\nselect current_setting('synchronous_commit') as setting",
+    };
+    const dir = writeProject({ 'project.yml': projectYml(), ...files });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    expect((await db.query('select setting from feat.commit_setting')).rows).toEqual([{ setting: 'off' }]);
+    expect(readFileSync(join(dir, 'target/run/models/commit_setting.sql'), 'utf8')).not.toMatch(/synchronous_commit =/);
+    const server = (await db.query<{ s: string }>("select current_setting('synchronous_commit') as s")).rows[0]!.s;
+    const sync = writeProject({ 'project.yml': projectYml('    async_commit: false'), ...files });
+    expect((await strata(sync, 'run', '--rebuild')).code).toBe(0);
+    expect((await db.query('select setting from feat.commit_setting')).rows).toEqual([{ setting: server }]);
+  });
+});
+
+describe('target/manifest.json', () => {
+  it('is written by the end of a run (while its nodes build) and kept as the last success', async () => {
+    const dir = writeProject({ 'project.yml': projectYml(), 'models/sources.yml': sources, 'models/m1.sql': 'select 1 as x', 'models/m2.sql': "select * from {{ ref('m1') }}" });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    const written = readFileSync(join(dir, 'target/manifest.json'), 'utf8');
+    expect(Object.keys(JSON.parse(written).nodes)).toEqual(expect.arrayContaining(['model.feat.m1', 'model.feat.m2']));
+    expect(readFileSync(join(dir, 'target/last_success/manifest.json'), 'utf8')).toBe(written);
   });
 });

@@ -5,7 +5,7 @@
  * (`npm test` runs it first).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanupProjects, writeProject } from '../../helpers/temp-project.js';
@@ -40,6 +40,25 @@ describe.skipIf(!existsSync(BIN))('the bundled CLI, dist/bin/strata.js', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, 'target/compiled/models'))).toHaveLength(250);
+  });
+
+  it('compiles with a V8 code cache per command, named after the build, written after the command ran', () => {
+    const dir = writeProject({ 'project.yml': PROJECT, 'models/a.sql': 'select 1 as id' });
+    const cacheDir = join(BIN, '../code-cache');
+    const build = /const BUILD = '([0-9a-f]{16})';/.exec(readFileSync(BIN, 'utf8'))?.[1];
+    expect(build).toBeDefined();
+    rmSync(cacheDir, { recursive: true, force: true });
+    const compile = () => {
+      const r = strata(['--project-dir', dir, 'compile']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    };
+    compile();
+    expect(readdirSync(cacheDir)).toEqual([`compile-${build}.bin`]);
+    const written = statSync(join(cacheDir, `compile-${build}.bin`)).mtimeMs;
+    compile();
+    // Accepted by V8: a rejected cache would have been written again.
+    expect(statSync(join(cacheDir, `compile-${build}.bin`)).mtimeMs).toBe(written);
   });
 
   it('validates the project file with the generated validators', () => {

@@ -110,3 +110,16 @@ describe('strata parse', () => {
     expect(run.stdout).toBe('Project proj is valid: 5 nodes, 0 sources, 0 macros');
   });
 });
+
+describe('strata run against a server that does not answer', () => {
+  it('fails, having written target/manifest.json and target/compiled/ as a compile would', async () => {
+    const dir = writeProject({
+      'project.yml': "name: proj\ntargets:\n  dev: { type: postgres, url: 'postgres://nobody@127.0.0.1:1/none', schema: s }\n",
+      'models/a.sql': 'select 1 as id',
+    });
+    const run = await cli(['--project-dir', dir, 'run']);
+    expect(run.code).toBe(2);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')).nodes)).toEqual(['model.proj.a']);
+    expect(readFileSync(join(dir, 'target/compiled/models/a.sql'), 'utf8')).toBe('select 1 as id\n');
+  });
+});

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/api/compile.js';
 import { parseProject } from '../../../src/compile/parse-project.js';
+import { loadProjectConfig } from '../../../src/project/project-config.js';
 import type { ModelNode, TestNode } from '../../../src/manifest/types.js';
 import { cleanupProjects, writeProject } from '../../helpers/temp-project.js';
 
@@ -92,6 +93,16 @@ describe('project files', () => {
     expect(viaEnv.metadata.targetName).toBe('prod');
     const { errors } = parseProject(writeProject(files), { env: {}, target: 'staging' });
     expect(errors.map((e) => e.hint)).toEqual(['defined targets: dev, prod']);
+  });
+
+  it('reads a target\'s async_commit as a boolean, also from env_var() text', () => {
+    const yml = (value: string) => `name: proj\ntargets:\n  dev:\n    url: postgres://localhost/dev\n    async_commit: ${value}\n`;
+    const target = (value: string, env: Record<string, string> = {}) => loadProjectConfig(writeProject({ 'project.yml': yml(value) }), { env });
+    expect(target('false').config?.target.asyncCommit).toBe(false);
+    expect(target("\"{{ env_var('ASYNC', 'true') }}\"").config?.target.asyncCommit).toBe(true);
+    expect(target("\"{{ env_var('ASYNC', 'true') }}\"", { ASYNC: 'False' }).config?.target.asyncCommit).toBe(false);
+    expect(loadProjectConfig(writeProject({ 'project.yml': 'name: proj\ntargets:\n  dev:\n    url: postgres://localhost/dev\n' }), { env: {} }).config?.target.asyncCommit).toBeUndefined();
+    expect(target('maybe').errors.map((e) => e.message)).toEqual(['targets.dev.async_commit must be true or false']);
   });
 
   it('uses the configured paths (the loan project puts data tests under tests/data)', () => {
