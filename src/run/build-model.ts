@@ -18,7 +18,7 @@ import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../s
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
 import { isStaleStateError } from './run-catalog.js';
-import { effectiveParents, inputVersionsOf, type RunContext } from './run-context.js';
+import { inputVersionsOf, versionInputs, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
 import { timed, type TimingEntry } from './timing.js';
 
@@ -162,7 +162,7 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   const relation = relationToSql(original.relation);
   const base = { uniqueId: original.uniqueId, name: original.name, resourceType: 'model' as const, relation };
   const fingerprint = rc.fingerprints.get(original.uniqueId) ?? '';
-  const inputs = inputVersionsOf(rc, effectiveParents(rc.project.manifest, original));
+  const inputs = inputVersionsOf(rc, versionInputs(rc.project.manifest, original));
   const previous = rc.previous.get(original.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
   if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {

@@ -64,6 +64,25 @@ export function effectiveParents(manifest: Manifest, node: { dependsOn: { nodes:
   return [...out].sort();
 }
 
+/**
+ * The nodes whose data versions together say what a node reads: its parents (through ephemeral
+ * models), and through a view what the view reads, transitively. A view's own version changes
+ * only when strata replaces it, not when the rows under it do: a table over a view over a seed
+ * must see the seed change even in a run that does not select the view.
+ */
+export function versionInputs(manifest: Manifest, node: { dependsOn: { nodes: string[] } }): string[] {
+  const out = new Set<string>();
+  const visit = (ids: string[], seen: Set<string>) => {
+    for (const id of ids) {
+      out.add(id);
+      const parent = manifest.nodes[id];
+      if (parent?.resourceType === 'model' && parent.config.materialized === 'view' && !seen.has(id)) visit(effectiveParents(manifest, parent), new Set(seen).add(id));
+    }
+  };
+  visit(effectiveParents(manifest, node), new Set());
+  return [...out].sort();
+}
+
 /** The data versions of a node's parents: what it was (or will be) built from. */
 export function inputVersionsOf(rc: RunContext, parents: string[]): Record<string, string> {
   const out: Record<string, string> = {};

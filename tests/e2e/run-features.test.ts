@@ -105,6 +105,22 @@ describe('sources strata does not load', () => {
     expect(second.stdout).toMatch(/OK view model feat\.from_events/);
     expect(second.stdout).toMatch(/SKIP \(up to date\) view model feat\.from_countries/);
   });
+
+  it('a table over a view over such a source is built again even when the view is not selected', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'models/from_events.sql': "select * from {{ source('landing', 'events') }}",
+      'models/event_counts.sql': "{{ config(materialized='table') }}\nselect kind, count(*) as n from {{ ref('from_events') }} group by kind",
+    });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    await db.query("insert into landing.events values (4, 'view')");
+    // the view is not selected, so its own version stays; what it reads changed
+    const run = await strata(dir, 'run', '-s', 'event_counts');
+    expect(run.stdout).toMatch(/OK table model feat\.event_counts/);
+    expect((await db.query("select n from feat.event_counts where kind = 'view'")).rows).toEqual([{ n: 2 }]);
+    await db.query('delete from landing.events where id = 4');
+  });
 });
 
 describe('--log-format json', () => {
