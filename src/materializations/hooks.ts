@@ -5,28 +5,31 @@
  * Every hook runs inside the node's transaction (dbt's default, `inside_transaction: true`): a
  * failing post-hook rolls the build back, and the relation never exists without its hooks applied.
  */
+import { relationSql } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
 import type { Statement } from './types.js';
 
-function hookStatements(hooks: readonly string[] | undefined, kind: 'pre-hook' | 'post-hook'): Statement[] {
+function hookStatements(node: ModelNode, kind: 'pre-hook' | 'post-hook'): Statement[] {
   const out: Statement[] = [];
-  (hooks ?? []).forEach((sql, i) => {
+  const thisSql = relationSql(node.relation);
+  (kind === 'pre-hook' ? node.config.pre_hook : node.config.post_hook).forEach((sql, i) => {
     // An empty hook (a template that rendered to nothing, e.g. `{% if target.name == 'prod' %}`)
     // would be an empty query; skip it rather than send it.
     if (sql.trim() === '') return;
-    out.push({ sql, label: `${kind} ${i + 1}` });
+    // A delete from the model's own table: its row count goes to the node's state.
+    out.push({ sql, label: `${kind} ${i + 1}`, ...(isDeleteFromThis(sql, thisSql) ? { tally: 'deleted' as const } : {}) });
   });
   return out;
 }
 
 /** pre_hook statements, first in the transaction. */
 export function preHooks(node: ModelNode): Statement[] {
-  return hookStatements(node.config.pre_hook, 'pre-hook');
+  return hookStatements(node, 'pre-hook');
 }
 
 /** post_hook statements, after the build, indexes and grants. */
 export function postHooks(node: ModelNode): Statement[] {
-  return hookStatements(node.config.post_hook, 'post-hook');
+  return hookStatements(node, 'post-hook');
 }
 
 /** What a model's hooks may do to rows already in its table: nothing, delete some, or anything. */

@@ -34,8 +34,6 @@ import type { MaterializationOptions, MaterializationPlan, RelationState, Statem
 
 export type Strategy = 'append' | 'delete+insert' | 'merge';
 
-/** The label of the statement creating the new rows' table (its row count is how many it kept). */
-export const KEEP_NEW_ROWS = 'create table of new rows (kept for the data tests)';
 
 /** dbt's is_incremental(): the runner uses it too, to pick which SQL to describe. */
 export function isIncremental(node: ModelNode, state: RelationState, options: MaterializationOptions): boolean {
@@ -125,7 +123,7 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
     statements: [
       ...preHooks(node),
       { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' },
-      { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: KEEP_NEW_ROWS },
+      { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: 'create table of new rows (kept for the data tests)', tally: 'kept' },
       ...schema.statements,
       ...applyStatements(strategy, relation, rows, keys, schema.columns),
       ...indexStatements(node, relation),

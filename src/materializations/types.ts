@@ -59,6 +59,11 @@ export interface Statement {
   outside?: boolean;
   /** For rows-affected reporting: this statement's row count is the node's "rows". */
   countsRows?: boolean;
+  /**
+   * What this statement's row count tells the node's state: `kept`, the new rows an increment
+   * keeps for its tests; `deleted`, rows a `delete from {{ this }}` hook removed (hooks.ts).
+   */
+  tally?: 'kept' | 'deleted';
 }
 
 export interface MaterializationPlan {

@@ -9,8 +9,6 @@ import { StrataError } from '../errors/strata-error.js';
 import { quoteLiteral, type SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
-import { isDeleteFromThis } from '../materializations/hooks.js';
-import { KEEP_NEW_ROWS } from '../materializations/incremental.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
 import { upToDate, newDataVersion } from '../state/fingerprint.js';
@@ -139,16 +137,10 @@ async function buildInTransaction(
 async function recordIncrementCounts(rc: RunContext, node: ModelNode, increment: Increment, built: Built): Promise<Increment> {
   const counts = built.counts;
   const statements = built.runFile.statements;
-  const kept = statements.findIndex((s) => s.label === KEEP_NEW_ROWS);
+  const kept = statements.findIndex((s) => s.tally === 'kept');
   if (!counts || kept < 0) return increment;
-  const thisSql = relationToSql(node.relation);
-  const deletes = new Set<string>();
-  node.config.pre_hook.forEach((h, i) => isDeleteFromThis(h, thisSql) && deletes.add(`pre-hook ${i + 1}`));
-  node.config.post_hook.forEach((h, i) => isDeleteFromThis(h, thisSql) && deletes.add(`post-hook ${i + 1}`));
-  const recorded = {
-    newRows: counts[kept]!,
-    ...(deletes.size ? { hooksDeleted: statements.reduce((n, s, i) => (deletes.has(s.label) ? n + (counts[i] ?? 0) : n), 0) } : {}),
-  };
+  const deletes = statements.flatMap((s, i) => (s.tally === 'deleted' ? [counts[i] ?? 0] : []));
+  const recorded = { newRows: counts[kept]!, ...(deletes.length ? { hooksDeleted: deletes.reduce((a, b) => a + b, 0) } : {}) };
   try {
     await rc.db.query(recordIncrementCountsSql(rc.project.manifest.metadata.projectName, node.uniqueId, recorded));
   } catch {

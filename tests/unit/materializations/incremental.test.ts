@@ -55,7 +55,7 @@ describe('strategies', () => {
     expect(plan.increment).toEqual({ rows: ROWS, strategy: 'append', uniqueKey: [], schemaChanged: false, hookEffect: 'none' });
     expect(plan.statements).toEqual([
       { sql: DROP_ROWS, label: 'drop the new rows kept by the previous build' },
-      { sql: tempCreate, label: 'create table of new rows (kept for the data tests)' },
+      { sql: tempCreate, label: 'create table of new rows (kept for the data tests)', tally: 'kept' },
       { sql: `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`, label: 'insert new rows', countsRows: true },
     ]);
   });
@@ -127,6 +127,12 @@ describe('strategies', () => {
     expect(() => materializeIncremental(bad, bad.relation, state, options())).toThrow(/unknown incremental_strategy "insert_overwrite"/);
     const noKey = inc({ unique_key: 'order_id' });
     expect(() => materializeIncremental(noKey, noKey.relation, state, options())).toThrow(/unique_key "order_id" is not a column/);
+  });
+
+  it('marks a hook deleting from the model itself, whose row count goes to the node state', () => {
+    const node = inc({ post_hook: ['delete from "analytics"."orders" where id < 0', 'analyze "analytics"."orders"', 'delete from "analytics"."other"'] });
+    const hooks = materializeIncremental(node, node.relation, state, options()).statements.filter((s) => s.label.startsWith('post-hook'));
+    expect(hooks.map((s) => s.tally)).toEqual(['deleted', undefined, undefined]);
   });
 
   it('runs hooks, indexes (if not exists) and grants around the incremental statements', () => {
