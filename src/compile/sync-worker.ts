@@ -46,6 +46,15 @@ const { workerData } = require('node:worker_threads');
 });
 `;
 
+/**
+ * The workerData that names a thread's module, `module` relative to `base` (the caller's
+ * import.meta.url): from the TypeScript sources (under the test runner) also tsx's loader, which
+ * the thread's bootstrap registers before importing it.
+ */
+export function threadModule(module: string, base: string): { module: string; tsx?: string } {
+  return { module: new URL(module, base).href, ...(base.endsWith('.ts') ? { tsx: import.meta.resolve('tsx/esm/api') } : {}) };
+}
+
 export class SyncWorker<Request, Reply> {
   readonly #signal = new Int32Array(new SharedArrayBuffer(8));
   #port?: MessagePort;
@@ -77,7 +86,6 @@ export class SyncWorker<Request, Reply> {
 
   #start(): void {
     const { port1, port2 } = new MessageChannel();
-    const fromSources = import.meta.url.endsWith('.ts');
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
       // Not the parent's flags: with --input-type=module, say, the bootstrap would not run as CommonJS.
@@ -85,8 +93,7 @@ export class SyncWorker<Request, Reply> {
       workerData: {
         port: port2,
         signal: this.#signal,
-        module: new URL(this.module, import.meta.url).href,
-        ...(fromSources ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
+        ...threadModule(this.module, import.meta.url),
       },
       transferList: [port2],
     });

@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { TargetConfig } from '../adapters/postgres/index.js';
+import { threadModule } from '../compile/sync-worker.js';
 import type { FileProgress, FileTask } from './load-file.js';
 import type { FileLoadResult } from './types.js';
 
@@ -53,16 +54,10 @@ class LoadThread {
   #failure: Error | undefined;
 
   constructor(target: TargetConfig, projectDir: string) {
-    const fromSources = import.meta.url.endsWith('.ts');
     this.#worker = new Worker(BOOTSTRAP, {
       eval: true,
       execArgv: [],
-      workerData: {
-        target,
-        projectDir,
-        module: new URL('./load-thread.js', import.meta.url).href,
-        ...(fromSources ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
-      },
+      workerData: { target, projectDir, ...threadModule('./load-thread.js', import.meta.url) },
     });
     this.#worker.on('message', (m: ThreadReply) => this.#receive(m));
     this.#worker.on('messageerror', (e) => this.#fail(e));
