@@ -39,7 +39,8 @@ export async function loadTestStates(db: DbClient, project: string): Promise<Map
  */
 export function saveTestStatesSql(project: string, ran: readonly string[], passed: readonly TestState[], runId: string): string {
   const p = quoteLiteral(project);
-  const failed = ran.filter((id) => !passed.some((s) => s.uniqueId === id));
+  const passedIds = new Set(passed.map((s) => s.uniqueId));
+  const failed = ran.filter((id) => !passedIds.has(id));
   const parts: string[] = [];
   if (failed.length) {
     parts.push(`DELETE FROM strata_meta.test_state WHERE project = ${p} AND unique_id IN (${failed.map(quoteLiteral).join(', ')})`);

@@ -165,6 +165,18 @@ describe('data tests of an incremental model read the new rows of its latest bui
     expect(tests['not_null_events_id']).toMatchObject({ newRows: true, status: 'pass' });
   });
 
+  it('all_rows that is not true or false is an error on its test, naming it and the value', async () => {
+    const dir = writeProject({
+      ...PROJECT,
+      'models/props.yml': PROJECT['models/props.yml'].replace('[unique, not_null]', "[unique, {not_null: {config: {all_rows: 'yes'}}}]"),
+    });
+    const run = await strata(dir, 'build');
+    expect(run.code).toBe(1);
+    expect(testsOf(dir)['not_null_events_id']).toMatchObject({ status: 'error' });
+    expect(run.stdout).toContain('invalid all_rows "yes" on test.qa.not_null_events_id: expected true or false');
+    expect(testsOf(dir)['unique_events_id']).toMatchObject({ status: 'pass' });
+  });
+
   it('a relationships parent with a delete from this hook: new rows while the hook deletes nothing', async () => {
     const dir = writeProject({
       ...PROJECT,
