@@ -21,13 +21,15 @@ export interface LedgerEntry {
   rowsLoaded: number;
   rowsQuarantined: number;
   batchId: string;
+  /** How the `load:` block read the file (read-fingerprint.ts); null for loads before strata recorded it. */
+  readAs: string | null;
 }
 
 /** "STRL": transaction-scoped advisory locks on one (source, file) while it loads. */
 export const LOAD_LOCK_NAMESPACE = 0x5354524c;
 
 const ENTRY_COLUMNS = `file_uri AS "fileUri", file_name AS "fileName", size, version, checksum,
-  rows_loaded AS "rowsLoaded", rows_quarantined AS "rowsQuarantined", batch_id AS "batchId"`;
+  rows_loaded AS "rowsLoaded", rows_quarantined AS "rowsQuarantined", batch_id AS "batchId", read_as AS "readAs"`;
 
 export async function ledgerExists(db: DbClient): Promise<boolean> {
   const res = await db.query<{ ok: boolean }>("SELECT to_regclass('strata_meta.load_ledger') IS NOT NULL AS ok");
@@ -54,11 +56,21 @@ export async function readLedgerEntry(db: DbClient, sourceId: string, uri: strin
   return r ? { ...r, size: Number(r.size) } : undefined;
 }
 
-/** Same size and version as the loaded one: unchanged. `reload` forces a load of known files. */
-export function decide(ref: FileRef, entry: LedgerEntry | undefined, reload: boolean): LoadReason {
+/**
+ * Same size and version as the loaded one, read the same way (`readAs`, read-fingerprint.ts):
+ * unchanged. `reload` forces a load of known files. A file loaded before strata recorded how it
+ * was read counts as read the current way.
+ */
+export function decide(ref: FileRef, entry: LedgerEntry | undefined, reload: boolean, readAs: string): LoadReason {
   if (!entry) return 'new';
   if (reload) return 'reload';
-  return entry.size === ref.size && entry.version === ref.version ? 'unchanged' : 'changed';
+  if (entry.size !== ref.size || entry.version !== ref.version) return 'changed';
+  return sameReading(entry, readAs) ? 'unchanged' : 'reread';
+}
+
+/** The loaded version was read as the `load:` block reads it now (or strata did not record how). */
+export function sameReading(entry: LedgerEntry, readAs: string): boolean {
+  return entry.readAs === null || entry.readAs === readAs;
 }
 
 /** Serializes loads of the same file of the same source (other processes included) until commit. */
@@ -75,6 +87,8 @@ export interface LoadRecord {
   checksum?: string;
   rows: number;
   quarantined: number;
+  /** How the `load:` block read the file (read-fingerprint.ts). */
+  readAs: string;
 }
 
 /** Inside the file's transaction: the previous entry becomes 'replaced', this one 'loaded'. */
@@ -94,11 +108,11 @@ export async function recordFailure(db: DbClient, rec: LoadRecord, error: string
 async function insertEntry(db: DbClient, rec: LoadRecord, status: string, error: string | null): Promise<void> {
   await db.query(
     `INSERT INTO strata_meta.load_ledger (source, relation, file_uri, file_name, size, version, checksum,
-       rows_loaded, rows_quarantined, batch_id, started_at, finished_at, status, error)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp(), $12, $13)`,
+       rows_loaded, rows_quarantined, batch_id, started_at, finished_at, status, error, read_as)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp(), $12, $13, $14)`,
     [
       rec.source, rec.relation, rec.file.uri, rec.file.displayName, rec.file.size, rec.file.version, rec.checksum ?? null,
-      rec.rows, rec.quarantined, rec.batchId, rec.startedAt.toISOString(), status, error,
+      rec.rows, rec.quarantined, rec.batchId, rec.startedAt.toISOString(), status, error, rec.readAs,
     ],
   );
 }

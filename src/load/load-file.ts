@@ -22,6 +22,7 @@ import { StrataError } from '../errors/strata-error.js';
 import type { SourceNode } from '../manifest/types.js';
 import type { LoadReason } from './events.js';
 import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
+import { readFingerprint } from './read-fingerprint.js';
 import { copyOptionsSql } from './line-format.js';
 import { LineValidator } from './line-validator.js';
 import { reloadKeyed, type KeyedReloadOutcome } from './keyed-reload.js';
@@ -91,7 +92,7 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   await lockFile(tx, node.uniqueId, file.uri);
   const entry = await readLedgerEntry(tx, node.uniqueId, file.uri);
   // Another process may have loaded this very version since discovery: then there is nothing to do.
-  if (task.reason !== 'reload' && decide(file, entry, false) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
+  if (task.reason !== 'reload' && decide(file, entry, false, readFingerprint(spec)) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
   let validator: LineValidator;
   let hashes: LineHashes | undefined;
@@ -119,7 +120,10 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
 }
 
 function record(task: FileTask, startedAt: Date): LoadRecord {
-  return { source: task.node.uniqueId, relation: relationSql(task.node.relation), file: task.file, batchId: task.batchId, startedAt, rows: 0, quarantined: 0 };
+  return {
+    source: task.node.uniqueId, relation: relationSql(task.node.relation), file: task.file, batchId: task.batchId, startedAt, rows: 0, quarantined: 0,
+    readAs: readFingerprint(task.spec),
+  };
 }
 
 /** `COPY t, line 12, column x: "..."`: the row COPY rejected, counted in rows received. */
@@ -155,7 +159,7 @@ function startProgress(task: FileTask, streams: Streams, t0: number, onProgress?
 
 /** A changed file of a keyed source is diffed by key (keyed-reload.ts) instead of replaced whole. */
 function diffsByKey(task: FileTask): boolean {
-  return task.reason === 'changed' && task.spec.key !== undefined;
+  return (task.reason === 'changed' || task.reason === 'reread') && task.spec.key !== undefined;
 }
 
 /** Loads one file in its own transaction (on its own pooled connection); never throws. */

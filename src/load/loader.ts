@@ -12,12 +12,13 @@ import type { SourceNode } from '../manifest/types.js';
 import { ensureMetaSchema } from '../state/index.js';
 import type { LoadEvent, LoadReason, PlannedFile } from './events.js';
 import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
-import { decide, readLedger, type LedgerEntry } from './ledger.js';
+import { decide, readLedger, sameReading, type LedgerEntry } from './ledger.js';
 import { loadFile, type FileProgress, type FileTask } from './load-file.js';
 import { LoadThreads } from './load-threads.js';
 import { isUnlistedArchive } from './local-source.js';
 import { NoMatchingFiles } from './local-glob.js';
 import { prepareRawTable, rawTableExists } from './raw-table.js';
+import { readFingerprint } from './read-fingerprint.js';
 import { refreshLedgerVersion, sameContent } from './same-content.js';
 import type { FileLoadResult, FileRef, FileSource, LoadSpec } from './types.js';
 
@@ -104,6 +105,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   const plan: SourcePlan = { planned: [], tasks: [], settled: new Map() };
   const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
   const seen = new Set<string>();
+  const readAs = readFingerprint(spec);
   const settle = (file: FileRef, reason: LoadReason, error?: StrataError): void => {
     const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
     plan.planned.push({ source: node.uniqueId, file, reason, action });
@@ -123,11 +125,13 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
           settle(file, 'new', await unlistedError(source, file));
           continue;
         }
-        let reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, ledger.get(file.uri), opts.reload);
-        if (reason === 'changed' && !tableError && (await sameContent(source, file, ledger.get(file.uri)!))) {
-          // Same bytes under a new mtime (a fresh download, a copy): nothing to load.
-          if (!opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
-          reason = 'unchanged';
+        const entry = ledger.get(file.uri);
+        let reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, entry, opts.reload, readAs);
+        if (reason === 'changed' && !tableError && (await sameContent(source, file, entry!))) {
+          // Same bytes under a new mtime (a fresh download, a copy): nothing to load, unless the
+          // load: block reads them differently now.
+          reason = sameReading(entry!, readAs) ? 'unchanged' : 'reread';
+          if (reason === 'unchanged' && !opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
         }
         if (tableError) settle(file, reason, tableError);
         else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);

@@ -72,10 +72,12 @@ export function summaryLines(results: readonly FileLoadResult[], seconds: number
 /** Dry run: what would load, and why. */
 export function dryRunSummary(results: readonly FileLoadResult[]): string[] {
   const count = (reason: string): number => results.filter((r) => r.status !== 'failed' && r.reason === reason).length;
-  const load = count('new') + count('changed') + count('reload');
+  const load = count('new') + count('changed') + count('reread') + count('reload');
   const failed = results.filter((r) => r.status === 'failed').length;
+  // Files the load: block now reads differently: named only when there are some (a rare event).
+  const reread = count('reread') > 0 ? `${count('reread')} reread (the load: block reads them differently), ` : '';
   return [
-    `Dry run: ${load} file${load === 1 ? '' : 's'} would load (${count('new')} new, ${count('changed')} changed, ${count('reload')} reload); ${count('unchanged')} unchanged; ${failed} failed.`,
+    `Dry run: ${load} file${load === 1 ? '' : 's'} would load (${count('new')} new, ${count('changed')} changed, ${reread}${count('reload')} reload); ${count('unchanged')} unchanged; ${failed} failed.`,
   ];
 }
 

@@ -66,8 +66,11 @@ export interface FileLoadResult {
   source: string;
   file: FileRef;
   status: 'loaded' | 'unchanged' | 'failed';
-  /** new | changed | unchanged | reload, as `--dry-run` reports it. */
-  reason: 'new' | 'changed' | 'unchanged' | 'reload';
+  /**
+   * new | changed | unchanged | reload, as `--dry-run` reports it; `reread`: the bytes are the
+   * loaded ones but the `load:` block now reads them differently (read-fingerprint.ts).
+   */
+  reason: 'new' | 'changed' | 'reread' | 'unchanged' | 'reload';
   rows: number;
   quarantined: number;
   bytes: number;

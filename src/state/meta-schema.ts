@@ -14,6 +14,7 @@
  * version) and `strata_meta.quarantine` (rejected rows with their line and reason). Version 3
  * adds `strata_meta.load_line_hashes` (the keyed reload's prefilter). Version 4 adds
  * `node_state.increment` and `strata_meta.test_state` (data tests of an incremental model's new rows).
+ * Version 5 adds `load_ledger.read_as` (a `load:` block that reads a file differently reloads it).
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { DbClient } from '../adapters/postgres/index.js';
@@ -155,8 +156,16 @@ CREATE TABLE IF NOT EXISTS strata_meta.test_state (
 );
 `;
 
+/**
+ * `load_ledger.read_as`: how the source's `load:` block read the file (src/load/read-fingerprint.ts),
+ * so that a block that now reads the same bytes differently loads the file again.
+ */
+const V5 = `
+ALTER TABLE strata_meta.load_ledger ADD COLUMN IF NOT EXISTS read_as text;
+`;
+
 /** MIGRATIONS[i]: version i → i + 1. Append only; never edit a released step. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
 
 /** The schema version this strata writes and understands. */
 export const META_SCHEMA_VERSION = MIGRATIONS.length;

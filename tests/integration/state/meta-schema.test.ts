@@ -45,7 +45,7 @@ describe('ensureMetaSchema', () => {
     }
     expect(statements.some((s) => /CREATE/i.test(s))).toBe(false);
     const versions = await db.query<{ version: number }>('SELECT version FROM strata_meta.schema_version ORDER BY 1');
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+    expect(versions.rows.map((r) => r.version)).toEqual(Array.from({ length: META_SCHEMA_VERSION }, (_, i) => i + 1));
   });
 
   it('works on a session inside the caller\'s transaction (and rolls back with it)', async () => {

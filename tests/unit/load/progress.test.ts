@@ -75,6 +75,16 @@ describe('load progress output', () => {
     );
   });
 
+  it('dry run: files the load: block now reads differently are counted as reread', () => {
+    const events: LoadEvent[] = [
+      { type: 'plan', batchId: 'b1', dryRun: true, files: [{ source: 's', file: file('a.txt'), reason: 'reread', action: 'load' }] },
+      { type: 'done', results: [{ ...unchanged, reason: 'reread' }], seconds: 0 },
+    ];
+    expect(run(events, false)).toBe(
+      'load     a.txt (reread)\nDry run: 1 file would load (0 new, 0 changed, 1 reread (the load: block reads them differently), 0 reload); 0 unchanged; 0 failed.\n',
+    );
+  });
+
   it('formats single lines', () => {
     expect(fileLine(unchanged)).toBe('skipped  data/old.txt (unchanged)');
     const diffed: FileLoadResult = { ...loaded('data/perf.txt', 312_000), reason: 'changed', delta: { mode: 'delta', inserted: 61_000, deleted: 2 } };
