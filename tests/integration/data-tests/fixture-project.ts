@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { compileProject, type CompiledProject } from '../../../src/api/compile.js';
 import type { DbClient, QueryOptions, QueryResult, Row } from '../../../src/adapters/postgres/index.js';
 import type { TestNode } from '../../../src/manifest/types.js';
+import { FAILING_ROWS_SHOWN, type TestOutcome } from '../../../src/data-tests/index.js';
 import { writeProject } from '../../helpers/temp-project.js';
 
 export const SCHEMA = 'fx';
@@ -217,4 +218,25 @@ export function recording(client: DbClient): DbClient & { sql: string[] } {
       return client.query<R>(text, params, options);
     },
   };
+}
+
+/**
+ * An outcome as two runs of the same test must agree on it: the time aside, and the failing rows
+ * shown as what they are, at most FAILING_ROWS_SHOWN of the failing rows in no particular order
+ * (a parallel scan returns them in any order, and when more rows fail, any of them). All of them,
+ * compared as a set, when that many or fewer fail; else how many were shown.
+ */
+export function comparable(o: TestOutcome): unknown {
+  const { seconds: _seconds, failingRows, ...rest } = o;
+  if (!failingRows) return rest;
+  const all = (o.failures ?? Infinity) <= FAILING_ROWS_SHOWN;
+  return {
+    ...rest,
+    failingRows: { columns: failingRows.columns, rows: all ? failingRows.rows.map((r) => JSON.stringify(r)).sort() : failingRows.rows.length },
+  };
+}
+
+/** comparable() of each outcome, by test name. */
+export function comparableAll(outcomes: Map<string, TestOutcome>): Record<string, unknown> {
+  return Object.fromEntries([...outcomes].map(([name, o]) => [name, comparable(o)]));
 }
