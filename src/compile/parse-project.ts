@@ -25,6 +25,7 @@ import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
 import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
 import { EarlyRenders, readText as read } from './model-renders.js';
 import { checkIdentifiers } from './identifiers.js';
+import { applyNamingMacros } from './naming-macros.js';
 
 export const STRATA_VERSION = '0.1.0';
 
@@ -356,6 +357,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     manifest.nodes[node.uniqueId] = node;
   }
 
+  ctx.errors.push(...applyNamingMacros(ctx, manifest));
   ctx.errors.push(...checkIdentifiers(manifest));
   ctx.errors.push(...link(manifest, texts));
   if (!ctx.errors.length && !options.parseOnly) ctx.errors.push(...compileNodes(ctx, manifest));

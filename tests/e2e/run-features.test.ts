@@ -48,6 +48,28 @@ function strata(dir: string, ...args: string[]) {
   return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
 }
 
+describe("dbt's naming macros", () => {
+  it('a project generate_schema_name builds models and seeds into the schemas it names, refs and tests included', async () => {
+    const dir = writeProject({
+      'project.yml': `${projectYml()}\nmodels:\n  feat:\n    marts:\n      +schema: marts\n`,
+      'models/sources.yml': sources,
+      'macros/naming.sql': [
+        '{% macro generate_schema_name(custom_schema_name, node) -%}',
+        '  {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ target.schema }}_{{ custom_schema_name | trim }}{%- endif -%}',
+        '{%- endmacro %}',
+      ].join('\n'),
+      'models/clicks.sql': "select id from {{ source('landing', 'events') }} where kind = 'click'",
+      'models/marts/click_count.sql': "{{ config(materialized='table') }}\nselect count(*)::int as n from {{ ref('clicks') }}",
+      'models/marts/marts.yml': 'version: 2\nmodels:\n  - name: click_count\n    columns:\n      - name: n\n        tests: [not_null]\n',
+      'seeds/kinds.csv': 'kind\nclick\nview\n',
+    });
+    const run = await strata(dir, 'build');
+    expect(run.stdout + run.stderr, run.stdout + run.stderr).toMatch(/PASS=4 WARN=0 ERROR=0/);
+    expect((await db.query('select n from feat_marts.click_count')).rows).toEqual([{ n: 2 }]);
+    expect((await db.query("select to_regclass('feat.clicks') is not null as view, to_regclass('feat.kinds') is not null as seed")).rows).toEqual([{ view: true, seed: true }]);
+  });
+});
+
 describe('templates reading the database', () => {
   it('run_query() gives macros the rows of a query while the model is built (dbt get_column_values)', async () => {
     const dir = writeProject({

@@ -1,0 +1,101 @@
+/**
+ * dbt's naming macros: a project that defines `generate_schema_name` or `generate_alias_name`
+ * decides where its models and seeds land, as in dbt; without them, `schema` and `alias` name the
+ * relation exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileProject } from '../../../src/api/compile.js';
+import { StrataErrors, type StrataError } from '../../../src/errors/strata-error.js';
+import type { ModelNode, SeedNode } from '../../../src/manifest/types.js';
+import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
+
+cleanupProjects();
+
+/** dbt's documented default, as dbt projects copy it: custom schemas are prefixed with the target's. */
+const DBT_DEFAULT_SCHEMA = `{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- set default_schema = target.schema -%}
+    {%- if custom_schema_name is none -%}
+        {{ default_schema }}
+    {%- else -%}
+        {{ default_schema }}_{{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+`;
+
+const files = {
+  'project.yml': 'name: proj\nmodels:\n  proj:\n    marts:\n      +schema: marts\nseeds:\n  proj:\n    +schema: ref\n',
+  'models/base.sql': 'select 1 as id',
+  'models/marts/report.sql': "select * from {{ ref('base') }}",
+  'models/marts/wide.sql': "{{ config(alias='wide_report') }}\nselect * from {{ ref('report') }}",
+  'seeds/codes.csv': 'code\na\n',
+};
+
+function relations(dir: string): Record<string, string> {
+  const { manifest } = compileProject({ projectDir: dir });
+  return Object.fromEntries(
+    Object.values(manifest.nodes)
+      .filter((n): n is ModelNode | SeedNode => n.resourceType === 'model' || n.resourceType === 'seed')
+      .map((n) => [n.name, `${n.relation.schema}.${n.relation.identifier}`]),
+  );
+}
+
+function compileErrors(dir: string): StrataError[] {
+  try {
+    compileProject({ projectDir: dir });
+  } catch (e) {
+    if (e instanceof StrataErrors) return e.errors;
+    throw e;
+  }
+  return [];
+}
+
+describe('naming macros', () => {
+  it('without them, schema and alias name the relation exactly', () => {
+    expect(relations(writeProject(files))).toEqual({ base: 'public.base', report: 'marts.report', wide: 'marts.wide_report', codes: 'ref.codes' });
+  });
+
+  it("generate_schema_name decides every model's and seed's schema, and ref() follows it", () => {
+    const dir = writeProject({ ...files, 'macros/naming.sql': DBT_DEFAULT_SCHEMA });
+    expect(relations(dir)).toEqual({ base: 'public.base', report: 'public_marts.report', wide: 'public_marts.wide_report', codes: 'public_ref.codes' });
+    const { manifest } = compileProject({ projectDir: dir });
+    expect((manifest.nodes['model.proj.wide'] as ModelNode).compiledCode).toContain('from "public_marts"."report"');
+  });
+
+  it('a changed naming macro renames on the next compile (the parse cache does not keep the old names)', () => {
+    const dir = writeProject({ ...files, 'macros/naming.sql': DBT_DEFAULT_SCHEMA });
+    expect(relations(dir).report).toBe('public_marts.report');
+    writeProject({ 'macros/naming.sql': DBT_DEFAULT_SCHEMA.replace('{{ default_schema }}_{{', '{{ default_schema }}__{{') }, dir);
+    expect(relations(dir).report).toBe('public__marts.report');
+    writeProject({ 'macros/naming.sql': '-- no naming macros any more\n' }, dir);
+    expect(relations(dir).report).toBe('marts.report');
+  });
+
+  it('generate_alias_name decides identifiers, and the node is there to decide with', () => {
+    const dir = writeProject({
+      ...files,
+      'macros/naming.sql': `{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+  {%- if custom_alias_name -%}{{ custom_alias_name }}{%- else -%}{{ node.fqn[1:] | join('__') }}{%- endif -%}
+{%- endmacro %}`,
+    });
+    expect(relations(dir)).toEqual({ base: 'public.base', report: 'marts.marts__report', wide: 'marts.wide_report', codes: 'ref.codes' });
+  });
+
+  it('a macro that names no schema, or fails, is an error naming the node and the macro', () => {
+    const dir = writeProject({ ...files, 'macros/naming.sql': '{% macro generate_schema_name(custom_schema_name, node) %}{{ "" if node.name == "report" else target.schema }}{% endmacro %}' });
+    const errors = compileErrors(dir);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/generate_schema_name.*model report.*empty/)]);
+    expect(errors[0]!.location?.file).toBe('macros/naming.sql');
+
+    const failing = writeProject({ ...files, 'macros/naming.sql': "{% macro generate_schema_name(custom_schema_name, node) %}{{ exceptions.raise_compiler_error('no schemas here') }}{% endmacro %}" });
+    // One error per node it fails for: base, report, wide and codes.
+    expect(compileErrors(failing).map((e) => e.message)).toEqual(Array(4).fill(expect.stringMatching(/generate_schema_name.*no schemas here/)));
+  });
+
+  it('the CLI reports a bad naming macro as a project error (exit 2), without a stack trace', async () => {
+    const dir = writeProject({ ...files, 'macros/naming.sql': '{% macro generate_schema_name(custom_schema_name, node) %}{{ "" }}{% endmacro %}' });
+    const run = await cli(['--project-dir', dir, 'compile']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/macros\/naming\.sql/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
