@@ -18,7 +18,7 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
   addSelectionFlags(program.command('load').description('load new and changed raw files (local or s3://) into the sources\' tables, each file exactly once'))
     .option('--threads <n>', 'files loading at once, each on its own connection (default: the target\'s threads)')
     .option('--reload', 'load every matching file again, even unchanged ones')
-    .option('--dry-run', 'list what would be loaded and why (new, changed, unchanged); load nothing')
+    .option('--dry-run', 'list what would be loaded and why (new, changed, reread, unchanged); load nothing')
     .option('--full-refresh', 'empty the raw tables (recreate them if their columns changed) and load everything again')
     .option('--lock-timeout <seconds>', 'how long to wait for another run of this project and target', '60')
     .action(action<LoadFlags>(async (f, g, r) => {

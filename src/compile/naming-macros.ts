@@ -30,7 +30,8 @@ function nodeView(node: ModelNode | SeedNode): Record<string, unknown> {
     path: node.path,
     original_file_path: node.originalFilePath,
     tags: node.tags,
-    config: node.config,
+    // A copy: a macro calling config.update() must not change the node.
+    config: { ...node.config },
   };
 }
 
@@ -49,6 +50,11 @@ export function applyNamingMacros(ctx: ParseContext, manifest: Manifest): Strata
       const [customArg = 'custom_name', nodeArg = 'node'] = macro.argNames;
       try {
         const value = String(ctx.engine.callMacro(macro.name, { [customArg]: custom ?? null, [nodeArg]: nodeView(node) }, state, macro.file)).trim();
+        // What the macro read decides the name too: env vars count for the compile's up-to-date
+        // check (a model's own reads do), and the macro is one the node depends on (state:modified).
+        if (Object.keys(state.envRead).length) Object.assign(ctx.config.envRead, state.envRead);
+        const macroId = `macro.${node.packageName}.${macro.name}`;
+        if (!node.dependsOn.macros.includes(macroId)) node.dependsOn.macros = [...node.dependsOn.macros, macroId].sort();
         if (value) return value;
         errors.push(new StrataError('CONFIG', `${macro.name} for ${node.resourceType} ${node.name} returned an empty name`, {
           location: { file: macro.file, line: macro.line, column: macro.column },
@@ -58,7 +64,8 @@ export function applyNamingMacros(ctx: ParseContext, manifest: Manifest): Strata
       } catch (e) {
         const err = e instanceof StrataError ? e : undefined;
         errors.push(new StrataError(err?.code ?? 'TEMPLATE', `${macro.name} for ${node.resourceType} ${node.name}: ${err?.message ?? (e as Error).message}`, {
-          location: err?.location ?? { file: macro.file, line: macro.line, column: macro.column },
+          // The engine names the file; where it has no line, the macro's definition is the place to look.
+          location: err?.location?.line ? err.location : { file: macro.file, line: macro.line, column: macro.column },
           nodeId: node.uniqueId,
           ...(err?.hint ? { hint: err.hint } : {}),
         }));

@@ -11,7 +11,7 @@ export interface PlannedFile {
   source: string;
   file: FileRef;
   reason: LoadReason;
-  /** 'load' for new / changed / reload, 'skip' for unchanged, 'fail' for a discovery error. */
+  /** 'load' for new / changed / reread / reload, 'skip' for unchanged, 'fail' for a discovery error. */
   action: 'load' | 'skip' | 'fail';
 }
 

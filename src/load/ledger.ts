@@ -28,8 +28,10 @@ export interface LedgerEntry {
 /** "STRL": transaction-scoped advisory locks on one (source, file) while it loads. */
 export const LOAD_LOCK_NAMESPACE = 0x5354524c;
 
+// read_as through the row's JSON: a dry run (which upgrades nothing) may read a ledger from before
+// the column existed (meta-schema version 4), where it is simply absent.
 const ENTRY_COLUMNS = `file_uri AS "fileUri", file_name AS "fileName", size, version, checksum,
-  rows_loaded AS "rowsLoaded", rows_quarantined AS "rowsQuarantined", batch_id AS "batchId", read_as AS "readAs"`;
+  rows_loaded AS "rowsLoaded", rows_quarantined AS "rowsQuarantined", batch_id AS "batchId", to_jsonb(l) ->> 'read_as' AS "readAs"`;
 
 export async function ledgerExists(db: DbClient): Promise<boolean> {
   const res = await db.query<{ ok: boolean }>("SELECT to_regclass('strata_meta.load_ledger') IS NOT NULL AS ok");
@@ -40,7 +42,7 @@ export async function ledgerExists(db: DbClient): Promise<boolean> {
 export async function readLedger(db: DbClient, sourceId: string): Promise<Map<string, LedgerEntry>> {
   if (!(await ledgerExists(db))) return new Map();
   const res = await db.query<LedgerEntry>(
-    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger WHERE source = $1 AND status = 'loaded'`,
+    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger l WHERE source = $1 AND status = 'loaded'`,
     [sourceId],
   );
   return new Map(res.rows.map((r) => [r.fileUri, { ...r, size: Number(r.size), rowsLoaded: Number(r.rowsLoaded), rowsQuarantined: Number(r.rowsQuarantined) }]));
@@ -49,7 +51,7 @@ export async function readLedger(db: DbClient, sourceId: string): Promise<Map<st
 /** The current entry of one file (inside the file's transaction, after lockFile). */
 export async function readLedgerEntry(db: DbClient, sourceId: string, uri: string): Promise<LedgerEntry | undefined> {
   const res = await db.query<LedgerEntry>(
-    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger WHERE source = $1 AND file_uri = $2 AND status = 'loaded'`,
+    `SELECT ${ENTRY_COLUMNS} FROM strata_meta.load_ledger l WHERE source = $1 AND file_uri = $2 AND status = 'loaded'`,
     [sourceId, uri],
   );
   const r = res.rows[0];
@@ -71,6 +73,19 @@ export function decide(ref: FileRef, entry: LedgerEntry | undefined, reload: boo
 /** The loaded version was read as the `load:` block reads it now (or strata did not record how). */
 export function sameReading(entry: LedgerEntry, readAs: string): boolean {
   return entry.readAs === null || entry.readAs === readAs;
+}
+
+/**
+ * Files loaded before strata recorded how it read them, found unchanged: they are taken as read
+ * the way the block reads them now, and recorded so, so that a later change of the block rereads
+ * them too (instead of their never being checked).
+ */
+export async function adoptReading(db: DbClient, sourceId: string, uris: string[], readAs: string): Promise<void> {
+  if (uris.length === 0) return;
+  await db.query(
+    `UPDATE strata_meta.load_ledger SET read_as = $3 WHERE source = $1 AND file_uri = ANY($2) AND status = 'loaded' AND read_as IS NULL`,
+    [sourceId, uris, readAs],
+  );
 }
 
 /** Serializes loads of the same file of the same source (other processes included) until commit. */

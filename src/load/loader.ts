@@ -12,7 +12,7 @@ import type { SourceNode } from '../manifest/types.js';
 import { ensureMetaSchema } from '../state/index.js';
 import type { LoadEvent, LoadReason, PlannedFile } from './events.js';
 import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
-import { decide, readLedger, sameReading, type LedgerEntry } from './ledger.js';
+import { adoptReading, decide, readLedger, sameReading, type LedgerEntry } from './ledger.js';
 import { loadFile, type FileProgress, type FileTask } from './load-file.js';
 import { LoadThreads } from './load-threads.js';
 import { isUnlistedArchive } from './local-source.js';
@@ -106,6 +106,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
   const seen = new Set<string>();
   const readAs = readFingerprint(spec);
+  const legacy: string[] = [];
   const settle = (file: FileRef, reason: LoadReason, error?: StrataError): void => {
     const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
     plan.planned.push({ source: node.uniqueId, file, reason, action });
@@ -133,6 +134,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
           reason = sameReading(entry!, readAs) ? 'unchanged' : 'reread';
           if (reason === 'unchanged' && !opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
         }
+        if (reason === 'unchanged' && entry?.readAs === null && !tableError) legacy.push(file.uri);
         if (tableError) settle(file, reason, tableError);
         else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);
         else {
@@ -145,6 +147,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
       else settle(patternRef(pattern), 'new', asStrataError(err));
     }
   }
+  if (!opts.dryRun) await adoptReading(db, node.uniqueId, legacy, readAs);
   if (seen.size === 0 && unmatched.length === spec.files.length && !spec.allowEmpty) {
     const error = unmatched.length === 1 ? unmatched[0]! : new StrataError('LOAD', `no files match any of the patterns of ${node.sourceName}.${node.name}`, {
       details: unmatched.map((e) => e.message),

@@ -172,6 +172,7 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     run_started_at: new Date().toISOString(),
     invocation_id: globalThis.crypto.randomUUID(),
     modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
+    ...NAMING_BUILTINS,
   };
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {
@@ -187,6 +188,38 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     Object.defineProperty(globals, name, { get: () => get(currentState()), enumerable: true, configurable: true });
   }
 }
+
+/**
+ * dbt's built-in naming macros, which project naming macros often delegate to (README "dbt's naming
+ * macros"): the custom schema prefixed with the target's (dbt's default), the custom schema alone
+ * on a target named `prod` (generate_schema_name_for_env), the alias or else the node's name.
+ * A project macro of the same name replaces them.
+ */
+function namingArgs(args: unknown[], names: [string, string]): [unknown, { name?: unknown } | undefined] {
+  const { positional, kwargs } = splitArgs(args);
+  const custom = positional.length > 0 ? positional[0] : kwargs[names[0]];
+  const node = (positional.length > 1 ? positional[1] : kwargs[names[1]]) as { name?: unknown } | undefined;
+  return [custom, node];
+}
+
+const blank = (v: unknown): boolean => v === undefined || v === null || String(v).trim() === '';
+
+export const NAMING_BUILTINS: Record<string, (...args: unknown[]) => string> = {
+  default__generate_schema_name: (...args) => {
+    const [custom] = namingArgs(args, ['custom_schema_name', 'node']);
+    const schema = currentState().target.schema;
+    return blank(custom) ? schema : `${schema}_${String(custom).trim()}`;
+  },
+  generate_schema_name_for_env: (...args) => {
+    const [custom] = namingArgs(args, ['custom_schema_name', 'node']);
+    const { target } = currentState();
+    return target.name === 'prod' && !blank(custom) ? String(custom).trim() : target.schema;
+  },
+  default__generate_alias_name: (...args) => {
+    const [custom, node] = namingArgs(args, ['custom_alias_name', 'node']);
+    return blank(custom) ? String(node?.name ?? '') : String(custom).trim();
+  },
+};
 
 function makeRelationForThis() {
   return makeRelation({ kind: 'this' }, currentState().nodeName);

@@ -8,7 +8,7 @@ import { planTestGroups } from '../../../src/data-tests/groups.js';
 import { runTestGroup } from '../../../src/data-tests/fused-query.js';
 import type { TestGroup, TestOutcome } from '../../../src/data-tests/types.js';
 import { useTestDatabase } from '../../setup/test-database.js';
-import { allTestIds, comparable, compileFixture, EXPECTED, isScan, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
+import { allTestIds, comparable, compileFixture, shownRowsNotFailing, EXPECTED, isScan, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
 
 const testDb = useTestDatabase();
 let db: Database;
@@ -56,8 +56,13 @@ describe('exact failure counts', () => {
     }
   });
 
+  it('shows only failing rows where it cannot show them all', async () => {
+    for (const mode of [byMode.fused, byMode.unfused]) expect(await shownRowsNotFailing(db, mode.values(), fixture.project.manifest)).toEqual([]);
+  });
+
   it.each(cases)('%s: identical outcome fused and unfused', (name) => {
-    expect(comparable(byMode.fused.get(name)!)).toEqual(comparable(byMode.unfused.get(name)!));
+    const { manifest } = fixture.project;
+    expect(comparable(byMode.fused.get(name)!, manifest)).toEqual(comparable(byMode.unfused.get(name)!, manifest));
   });
 });
 

@@ -164,7 +164,7 @@ describe('severity, thresholds, where, limit', () => {
   });
 
   it('fused and unfused outcomes are identical', () => {
-    expect(comparableAll(fused)).toEqual(comparableAll(unfused));
+    expect(comparableAll(fused, fixture.project.manifest)).toEqual(comparableAll(unfused, fixture.project.manifest));
   });
 
   it('reports invalid configs as CONFIG errors on the test', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileProject, type CompiledProject } from '../../../src/api/compile.js';
 import type { DbClient, QueryOptions, QueryResult, Row } from '../../../src/adapters/postgres/index.js';
-import type { TestNode } from '../../../src/manifest/types.js';
+import type { Manifest, TestNode } from '../../../src/manifest/types.js';
 import { FAILING_ROWS_SHOWN, type TestOutcome } from '../../../src/data-tests/index.js';
 import { writeProject } from '../../helpers/temp-project.js';
 
@@ -223,20 +223,48 @@ export function recording(client: DbClient): DbClient & { sql: string[] } {
 /**
  * An outcome as two runs of the same test must agree on it: the time aside, and the failing rows
  * shown as what they are, at most FAILING_ROWS_SHOWN of the failing rows in no particular order
- * (a parallel scan returns them in any order, and when more rows fail, any of them). All of them,
- * compared as a set, when that many or fewer fail; else how many were shown.
+ * (a parallel scan returns them in any order, and when more rows fail, any of them). When every
+ * failing row is shown (fewer than the test's `limit`, if it has one, and at most that many), they
+ * are compared as a set; else how many were shown, and shownRowsFail() checks that each of them
+ * is one of the test's failing rows.
  */
-export function comparable(o: TestOutcome): unknown {
+export function comparable(o: TestOutcome, manifest: Manifest): unknown {
   const { seconds: _seconds, failingRows, ...rest } = o;
   if (!failingRows) return rest;
-  const all = (o.failures ?? Infinity) <= FAILING_ROWS_SHOWN;
   return {
     ...rest,
-    failingRows: { columns: failingRows.columns, rows: all ? failingRows.rows.map((r) => JSON.stringify(r)).sort() : failingRows.rows.length },
+    failingRows: { columns: failingRows.columns, rows: allShown(o, manifest) ? failingRows.rows.map((r) => JSON.stringify(r)).sort() : failingRows.rows.length },
   };
 }
 
 /** comparable() of each outcome, by test name. */
-export function comparableAll(outcomes: Map<string, TestOutcome>): Record<string, unknown> {
-  return Object.fromEntries([...outcomes].map(([name, o]) => [name, comparable(o)]));
+export function comparableAll(outcomes: Map<string, TestOutcome>, manifest: Manifest): Record<string, unknown> {
+  return Object.fromEntries([...outcomes].map(([name, o]) => [name, comparable(o, manifest)]));
+}
+
+function testLimit(o: TestOutcome, manifest: Manifest): number | undefined {
+  const limit = (manifest.nodes[o.uniqueId] as TestNode | undefined)?.config.limit;
+  return typeof limit === 'number' ? limit : undefined;
+}
+
+/** Every failing row is among those shown: the failure count is below the limit and within what is shown. */
+function allShown(o: TestOutcome, manifest: Manifest): boolean {
+  const failures = o.failures ?? Infinity;
+  const limit = testLimit(o, manifest);
+  return failures <= FAILING_ROWS_SHOWN && (limit === undefined || failures < limit);
+}
+
+/**
+ * The shown rows of each outcome that does not show every failing row are rows the test's own
+ * query returns (its compiled SQL without a limit): returns the outcomes where one is not.
+ */
+export async function shownRowsNotFailing(db: DbClient, outcomes: Iterable<TestOutcome>, manifest: Manifest): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const o of outcomes) {
+    if (!o.failingRows || allShown(o, manifest)) continue;
+    const sql = (manifest.nodes[o.uniqueId] as TestNode).compiledCode!.trimEnd().replace(/;+\s*$/, '');
+    const failing = new Set((await db.query(`select * from (\n${sql}\n) t`)).rows.map((r) => JSON.stringify(r)));
+    if (o.failingRows.rows.some((r) => !failing.has(JSON.stringify(r)))) wrong.push(o.name);
+  }
+  return wrong;
 }

@@ -11,7 +11,7 @@ import { planTestGroups } from '../../../src/data-tests/groups.js';
 import { runTestGroup } from '../../../src/data-tests/fused-query.js';
 import type { TestOutcome } from '../../../src/data-tests/types.js';
 import { useTestDatabase } from '../../setup/test-database.js';
-import { allTestIds, comparableAll, compileFixture, FILES, isScan, recording, SCHEMA, type Fixture } from './fixture-project.js';
+import { allTestIds, comparableAll, compileFixture, shownRowsNotFailing, FILES, isScan, recording, SCHEMA, type Fixture } from './fixture-project.js';
 
 // 100,000 rows. id: 1..100000 except 8 → 7 (one duplicated value) and every 10,000th NULL (10
 // NULLs, ignored by unique). grp = g % 50; kind cycles a, b, c; amount = g % 100, NULL for every
@@ -149,7 +149,11 @@ describe('row and distinct checks in one parallel statement', () => {
   });
 
   it('gives outcomes identical to one query per test', () => {
-    expect(comparableAll(fused.outcomes)).toEqual(comparableAll(unfused.outcomes));
+    expect(comparableAll(fused.outcomes, fixture.project.manifest)).toEqual(comparableAll(unfused.outcomes, fixture.project.manifest));
+  });
+
+  it('shows only failing rows where it cannot show them all (more than five fail)', async () => {
+    for (const mode of [fused, unfused]) expect(await shownRowsNotFailing(db, mode.outcomes.values(), fixture.project.manifest)).toEqual([]);
   });
 
   it('queries on their own only the zero checks that were not zero', () => {
@@ -170,7 +174,7 @@ describe('a distinct check PostgreSQL cannot compute', () => {
       expect(fusedDocs.sql.filter((s) => s.startsWith('select count(*) as failures'))).toHaveLength(1);
       expect(fusedDocs.outcomes.get('unique_docs_doc')).toMatchObject({ status: 'error', error: { code: 'DB' } });
       expect(fusedDocs.outcomes.get('not_null_docs_id')).toMatchObject({ status: 'pass', failures: 0 });
-        expect(comparableAll(fusedDocs.outcomes)).toEqual(comparableAll(unfusedDocs.outcomes));
+      expect(comparableAll(fusedDocs.outcomes, fixture.project.manifest)).toEqual(comparableAll(unfusedDocs.outcomes, fixture.project.manifest));
     });
   });
 });

@@ -165,10 +165,22 @@ describe('ledger: new, changed, unchanged', () => {
     const again = await h.load('respec', { ...changed, null_values: ['', 'NULL'] });
     expect(again.map((r) => r.reason)).toEqual(['unchanged', 'unchanged']);
 
-    // Files loaded before strata recorded how it read them count as read the current way.
+    // Files loaded before strata recorded how it read them count as read the current way, and are
+    // recorded so: a later change of the block rereads them.
     await h.db().query("UPDATE strata_meta.load_ledger SET read_as = NULL WHERE source = 'source.proj.raw.respec'");
     const legacy = await h.load('respec', block('respec'));
     expect(legacy.map((r) => [r.reason, r.error?.message])).toEqual([['unchanged', undefined], ['unchanged', undefined]]);
+    expect(await h.rows("SELECT count(*)::int AS n FROM strata_meta.load_ledger WHERE source = 'source.proj.raw.respec' AND status = 'loaded' AND read_as IS NULL")).toEqual([{ n: 0 }]);
+    expect((await h.load('respec', changed)).map((r) => r.reason)).toEqual(['reread', 'reread']);
+
+    // A dry run reads a ledger from before the read_as column (it upgrades nothing) without failing.
+    await h.db().query('ALTER TABLE strata_meta.load_ledger DROP COLUMN read_as');
+    try {
+      const old = await h.load('respec', changed, { dryRun: true });
+      expect(old.map((r) => [r.status, r.reason])).toEqual([['unchanged', 'unchanged'], ['unchanged', 'unchanged']]);
+    } finally {
+      await h.db().query('ALTER TABLE strata_meta.load_ledger ADD COLUMN read_as text');
+    }
   });
 
   it('with load.key, a reread writes only the rows the new reading changes', async () => {

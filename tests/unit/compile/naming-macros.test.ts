@@ -4,7 +4,7 @@
  * relation exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { compileProject } from '../../../src/api/compile.js';
+import { compile, compileProject } from '../../../src/api/compile.js';
 import { StrataErrors, type StrataError } from '../../../src/errors/strata-error.js';
 import type { ModelNode, SeedNode } from '../../../src/manifest/types.js';
 import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
@@ -68,6 +68,43 @@ describe('naming macros', () => {
     expect(relations(dir).report).toBe('public__marts.report');
     writeProject({ 'macros/naming.sql': '-- no naming macros any more\n' }, dir);
     expect(relations(dir).report).toBe('marts.report');
+  });
+
+  it("dbt's built-in naming macros are there to delegate to", () => {
+    const delegating = (body: string) => writeProject({ ...files, 'macros/naming.sql': `{% macro generate_schema_name(custom_schema_name, node) -%}${body}{%- endmacro %}` });
+    expect(relations(delegating('{{ default__generate_schema_name(custom_schema_name, node) }}')).report).toBe('public_marts.report');
+    // generate_schema_name_for_env: the custom schema alone on a target named prod, else the target's schema.
+    const forEnv = delegating('{{ generate_schema_name_for_env(custom_schema_name, node) }}');
+    expect(relations(forEnv)).toMatchObject({ base: 'public.base', report: 'public.report', codes: 'public.codes' });
+    writeProject({ 'project.yml': `${files['project.yml']}target: prod\ntargets:\n  prod:\n    type: postgres\n    url: postgres://x@localhost/db\n    schema: analytics\n` }, forEnv);
+    expect(relations(forEnv)).toMatchObject({ base: 'analytics.base', report: 'marts.report', codes: 'ref.codes' });
+    const alias = writeProject({ ...files, 'macros/naming.sql': '{% macro generate_alias_name(custom_alias_name, node) -%}{{ default__generate_alias_name(custom_alias_name, node) | upper }}{%- endmacro %}' });
+    expect(relations(alias)).toMatchObject({ base: 'public.BASE', wide: 'marts.WIDE_REPORT' });
+  });
+
+  it('an env var the macro reads is part of the compile\'s up-to-date check', () => {
+    const dir = writeProject({
+      ...files,
+      'macros/naming.sql': "{% macro generate_schema_name(custom_schema_name, node) -%}{{ env_var('DEPLOY_ENV', 'dev') }}_{{ custom_schema_name or 'base' }}{%- endmacro %}",
+    });
+    const first = compile({ projectDir: dir, env: { DEPLOY_ENV: 'dev' } });
+    expect(first.upToDate).toBe(false);
+    expect(compile({ projectDir: dir, env: { DEPLOY_ENV: 'dev' } }).upToDate).toBe(true);
+    const prod = compile({ projectDir: dir, env: { DEPLOY_ENV: 'prod' } });
+    expect(prod.upToDate).toBe(false);
+    expect(!prod.upToDate && (prod.manifest.nodes['model.proj.report'] as ModelNode).relation.schema).toBe('prod_marts');
+    expect(!prod.upToDate && prod.manifest.nodes['model.proj.report']!.dependsOn.macros).toContain('macro.proj.generate_schema_name');
+  });
+
+  it('two models or seeds naming the same relation are an error naming both', () => {
+    const dir = writeProject({ ...files, 'macros/naming.sql': "{% macro generate_alias_name(custom_alias_name, node) -%}{{ 'same' if node.resource_type == 'model' else node.name }}{%- endmacro %}" });
+    const errors = compileErrors(dir);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^model (report|wide) and (report|wide) both build "marts"."same"$/),
+    ]);
+    expect(errors[0]!.details).toHaveLength(2);
+    const aliased = writeProject({ ...files, 'models/marts/other.sql': "{{ config(alias='report') }}\nselect 1 as id" });
+    expect(compileErrors(aliased).map((e) => e.message)).toEqual([expect.stringMatching(/both build "marts"."report"/)]);
   });
 
   it('generate_alias_name decides identifiers, and the node is there to decide with', () => {
