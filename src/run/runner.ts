@@ -20,6 +20,7 @@ import { buildModel } from './build-model.js';
 import { dataVersionOfSource } from '../load/ledger.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
+import { dropOrphanKeptRows } from './orphan-kept-rows.js';
 import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
@@ -236,6 +237,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       await runProjectHooks(rc, 'onRunStart');
       results = await buildAll(rc, items, events, req.fuseTests ?? true);
+      await dropOrphanKeptRows(rc);
       await along;
       await runProjectHooks(rc, 'onRunEnd');
       await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');

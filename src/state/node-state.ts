@@ -121,6 +121,12 @@ export function recordIncrementCountsSql(project: string, uniqueId: string, coun
 WHERE project = ${quoteLiteral(project)} AND unique_id = ${quoteLiteral(uniqueId)} AND increment IS NOT NULL`;
 }
 
+/** The nodes' latest builds no longer keep new rows (their kept tables are being dropped). */
+export function forgetIncrementsSql(project: string, uniqueIds: readonly string[]): string {
+  return `UPDATE strata_meta.node_state SET increment = NULL
+WHERE project = ${quoteLiteral(project)} AND unique_id IN (${uniqueIds.map(quoteLiteral).join(', ')})`;
+}
+
 /** Inserts or replaces the state of one node. Pass the build transaction's client. */
 export async function saveNodeState(client: DbClient, project: string, state: NodeState): Promise<void> {
   await client.query(saveNodeStateSql(project, state));

@@ -116,6 +116,25 @@ describe('data tests of an incremental model read the new rows of its latest bui
     expect((await db.query(`select id from ${NEW_ROWS}`)).rows).toEqual([{ id: 4 }]);
   });
 
+  it('the kept rows of a model that left the project (deleted, renamed, disabled) are dropped by the next run', async () => {
+    const dir = writeProject(PROJECT);
+    expect((await strata(dir, 'build')).code).toBe(0);
+    await db.query("INSERT INTO src.events VALUES (4, 'b', 7, 1)");
+    expect((await strata(dir, 'run')).code).toBe(0);
+    const exists = async () => (await db.query<{ here: boolean }>(`select to_regclass('${NEW_ROWS.replaceAll("'", "''")}') is not null as here`)).rows[0]!.here;
+    expect(await exists()).toBe(true);
+
+    // events.sql renamed: the model events is gone (its relation stays, as dbt leaves it; its kept rows are strata's own).
+    const { rmSync, writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'models/events_v2.sql'), PROJECT['models/events.sql']);
+    rmSync(join(dir, 'models/events.sql'));
+    writeFileSync(join(dir, 'models/props.yml'), 'version: 2\n');
+    const run = await strata(dir, 'run', '-s', 'customers');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await exists()).toBe(false);
+    expect((await db.query("select increment from strata_meta.node_state where project = 'qa' and unique_id = 'model.qa.events'")).rows).toEqual([{ increment: null }]);
+  });
+
   it('a bad new row fails with its exact count and rows; the next build reads every row again', async () => {
     const dir = writeProject(PROJECT);
     expect((await strata(dir, 'build')).code).toBe(0);
