@@ -71,6 +71,7 @@ export function runEvents(r: Reporter): RunEvents {
       r.info(dotted(`${time()}  ${index} of ${total} ${colored} ${what}`, finishLabel(res)), {
         event: 'node_finished', unique_id: res.uniqueId, status: res.status, message: res.message, rows: res.rows, seconds: res.seconds,
         ...(res.executedSqlPath ? { executed_sql_path: res.executedSqlPath } : {}), ...(res.error ? { error: res.error } : {}),
+        ...(res.warning ? { warning: res.warning } : {}),
       });
     },
   };
@@ -92,6 +93,13 @@ function printTestProblems(r: Reporter, results: RunResults): void {
 
 export function printRunSummary(r: Reporter, results: RunResults): void {
   printTestProblems(r, results);
+  for (const w of results.results.filter((x) => x.warning)) {
+    if (r.json) continue;
+    r.info('');
+    r.info(r.c.yellow(`Warning in ${w.resourceType} ${w.name}`));
+    r.info(`  ${w.warning!.message}`);
+    if (w.warning!.hint) r.info(`  hint: ${w.warning!.hint}`);
+  }
   const failures = results.results.filter((x) => x.status === 'error' && !x.tests);
   for (const f of failures) {
     const e = new StrataError(f.error?.code ?? 'DB', f.error?.message ?? f.message, {

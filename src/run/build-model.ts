@@ -11,7 +11,7 @@ import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
-import { upToDate, newDataVersion } from '../state/fingerprint.js';
+import { modelCodeHash, upToDate, newDataVersion } from '../state/fingerprint.js';
 import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
@@ -166,13 +166,14 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     const node = runtimeSql(rc, withRenderedHooks(rc, original));
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
     const builtAt = new Date();
+    const codeHash = modelCodeHash(node);
     let increment: Increment | undefined;
     const stateRow = (plan: MaterializationPlan): string[] => {
       // An increment applies new rows to the table of the previous build (its data version).
       increment = plan.increment && previous ? { ...plan.increment, from: previous.dataVersion } : undefined;
       const row = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
         uniqueId: node.uniqueId, relation, resourceType: 'model', fingerprint, dataVersion, inputVersions: inputs, builtAt, runId: rc.runId,
-        ...(increment ? { increment } : {}),
+        ...(increment ? { increment } : {}), codeHash,
       });
       // The kept rows say which build wrote them: a test reads them only for that build (another
       // target on the same database, or a table re-created since, is told apart).
@@ -198,9 +199,16 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     rc.dataVersions.set(node.uniqueId, dataVersion);
     if (increment) rc.increments.set(node.uniqueId, increment);
     else rc.increments.delete(node.uniqueId);
+    // An increment applies the model's SQL to the new rows only: when that SQL is not the one the
+    // table's earlier rows were built with, they keep the old one (dbt's silent pitfall).
+    const stale = outcome.plan.increment !== undefined && previous?.codeHash !== undefined && previous.codeHash !== codeHash;
     return {
       ...base,
-      status: 'success',
+      status: stale ? 'warn' : 'success',
+      ...(stale ? { warning: {
+        message: 'its SQL changed since its last build: the rows built before keep the old SQL, this build applied the new one to its new rows only',
+        hint: `rebuild every row with: strata run --full-refresh -s ${original.name}`,
+      } } : {}),
       message: outcome.plan.action,
       ...(outcome.rows !== undefined ? { rows: outcome.rows } : {}),
       seconds: (performance.now() - started) / 1000,

@@ -36,6 +36,8 @@ export interface NodeResult {
   /** target/run/<path>.sql, relative to the project root. */
   executedSqlPath?: string;
   error?: { code: ErrorCode; message: string; location?: SourceLocation; hint?: string; details?: string[] };
+  /** Status `warn` of a model: what the user should know (the node was built). */
+  warning?: { message: string; hint?: string };
   /** For skipped nodes: the failed ancestor. */
   skippedBecause?: string;
   /** For test groups and unit tests: one outcome per test. */

@@ -106,6 +106,15 @@ export function upToDate(previous: NodeState | undefined, fingerprint: string, i
 }
 
 /**
+ * sha256 (hex) of a model's compiled SQL, both variants (full and incremental): what its rows
+ * were computed with. Unlike the fingerprint it ignores the parents, so it changes only when
+ * the model's own query does (its text, a var it reads, a macro it calls, a renamed parent).
+ */
+export function modelCodeHash(node: { compiledCode?: string; compiledIncrementalCode?: string }): string {
+  return createHash('sha256').update(node.compiledCode ?? '').update('\0').update(node.compiledIncrementalCode ?? '').digest('hex');
+}
+
+/**
  * A fresh data version for a node built by a run: `<runId>:<8 random hex>`. The run id says which
  * run produced the data; the random part keeps two builds of the same node within one run (a
  * retry) distinct, and does not rely on run ids never repeating.

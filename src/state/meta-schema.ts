@@ -15,6 +15,7 @@
  * adds `strata_meta.load_line_hashes` (the keyed reload's prefilter). Version 4 adds
  * `node_state.increment` and `strata_meta.test_state` (data tests of an incremental model's new rows).
  * Version 5 adds `load_ledger.read_as` (a `load:` block that reads a file differently reloads it).
+ * Version 6 adds `node_state.code_hash` (an incremental model whose SQL changed says so).
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { DbClient } from '../adapters/postgres/index.js';
@@ -164,8 +165,16 @@ const V5 = `
 ALTER TABLE strata_meta.load_ledger ADD COLUMN IF NOT EXISTS read_as text;
 `;
 
+/**
+ * `node_state.code_hash`: a hash of the model's compiled SQL at its build, so that an incremental
+ * model whose SQL changed since can say that its earlier rows keep the old SQL.
+ */
+const V6 = `
+ALTER TABLE strata_meta.node_state ADD COLUMN IF NOT EXISTS code_hash text;
+`;
+
 /** MIGRATIONS[i]: version i → i + 1. Append only; never edit a released step. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** The schema version this strata writes and understands. */
 export const META_SCHEMA_VERSION = MIGRATIONS.length;

@@ -54,6 +54,8 @@ export interface NodeState {
   runId: string;
   /** Set when this build was an increment (see Increment). */
   increment?: Increment;
+  /** sha256 of the compiled SQL the build ran (modelCodeHash), for models; unset in older states. */
+  codeHash?: string;
 }
 
 interface NodeStateRow {
@@ -66,6 +68,7 @@ interface NodeStateRow {
   built_at: string;
   run_id: string | null;
   increment: Increment | null;
+  code_hash: string | null;
 }
 
 function fromRow(row: NodeStateRow): NodeState {
@@ -79,13 +82,14 @@ function fromRow(row: NodeStateRow): NodeState {
     builtAt: row.built_at,
     runId: row.run_id ?? '',
     ...(row.increment ? { increment: row.increment } : {}),
+    ...(row.code_hash ? { codeHash: row.code_hash } : {}),
   };
 }
 
 /** Every node state of a project, by unique id, in one query. */
 export async function loadNodeStates(db: DbClient, project: string): Promise<Map<string, NodeState>> {
   const res = await db.query<NodeStateRow>(
-    `SELECT unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment
+    `SELECT unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment, code_hash
      FROM strata_meta.node_state WHERE project = $1`,
     [project],
   );
@@ -104,15 +108,16 @@ export function saveNodeStateSql(project: string, state: NodeState): string {
     quoteLiteral(state.fingerprint), quoteLiteral(state.dataVersion), `${quoteLiteral(JSON.stringify(state.inputVersions))}::jsonb`,
     `${quoteLiteral(builtAt)}::timestamptz`, quoteLiteral(state.runId),
     state.increment ? `${quoteLiteral(JSON.stringify(state.increment))}::jsonb` : 'NULL',
+    state.codeHash ? quoteLiteral(state.codeHash) : 'NULL',
   ];
   return `INSERT INTO strata_meta.node_state
-  (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment)
+  (project, unique_id, relation, resource_type, fingerprint, data_version, input_versions, built_at, run_id, increment, code_hash)
 VALUES (${values.join(', ')})
 ON CONFLICT (project, unique_id) DO UPDATE SET
   relation = EXCLUDED.relation, resource_type = EXCLUDED.resource_type,
   fingerprint = EXCLUDED.fingerprint, data_version = EXCLUDED.data_version,
   input_versions = EXCLUDED.input_versions, built_at = EXCLUDED.built_at, run_id = EXCLUDED.run_id,
-  increment = EXCLUDED.increment`;
+  increment = EXCLUDED.increment, code_hash = EXCLUDED.code_hash`;
 }
 
 /** Adds what an increment counted (`newRows`, `hooksDeleted`) to a node's state, after its build committed. */

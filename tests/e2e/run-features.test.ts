@@ -48,6 +48,46 @@ function strata(dir: string, ...args: string[]) {
   return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
 }
 
+describe('an incremental model whose SQL changed', () => {
+  it('warns, on the increment after the change, that the rows built before keep the old SQL; --full-refresh rebuilds them', async () => {
+    await db.query('create table landing.clicks_src (id int, kind text); insert into landing.clicks_src values (1, \'click\'), (2, \'view\')');
+    const model = (expr: string) => [
+      "{{ config(materialized='incremental', unique_key='id') }}",
+      `select id, ${expr} as label from {{ source('landing', 'clicks_src') }}`,
+      '{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}',
+    ].join('\n');
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': 'version: 2\nsources:\n  - name: landing\n    tables: [{name: clicks_src}]\n',
+      'models/labels.sql': model('kind'),
+    });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    await db.query("insert into landing.clicks_src values (3, 'click')");
+    const same = await strata(dir, 'run');
+    expect(same.stdout).toMatch(/OK incremental model feat\.labels/);
+    expect(same.stdout).not.toMatch(/WARN incremental|Warning in/);
+
+    // The label's logic changes: the next increment applies it to its new rows only.
+    writeProject({ 'models/labels.sql': model('upper(kind)') }, dir);
+    await db.query("insert into landing.clicks_src values (4, 'view')");
+    const changed = await strata(dir, 'run');
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/WARN incremental model feat\.labels/);
+    expect(changed.stdout).toMatch(/Warning in model labels[\s\S]*its SQL changed since its last build: the rows built before keep the old SQL[\s\S]*--full-refresh/);
+    expect(changed.stdout).toMatch(/PASS=0 WARN=1 ERROR=0/);
+    expect((await db.query('select id, label from feat.labels order by id')).rows).toEqual([
+      { id: 1, label: 'click' }, { id: 2, label: 'view' }, { id: 3, label: 'click' }, { id: 4, label: 'VIEW' },
+    ]);
+
+    // Once: the state now holds the new SQL.
+    await db.query("insert into landing.clicks_src values (5, 'click')");
+    expect((await strata(dir, 'run')).stdout).not.toMatch(/WARN incremental|Warning in/);
+    const full = await strata(dir, 'run', '--full-refresh');
+    expect(full.stdout).not.toMatch(/WARN incremental|Warning in/);
+    expect((await db.query("select count(*)::int as n from feat.labels where label <> upper(label)")).rows).toEqual([{ n: 0 }]);
+  });
+});
+
 describe("dbt's naming macros", () => {
   it('a project generate_schema_name builds models and seeds into the schemas it names, refs and tests included', async () => {
     const dir = writeProject({
