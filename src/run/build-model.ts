@@ -200,8 +200,10 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     if (increment) rc.increments.set(node.uniqueId, increment);
     else rc.increments.delete(node.uniqueId);
     // An increment applies the model's SQL to the new rows only: when that SQL is not the one the
-    // table's earlier rows were built with, they keep the old one (dbt's silent pitfall).
-    const stale = outcome.plan.increment !== undefined && previous?.codeHash !== undefined && previous.codeHash !== codeHash;
+    // table's earlier rows were built with, they keep the old one (dbt's silent pitfall). Only a
+    // state of this very relation tells: another target on the same database (its own schema)
+    // shares the project's states, and its SQL names its own relations.
+    const stale = outcome.plan.increment !== undefined && previous?.codeHash !== undefined && previous.relation === relation && previous.codeHash !== codeHash;
     return {
       ...base,
       status: stale ? 'warn' : 'success',

@@ -82,6 +82,16 @@ describe('an incremental model whose SQL changed', () => {
     // Once: the state now holds the new SQL.
     await db.query("insert into landing.clicks_src values (5, 'click')");
     expect((await strata(dir, 'run')).stdout).not.toMatch(/WARN incremental|Warning in/);
+
+    // Another target on the same database (its own schema) shares the project's states: its SQL
+    // names its own relations, which is no change of the model's.
+    writeProject({ 'project.yml': projectYml().replace('    threads: 2', "    threads: 2\n  other:\n    type: postgres\n    url: \"{{ env_var('TEST_DATABASE_URL') }}\"\n    schema: feat_other\n    threads: 2") }, dir);
+    const other = await cli(['--project-dir', dir, '--target', 'other', 'run'], { env: { TEST_DATABASE_URL: testDb.url } });
+    expect(other.code, other.stdout + other.stderr).toBe(0);
+    await db.query("insert into landing.clicks_src values (6, 'view')");
+    const back = await strata(dir, 'run');
+    expect(back.stdout).toMatch(/OK incremental model feat\.labels/);
+    expect(back.stdout).not.toMatch(/WARN incremental|Warning in/);
     const full = await strata(dir, 'run', '--full-refresh');
     expect(full.stdout).not.toMatch(/WARN incremental|Warning in/);
     expect((await db.query("select count(*)::int as n from feat.labels where label <> upper(label)")).rows).toEqual([{ n: 0 }]);
