@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
 import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
-import { inputFolders, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput } from '../compile/fingerprint.js';
+import { inputFolders, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
 import { writeFiles } from '../compile/file-writer.js';
 import { findProjectFile } from '../project/project-config.js';
 import type { ParseContext } from '../compile/parse-context.js';
@@ -111,12 +111,14 @@ export function summarize(manifest: Manifest): CompileSummary {
 }
 
 /** The fingerprint of what this compile read, for the next one's "nothing changed". */
-function fingerprintOf(project: CompiledProject, input: FingerprintInput): Fingerprint | undefined {
+function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken?: TakenDigest): Fingerprint | undefined {
   const c = project.ctx.config;
   const envRead: Record<string, string | null> = { ...c.envRead };
   for (const n of valuesOf(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
   for (const src of valuesOf(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
-  return takeFingerprint(input, inputFolders(c), envRead, summarize(project.manifest), project.ctx.inputsDigest);
+  const folders = inputFolders(c);
+  const before = taken && JSON.stringify(taken.folders) === JSON.stringify(folders) ? taken.digest : undefined;
+  return takeFingerprint(input, folders, envRead, summarize(project.manifest), project.ctx.inputsDigest ?? before);
 }
 
 export type CompileOutcome =
@@ -138,8 +140,9 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
   const projectFile = findProjectFile(projectDir);
   const full = !options.select?.length && !options.exclude?.length && !options.selector && !options.state;
   const fpInput = projectFile && { projectDir, projectFile, strataVersion: STRATA_VERSION, vars: options.vars ?? {}, target: options.target, env };
+  let taken: TakenDigest | undefined;
   if (full && fpInput && options.cache !== false) {
-    const summary = unchangedSince(fpInput);
+    const summary = unchangedSince(fpInput, (d) => (taken = d));
     if (summary) return { upToDate: true, summary };
   }
   // The compiled files are written here, once their SQL is known. (Creating them empty on a worker
@@ -150,7 +153,7 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
   mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
   const written = writeFiles(compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles));
   writeManifest(project.targetDir, project.manifest);
-  const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput) : undefined;
+  const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput, taken) : undefined;
   // Only once every output is in place: the next compile trusts it.
   if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
   // Not a spread: that would evaluate the lazy `graph` getter.

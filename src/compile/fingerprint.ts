@@ -88,8 +88,19 @@ function readProjectText(input: FingerprintInput): string | undefined {
   }
 }
 
-/** The summary of the last compile when nothing changed since; undefined otherwise. */
-export function unchangedSince(input: FingerprintInput): CompileSummary | undefined {
+/** The inputs' digest as unchangedSince took it, for the compile that follows (when its folders are the same). */
+export interface TakenDigest {
+  folders: string[];
+  digest: string;
+}
+
+/**
+ * The summary of the last compile when nothing changed since; undefined otherwise. `taken`
+ * receives the inputs' digest when it was taken (the files changed): the compile that follows
+ * records it rather than stat every input again, and it describes the inputs as they were before
+ * the parse, so a file edited during the compile makes the next one run again.
+ */
+export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest) => void): CompileSummary | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
   let fp: Fingerprint;
@@ -104,7 +115,11 @@ export function unchangedSince(input: FingerprintInput): CompileSummary | undefi
   if (fp.vars !== JSON.stringify(input.vars) || fp.target !== (input.target ?? '')) return undefined;
   for (const [name, value] of Object.entries(fp.env)) if ((input.env[name] ?? null) !== value) return undefined;
   if (!existsSync(join(targetDir, 'manifest.json')) || !existsSync(join(targetDir, 'compiled'))) return undefined;
-  if (fp.inputs !== inputsDigest(input.projectDir, fp.folders)) return undefined;
+  const digest = inputsDigest(input.projectDir, fp.folders);
+  if (fp.inputs !== digest) {
+    taken?.({ folders: fp.folders, digest });
+    return undefined;
+  }
   return fp.summary;
 }
 

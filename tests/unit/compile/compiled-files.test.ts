@@ -105,6 +105,10 @@ describe('a large project (worker threads)', () => {
     const again = compile({ projectDir: dir, env: {} });
     expect(again.upToDate ? 0 : again.written).toBe(1);
     expect(readFileSync(join(dir, 'target/compiled/models/g0/m0003.sql'), 'utf8')).toBe('select id, 2 as two from "public"."m0002"\n');
+    // The digest taken when that compile found a change is the one it recorded: nothing changed since.
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
+    writeFileSync(join(dir, 'models/g0/m0003.sql'), "select id, 3 as three from {{ ref('m0002') }}");
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(false);
   });
 
   it('a compile that fails leaves no compiled files behind', async () => {
