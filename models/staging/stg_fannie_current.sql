@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key=['loan_id', 'period'],
-    incremental_strategy='delete+insert'
+    incremental_strategy='delete+insert',
+    pre_hook="set local jit = off"
 ) }}
 -- Fannie Mae current combined file (YYYYQn.csv, 108 fields): the monthly part of each row, typed and
 -- renamed to the monthly vocabulary (the loan attributes are in stg_fannie_current_loans). Dates

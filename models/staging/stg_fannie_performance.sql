@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key=['loan_id', 'period'],
-    incremental_strategy='delete+insert'
+    incremental_strategy='delete+insert',
+    pre_hook="set local jit = off"
 ) }}
 -- Fannie Mae legacy performance rows (Performance_YYYYQn.txt, 31 fields), typed and renamed to the
 -- monthly vocabulary. Numbers may be written as floats (4.0); unknown delinquency is X or a negative
