@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key=['loan_id', 'period'],
     incremental_strategy='delete+insert',
+    on_schema_change='fail',
     pre_hook="set local jit = off"
 ) }}
 -- Fannie Mae current combined file (YYYYQn.csv, 108 fields): the monthly part of each row, typed and

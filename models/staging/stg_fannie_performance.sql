@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key=['loan_id', 'period'],
     incremental_strategy='delete+insert',
+    on_schema_change='fail',
     pre_hook="set local jit = off"
 ) }}
 -- Fannie Mae legacy performance rows (Performance_YYYYQn.txt, 31 fields), typed and renamed to the
