@@ -8,8 +8,9 @@
 {#-
   One row per loan and month, both agencies, all three monthly layouts.
 
-  Incremental: each run takes only the raw rows of load batches not yet in this table (`_batch_id`),
-  and replaces rows with the same (agency, loan_id, period). A quarterly release re-publishes every
+  Incremental: each run takes only the rows of load batches not yet in this table (`_batch_id`, the
+  raw rows' batch, kept by the monthly staging tables, which are incremental the same way and hold
+  the rows typed), and replaces rows with the same (agency, loan_id, period). A quarterly release re-publishes every
   performance file, three months longer: the legacy Fannie and the Freddie monthly sources declare
   `load.key`, so their reload writes only new and changed months (unchanged rows keep their batch)
   and this model processes just those. A Fannie current file (no key: it also carries the loans'
