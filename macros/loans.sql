@@ -18,6 +18,17 @@
          else substring({{ file_column }} from '([0-9]{4}Q[1-4])[^/!]*$') end
 {%- endmacro %}
 
+{#-
+  The condition that keeps only the rows of load batches not yet in this incremental model
+  (`{{ this }}`): new files, and the new and changed rows of a keyed reload (its unchanged rows
+  keep the batch that loaded them). `<> all(array(...))` rather than `not in (...)`: the same rows
+  (a NULL makes both exclude the row), compared with a short array evaluated once (an initplan,
+  handed to parallel workers) instead of probing a hashed subplan for every row.
+-#}
+{% macro unseen_batch(column='_batch_id') -%}
+    {{ column }} <> all(array(select distinct _batch_id from {{ this }}))
+{%- endmacro %}
+
 {#- A text field as written, NULL when missing (blank or the literal string NULL). -#}
 {% macro text_value(column) -%}
     {{ null_if_sentinel(column, ['NULL']) }}

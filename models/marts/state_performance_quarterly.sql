@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('loan_outcomes') }} (read only when incremental)
 {{ config(
     materialized='incremental',
     unique_key=['period_quarter'],
@@ -15,9 +16,18 @@
   whole, and replace their rows:
   - the quarters of monthly rows written since (clean.loan_months._built_at);
   - every quarter of a loan whose origination attributes, its state among them, were computed since
-    (clean.loans._attributes_built_at; a new quarter's loans, or loans whose months came first);
+    (clean.loans._attributes_built_at; a new quarter's loans, or loans whose months came first).
+    A loan's quarters are read off clean.loan_outcomes (one row per loan: the quarters from its
+    first to its last period, a superset of those it has months in) rather than off its months (a
+    join of every monthly row with clean.loans): exact for the months loan_outcomes had seen when
+    it was last built, and the months written to clean.loan_months since then (when loan_outcomes
+    was not built with it) add their quarters through the first case, which starts from the older
+    of this mart's and loan_outcomes' last build;
   - every quarter when an origination file was reloaded since (load ledger): a loan that vanished
     from it is deleted from clean.loans, and its months would still count here otherwise.
+  The affected quarters' monthly rows are found through a BRIN index on clean.loan_months.period:
+  a release's new quarter is in the block ranges its build appended, so the rest of the table is
+  not read (a range condition beside the quarters, as the index cannot serve date_trunc()).
   The pre-hook keeps the planner off nested loops (see clean.loan_outcomes).
 -#}
 with
@@ -43,14 +53,15 @@ origination_reloaded as materialized (
 affected_quarters as materialized (
     select date_trunc('quarter', m.period)::date as quarter_start
     from {{ ref('loan_months') }} as m
-    where m._built_at > (select max(_built_at) from {{ this }})
+    where m._built_at > (select least(max(t._built_at), coalesce((select max(o._built_at) from {{ ref('loan_outcomes') }} as o), '-infinity'))
+                         from {{ this }} as t)
     group by 1
     union
-    select date_trunc('quarter', m.period)::date
-    from {{ ref('loan_months') }} as m
-    join {{ ref('loans') }} as l on l.agency = m.agency and l.loan_id = m.loan_id
+    select distinct q.quarter_start::date
+    from {{ ref('loans') }} as l
+    join {{ ref('loan_outcomes') }} as o on o.agency = l.agency and o.loan_id = l.loan_id
+    cross join lateral generate_series(date_trunc('quarter', o.first_period), o.last_period, interval '3 months') as q (quarter_start)
     where l._attributes_built_at > (select max(_built_at) from {{ this }})
-    group by 1
     union
     select date_trunc('quarter', m.period)::date
     from {{ ref('loan_months') }} as m
@@ -71,6 +82,8 @@ loan_quarters as (
     from {{ ref('loan_months') }}
     {%- if is_incremental() %}
     where date_trunc('quarter', period)::date = any(array(select quarter_start from affected_quarters))
+      and period >= (select min(quarter_start) from affected_quarters)
+      and period < (select max(quarter_start) + interval '3 months' from affected_quarters)
     {%- endif %}
     group by agency, loan_id, date_trunc('quarter', period)::date
 )

@@ -292,10 +292,69 @@ describe.each(FORMATS)('a quarterly update ($name)', ({ options }) => {
     expect(months.filter((m) => !m.old_month && firstBatches.has(m.batch_id))).toEqual([]);
     expect(months.filter((m) => !m.old_month).reduce((n, m) => n + m.n, 0)).toBeGreaterThan(0);
 
+    // The monthly staging models are incremental tables: they hold exactly the raw monthly rows, the
+    // Freddie months of the first release kept the batch that loaded them (only the new months were
+    // typed again), and the tests of those with new rows (this format's layouts) read only those rows.
+    const monthly = { stg_freddie_performance: 'freddie_perf', stg_fannie_performance: 'fannie_perf', stg_fannie_current: 'fannie_current' };
+    for (const [staging, raw] of Object.entries(monthly)) {
+      const [counts] = await p.rows<{ staging: number; raw: number }>(
+        `select (select count(*)::int from staging.${staging}) as staging, (select count(*)::int from raw.${raw}) as raw`);
+      expect(counts?.staging, staging).toBe(counts?.raw);
+    }
+    for (const staging of ['stg_freddie_performance', options.format === 'legacy' ? 'stg_fannie_performance' : 'stg_fannie_current']) {
+      expect(run.stdout).toMatch(new RegExp(`PASS test not_null_${staging}_period \\(new rows\\)`));
+    }
+    const stagedMonths = await p.rows<{ old_month: boolean; batch_id: string; n: number }>(`
+      select period <= date '2019-12-01' as old_month, _batch_id as batch_id, count(*)::int as n
+        from staging.stg_freddie_performance group by 1, 2`);
+    expect(stagedMonths.filter((m) => m.old_month && !firstBatches.has(m.batch_id))).toEqual([]);
+    expect(stagedMonths.filter((m) => !m.old_month && firstBatches.has(m.batch_id))).toEqual([]);
+
     // Nothing new: nothing is loaded or built again.
     const again = await p.strata('build');
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/ OK (load|incremental model|table model)/);
+  });
+});
+
+describe('a corrected month in a re-published monthly file (Freddie legacy text files)', () => {
+  let p: LoanProject;
+  beforeAll(async () => {
+    p = new LoanProject(await createTestDatabase('loans_correction'));
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('replaces the old version of the month in staging and clean.loan_months, and processes only that row', async () => {
+    const { groundTruth } = await generateRelease({ out: p.raw, quarters: '2019Q1:2019Q2', loansPerQuarter: 100, seed: 11, format: 'legacy' });
+    expectBuildOk(await p.strata('build'));
+
+    // The agency corrects one month of an earlier quarter: same file, one line's balance differs.
+    const file = groundTruth.files.find((f) => f.file.includes('historical_data_time_2019Q1') && !f.member);
+    expect(file).toBeDefined();
+    const path = join(p.raw, file!.file);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const at = lines.findIndex((l) => /^F19Q1\d+\|\d{6}\|\d+\.\d\d\|/.test(l));
+    const [loanId, period, oldUpb] = lines[at]!.split('|') as [string, string, string];
+    const corrected = Number(oldUpb) + 12345.67;
+    lines[at] = [loanId, period, corrected.toFixed(2), ...lines[at]!.split('|').slice(3)].join('|');
+    writeFileSync(path, lines.join('\n'));
+
+    const run = await p.strata('build');
+    expectBuildOk(run);
+    expect(run.stdout).toMatch(/OK incremental model staging\.stg_freddie_performance .*\b1 rows?\b/);
+    const key = [loanId, `${period.slice(0, 4)}-${period.slice(4)}-01`];
+    const staged = await p.rows<{ current_upb: string }>('select current_upb::text from staging.stg_freddie_performance where loan_id = $1 and period = $2', key);
+    expect(staged.map((r) => Number(r.current_upb))).toEqual([corrected]);
+    const cleaned = await p.rows<{ current_upb: string }>("select current_upb::text from clean.loan_months where agency = 'freddie' and loan_id = $1 and period = $2", key);
+    expect(cleaned.map((r) => Number(r.current_upb))).toEqual([corrected]);
+    const [counts] = await p.rows<{ raw: number; staging: number; clean: number }>(`
+      select (select count(*)::int from raw.freddie_perf) as raw, (select count(*)::int from staging.stg_freddie_performance) as staging,
+             (select count(*)::int from clean.loan_months where agency = 'freddie') as clean`);
+    expect(counts?.staging).toBe(counts?.raw);
+    expect(counts?.clean).toBe(counts?.raw);
+    expect(p.testResults().filter((t) => t.status !== 'pass' && t.status !== 'success' && t.status !== 'warn')).toEqual([]);
   });
 });
 
