@@ -1,15 +1,9 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['loan_id', 'period'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="set local jit = off"
-) }}
 -- Freddie Mac monthly performance rows (historical_data_time_YYYYQn.txt, 23 to 32 fields), typed and
 -- renamed to the monthly vocabulary. Delinquency status: months (0, 1, ...), RA / R (REO, older
 -- files R) flagged by is_reo, XX / negative / missing → NULL. Freddie's monthly file names no servicer.
 {#-
-  A table, incremental (as are stg_fannie_performance and stg_fannie_current), where the other
+  A table, incremental (as are stg_fannie_performance and stg_fannie_current; their config is in
+  project.yml: delete+insert on (loan_id, period), on_schema_change fail, JIT off), where the other
   staging models are views: the monthly files are most of the data (about 15 million rows at
   1,000,000 loans) and grow by three months every release. As a view, every build typed all of
   them twice, once for this model's data tests (a view has no rows of its own to tell new from
