@@ -4,7 +4,7 @@
     unique_key=['period_quarter'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    pre_hook="set local enable_nestloop = off"
+    pre_hook=["set local enable_nestloop = off", "set local enable_sort = off"]
 ) }}
 {#-
   Monthly performance by state, agency and calendar quarter of the reporting period ('2020Q2'):
@@ -28,7 +28,10 @@
   The affected quarters' monthly rows are found through a BRIN index on clean.loan_months.period:
   a release's new quarter is in the block ranges its build appended, so the rest of the table is
   not read (a range condition beside the quarters, as the index cannot serve date_trunc()).
-  The pre-hook keeps the planner off nested loops (see clean.loan_outcomes).
+  The pre-hooks keep the planner off nested loops (see clean.loan_outcomes) and off sorts: it
+  misjudges how few groups the last GROUP BY has (state, agency, quarter: hundreds) and sorted its
+  input, a row per loan and quarter, to group it. Hash aggregation instead, measured on the query
+  alone at 1,000,000 loans: the full build 29.9 s -> 20.8 s, the incremental one 10.0 s -> 6.9 s.
 -#}
 with
 {%- if is_incremental() %}

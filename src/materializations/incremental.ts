@@ -27,7 +27,7 @@ import { indexStatements } from './indexes.js';
 import { compiledSql, newRowsRelation, queryBody, rel } from './names.js';
 import { dropDependentViews, recreateDependentViews } from './relations.js';
 import { diffColumns, hasChanges, insertColumns, needsDependentRebuild, schemaChangeError, schemaChangeStatements, type OnSchemaChange } from './schema-change.js';
-import { deleteMatchingSql, deleteNullKeyMatchesSql, insertSql, mergeSql } from './strategies.js';
+import { deleteMatchingSql, deleteNullKeyMatchesSql, insertSql, mergeSql, rangedKeyColumns } from './strategies.js';
 import { materializeTable } from './table.js';
 import type { MaterializationOptions, MaterializationPlan, RelationState, Statement } from './types.js';
 
@@ -76,7 +76,7 @@ export function resolveStrategy(node: ModelNode, keys: readonly string[], option
   return { strategy };
 }
 
-function applyStatements(strategy: Strategy, relation: RelationName, source: string, keys: string[], columns: string[]): Statement[] {
+function applyStatements(strategy: Strategy, relation: RelationName, source: string, keys: string[], columns: string[], ranged: string[]): Statement[] {
   const insert: Statement = { sql: insertSql(relation, source, columns), label: 'insert new rows', countsRows: true };
   if (strategy === 'append') return [insert];
   // Temp tables are never auto-analyzed; without statistics the planner guesses their size
@@ -86,7 +86,7 @@ function applyStatements(strategy: Strategy, relation: RelationName, source: str
   if (strategy === 'merge') {
     return [analyze, nullKeys, { sql: mergeSql(relation, source, keys, columns), label: 'merge new rows', countsRows: true }];
   }
-  return [analyze, { sql: deleteMatchingSql(relation, source, keys), label: 'delete rows with matching keys' }, nullKeys, insert];
+  return [analyze, { sql: deleteMatchingSql(relation, source, keys, ranged), label: 'delete rows with matching keys' }, nullKeys, insert];
 }
 
 function schemaStatements(
@@ -125,7 +125,7 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
       { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' },
       { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: 'create table of new rows (kept for the data tests)', tally: 'kept' },
       ...schema.statements,
-      ...applyStatements(strategy, relation, rows, keys, schema.columns),
+      ...applyStatements(strategy, relation, rows, keys, schema.columns, rangedKeyColumns(keys, new Map(state.columns?.map((c) => [c.name, c.type])))),
       ...indexStatements(node, relation),
       ...grantStatements(node, relation),
       ...postHooks(node),

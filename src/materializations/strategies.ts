@@ -17,10 +17,35 @@ export function insertSql(target: RelationName, source: string, columns: readonl
   return `insert into ${rel(target)} (${cols})\nselect ${cols} from ${source}`;
 }
 
-/** delete+insert, step 1: rows whose (non-NULL) key appears in the new rows; works for composite keys. */
-export function deleteMatchingSql(target: RelationName, source: string, keys: readonly string[]): string {
+/**
+ * Key column types whose `min`/`max` order agrees with `=` (equal values sort together), so a
+ * target row whose key equals a new row's key lies between the new rows' bounds. Text is left
+ * out: its bounds would be compared under a collation the target column might not share.
+ */
+const RANGED_KEY_TYPE = /^(smallint|integer|bigint|real|double precision|numeric(\(\d+(,\s*-?\d+)?\))?|date|timestamp(\(\d\))? with(out)? time zone|time(\(\d\))? without time zone)$/;
+
+/** The key columns whose type (as PostgreSQL formats it) lets the delete be narrowed to the new rows' range. */
+export function rangedKeyColumns(keys: readonly string[], types: ReadonlyMap<string, string>): string[] {
+  return keys.filter((k) => RANGED_KEY_TYPE.test(types.get(k) ?? ''));
+}
+
+/**
+ * delete+insert, step 1: rows whose (non-NULL) key appears in the new rows; works for composite
+ * keys. Each key column in `ranged` also bounds the delete to the new rows' [min, max] of that
+ * column (one scan of the new rows for all bounds). The result is the same (a matching row is
+ * within the bounds); what changes is how the target is read: an index on a ranged column (a
+ * BRIN index on a period or a load date, a btree) serves the bounds, so a build that adds rows
+ * beyond the table's range, as a monthly or quarterly increment does, reads only the blocks that
+ * could match instead of scanning and hashing the whole target. Without an index the bounds are
+ * a cheap filter before the key's hash lookup.
+ */
+export function deleteMatchingSql(target: RelationName, source: string, keys: readonly string[], ranged: readonly string[] = []): string {
   const k = columnList(keys);
-  return `delete from ${rel(target)}\nwhere (${k}) in (select ${k} from ${source})`;
+  const match = `where (${k}) in (select ${k} from ${source})`;
+  if (ranged.length === 0) return `delete from ${rel(target)}\n${match}`;
+  const bounds = ranged.map((c, i) => `min(${quoteIdent(c)}) as lo${i}, max(${quoteIdent(c)}) as hi${i}`).join(', ');
+  const within = ranged.map((c, i) => `\n  and ${quoteIdent(c)} between (select lo${i} from key_bounds) and (select hi${i} from key_bounds)`).join('');
+  return `with key_bounds as (select ${bounds} from ${source})\ndelete from ${rel(target)}\n${match}${within}`;
 }
 
 /**

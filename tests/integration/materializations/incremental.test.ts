@@ -80,6 +80,36 @@ describe('incremental strategies', () => {
     expect(await rows(db, `select to_regclass('${res.plan.increment!.rows}') is null as gone`)).toEqual([{ gone: true }]);
   });
 
+  it('delete+insert bounds its delete by the new rows\' key range, so an index on a key column serves it', async () => {
+    // 2,000 days x 100 rows in day order (a BRIN index fits), then an increment of 3 new days and
+    // one corrected row of an old day
+    await db.query(`
+      DROP TABLE IF EXISTS raw.days, raw.day_changes;
+      CREATE TABLE raw.days AS SELECT date '2020-01-01' + (i / 100) AS day, i % 100 AS n, i AS val FROM generate_series(0, 199999) AS i;
+      CREATE TABLE raw.day_changes AS
+        SELECT date '2020-01-01' + 2000 + (i / 100) AS day, i % 100 AS n, -1 - i AS val FROM generate_series(0, 299) AS i
+        UNION ALL SELECT date '2020-01-01' + 7, 5, -1000;
+    `);
+    counter += 1;
+    const node = model({
+      name: `days_${counter}`, schema: 'analytics', sql: 'select day, n, val from raw.days', incrementalSql: 'select day, n, val from raw.day_changes',
+      config: { materialized: 'incremental', unique_key: ['day', 'n'], indexes: [{ columns: ['day'], type: 'brin' }] },
+    });
+    await build(db, node);
+    const res = await build(db, node);
+    const del = res.plan.statements.find((s) => s.label === 'delete rows with matching keys')!.sql;
+    expect(del).toContain('"day" between (select lo0 from key_bounds) and (select hi0 from key_bounds)');
+    expect(del).toContain('"n" between (select lo1 from key_bounds) and (select hi1 from key_bounds)');
+    // the same rows as an unbounded delete+insert: 200,300 rows, the corrected one replaced
+    expect(await rows(db, `select count(*)::int as n, count(*) filter (where val < 0)::int as changed from analytics.${node.name}`)).toEqual([{ n: 200300, changed: 301 }]);
+    expect(await rows(db, `select val from analytics.${node.name} where day = date '2020-01-08' and n = 5`)).toEqual([{ val: -1000 }]);
+    // and the delete reads the target through the BRIN index, not a full scan
+    await db.query(`analyze analytics.${node.name}`);
+    const plan = (await rows<{ 'QUERY PLAN': string }>(db, `explain ${del}`)).map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Bitmap Index Scan on/);
+    expect(plan).not.toMatch(new RegExp(`Seq Scan on ${node.name}\\b`));
+  });
+
   it('merge updates matched rows and inserts new ones (PostgreSQL 15+)', async (ctx) => {
     if (!mergeAvailable) ctx.skip();
     const node = events({ unique_key: ['id', 'region'], incremental_strategy: 'merge' });

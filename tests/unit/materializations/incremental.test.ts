@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isIncremental, materializeIncremental } from '../../../src/materializations/index.js';
+import { rangedKeyColumns } from '../../../src/materializations/strategies.js';
 import type { MaterializationPlan } from '../../../src/materializations/index.js';
 import type { NodeConfig } from '../../../src/manifest/types.js';
 import { StrataError } from '../../../src/errors/strata-error.js';
@@ -67,7 +68,12 @@ describe('strategies', () => {
       DROP_ROWS,
       tempCreate,
       ANALYZE,
-      `delete from "analytics"."orders"\nwhere ("id") in (select "id" from ${ROWS})`,
+      [
+        `with key_bounds as (select min("id") as lo0, max("id") as hi0 from ${ROWS})`,
+        'delete from "analytics"."orders"',
+        `where ("id") in (select "id" from ${ROWS})`,
+        '  and "id" between (select lo0 from key_bounds) and (select hi0 from key_bounds)',
+      ].join('\n'),
       NULL_KEY_DELETE,
       `insert into "analytics"."orders" ("id", "amount")\nselect "id", "amount" from ${ROWS}`,
     ]);
@@ -97,7 +103,7 @@ describe('strategies', () => {
   it('merge falls back to delete+insert before PostgreSQL 15, and says so', () => {
     const plan = materializeIncremental(inc({ unique_key: 'id', incremental_strategy: 'merge' }), inc().relation, state, options({ supportsMerge: false }));
     expect(plan.action).toBe('incremental:delete+insert (merge needs PostgreSQL 15+)');
-    expect(sqls(plan)[3]).toMatch(/^delete from "analytics"."orders"\nwhere/);
+    expect(sqls(plan)[3]).toMatch(/\ndelete from "analytics"."orders"\nwhere/);
     expect(sqls(plan).join('\n')).not.toMatch(/merge into/);
   });
 
@@ -105,7 +111,13 @@ describe('strategies', () => {
     const three = cols('region text', 'id integer', 'amount numeric(10,2)');
     const node = inc({ unique_key: ['region', 'ID'] });
     const plan = materializeIncremental(node, node.relation, existing('table', three), options({ queryColumns: three }));
-    expect(sqls(plan)[3]).toBe(`delete from "analytics"."orders"\nwhere ("region", "id") in (select "region", "id" from ${ROWS})`);
+    // the text column is matched, not ranged (its bounds' collation might not be the column's)
+    expect(sqls(plan)[3]).toBe([
+      `with key_bounds as (select min("id") as lo0, max("id") as hi0 from ${ROWS})`,
+      'delete from "analytics"."orders"',
+      `where ("region", "id") in (select "region", "id" from ${ROWS})`,
+      '  and "id" between (select lo0 from key_bounds) and (select hi0 from key_bounds)',
+    ].join('\n'));
     expect(sqls(plan)[4]).toContain('where (t."region" is null or t."id" is null) and t."region" is not distinct from s."region" and t."id" is not distinct from s."id"');
     const merge = materializeIncremental(inc({ unique_key: ['region', 'id'], incremental_strategy: 'merge' }), node.relation, existing('table', three), options());
     expect(sqls(merge).at(-1)).toContain('on t."region" = s."region" and t."id" = s."id"\nwhen matched then update set "amount" = s."amount"');
@@ -139,6 +151,17 @@ describe('strategies', () => {
     const node = inc({ pre_hook: ['select 1'], post_hook: ['select 2'], indexes: [{ columns: ['id'] }], grants: { select: ['bi'] } });
     const labels = materializeIncremental(node, node.relation, state, options()).statements.map((s) => s.label);
     expect(labels).toEqual(['pre-hook 1', 'drop the new rows kept by the previous build', 'create table of new rows (kept for the data tests)', 'insert new rows', 'create index on orders (id)', 'grant select on orders', 'post-hook 1']);
+  });
+});
+
+describe('delete+insert bounds (rangedKeyColumns)', () => {
+  it('ranges the key columns whose order agrees with equality, by their type in the target', () => {
+    const types = new Map([
+      ['n', 'integer'], ['b', 'bigint'], ['s', 'smallint'], ['x', 'numeric'], ['y', 'numeric(10,2)'], ['f', 'double precision'],
+      ['d', 'date'], ['t', 'timestamp without time zone'], ['tz', 'timestamp(3) with time zone'], ['tm', 'time without time zone'],
+      ['txt', 'text'], ['v', 'character varying(20)'], ['u', 'uuid'], ['j', 'jsonb'], ['bool', 'boolean'], ['a', 'integer[]'],
+    ]);
+    expect(rangedKeyColumns([...types.keys(), 'missing'], types)).toEqual(['n', 'b', 's', 'x', 'y', 'f', 'd', 't', 'tz', 'tm']);
   });
 });
 
