@@ -9,7 +9,7 @@
   them twice, once for this model's data tests (a view has no rows of its own to tell new from
   old) and once more for clean.loan_months; as an incremental table a release types only its new
   rows, the tests read only those (README, "Data tests": unique_key among the tested columns,
-  delete+insert, no hooks, plain tests), and clean.loan_months reads typed rows.
+  delete+insert, only `set` hooks, plain tests), and clean.loan_months reads typed rows.
   Each run takes the raw rows of load batches not yet in this table (`_batch_id`): new files, and
   the new and changed rows of a keyed reload (the unchanged rows keep the batch that loaded them),
   and replaces the rows with the same (loan_id, period), so a changed month replaces its old

@@ -93,8 +93,8 @@ function printTestProblems(r: Reporter, results: RunResults): void {
 
 export function printRunSummary(r: Reporter, results: RunResults): void {
   printTestProblems(r, results);
-  for (const w of results.results.filter((x) => x.warning)) {
-    if (r.json) continue;
+  // JSON output carries each warning in its node_finished event.
+  for (const w of r.json ? [] : results.results.filter((x) => x.warning)) {
     r.info('');
     r.info(r.c.yellow(`Warning in ${w.resourceType} ${w.name}`));
     r.info(`  ${w.warning!.message}`);

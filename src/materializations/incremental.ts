@@ -29,7 +29,7 @@ import { dropDependentViews, recreateDependentViews } from './relations.js';
 import { diffColumns, hasChanges, insertColumns, needsDependentRebuild, schemaChangeError, schemaChangeStatements, type OnSchemaChange } from './schema-change.js';
 import { deleteMatchingSql, deleteNullKeyMatchesSql, insertSql, mergeSql, rangedKeyColumns } from './strategies.js';
 import { materializeTable } from './table.js';
-import type { MaterializationOptions, MaterializationPlan, RelationState, Statement } from './types.js';
+import type { ColumnState, MaterializationOptions, MaterializationPlan, RelationState, Statement } from './types.js';
 
 
 export type Strategy = 'append' | 'delete+insert' | 'merge';
@@ -89,6 +89,17 @@ function applyStatements(strategy: Strategy, relation: RelationName, source: str
   return [analyze, { sql: deleteMatchingSql(relation, source, keys, ranged), label: 'delete rows with matching keys' }, nullKeys, insert];
 }
 
+/**
+ * The key columns the delete+insert delete is bounded on: ranged types in the existing table and,
+ * when the query was described, in the new rows too (an `on_schema_change` retype runs before the
+ * delete, so the table's column may by then have the query's type).
+ */
+function boundedKeys(keys: string[], state: RelationState, options: MaterializationOptions): string[] {
+  const typesOf = (columns: readonly ColumnState[]): Map<string, string> => new Map(columns.map((c) => [c.name, c.type]));
+  const ranged = rangedKeyColumns(keys, typesOf(state.columns ?? []));
+  return options.queryColumns ? rangedKeyColumns(ranged, typesOf(options.queryColumns)) : ranged;
+}
+
 function schemaStatements(
   node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions,
 ): { statements: Statement[]; columns: string[]; changed: boolean } {
@@ -125,7 +136,7 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
       { sql: `drop table if exists ${rows}`, label: 'drop the new rows kept by the previous build' },
       { sql: `create unlogged table ${rows} as ${queryBody(compiledSql(node, true))}`, label: 'create table of new rows (kept for the data tests)', tally: 'kept' },
       ...schema.statements,
-      ...applyStatements(strategy, relation, rows, keys, schema.columns, rangedKeyColumns(keys, new Map(state.columns?.map((c) => [c.name, c.type])))),
+      ...applyStatements(strategy, relation, rows, keys, schema.columns, boundedKeys(keys, state, options)),
       ...indexStatements(node, relation),
       ...grantStatements(node, relation),
       ...postHooks(node),

@@ -24,7 +24,7 @@ export function insertSql(target: RelationName, source: string, columns: readonl
  */
 const RANGED_KEY_TYPE = /^(smallint|integer|bigint|real|double precision|numeric(\(\d+(,\s*-?\d+)?\))?|date|timestamp(\(\d\))? with(out)? time zone|time(\(\d\))? without time zone)$/;
 
-/** The key columns whose type (as PostgreSQL formats it) lets the delete be narrowed to the new rows' range. */
+/** The key columns whose type (as PostgreSQL formats it, by column name) lets the delete be narrowed to the new rows' range. */
 export function rangedKeyColumns(keys: readonly string[], types: ReadonlyMap<string, string>): string[] {
   return keys.filter((k) => RANGED_KEY_TYPE.test(types.get(k) ?? ''));
 }

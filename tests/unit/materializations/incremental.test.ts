@@ -163,6 +163,16 @@ describe('delete+insert bounds (rangedKeyColumns)', () => {
     ]);
     expect(rangedKeyColumns([...types.keys(), 'missing'], types)).toEqual(['n', 'b', 's', 'x', 'y', 'f', 'd', 't', 'tz', 'tm']);
   });
+
+  it('bounds a key only when its type is ranged in the new rows too (a sync_all_columns retype runs before the delete)', () => {
+    const deleteOf = (queryType: string) => {
+      const node = inc({ unique_key: 'id', on_schema_change: 'sync_all_columns' });
+      const plan = materializeIncremental(node, node.relation, existing('table', cols('id integer', 'amount numeric(10,2)')), options({ queryColumns: cols(`id ${queryType}`, 'amount numeric(10,2)') }));
+      return plan.statements.find((s) => s.label === 'delete rows with matching keys')!.sql;
+    };
+    expect(deleteOf('text')).toBe(`delete from "analytics"."orders"\nwhere ("id") in (select "id" from ${ROWS})`);
+    expect(deleteOf('bigint')).toContain('"id" between (select lo0 from key_bounds) and (select hi0 from key_bounds)');
+  });
 });
 
 describe('on_schema_change', () => {
