@@ -42,8 +42,7 @@ const textArray = (values: readonly string[]): string => `ARRAY[${values.map(quo
 
 /**
  * One statement; values are inlined (literals) because it travels with `set_config` in one
- * simple-query message. search_path is pg_catalog while it runs so pg_get_viewdef qualifies
- * every name, as listDependentViews does.
+ * simple-query message (PLANNER_SETTINGS).
  */
 function snapshotSql(schemas: readonly string[], columnsOf: ReadonlyArray<{ schema: string; name: string }>): string {
   const inScope = `n.nspname = ANY(${textArray(schemas)}) AND c.relkind IN ('r', 'v', 'm', 'f', 'p')`;
@@ -162,6 +161,24 @@ function compare(a: string, b: string): number {
 }
 
 /**
+ * Settings for the snapshot's transaction only (set_config(..., true)). search_path is pg_catalog
+ * so that pg_get_viewdef qualifies every name, as listDependentViews does. The others are about
+ * the plan: the planner estimates the recursive walk over pg_depend at tens of thousands of rows
+ * (it returns a few hundred: one per view edge), so on a database whose catalogs hold many dead
+ * rows (every rebuild leaves some; more without autovacuum) the query costs more than
+ * jit_above_cost and is JIT-compiled, which took 55 of its 110 ms on the overhead benchmark's
+ * database after ~30 rebuilds; and the walk's join becomes a hash or merge join over the whole of
+ * pg_depend and pg_rewrite, where an index lookup per view is what the few rows call for (35 →
+ * 19 ms). The models' own statements run with the server's settings.
+ */
+const PLANNER_SETTINGS: ReadonlyArray<[string, string]> = [
+  ['search_path', 'pg_catalog'],
+  ['jit', 'off'],
+  ['enable_hashjoin', 'off'],
+  ['enable_mergejoin', 'off'],
+];
+
+/**
  * Reads the snapshot for `schemas`, with the columns of `columnsOf`. One round trip, in a
  * read-only transaction on one borrowed connection. With `createSchemas`, the same message then
  * creates the schemas that do not exist yet (a schema created after the read held nothing when
@@ -174,7 +191,7 @@ export async function readCatalogSnapshot(
   // A run that builds nothing (strata test) asks nothing about relations.
   if (!schemas.length) return new CatalogSnapshot({ user: '', relations: [], edges: [], views: [] });
   const create = options.createSchemas ? schemas.map((schema) => `;\nCREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).join('') : '';
-  const sql = `BEGIN READ ONLY; SELECT pg_catalog.set_config('search_path', 'pg_catalog', true);\n${snapshotSql(schemas, columnsOf)};\nCOMMIT${create}`;
+  const sql = `BEGIN READ ONLY; SELECT ${PLANNER_SETTINGS.map(([name, value]) => `pg_catalog.set_config('${name}', '${value}', true)`).join(', ')};\n${snapshotSql(schemas, columnsOf)};\nCOMMIT${create}`;
   const res = await db.withClient((session) => session.query(sql));
   const row = res.statements?.[2]?.rows[0] as { snapshot: RawSnapshot } | undefined;
   if (!row) throw new StrataError('INTERNAL', 'catalog snapshot: the server returned no row');

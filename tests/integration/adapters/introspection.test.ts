@@ -105,6 +105,33 @@ describe('readCatalogSnapshot', () => {
     expect(snap.relations.has('marts.mixed')).toBe(false);
   });
 
+  it("plans its catalog walk without JIT, hash or merge joins, for its own transaction only", async () => {
+    await db.withClient(async (c) => {
+      // The session's own settings, which the snapshot must leave as they are.
+      await c.query("SET jit = on; SET enable_hashjoin = on; SET enable_mergejoin = on; SET search_path = core, public");
+      let inside: Record<string, string> | undefined;
+      const probe = {
+        withClient: <T>(fn: (client: typeof c) => Promise<T>) => fn({
+          ...c,
+          query: async (sql: string) => {
+            // The settings as the snapshot's statement sees them: read in the same message, after it.
+            const res = await c.query(sql.replace(/;\nCOMMIT/, "; SELECT current_setting('jit') AS jit, current_setting('enable_hashjoin') AS h, current_setting('enable_mergejoin') AS m;\nCOMMIT"));
+            inside = res.statements?.[3]?.rows[0] as Record<string, string>;
+            return res;
+          },
+        } as typeof c),
+      } as unknown as Database;
+      const snap = await readCatalogSnapshot(probe, ['core']);
+      expect(snap.relations.has('core.orders')).toBe(true);
+      expect(inside).toEqual({ jit: 'off', h: 'off', m: 'off' });
+      const after = (await c.query<{ jit: string; h: string; m: string; p: string }>(
+        "SELECT current_setting('jit') AS jit, current_setting('enable_hashjoin') AS h, current_setting('enable_mergejoin') AS m, current_setting('search_path') AS p",
+      )).rows[0];
+      expect(after).toEqual({ jit: 'on', h: 'on', m: 'on', p: 'core, public' });
+      await c.query('RESET jit; RESET enable_hashjoin; RESET enable_mergejoin; RESET search_path');
+    });
+  });
+
   it('asks nothing for no schemas (a run that builds nothing)', async () => {
     const unused = { withClient: () => Promise.reject(new Error('no query expected')) } as unknown as Database;
     expect((await readCatalogSnapshot(unused, [])).relations.size).toBe(0);
