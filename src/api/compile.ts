@@ -7,9 +7,10 @@ import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
 import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
 import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
-import { inputFolders, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
+import { inputFolders, inputsDigest, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
 import { writeFiles } from '../compile/file-writer.js';
-import { findProjectFile } from '../project/project-config.js';
+import { findProjectFile, type loadProjectConfig } from '../project/project-config.js';
+import { warmProject } from '../compile/warm-project.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
 import { selectNodes } from '../graph/select.js';
@@ -75,8 +76,13 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
     ...(options.loaded ? { loaded: options.loaded } : {}),
   });
   if (result.errors.length || !result.manifest || !result.ctx) throw new StrataErrors(result.errors);
-  const manifest = result.manifest;
-  const targetDir = join(projectDir, result.ctx.config.targetPath);
+  return selectIn(projectDir, { manifest: result.manifest, ctx: result.ctx, warnings: result.warnings }, options);
+}
+
+/** A parsed project (or one read back, warm-project.ts) with its selection. */
+function selectIn(projectDir: string, parsed: { manifest: Manifest; ctx: ParseContext; warnings: StrataError[] }, options: SelectionOptions): CompiledProject {
+  const { manifest, ctx } = parsed;
+  const targetDir = join(projectDir, ctx.config.targetPath);
   const selectors = loadSelectors(projectDir);
   manifest.selectors = selectors as Record<string, unknown>;
   const selectAll = !options.select?.length && !options.exclude?.length && !options.selector && !options.resourceTypes
@@ -96,7 +102,51 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
     ...(previous ? { previousManifest: previous } : {}),
     ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
   });
-  return { projectDir, manifest, get graph() { return getGraph(); }, ctx: result.ctx, selected, warnings: result.warnings, targetDir };
+  return { projectDir, manifest, get graph() { return getGraph(); }, ctx, selected, warnings: parsed.warnings, targetDir };
+}
+
+/** The fingerprint's input for a compile or run of the whole project with these options (undefined: no project file). */
+function fingerprintInput(options: ProjectOptions): FingerprintInput | undefined {
+  const projectDir = resolve(options.projectDir ?? '.');
+  const projectFile = findProjectFile(projectDir);
+  return projectFile ? { projectDir, projectFile, strataVersion: STRATA_VERSION, vars: options.vars ?? {}, target: options.target, env: options.env ?? process.env } : undefined;
+}
+
+/** A project for a command that runs it: warm (read back) or compiled. */
+export interface ProjectToRun {
+  project: CompiledProject;
+  /** Read back from the last parse: target/manifest.json is already this project's and need not be written. */
+  warm: boolean;
+  /** Cold: saves the fingerprint once target/manifest.json is written, so that the next run can read it back. */
+  remember(): void;
+}
+
+/**
+ * The project for `strata run`, `build`, `seed` and `test`: when nothing changed since the last
+ * parse, read back from target/manifest.json (warm-project.ts); else parsed and compiled.
+ * `loaded`: the project config, loaded with the same options.
+ */
+export function projectToRun(options: ProjectOptions & SelectionOptions & { cache?: boolean }, loaded: ReturnType<typeof loadProjectConfig>): ProjectToRun {
+  const projectDir = resolve(options.projectDir ?? '.');
+  const fpInput = options.cache === false ? undefined : fingerprintInput(options);
+  let taken: TakenDigest | undefined;
+  const warm = fpInput && warmProject(fpInput, loaded, (d) => (taken = d));
+  if (warm) return { project: selectIn(projectDir, warm, options), warm: true, remember: () => undefined };
+  // The inputs as they are before the parse (a stat per file; unchangedSince took them already
+  // when only files changed): taken after the run, they would vouch for a file edited during it.
+  if (fpInput && !taken && loaded.config) {
+    const folders = inputFolders(loaded.config);
+    taken = { folders, digest: inputsDigest(projectDir, folders) };
+  }
+  const project = compileProject({ ...options, loaded });
+  return {
+    project,
+    warm: false,
+    remember: () => {
+      const fingerprint = fpInput && fingerprintOf(project, fpInput, taken, false);
+      if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
+    },
+  };
 }
 
 export function summarize(manifest: Manifest): CompileSummary {
@@ -110,15 +160,19 @@ export function summarize(manifest: Manifest): CompileSummary {
   return summary;
 }
 
-/** The fingerprint of what this compile read, for the next one's "nothing changed". */
-function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken?: TakenDigest): Fingerprint | undefined {
+/**
+ * The fingerprint of what this compile (or run) read, for the next one's "nothing changed".
+ * `compiledFiles`: target/compiled/ holds every file a full compile writes.
+ */
+function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken: TakenDigest | undefined, compiledFiles: boolean): Omit<Fingerprint, 'manifest'> | undefined {
   const c = project.ctx.config;
   const envRead: Record<string, string | null> = { ...c.envRead };
-  for (const n of valuesOf(project.manifest.nodes)) if (n.resourceType === 'model') Object.assign(envRead, n.envRead);
+  for (const n of valuesOf(project.manifest.nodes)) if ((n.resourceType === 'model' || n.resourceType === 'test') && n.envRead) Object.assign(envRead, n.envRead);
   for (const src of valuesOf(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
   const folders = inputFolders(c);
   const before = taken && JSON.stringify(taken.folders) === JSON.stringify(folders) ? taken.digest : undefined;
-  return takeFingerprint(input, folders, envRead, summarize(project.manifest), project.ctx.inputsDigest ?? before);
+  const fp = takeFingerprint(input, folders, envRead, summarize(project.manifest), before ?? project.ctx.inputsDigest);
+  return fp && { ...fp, compiledFiles, warnings: project.warnings.map((w) => w.toJSON()) };
 }
 
 export type CompileOutcome =
@@ -135,15 +189,12 @@ export type CompileOutcome =
  * of a selection writes every selected node's file.
  */
 export function compile(options: ProjectOptions & SelectionOptions & { cache?: boolean } = {}): CompileOutcome {
-  const projectDir = resolve(options.projectDir ?? '.');
-  const env = options.env ?? process.env;
-  const projectFile = findProjectFile(projectDir);
   const full = !options.select?.length && !options.exclude?.length && !options.selector && !options.state;
-  const fpInput = projectFile && { projectDir, projectFile, strataVersion: STRATA_VERSION, vars: options.vars ?? {}, target: options.target, env };
+  const fpInput = fingerprintInput(options);
   let taken: TakenDigest | undefined;
   if (full && fpInput && options.cache !== false) {
-    const summary = unchangedSince(fpInput, (d) => (taken = d));
-    if (summary) return { upToDate: true, summary };
+    const fp = unchangedSince(fpInput, (d) => (taken = d));
+    if (fp) return { upToDate: true, summary: fp.summary };
   }
   // The compiled files are written here, once their SQL is known. (Creating them empty on a worker
   // thread while the parse ran, then filling them in, was measured slower on two CPUs: each file
@@ -153,7 +204,7 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
   mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
   const written = writeFiles(compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles));
   writeManifest(project.targetDir, project.manifest);
-  const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput, taken) : undefined;
+  const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput, taken, true) : undefined;
   // Only once every output is in place: the next compile trusts it.
   if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
   // Not a spread: that would evaluate the lazy `graph` getter.

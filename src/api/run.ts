@@ -7,10 +7,10 @@ import { StrataError } from '../errors/strata-error.js';
 import { manifestWriter, writeCompiled } from '../compile/artifacts.js';
 import { executeRun, runSessionFor, type BuildableKind, type RunEvents, type RunRequest } from '../run/runner.js';
 import type { StartedRunSession } from '../run/run-session.js';
-import { loadProjectConfig, type ProjectConfig } from '../project/project-config.js';
+import { loadProjectConfig, type LoadOptions, type ProjectConfig } from '../project/project-config.js';
 import type { RunCommand, RunOptions } from '../run/run-context.js';
 import { readRunResults, type RunResults } from '../run/run-results.js';
-import { compileProject, type CompiledProject, type ProjectOptions, type SelectionOptions } from './compile.js';
+import { projectToRun, type CompiledProject, type ProjectOptions, type ProjectToRun, type SelectionOptions } from './compile.js';
 
 export interface ExecuteOptions extends ProjectOptions, SelectionOptions {
   threads?: number;
@@ -71,15 +71,22 @@ function ranBy(project: CompiledProject, ids: Iterable<string>, kinds: readonly 
  * node runs (beforeNodes), once the runner's start-up reads are on their way to the server, so
  * the writes take the time the server needs to answer. manifest.json (1.4 MB, ~25 ms for 200
  * models and their tests) is written while the nodes build (alongNodes), when this thread mostly
- * waits for the server; the run ends once it is written.
+ * waits for the server; the run ends once it is written, and the compile fingerprint saved with
+ * it. A project read back from manifest.json (warm) has it written already.
  */
-function artifactsWriter(project: CompiledProject, ids: Iterable<string>): Pick<RunRequest, 'beforeNodes' | 'alongNodes'> {
+function artifactsWriter(toRun: ProjectToRun, ids: Iterable<string>): Pick<RunRequest, 'beforeNodes' | 'alongNodes'> {
+  const { project } = toRun;
   return {
     beforeNodes: () => {
       writeCompiled(project.targetDir, project.manifest, ids);
     },
-    alongNodes: manifestWriter(project.targetDir, project.manifest),
+    ...(toRun.warm ? {} : { alongNodes: thenRemember(manifestWriter(project.targetDir, project.manifest), toRun) }),
   };
+}
+
+function* thenRemember(steps: Iterator<unknown>, toRun: ProjectToRun): Generator<unknown> {
+  for (let step = steps.next(); !step.done; step = steps.next()) yield;
+  toRun.remember();
 }
 
 export interface ExecuteOutcome {
@@ -99,11 +106,7 @@ export interface ExecuteOutcome {
  */
 async function startBeforeCompile(command: RunCommand, options: ExecuteOptions): Promise<{ loaded: ReturnType<typeof loadProjectConfig>; session?: StartedRunSession }> {
   const projectDir = resolve(options.projectDir ?? '.');
-  const loaded = loadProjectConfig(projectDir, {
-    ...(options.vars ? { vars: options.vars } : {}),
-    ...(options.target ? { target: options.target } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  });
+  const loaded = loadProjectConfig(projectDir, loadOptions(options));
   if (!loaded.config || !loaded.engine) return { loaded };
   // An embedded target may have to start (even initdb) its server first: a project that then does
   // not compile would have started and stopped it for nothing. It starts after the compile.
@@ -119,19 +122,28 @@ async function startBeforeCompile(command: RunCommand, options: ExecuteOptions):
   return { loaded, session };
 }
 
+function loadOptions(options: ProjectOptions): LoadOptions {
+  return {
+    ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  };
+}
+
 export async function execute(command: Exclude<RunCommand, 'retry'>, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const { loaded, session } = await startBeforeCompile(command, options);
-  let project: CompiledProject;
+  let toRun: ProjectToRun;
   let run: RunOptions;
   try {
-    project = compileProject({ ...options, loaded });
-    run = runOptions(command, project.ctx.config, options);
+    toRun = projectToRun(options, loaded);
+    run = runOptions(command, toRun.project.ctx.config, options);
   } catch (e) {
     // Not awaited: the project's errors are what the user needs now (abandoning waits for the
     // connections being opened, up to the connect timeout for a host that does not answer).
     void session?.abandon();
     throw e;
   }
+  const { project } = toRun;
   const results = await executeRun({
     project,
     options: run,
@@ -140,7 +152,7 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
     args: argsOf(command, options),
     ...(options.events ? { events: options.events } : {}),
     ...(session ? { session } : {}),
-    ...artifactsWriter(project, ranBy(project, project.selected, KINDS[command])),
+    ...artifactsWriter(toRun, ranBy(project, project.selected, KINDS[command])),
   });
   return { project, results };
 }
@@ -152,7 +164,9 @@ function testIdsOfGroup(last: RunResults, groupId: string): string[] {
 
 /** `strata retry`: the nodes that failed or were skipped in the last run, with its arguments. */
 export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
-  const first = compileProject({ ...options, select: [], exclude: [] });
+  const all = { ...options, select: [], exclude: [] };
+  const toRun = projectToRun(all, loadProjectConfig(resolve(options.projectDir ?? '.'), loadOptions(options)));
+  const first = toRun.project;
   const last = readRunResults(first.targetDir);
   if (!last) throw new StrataError('USAGE', 'no previous run to retry: target/run_results.json is missing', { hint: 'run strata run or strata build first' });
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
@@ -168,7 +182,7 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] ? [id] : testIdsOfGroup(last, id)))),
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
-    ...artifactsWriter(project, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build)),
+    ...artifactsWriter(toRun, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build)),
   });
   return { project, results };
 }

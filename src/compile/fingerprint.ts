@@ -4,13 +4,18 @@
  * variables the project read. When it matches, `strata compile` has nothing to do; a 10,000-model
  * project is checked with ~20,000 stat calls and no parsing at all.
  *
+ * It also vouches for target/manifest.json (its size and modification time when the fingerprint
+ * was saved): a run whose inputs did not change reads that manifest instead of parsing the
+ * project (warm-project.ts). Whatever rewrites manifest.json (`strata parse`, an older strata, a
+ * user) makes both the compile and the run parse again.
+ *
  * Anything unexpected (missing file, other format) is a mismatch, never an error.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FORMAT = 1;
+const FORMAT = 2;
 const EXTENSIONS = ['.sql', '.yml', '.yaml', '.csv', '.md'];
 
 export interface CompileSummary {
@@ -31,7 +36,21 @@ export interface Fingerprint {
   target: string;
   env: Record<string, string | null>;
   summary: CompileSummary;
+  /** target/manifest.json as the compile or run that saved this fingerprint left it. */
+  manifest: FileStamp;
+  /** Written by a full `strata compile`: target/compiled/ holds every model's and singular test's file. A run writes only what it ran. */
+  compiledFiles: boolean;
+  /** The parse's warnings, for a run that reads the manifest instead of parsing (JSON of StrataError). */
+  warnings: Array<Record<string, unknown>>;
 }
+
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+/** What a caller of unchangedSince needs in place: a compile needs target/compiled/ complete, a run only the manifest. */
+export type Needs = 'compiled' | 'manifest';
 
 export interface FingerprintInput {
   projectDir: string;
@@ -50,6 +69,15 @@ export function targetPathOf(projectText: string): string {
 
 function fingerprintPath(projectDir: string, projectText: string): string {
   return join(projectDir, targetPathOf(projectText), '.cache', 'compile-fingerprint.json');
+}
+
+function stampOf(path: string): FileStamp | undefined {
+  try {
+    const st = statSync(path);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The folders whose files are a compile's inputs. */
@@ -95,12 +123,13 @@ export interface TakenDigest {
 }
 
 /**
- * The summary of the last compile when nothing changed since; undefined otherwise. `taken`
- * receives the inputs' digest when it was taken (the files changed): the compile that follows
- * records it rather than stat every input again, and it describes the inputs as they were before
- * the parse, so a file edited during the compile makes the next one run again.
+ * The last compile's (or run's) fingerprint when nothing changed since and what `needs` asks for
+ * is in place; undefined otherwise. `taken` receives the inputs' digest when it was taken (the
+ * files changed): the compile that follows records it rather than stat every input again, and it
+ * describes the inputs as they were before the parse, so a file edited during the compile makes
+ * the next one run again.
  */
-export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest) => void): CompileSummary | undefined {
+export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest) => void, needs: Needs = 'compiled'): Fingerprint | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
   let fp: Fingerprint;
@@ -114,13 +143,15 @@ export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest)
   if (fp.projectFileHash !== createHash('sha1').update(text).digest('hex')) return undefined;
   if (fp.vars !== JSON.stringify(input.vars) || fp.target !== (input.target ?? '')) return undefined;
   for (const [name, value] of Object.entries(fp.env)) if ((input.env[name] ?? null) !== value) return undefined;
-  if (!existsSync(join(targetDir, 'manifest.json')) || !existsSync(join(targetDir, 'compiled'))) return undefined;
+  if (needs === 'compiled' && (!fp.compiledFiles || !existsSync(join(targetDir, 'compiled')))) return undefined;
+  const manifest = stampOf(join(targetDir, 'manifest.json'));
+  if (!manifest || manifest.size !== fp.manifest?.size || manifest.mtimeMs !== fp.manifest.mtimeMs) return undefined;
   const digest = inputsDigest(input.projectDir, fp.folders);
   if (fp.inputs !== digest) {
     taken?.({ folders: fp.folders, digest });
     return undefined;
   }
-  return fp.summary;
+  return fp;
 }
 
 /**
@@ -128,7 +159,7 @@ export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest)
  * takes it while a cold compile parses; best taken before parsing anyway: a file edited during the
  * compile then makes the next one run again); else taken now, a stat call per input file.
  */
-export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary, inputs?: string): Fingerprint | undefined {
+export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary, inputs?: string): Omit<Fingerprint, 'manifest' | 'compiledFiles' | 'warnings'> | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
   return {
@@ -144,10 +175,16 @@ export function takeFingerprint(input: FingerprintInput, folders: string[], envR
   };
 }
 
-/** Saves it: write it only once every output is in place, or the next compile trusts a partial one. */
-export function saveFingerprint(input: FingerprintInput, fp: Fingerprint): void {
+/**
+ * Saves it, with the stamp of target/manifest.json as it is now: save it only once every output
+ * is in place, or the next compile (or run) trusts a partial one.
+ */
+export function saveFingerprint(input: FingerprintInput, taken: Omit<Fingerprint, 'manifest'>): void {
   const text = readProjectText(input);
   if (text === undefined) return;
+  const manifest = stampOf(join(input.projectDir, targetPathOf(text), 'manifest.json'));
+  if (!manifest) return;
+  const fp: Fingerprint = { ...taken, manifest };
   try {
     const path = fingerprintPath(input.projectDir, text);
     mkdirSync(join(path, '..'), { recursive: true });

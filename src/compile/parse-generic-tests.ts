@@ -135,6 +135,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   node.rawCode = `{{ ${builtin ? stripNamespace(def.name) : macroName}(**_strata_generic_test_kwargs) }}`;
   node.refs = refs;
   node.sources = sources;
+  if (Object.keys(state.envRead).length) node.envRead = state.envRead;
   return node as TestNode;
 }
 

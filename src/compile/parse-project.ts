@@ -270,6 +270,12 @@ function parseHelper(ctx: ParseContext, projectDir: string, options: ParseOption
   );
 }
 
+/** The project's macro files (macro paths and the test paths' generic/ folders), read. */
+export function readMacroFiles(projectDir: string, config: ParseContext['config'], listings = new FolderListings()): MacroFile[] {
+  const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
+  return discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql'], [], listings).map((f) => ({ file: f.path, text: read(f) }));
+}
+
 export function parseProject(projectDir: string, options: ParseOptions = {}): ParseResult {
   const loaded = options.loaded ?? loadProjectConfig(projectDir, options);
   if (!loaded.config || !loaded.engine) return { errors: loaded.errors, warnings: [] };
@@ -282,8 +288,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql'], [], listings);
   const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs, listings);
   if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
-  const macroFiles = discoverFiles(projectDir, [...config.macroPaths, ...genericTestDirs], ['.sql'], [], listings);
-  const macroSources = macroFiles.map((f) => ({ file: f.path, text: read(f) }));
+  const macroSources = readMacroFiles(projectDir, config, listings);
   const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
   ctx.errors.push(...ctx.engine.loadMacros(macroSources));
   for (const m of ctx.engine.macros.values()) {

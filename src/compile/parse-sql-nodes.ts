@@ -201,5 +201,6 @@ export function parseSingularTest(ctx: ParseContext, file: FoundFile, text: stri
     rawCode: text,
     refs,
     sources,
+    ...(Object.keys(r.state.envRead).length ? { envRead: r.state.envRead } : {}),
   };
 }

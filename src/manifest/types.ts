@@ -167,6 +167,8 @@ export interface TestNode extends NodeBase {
   refs: RefCall[];
   sources: SourceCall[];
   compiledCode?: string;
+  /** Environment variables its SQL read, when any (part of the compile fingerprint). */
+  envRead?: Record<string, string | null>;
 }
 
 export interface UnitTestNode extends NodeBase {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile, compileProject } from '../../../src/api/compile.js';
+import { compile, compileProject, parse } from '../../../src/api/compile.js';
 import { parseProject } from '../../../src/compile/parse-project.js';
 import { WORKER_MIN_FILES } from '../../../src/compile/sync-worker.js';
 import type { Manifest, ModelNode, TestNode } from '../../../src/manifest/types.js';
@@ -109,6 +109,28 @@ describe('a large project (worker threads)', () => {
     expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
     writeFileSync(join(dir, 'models/g0/m0003.sql'), "select id, 3 as three from {{ ref('m0002') }}");
     expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(false);
+  });
+
+  it('is not up to date after an env var a test read changed, or after `strata parse` rewrote manifest.json', () => {
+    const dir = writeProject({
+      ...small,
+      'tests/no_rows.sql': "select * from {{ ref('report') }} where id < {{ env_var('FLOOR', '0') }}",
+      'models/schema.yml': "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        tests:\n          - accepted_values:\n              values: [\"{{ env_var('ID', '1') }}\"]\n",
+    });
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(false);
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
+    const floor = compile({ projectDir: dir, env: { FLOOR: '5' } });
+    if (floor.upToDate) throw new Error('FLOOR changed: cannot be up to date');
+    expect(floor.manifest.nodes['test.proj.no_rows']!.compiledCode).toContain('where id < 5');
+    const id = compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } });
+    if (id.upToDate) throw new Error('ID changed: cannot be up to date');
+    expect(Object.values(id.manifest.nodes).find((n) => n.name.startsWith('accepted_values'))?.compiledCode).toContain("'2'");
+    expect(compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } }).upToDate).toBe(true);
+    // parse writes a manifest without compiled SQL: the next compile writes a compiled one again.
+    parse({ projectDir: dir, env: { FLOOR: '5', ID: '2' } });
+    expect(compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } }).upToDate).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.nodes['test.proj.no_rows']!.compiledCode).toContain('where id < 5');
   });
 
   it('a compile that fails leaves no compiled files behind', async () => {
