@@ -14,7 +14,7 @@ import { relationToSql } from '../template/relation.js';
 import { modelCodeHash, upToDate, newDataVersion } from '../state/fingerprint.js';
 import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
-import { executeStatements, writeRunFile, type RunFile } from './executed-sql.js';
+import { executeStatements, runFileFor, writeRunFile, type RunFile } from './executed-sql.js';
 import { isStaleStateError } from './run-catalog.js';
 import { inputVersionsOf, versionInputs, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -114,7 +114,8 @@ async function buildInTransaction(
       options.replaceUnlessRefused = true;
     }
     const plan = materializationFor(node)(node, node.relation, state, options);
-    const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, plan.statements);
+    // Written by executeStatements once the statements are on their way (runFileFor).
+    const runFile = runFileFor(projectDir, targetDir, node.originalFilePath, plan.statements);
     const before = open ? [] : begin();
     let counts: number[] | undefined;
     const rows = await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { before, after: [...stateRow(plan), 'COMMIT'] }, (c) => (counts = c)));

@@ -178,6 +178,8 @@ describe('a failing model', () => {
     expect(statuses(run.stdout)).toMatchObject({ customer_names: 'ERROR', customer_totals: 'SKIP', region_labels: 'OK' });
     expect(run.stdout).toContain('Failure in model customer_names (executed SQL: target/run/models/customer_names.sql)');
     expect(run.stdout).toMatch(/target\/run\/models\/customer_names\.sql:4:\d+: DB column "nope" does not exist/);
+    // The file holds what was sent (it is written while the server runs it): line 4 is the failing one.
+    expect(readFileSync(join(dir, 'target/run/models/customer_names.sql'), 'utf8').split('\n')[3]).toContain('1 / nope as broken');
     expect(run.stdout).toMatch(/PASS=1 WARN=0 ERROR=1 SKIP=\d+ TOTAL=\d+/);
     // the previous relations are still there and queryable
     expect(await rows('select count(*)::int as n from analytics.customer_names')).toEqual([{ n: 2 }]);
