@@ -62,6 +62,9 @@ function runWithCodeCache() {
   script.runInThisContext()(module.exports, requireHere, module, bundle, here);
 }
 
+// The build's hash keys strata's caches of compiled SQL too (strataBuild() in src/compile/parse-project.ts).
+globalThis.__strataBuild = BUILD;
+
 if (process.argv.includes('--debug')) {
   process.setSourceMapsEnabled(true);
   requireHere(bundle);

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors } from '../errors/strata-error.js';
-import { compiledFiles, readManifest, writeManifest, type GenericTestFiles } from '../compile/artifacts.js';
-import { parseProject, STRATA_VERSION, type ParseOptions } from '../compile/parse-project.js';
+import { compiledFiles, readManifest, writeManifest, type GenericTestFiles, type WrittenManifest } from '../compile/artifacts.js';
+import { parseProject, strataBuild, type ParseOptions } from '../compile/parse-project.js';
 import { inputFolders, inputsDigest, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
 import { writeFiles } from '../compile/file-writer.js';
 import { findProjectFile, type loadProjectConfig } from '../project/project-config.js';
@@ -105,11 +105,18 @@ function selectIn(projectDir: string, parsed: { manifest: Manifest; ctx: ParseCo
   return { projectDir, manifest, get graph() { return getGraph(); }, ctx, selected, warnings: parsed.warnings, targetDir };
 }
 
-/** The fingerprint's input for a compile or run of the whole project with these options (undefined: no project file). */
-function fingerprintInput(options: ProjectOptions): FingerprintInput | undefined {
+/**
+ * The fingerprint's input for a compile or run of the whole project with these options (undefined:
+ * no project file). `projectText`: the project file as the command's config was loaded from it.
+ */
+function fingerprintInput(options: ProjectOptions, projectText?: string): FingerprintInput | undefined {
   const projectDir = resolve(options.projectDir ?? '.');
   const projectFile = findProjectFile(projectDir);
-  return projectFile ? { projectDir, projectFile, strataVersion: STRATA_VERSION, vars: options.vars ?? {}, target: options.target, env: options.env ?? process.env } : undefined;
+  if (!projectFile) return undefined;
+  return {
+    projectDir, projectFile, ...(projectText !== undefined ? { projectText } : {}),
+    strataVersion: strataBuild(), vars: options.vars ?? {}, target: options.target, env: options.env ?? process.env,
+  };
 }
 
 /** A project for a command that runs it: warm (read back) or compiled. */
@@ -118,7 +125,7 @@ export interface ProjectToRun {
   /** Read back from the last parse: target/manifest.json is already this project's and need not be written. */
   warm: boolean;
   /** Cold: saves the fingerprint once target/manifest.json is written, so that the next run can read it back. */
-  remember(): void;
+  remember(written: WrittenManifest): void;
 }
 
 /**
@@ -126,11 +133,14 @@ export interface ProjectToRun {
  * parse, read back from target/manifest.json (warm-project.ts); else parsed and compiled.
  * `loaded`: the project config, loaded with the same options.
  */
-export function projectToRun(options: ProjectOptions & SelectionOptions & { cache?: boolean }, loaded: ReturnType<typeof loadProjectConfig>): ProjectToRun {
+export function projectToRun(
+  options: ProjectOptions & SelectionOptions & { cache?: boolean; runsUnitTests?: boolean }, loaded: ReturnType<typeof loadProjectConfig>,
+): ProjectToRun {
   const projectDir = resolve(options.projectDir ?? '.');
-  const fpInput = options.cache === false ? undefined : fingerprintInput(options);
+  // The project file's hash is the text the config came from: an edit while the run runs is not vouched for.
+  const fpInput = options.cache === false || loaded.text === undefined ? undefined : fingerprintInput(options, loaded.text);
   let taken: TakenDigest | undefined;
-  const warm = fpInput && warmProject(fpInput, loaded, (d) => (taken = d));
+  const warm = fpInput && warmProject(fpInput, loaded, (d) => (taken = d), { runsUnitTests: Boolean(options.runsUnitTests) });
   if (warm) return { project: selectIn(projectDir, warm, options), warm: true, remember: () => undefined };
   // The inputs as they are before the parse (a stat per file; unchangedSince took them already
   // when only files changed): taken after the run, they would vouch for a file edited during it.
@@ -142,9 +152,9 @@ export function projectToRun(options: ProjectOptions & SelectionOptions & { cach
   return {
     project,
     warm: false,
-    remember: () => {
+    remember: (written) => {
       const fingerprint = fpInput && fingerprintOf(project, fpInput, taken, false);
-      if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
+      if (fpInput && fingerprint) saveFingerprint(fpInput, { ...fingerprint, manifestPath: written.path, manifest: written.stamp });
     },
   };
 }
@@ -164,15 +174,43 @@ export function summarize(manifest: Manifest): CompileSummary {
  * The fingerprint of what this compile (or run) read, for the next one's "nothing changed".
  * `compiledFiles`: target/compiled/ holds every file a full compile writes.
  */
-function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken: TakenDigest | undefined, compiledFiles: boolean): Omit<Fingerprint, 'manifest'> | undefined {
+function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken: TakenDigest | undefined, compiledFiles: boolean): Omit<Fingerprint, 'manifestPath' | 'manifest'> | undefined {
   const c = project.ctx.config;
-  const envRead: Record<string, string | null> = { ...c.envRead };
+  // Every env var the parse read: the project file's, each node's (disabled ones too: an env var
+  // can enable one) and the sources' load blocks'.
+  const envRead: Record<string, string | null> = { ...c.envRead, ...project.ctx.disabledEnvRead };
   for (const n of valuesOf(project.manifest.nodes)) if ((n.resourceType === 'model' || n.resourceType === 'test') && n.envRead) Object.assign(envRead, n.envRead);
   for (const src of valuesOf(project.manifest.sources)) Object.assign(envRead, src.envRead ?? {});
   const folders = inputFolders(c);
   const before = taken && JSON.stringify(taken.folders) === JSON.stringify(folders) ? taken.digest : undefined;
   const fp = takeFingerprint(input, folders, envRead, summarize(project.manifest), before ?? project.ctx.inputsDigest);
-  return fp && { ...fp, compiledFiles, warnings: project.warnings.map((w) => w.toJSON()) };
+  return fp && { ...fp, compiledFiles, warnings: project.warnings.map((w) => w.toJSON()), readsBack: readsBack(project.manifest) };
+}
+
+/** A value JSON cannot hold (NaN, ±Infinity: written as null), anywhere in `value`. */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (Array.isArray(value)) return value.some(hasNonFinite);
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) if (hasNonFinite((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether manifest.json reads back as this manifest: where YAML or config() values land (node
+ * configs and columns, test arguments, unit tests' rows and overrides, sources' load blocks), no
+ * number JSON cannot hold.
+ */
+function readsBack(manifest: Manifest): boolean {
+  for (const n of valuesOf(manifest.nodes)) {
+    if (hasNonFinite(n.config)) return false;
+    if (n.resourceType === 'test' && hasNonFinite(n.testMetadata?.kwargs)) return false;
+    if (n.resourceType === 'unit_test' && (hasNonFinite(n.given) || hasNonFinite(n.expect) || hasNonFinite(n.overrides))) return false;
+    if ((n.resourceType === 'model' || n.resourceType === 'seed') && hasNonFinite(n.columns)) return false;
+  }
+  for (const src of valuesOf(manifest.sources)) if (hasNonFinite(src.config) || hasNonFinite(src.load) || hasNonFinite(src.columns)) return false;
+  return true;
 }
 
 export type CompileOutcome =
@@ -202,13 +240,13 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
   const project = compileProject(options);
   const genericTestFiles: GenericTestFiles = full ? 'refresh' : 'write';
   mkdirSync(join(project.targetDir, 'compiled'), { recursive: true });
-  const written = writeFiles(compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles));
-  writeManifest(project.targetDir, project.manifest);
+  const filesWritten = writeFiles(compiledFiles(project.targetDir, project.manifest, project.selected, genericTestFiles));
+  const written = writeManifest(project.targetDir, project.manifest);
   const fingerprint = full && fpInput && options.cache !== false ? fingerprintOf(project, fpInput, taken, true) : undefined;
   // Only once every output is in place: the next compile trusts it.
-  if (fpInput && fingerprint) saveFingerprint(fpInput, fingerprint);
+  if (fpInput && fingerprint) saveFingerprint(fpInput, { ...fingerprint, manifestPath: written.path, manifest: written.stamp });
   // Not a spread: that would evaluate the lazy `graph` getter.
-  return Object.assign(project, { upToDate: false as const, written, genericTestFiles, summary: fingerprint?.summary ?? summarize(project.manifest) });
+  return Object.assign(project, { upToDate: false as const, written: filesWritten, genericTestFiles, summary: fingerprint?.summary ?? summarize(project.manifest) });
 }
 
 /** `strata parse`: validate only (no compile pass, nothing selected, manifest written). */

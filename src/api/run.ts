@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { StrataError } from '../errors/strata-error.js';
-import { manifestWriter, writeCompiled } from '../compile/artifacts.js';
+import { manifestWriter, writeCompiled, type WrittenManifest } from '../compile/artifacts.js';
 import { executeRun, runSessionFor, type BuildableKind, type RunEvents, type RunRequest } from '../run/runner.js';
 import type { StartedRunSession } from '../run/run-session.js';
 import { loadProjectConfig, type LoadOptions, type ProjectConfig } from '../project/project-config.js';
@@ -84,9 +84,10 @@ function artifactsWriter(toRun: ProjectToRun, ids: Iterable<string>): Pick<RunRe
   };
 }
 
-function* thenRemember(steps: Iterator<unknown>, toRun: ProjectToRun): Generator<unknown> {
-  for (let step = steps.next(); !step.done; step = steps.next()) yield;
-  toRun.remember();
+function* thenRemember(steps: Iterator<unknown, WrittenManifest>, toRun: ProjectToRun): Generator<unknown> {
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) yield;
+  toRun.remember(step.value);
 }
 
 export interface ExecuteOutcome {
@@ -135,7 +136,7 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
   let toRun: ProjectToRun;
   let run: RunOptions;
   try {
-    toRun = projectToRun(options, loaded);
+    toRun = projectToRun({ ...options, runsUnitTests: KINDS[command].includes('unit_test') }, loaded);
     run = runOptions(command, toRun.project.ctx.config, options);
   } catch (e) {
     // Not awaited: the project's errors are what the user needs now (abandoning waits for the
@@ -164,7 +165,8 @@ function testIdsOfGroup(last: RunResults, groupId: string): string[] {
 
 /** `strata retry`: the nodes that failed or were skipped in the last run, with its arguments. */
 export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
-  const all = { ...options, select: [], exclude: [] };
+  // Which kinds the retried command ran is known only from run_results.json: unit tests may run.
+  const all = { ...options, select: [], exclude: [], runsUnitTests: true };
   const toRun = projectToRun(all, loadProjectConfig(resolve(options.projectDir ?? '.'), loadOptions(options)));
   const first = toRun.project;
   const last = readRunResults(first.targetDir);

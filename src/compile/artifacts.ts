@@ -3,7 +3,8 @@
  * tests `target/compiled/<property file>/<test name>.sql`, as dbt does). A compiled file whose
  * content did not change is left alone, so a warm compile of a large project writes almost nothing.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { sameStamp, stampOf, type FileStamp } from './fingerprint.js';
 import { join } from 'node:path';
 import type { Manifest, ModelNode, TestNode } from '../manifest/types.js';
 import { entriesOf } from '../manifest/record-values.js';
@@ -45,7 +46,7 @@ class BufferedFile {
  * Writes manifest.json node by node: one JSON.stringify of a 40,000-node manifest builds a
  * ~70 MB string (twice that in UTF-16) on top of the manifest itself.
  */
-export function writeManifest(targetDir: string, manifest: Manifest): string {
+export function writeManifest(targetDir: string, manifest: Manifest): WrittenManifest {
   const steps = manifestWriter(targetDir, manifest);
   for (;;) {
     const step = steps.next();
@@ -58,11 +59,12 @@ export function writeManifest(targetDir: string, manifest: Manifest): string {
  * when the last step renames it into place). A run writes it so while its nodes build
  * (src/run/idle-slices.ts): the thread mostly waits for the server then.
  */
-export function* manifestWriter(targetDir: string, manifest: Manifest): Generator<void, string> {
+export function* manifestWriter(targetDir: string, manifest: Manifest): Generator<void, WrittenManifest> {
   const path = join(targetDir, 'manifest.json');
   mkdirSync(targetDir, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
+  let stamp: FileStamp;
   try {
     const out = new BufferedFile(fd);
     const keys = Object.keys(manifest) as Array<keyof Manifest>;
@@ -83,11 +85,19 @@ export function* manifestWriter(targetDir: string, manifest: Manifest): Generato
     }
     out.write(keys.length ? '}' : '{}');
     out.flush();
+    // The file's own stamp, before the rename: a stat of the path afterwards could see another
+    // command's manifest, renamed over this one in between (the compile fingerprint vouches for this one).
+    stamp = stampOf(fstatSync(fd));
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  return path;
+  return { path, stamp };
+}
+
+export interface WrittenManifest {
+  path: string;
+  stamp: FileStamp;
 }
 
 export function readManifest(path: string): Manifest | undefined {
@@ -95,6 +105,20 @@ export function readManifest(path: string): Manifest | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   } catch {
     return undefined;
+  }
+}
+
+/** The manifest at `path` if it is still the file of that stamp (read from the file it checked); else undefined. */
+export function readManifestIf(path: string, stamp: FileStamp): Manifest | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    if (!sameStamp(stampOf(fstatSync(fd)), stamp)) return undefined;
+    return JSON.parse(readFileSync(fd, 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -70,8 +70,11 @@ class NodeCompiler {
       isIncremental,
       resolve: (t) => this.resolve(node.uniqueId, t),
     });
-    if (rec.render) return rec.render(state);
-    return this.ctx.engine.render(rec.file, rec.text, state);
+    const sql = rec.render ? rec.render(state) : this.ctx.engine.render(rec.file, rec.text, state);
+    // Env vars read only here (inside `{% if is_incremental() %}`, or once relations resolve) are
+    // part of the node's reads too: the compile fingerprint must see them change.
+    if (Object.keys(state.envRead).length) Object.assign((node.envRead ??= {}), state.envRead);
+    return sql;
   }
 
   compile(node: ModelNode | TestNode): void {

@@ -1,21 +1,22 @@
 /**
  * "Nothing changed since the last compile": a stat-level fingerprint of every input file (path,
- * size, modification time), the project file's content, --vars, --target and the environment
- * variables the project read. When it matches, `strata compile` has nothing to do; a 10,000-model
+ * size, modification and change times, inode), the project file's content, --vars, --target, the
+ * environment variables the project read and the strata build. When it matches, `strata compile` has nothing to do; a 10,000-model
  * project is checked with ~20,000 stat calls and no parsing at all.
  *
- * It also vouches for target/manifest.json (its size and modification time when the fingerprint
- * was saved): a run whose inputs did not change reads that manifest instead of parsing the
- * project (warm-project.ts). Whatever rewrites manifest.json (`strata parse`, an older strata, a
- * user) makes both the compile and the run parse again.
+ * It also vouches for the manifest.json it was saved with (its path, inode, size and modification
+ * time, taken from the written file before it was renamed into place): a run whose inputs did not
+ * change reads that manifest instead of parsing the project (warm-project.ts). Whatever replaces
+ * or rewrites manifest.json (`strata parse`, a concurrent command, an older strata, a user) makes
+ * both the compile and the run parse again.
  *
  * Anything unexpected (missing file, other format) is a mismatch, never an error.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FORMAT = 2;
+const FORMAT = 3;
 const EXTENSIONS = ['.sql', '.yml', '.yaml', '.csv', '.md'];
 
 export interface CompileSummary {
@@ -36,8 +37,15 @@ export interface Fingerprint {
   target: string;
   env: Record<string, string | null>;
   summary: CompileSummary;
-  /** target/manifest.json as the compile or run that saved this fingerprint left it. */
+  /** The manifest.json the compile or run that saved this fingerprint wrote (absolute path). */
+  manifestPath: string;
   manifest: FileStamp;
+  /**
+   * The manifest reads back as the parse produced it: no value JSON cannot hold (NaN and the
+   * infinities, which YAML's .nan and .inf give, are written as null) in the nodes' configs, unit
+   * tests' rows or test arguments. A run parses when it does not.
+   */
+  readsBack: boolean;
   /** Written by a full `strata compile`: target/compiled/ holds every model's and singular test's file. A run writes only what it ran. */
   compiledFiles: boolean;
   /** The parse's warnings, for a run that reads the manifest instead of parsing (JSON of StrataError). */
@@ -45,8 +53,17 @@ export interface Fingerprint {
 }
 
 export interface FileStamp {
+  ino: number;
   size: number;
   mtimeMs: number;
+}
+
+export function stampOf(st: { ino: number; size: number; mtimeMs: number }): FileStamp {
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
+  return Boolean(a && b) && a!.ino === b!.ino && a!.size === b!.size && a!.mtimeMs === b!.mtimeMs;
 }
 
 /** What a caller of unchangedSince needs in place: a compile needs target/compiled/ complete, a run only the manifest. */
@@ -55,6 +72,11 @@ export type Needs = 'compiled' | 'manifest';
 export interface FingerprintInput {
   projectDir: string;
   projectFile: string;
+  /**
+   * The project file's text as the command read it (a run: what its config was loaded from), so
+   * an edit while the command runs does not get vouched for; read when first needed otherwise.
+   */
+  projectText?: string;
   strataVersion: string;
   vars: Record<string, unknown>;
   target: string | undefined;
@@ -71,10 +93,9 @@ function fingerprintPath(projectDir: string, projectText: string): string {
   return join(projectDir, targetPathOf(projectText), '.cache', 'compile-fingerprint.json');
 }
 
-function stampOf(path: string): FileStamp | undefined {
+function statStamp(path: string): FileStamp | undefined {
   try {
-    const st = statSync(path);
-    return { size: st.size, mtimeMs: st.mtimeMs };
+    return stampOf(statSync(path));
   } catch {
     return undefined;
   }
@@ -85,32 +106,47 @@ export function inputFolders(c: { modelPaths: string[]; seedPaths: string[]; mac
   return [...c.modelPaths, ...c.seedPaths, ...c.macroPaths, ...c.testPaths, ...c.docsPaths];
 }
 
-/** Digest of (path, size, mtime) of every input file below the folders, plus selectors.yml. */
+/**
+ * Digest of (path, size, mtime, ctime, inode) of every input file below the folders, plus
+ * selectors.yml. The change time is set by the kernel on every write, rename or chmod and no tool
+ * can set it back (`cp -p`, `rsync -a` and `touch -r` restore mtimes). A folder or file that
+ * cannot be listed or stat'ed (removed meanwhile, no permission) gives a digest that matches
+ * nothing: the command then parses, and the parse reports what is wrong.
+ */
 export function inputsDigest(projectDir: string, folders: string[]): string {
   const h = createHash('sha1');
   const lines: string[] = [];
-  for (const folder of [...new Set(folders)].sort()) {
-    const root = join(projectDir, folder);
-    if (!existsSync(root)) continue;
-    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || !EXTENSIONS.some((e) => entry.name.endsWith(e))) continue;
-      const path = join(entry.parentPath, entry.name);
-      const st = statSync(path);
-      lines.push(`${path}\t${st.size}\t${st.mtimeMs}`);
+  const line = (path: string): string => {
+    const st = statSync(path);
+    return `${path}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
+  };
+  try {
+    for (const folder of [...new Set(folders)].sort()) {
+      const root = join(projectDir, folder);
+      if (!existsSync(root)) continue;
+      for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !EXTENSIONS.some((e) => entry.name.endsWith(e))) continue;
+        lines.push(line(join(entry.parentPath, entry.name)));
+      }
     }
+    const selectors = join(projectDir, 'selectors.yml');
+    if (existsSync(selectors)) lines.push(line(selectors));
+  } catch {
+    return `unreadable ${randomUUID()}`;
   }
-  const selectors = join(projectDir, 'selectors.yml');
-  if (existsSync(selectors)) {
-    const st = statSync(selectors);
-    lines.push(`${selectors}\t${st.size}\t${st.mtimeMs}`);
-  }
-  for (const line of lines.sort()) h.update(line).update('\n');
+  for (const l of lines.sort()) h.update(l).update('\n');
   return h.digest('hex');
 }
 
+/** --vars as the fingerprint compares them: JSON, with NaN and the infinities told apart from null. */
+export function varsKey(vars: Record<string, unknown>): string {
+  return JSON.stringify(vars, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));
+}
+
 function readProjectText(input: FingerprintInput): string | undefined {
+  if (input.projectText !== undefined) return input.projectText;
   try {
-    return readFileSync(join(input.projectDir, input.projectFile), 'utf8');
+    return (input.projectText = readFileSync(join(input.projectDir, input.projectFile), 'utf8'));
   } catch {
     return undefined;
   }
@@ -124,10 +160,9 @@ export interface TakenDigest {
 
 /**
  * The last compile's (or run's) fingerprint when nothing changed since and what `needs` asks for
- * is in place; undefined otherwise. `taken` receives the inputs' digest when it was taken (the
- * files changed): the compile that follows records it rather than stat every input again, and it
- * describes the inputs as they were before the parse, so a file edited during the compile makes
- * the next one run again.
+ * is in place; undefined otherwise. `taken` receives the inputs' digest when it was taken: the
+ * compile that follows records it rather than stat every input again, and it describes the inputs
+ * as they were before the parse, so a file edited during the compile makes the next one run again.
  */
 export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest) => void, needs: Needs = 'compiled'): Fingerprint | undefined {
   const text = readProjectText(input);
@@ -138,19 +173,17 @@ export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest)
   } catch {
     return undefined;
   }
-  const targetDir = join(input.projectDir, targetPathOf(text));
   if (fp.format !== FORMAT || fp.strataVersion !== input.strataVersion) return undefined;
   if (fp.projectFileHash !== createHash('sha1').update(text).digest('hex')) return undefined;
-  if (fp.vars !== JSON.stringify(input.vars) || fp.target !== (input.target ?? '')) return undefined;
+  if (fp.vars !== varsKey(input.vars) || fp.target !== (input.target ?? '')) return undefined;
   for (const [name, value] of Object.entries(fp.env)) if ((input.env[name] ?? null) !== value) return undefined;
-  if (needs === 'compiled' && (!fp.compiledFiles || !existsSync(join(targetDir, 'compiled')))) return undefined;
-  const manifest = stampOf(join(targetDir, 'manifest.json'));
-  if (!manifest || manifest.size !== fp.manifest?.size || manifest.mtimeMs !== fp.manifest.mtimeMs) return undefined;
+  // Taken before the checks of the outputs: the parse that follows when one fails records it.
   const digest = inputsDigest(input.projectDir, fp.folders);
-  if (fp.inputs !== digest) {
-    taken?.({ folders: fp.folders, digest });
-    return undefined;
-  }
+  taken?.({ folders: fp.folders, digest });
+  if (fp.inputs !== digest) return undefined;
+  if (typeof fp.manifestPath !== 'string' || !sameStamp(statStamp(fp.manifestPath), fp.manifest)) return undefined;
+  if (needs === 'compiled' && (!fp.compiledFiles || !existsSync(join(fp.manifestPath, '..', 'compiled')))) return undefined;
+  if (needs === 'manifest' && !fp.readsBack) return undefined;
   return fp;
 }
 
@@ -159,7 +192,7 @@ export function unchangedSince(input: FingerprintInput, taken?: (d: TakenDigest)
  * takes it while a cold compile parses; best taken before parsing anyway: a file edited during the
  * compile then makes the next one run again); else taken now, a stat call per input file.
  */
-export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary, inputs?: string): Omit<Fingerprint, 'manifest' | 'compiledFiles' | 'warnings'> | undefined {
+export function takeFingerprint(input: FingerprintInput, folders: string[], envRead: Record<string, string | null>, summary: CompileSummary, inputs?: string): Omit<Fingerprint, 'manifestPath' | 'manifest' | 'compiledFiles' | 'warnings' | 'readsBack'> | undefined {
   const text = readProjectText(input);
   if (text === undefined) return undefined;
   return {
@@ -168,7 +201,7 @@ export function takeFingerprint(input: FingerprintInput, folders: string[], envR
     projectFileHash: createHash('sha1').update(text).digest('hex'),
     folders,
     inputs: inputs ?? inputsDigest(input.projectDir, folders),
-    vars: JSON.stringify(input.vars),
+    vars: varsKey(input.vars),
     target: input.target ?? '',
     env: { STRATA_TARGET: input.env['STRATA_TARGET'] ?? null, ...envRead },
     summary,
@@ -176,15 +209,14 @@ export function takeFingerprint(input: FingerprintInput, folders: string[], envR
 }
 
 /**
- * Saves it, with the stamp of target/manifest.json as it is now: save it only once every output
- * is in place, or the next compile (or run) trusts a partial one.
+ * Saves it, for the manifest.json written at `manifestPath` with stamp `manifest` (taken from the
+ * written file itself, before it was renamed into place: a stat afterwards could see another
+ * command's). Save it only once every output is in place, or the next compile (or run) trusts a
+ * partial one.
  */
-export function saveFingerprint(input: FingerprintInput, taken: Omit<Fingerprint, 'manifest'>): void {
+export function saveFingerprint(input: FingerprintInput, fp: Fingerprint): void {
   const text = readProjectText(input);
   if (text === undefined) return;
-  const manifest = stampOf(join(input.projectDir, targetPathOf(text), 'manifest.json'));
-  if (!manifest) return;
-  const fp: Fingerprint = { ...taken, manifest };
   try {
     const path = fingerprintPath(input.projectDir, text);
     mkdirSync(join(path, '..'), { recursive: true });

@@ -35,6 +35,13 @@ export class ParseContext {
   renderKeyBase = '';
   /** The inputs' digest (fingerprint.ts), when a worker thread took it during the parse. */
   inputsDigest?: string;
+  /** Env vars read by nodes that turned out disabled (part of the compile fingerprint: an env var can enable one). */
+  readonly disabledEnvRead: Record<string, string | null> = {};
+
+  /** Notes a disabled node's env reads (noteDisabled is called wherever a node is left out for `enabled: false`). */
+  noteDisabled(node: { envRead?: Record<string, string | null> }): void {
+    if (node.envRead) Object.assign(this.disabledEnvRead, node.envRead);
+  }
 
   constructor(
     readonly config: ProjectConfig,

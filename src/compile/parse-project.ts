@@ -29,6 +29,16 @@ import { applyNamingMacros } from './naming-macros.js';
 
 export const STRATA_VERSION = '0.1.0';
 
+/**
+ * The strata build, for caches of what it computed (the parse cache, the compile fingerprint): the
+ * version, and the bundled CLI's build hash when strata runs as the `strata` executable
+ * (scripts/cli-entry.mjs sets it), so that a rebuilt strata never reuses an older build's SQL.
+ */
+export function strataBuild(): string {
+  const build = (globalThis as { __strataBuild?: unknown }).__strataBuild;
+  return typeof build === 'string' ? `${STRATA_VERSION}+${build}` : STRATA_VERSION;
+}
+
 export interface ParseOptions extends LoadOptions {
   /** Skip the compile pass (strata parse). */
   parseOnly?: boolean;
@@ -106,6 +116,7 @@ function newManifest(ctx: ParseContext): Manifest {
 function addNamed(ctx: ParseContext, manifest: Manifest, byName: Map<string, ModelNode | SeedNode>, node: ModelNode | SeedNode): void {
   if (!node.config.enabled) {
     manifest.disabled[node.uniqueId] = { uniqueId: node.uniqueId, resourceType: node.resourceType, originalFilePath: node.originalFilePath };
+    ctx.noteDisabled(node as { envRead?: Record<string, string | null> });
     return;
   }
   const existing = byName.get(node.name);
@@ -224,6 +235,7 @@ function addGenericTests(ctx: ParseContext, manifest: Manifest, target: TestTarg
     }
     if (!node.config.enabled) {
       manifest.disabled[node.uniqueId] = { uniqueId: node.uniqueId, resourceType: 'test', originalFilePath: node.originalFilePath };
+      ctx.noteDisabled(node);
       return;
     }
     manifest.nodes[node.uniqueId] = node;
@@ -287,7 +299,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml'], [], listings);
   const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql'], [], listings);
   const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs, listings);
-  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), STRATA_VERSION);
+  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), strataBuild());
   const macroSources = readMacroFiles(projectDir, config, listings);
   const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
   ctx.errors.push(...ctx.engine.loadMacros(macroSources));
@@ -331,6 +343,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     if (manifest.sources[node.uniqueId]) {
       ctx.errors.push(new StrataError('DUPLICATE', `source table ${s.sourceName}.${s.name} is declared twice`, { location: node.location }));
     } else if (node.config.enabled) manifest.sources[node.uniqueId] = node;
+    else ctx.noteDisabled(node);
   }
   describeAndWarn(ctx, manifest, props, byName);
 
@@ -356,6 +369,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     }
     texts.set(node.uniqueId, text);
     if (node.config.enabled) manifest.nodes[node.uniqueId] = node;
+    else ctx.noteDisabled(node);
   }
   for (const u of props.unitTests) {
     const node = parseUnitTest(ctx, u);

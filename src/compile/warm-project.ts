@@ -12,11 +12,12 @@
  * Anything unexpected (no fingerprint, a manifest that does not read) means "parse", never an
  * error: the parse then reports what is wrong.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors, type ErrorCode, type SourceLocation } from '../errors/strata-error.js';
 import type { Manifest } from '../manifest/types.js';
 import type { loadProjectConfig } from '../project/project-config.js';
-import { readManifest } from './artifacts.js';
+import { readManifestIf } from './artifacts.js';
+import { valuesOf } from '../manifest/record-values.js';
 import { unchangedSince, type FingerprintInput, type TakenDigest } from './fingerprint.js';
 import { ParseContext } from './parse-context.js';
 import { readMacroFiles } from './parse-project.js';
@@ -39,14 +40,23 @@ function warningOf(json: Record<string, unknown>): StrataError {
  * The project as its last parse left it, when nothing changed since; undefined otherwise.
  * `taken`: as for unchangedSince, the inputs' digest when it was taken and found changed.
  */
-export function warmProject(input: FingerprintInput, loaded: ReturnType<typeof loadProjectConfig>, taken?: (d: TakenDigest) => void): WarmProject | undefined {
+export function warmProject(
+  input: FingerprintInput, loaded: ReturnType<typeof loadProjectConfig>, taken?: (d: TakenDigest) => void, options: { runsUnitTests?: boolean } = {},
+): WarmProject | undefined {
   if (!loaded.config || !loaded.engine) return undefined;
   const fp = unchangedSince(input, taken, 'manifest');
   if (!fp) return undefined;
+  // Unit tests render their model again with the config the parse rendered it with (its render
+  // records, which the manifest does not hold): a command that runs them parses.
+  if (options.runsUnitTests && fp.summary.unitTests > 0) return undefined;
   const config = loaded.config;
-  const manifest = readManifest(join(input.projectDir, config.targetPath, 'manifest.json'));
-  // A manifest of this project's target, compiled (a parse-only one has no compiled SQL and is never vouched for; belt and braces).
+  const path = join(input.projectDir, config.targetPath, 'manifest.json');
+  // The manifest the fingerprint vouches for is this configuration's (a target-path from an env var or var).
+  if (resolve(fp.manifestPath) !== resolve(path)) return undefined;
+  const manifest = readManifestIf(path, fp.manifest);
   if (!manifest?.nodes || manifest.metadata?.projectName !== config.name || manifest.metadata.targetName !== config.target.name) return undefined;
+  // Every model and data test compiled (a parse-only manifest is never vouched for; belt and braces).
+  for (const n of valuesOf(manifest.nodes)) if ((n.resourceType === 'model' || n.resourceType === 'test') && typeof n.compiledCode !== 'string') return undefined;
   const ctx = new ParseContext(config, loaded.engine, input.vars, input.env);
   // The macro files are among the fingerprint's inputs: they loaded when it was taken. Should one
   // fail now all the same, a parse would report just that (into this engine, which has them half loaded).

@@ -80,7 +80,7 @@ function renderValues(value: unknown, path: YamlPath, render: (text: string, pat
   return value;
 }
 
-export function loadProjectConfig(projectDir: string, options: LoadOptions = {}): { config?: ProjectConfig; engine?: TemplateEngine; errors: StrataError[] } {
+export function loadProjectConfig(projectDir: string, options: LoadOptions = {}): { config?: ProjectConfig; engine?: TemplateEngine; errors: StrataError[]; text?: string } {
   const file = findProjectFile(projectDir);
   if (!file) {
     return {
@@ -150,7 +150,7 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
     envRead: state.envRead,
     locator,
   };
-  return { config, engine, errors: [] };
+  return { config, engine, errors: [], text };
 }
 
 function resolveTarget(

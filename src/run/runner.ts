@@ -4,7 +4,7 @@
  * on a bounded pool. A failing node is a result (its descendants
  * are skipped, the rest go on); only infrastructure failures (cannot connect, lock held) throw.
  */
-import { cpSync, linkSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
 import { readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
@@ -341,12 +341,16 @@ function rememberSuccess(project: CompiledProject): void {
     const kept = statSync(to, { throwIfNoEntry: false });
     if (kept && kept.ino === source.ino && kept.dev === source.dev) return;
     mkdirSync(dir, { recursive: true });
-    rmSync(to, { force: true });
+    // Linked (or copied) aside, then renamed over: a concurrent `state:modified` finds the last
+    // success's manifest or this one, never none.
+    const aside = `${to}.${process.pid}.tmp`;
+    rmSync(aside, { force: true });
     try {
-      linkSync(from, to);
+      linkSync(from, aside);
     } catch {
-      cpSync(from, to); // a file system without hard links
+      cpSync(from, aside); // a file system without hard links
     }
+    renameSync(aside, to);
   } catch {
     // no manifest written (should not happen: the API writes it before running)
   }

@@ -169,11 +169,11 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
       const n = Math.min(...lists.map((l) => l.length));
       return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
     },
-    run_started_at: new Date().toISOString(),
-    invocation_id: globalThis.crypto.randomUUID(),
-    modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
     ...NAMING_BUILTINS,
   };
+  const runStartedAt = new Date().toISOString();
+  const invocationId = globalThis.crypto.randomUUID();
+  const modules = { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } };
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {
     this: () => makeRelationForThis(),
@@ -183,6 +183,21 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
       return s.execute;
     },
     model: (s) => ({ name: s.nodeName, unique_id: s.uniqueId, original_file_path: s.file, config: s.config }),
+    // Values of the invocation: a model reading one is rendered again when it runs (as one reading
+    // `execute`), so that neither the parse cache nor a run that reads its manifest back (the
+    // compile fingerprint) reuses an earlier invocation's.
+    run_started_at: (s) => {
+      s.readExecute = true;
+      return runStartedAt;
+    },
+    invocation_id: (s) => {
+      s.readExecute = true;
+      return invocationId;
+    },
+    modules: (s) => {
+      s.readExecute = true;
+      return modules;
+    },
   };
   for (const [name, get] of Object.entries(getters)) {
     Object.defineProperty(globals, name, { get: () => get(currentState()), enumerable: true, configurable: true });

@@ -6,20 +6,11 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type Database } from '../../src/adapters/postgres/index.js';
-import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
-import { useTestDatabase } from '../setup/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eDatabase } from '../helpers/e2e-database.js';
+import { cli, writeProject } from '../helpers/temp-project.js';
 
-cleanupProjects();
-const testDb = useTestDatabase();
-let db: Database;
-beforeAll(() => {
-  db = createPool(testDb.target());
-});
-afterAll(async () => {
-  await db?.close();
-});
+const { testDb, rows } = useE2eDatabase();
 
 const PROJECT = {
   'project.yml': [
@@ -42,10 +33,6 @@ const PROJECT = {
 
 function strata(dir: string, args: string[], env: Record<string, string> = {}) {
   return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url, ...env } });
-}
-
-async function rows(sql: string): Promise<unknown[]> {
-  return (await db.query(sql)).rows;
 }
 
 const manifestStamp = (dir: string): string => {
@@ -133,5 +120,56 @@ describe('a run of an unchanged project', () => {
     expect((await strata(dir, ['compile'])).code).toBe(0);
     const modified = await strata(dir, ['ls', '-s', 'state:modified', '--output', 'name']);
     expect(modified.stdout.split('\n')).toEqual(['base']);
+  });
+
+  it('parses again when an env var read only in an is_incremental() branch changes', async () => {
+    const dir = writeProject({
+      ...PROJECT,
+      'models/since.sql': "{{ config(materialized='incremental') }}\nselect id from {{ ref('base') }}\n{% if is_incremental() %}where id > {{ env_var('SINCE', '0') }}{% endif %}",
+    });
+    expect((await strata(dir, ['run'])).code).toBe(0);
+    expect((await strata(dir, ['run', '-s', 'since'], { SINCE: '7' })).code).toBe(0);
+    expect(readFileSync(join(dir, 'target/run/models/since.sql'), 'utf8')).toContain('where id > 7');
+    expect((await strata(dir, ['run', '-s', 'since'], { SINCE: '8' })).code).toBe(0);
+    expect(readFileSync(join(dir, 'target/run/models/since.sql'), 'utf8')).toContain('where id > 8');
+  });
+
+  it('parses again when an env var enables a disabled model', async () => {
+    const dir = writeProject({ ...PROJECT, 'models/optional.sql': "{{ config(enabled=env_var('WITH_OPTIONAL', 'no') == 'yes') }}\nselect 1 as x" });
+    expect((await strata(dir, ['run'])).code).toBe(0);
+    expect(await rows("select count(*)::int as n from pg_class where relname = 'optional'")).toEqual([{ n: 0 }]);
+    const run = await strata(dir, ['run'], { WITH_OPTIONAL: 'yes' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await rows('select x from warm.optional')).toEqual([{ x: 1 }]);
+  });
+
+  it('reads back only the manifest of the target path it was written to (a target-path from an env var)', async () => {
+    const dir = writeProject({ ...PROJECT, 'project.yml': PROJECT['project.yml'] + "target-path: \"{{ env_var('TP', 'target') }}\"\n" });
+    expect((await strata(dir, ['run'])).code).toBe(0);
+    expect((await strata(dir, ['run'], { TP: 'out' })).code).toBe(0);
+    expect((await strata(dir, ['parse'], { TP: 'out' })).code).toBe(0);
+    const run = await strata(dir, ['run', '--rebuild'], { TP: 'out' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await rows('select id, label from warm.base')).toEqual([{ id: 1, label: 'first' }]);
+    expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).nodes['model.warm.base'].compiledCode).toBe("select 1 as id, 'first' as label");
+  });
+
+  it('parses for a command that runs unit tests, and gives a model reading the invocation its run\'s values', async () => {
+    const dir = writeProject({
+      ...PROJECT,
+      'models/stamped.sql': "select '{{ invocation_id }}' as invocation",
+      'models/unit.yml': 'version: 2\nunit_tests:\n  - name: labels\n    model: base\n    given: []\n    expect:\n      rows:\n        - {id: 1, label: first}\n',
+    });
+    expect((await strata(dir, ['run'])).code).toBe(0);
+    const first = await rows('select invocation from warm.stamped');
+    const stamp = manifestStamp(dir);
+    expect((await strata(dir, ['run', '--rebuild'])).code).toBe(0);
+    expect(manifestStamp(dir)).toBe(stamp);
+    // Read back, yet rendered with this run's invocation id.
+    expect(await rows('select invocation from warm.stamped')).not.toEqual(first);
+    const build = await strata(dir, ['build']);
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    expect(build.stdout).toMatch(/unit test base::labels/);
+    expect(manifestStamp(dir)).not.toBe(stamp);
   });
 });

@@ -67,7 +67,7 @@ describe('manifest.json', () => {
     nodes['model.p.huge'] = { rawCode: `-- ${'é'.repeat(600_000)}` };
     const manifest = { metadata: { projectName: 'p' }, nodes, sources: {}, macros: {}, parentMap: { a: ['b'] }, childMap: {} } as unknown as Manifest;
     const dir = writeProject({});
-    const path = writeManifest(dir, manifest);
+    const { path } = writeManifest(dir, manifest);
     expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(manifest));
   });
 });
@@ -121,16 +121,16 @@ describe('a large project (worker threads)', () => {
     expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
     const floor = compile({ projectDir: dir, env: { FLOOR: '5' } });
     if (floor.upToDate) throw new Error('FLOOR changed: cannot be up to date');
-    expect(floor.manifest.nodes['test.proj.no_rows']!.compiledCode).toContain('where id < 5');
+    expect((floor.manifest.nodes['test.proj.no_rows'] as TestNode).compiledCode).toContain('where id < 5');
     const id = compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } });
     if (id.upToDate) throw new Error('ID changed: cannot be up to date');
-    expect(Object.values(id.manifest.nodes).find((n) => n.name.startsWith('accepted_values'))?.compiledCode).toContain("'2'");
+    expect((Object.values(id.manifest.nodes).find((n) => n.name.startsWith('accepted_values')) as TestNode).compiledCode).toContain("'2'");
     expect(compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } }).upToDate).toBe(true);
     // parse writes a manifest without compiled SQL: the next compile writes a compiled one again.
     parse({ projectDir: dir, env: { FLOOR: '5', ID: '2' } });
     expect(compile({ projectDir: dir, env: { FLOOR: '5', ID: '2' } }).upToDate).toBe(false);
     const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.nodes['test.proj.no_rows']!.compiledCode).toContain('where id < 5');
+    expect((manifest.nodes['test.proj.no_rows'] as TestNode).compiledCode).toContain('where id < 5');
   });
 
   it('a compile that fails leaves no compiled files behind', async () => {
