@@ -10,7 +10,7 @@ import { parseProject, strataBuild, type ParseOptions } from '../compile/parse-p
 import { inputFolders, inputsDigest, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
 import { writeFiles } from '../compile/file-writer.js';
 import { findProjectFile, type loadProjectConfig } from '../project/project-config.js';
-import { warmProject } from '../compile/warm-project.js';
+import { readsBack, warmProject } from '../compile/warm-project.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
 import { selectNodes } from '../graph/select.js';
@@ -185,32 +185,6 @@ function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken:
   const before = taken && JSON.stringify(taken.folders) === JSON.stringify(folders) ? taken.digest : undefined;
   const fp = takeFingerprint(input, folders, envRead, summarize(project.manifest), before ?? project.ctx.inputsDigest);
   return fp && { ...fp, compiledFiles, warnings: project.warnings.map((w) => w.toJSON()), readsBack: readsBack(project.manifest) };
-}
-
-/** A value JSON cannot hold (NaN, ±Infinity: written as null), anywhere in `value`. */
-function hasNonFinite(value: unknown): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (Array.isArray(value)) return value.some(hasNonFinite);
-  if (value !== null && typeof value === 'object') {
-    for (const k in value) if (hasNonFinite((value as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
-
-/**
- * Whether manifest.json reads back as this manifest: where YAML or config() values land (node
- * configs and columns, test arguments, unit tests' rows and overrides, sources' load blocks), no
- * number JSON cannot hold.
- */
-function readsBack(manifest: Manifest): boolean {
-  for (const n of valuesOf(manifest.nodes)) {
-    if (hasNonFinite(n.config)) return false;
-    if (n.resourceType === 'test' && hasNonFinite(n.testMetadata?.kwargs)) return false;
-    if (n.resourceType === 'unit_test' && (hasNonFinite(n.given) || hasNonFinite(n.expect) || hasNonFinite(n.overrides))) return false;
-    if ((n.resourceType === 'model' || n.resourceType === 'seed') && hasNonFinite(n.columns)) return false;
-  }
-  for (const src of valuesOf(manifest.sources)) if (hasNonFinite(src.config) || hasNonFinite(src.load) || hasNonFinite(src.columns)) return false;
-  return true;
 }
 
 export type CompileOutcome =

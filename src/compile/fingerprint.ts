@@ -1,8 +1,8 @@
 /**
  * "Nothing changed since the last compile": a stat-level fingerprint of every input file (path,
  * size, modification and change times, inode), the project file's content, --vars, --target, the
- * environment variables the project read and the strata build. When it matches, `strata compile` has nothing to do; a 10,000-model
- * project is checked with ~20,000 stat calls and no parsing at all.
+ * environment variables the project read and the strata build. When it matches, `strata compile`
+ * has nothing to do; a 10,000-model project is checked with ~20,000 stat calls and no parsing.
  *
  * It also vouches for the manifest.json it was saved with (its path, inode, size and modification
  * time, taken from the written file before it was renamed into place): a run whose inputs did not

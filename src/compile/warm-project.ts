@@ -10,7 +10,8 @@
  * that read `execute` render at run time) and the parse's warnings (kept in the fingerprint).
  *
  * Anything unexpected (no fingerprint, a manifest that does not read) means "parse", never an
- * error: the parse then reports what is wrong.
+ * error: the parse then reports what is wrong. `readsBack` tells the fingerprint, when it is
+ * saved, whether the manifest survives JSON at all.
  */
 import { join, resolve } from 'node:path';
 import { StrataError, StrataErrors, type ErrorCode, type SourceLocation } from '../errors/strata-error.js';
@@ -63,4 +64,30 @@ export function warmProject(
   const errors = ctx.engine.loadMacros(readMacroFiles(input.projectDir, config));
   if (errors.length) throw new StrataErrors(errors);
   return { manifest, ctx, warnings: fp.warnings.map(warningOf) };
+}
+
+/** A value JSON cannot hold (NaN, ±Infinity: written as null), anywhere in `value`. */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (Array.isArray(value)) return value.some(hasNonFinite);
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) if (hasNonFinite((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether manifest.json reads back as this manifest: where YAML or config() values land (node
+ * configs and columns, test arguments, unit tests' rows and overrides, sources' load blocks), no
+ * number JSON cannot hold.
+ */
+export function readsBack(manifest: Manifest): boolean {
+  for (const n of valuesOf(manifest.nodes)) {
+    if (hasNonFinite(n.config)) return false;
+    if (n.resourceType === 'test' && hasNonFinite(n.testMetadata?.kwargs)) return false;
+    if (n.resourceType === 'unit_test' && (hasNonFinite(n.given) || hasNonFinite(n.expect) || hasNonFinite(n.overrides))) return false;
+    if ((n.resourceType === 'model' || n.resourceType === 'seed') && hasNonFinite(n.columns)) return false;
+  }
+  for (const src of valuesOf(manifest.sources)) if (hasNonFinite(src.config) || hasNonFinite(src.load) || hasNonFinite(src.columns)) return false;
+  return true;
 }

@@ -43,11 +43,18 @@ export function layoutStatements(statements: Statement[], preamble: string[] = [
   return { text, placed };
 }
 
-/** A node's run file, laid out (not written yet: writeRunFile). */
-export function runFileFor(projectDir: string, targetDir: string, nodePath: string, statements: Statement[], preamble: string[] = []): RunFile & { absPath: string } {
-  const absPath = join(targetDir, 'run', nodePath);
+/**
+ * A node's run file laid out, not written yet: executeStatements writes it to `writeTo` once its
+ * statements are on their way to the server (writeRunFile writes one at once).
+ */
+export interface UnwrittenRunFile extends RunFile {
+  writeTo: string;
+}
+
+export function runFileFor(projectDir: string, targetDir: string, nodePath: string, statements: Statement[], preamble: string[] = []): UnwrittenRunFile {
+  const writeTo = join(targetDir, 'run', nodePath);
   const { text, placed } = layoutStatements(statements, preamble);
-  return { path: relative(projectDir, absPath).split('\\').join('/'), statements: placed, text, absPath };
+  return { path: relative(projectDir, writeTo).split('\\').join('/'), statements: placed, text, writeTo };
 }
 
 /**
@@ -57,13 +64,9 @@ export function runFileFor(projectDir: string, targetDir: string, nodePath: stri
  * it back at close, which on a busy disk took 1-2.5 ms per file: 0.3-0.5 s for a 200-model run.
  */
 export function writeRunFile(projectDir: string, targetDir: string, nodePath: string, statements: Statement[], preamble: string[] = []): RunFile {
-  const file = runFileFor(projectDir, targetDir, nodePath, statements, preamble);
-  writeLaidOut(file);
+  const { writeTo, ...file } = runFileFor(projectDir, targetDir, nodePath, statements, preamble);
+  writeFiles([{ path: writeTo, content: file.text }]);
   return file;
-}
-
-function writeLaidOut(file: RunFile & { absPath: string }): void {
-  writeFiles([{ path: file.absPath, content: file.text }]);
 }
 
 /**
@@ -86,7 +89,7 @@ export interface Envelope {
  * `rowCounts`, when given, receives every file statement's row count in the same way.
  */
 export async function executeStatements(
-  client: DbClient, file: RunFile & { text?: string; absPath?: string }, nodeId: string, envelope: Envelope = {}, rowCounts?: (counts: number[] | undefined) => void,
+  client: DbClient, file: (RunFile | UnwrittenRunFile) & { text?: string }, nodeId: string, envelope: Envelope = {}, rowCounts?: (counts: number[] | undefined) => void,
 ): Promise<number | undefined> {
   const before = envelope.before ?? [];
   const after = envelope.after ?? [];
@@ -96,13 +99,13 @@ export async function executeStatements(
   const sent = `${before.length ? `${before.join('; ')};` : ''}\n${text}${after.map((s) => `${s};\n`).join('')}`;
   // The message's line 1 holds `before`: the file's first line is the message's second.
   const pending = client.query(sent, undefined, { sqlFile: file.path, nodeId, startLine: 0, startColumn: 1 });
-  if (file.absPath) {
+  if ('writeTo' in file) {
     // A file laid out by runFileFor is written now, while the server runs it (the message left
     // this process when query() returned): ~0.15 ms a node that no longer waits between one
     // node's result and the next node's message. Its result (or error, which names the file) is
     // handled only after this synchronous write: the file holds what was sent by then.
     try {
-      writeLaidOut(file as RunFile & { absPath: string });
+      writeFiles([{ path: file.writeTo, content: text }]);
     } catch (e) {
       await pending.catch(() => undefined);
       throw e;

@@ -171,9 +171,11 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     },
     ...NAMING_BUILTINS,
   };
-  const runStartedAt = new Date().toISOString();
-  const invocationId = globalThis.crypto.randomUUID();
-  const modules = { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } };
+  const invocation: Record<string, unknown> = {
+    run_started_at: new Date().toISOString(),
+    invocation_id: globalThis.crypto.randomUUID(),
+    modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
+  };
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {
     this: () => makeRelationForThis(),
@@ -183,22 +185,16 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
       return s.execute;
     },
     model: (s) => ({ name: s.nodeName, unique_id: s.uniqueId, original_file_path: s.file, config: s.config }),
-    // Values of the invocation: a model reading one is rendered again when it runs (as one reading
-    // `execute`), so that neither the parse cache nor a run that reads its manifest back (the
-    // compile fingerprint) reuses an earlier invocation's.
-    run_started_at: (s) => {
-      s.readExecute = true;
-      return runStartedAt;
-    },
-    invocation_id: (s) => {
-      s.readExecute = true;
-      return invocationId;
-    },
-    modules: (s) => {
-      s.readExecute = true;
-      return modules;
-    },
   };
+  // Values of the invocation: a model reading one is rendered again when it runs (as one reading
+  // `execute`), so that neither the parse cache nor a run that reads its manifest back (the
+  // compile fingerprint) reuses an earlier invocation's.
+  for (const [name, value] of Object.entries(invocation)) {
+    getters[name] = (s) => {
+      s.readExecute = true;
+      return value;
+    };
+  }
   for (const [name, get] of Object.entries(getters)) {
     Object.defineProperty(globals, name, { get: () => get(currentState()), enumerable: true, configurable: true });
   }
