@@ -138,7 +138,7 @@ function compilerFor(ctx: ParseContext, manifest: Manifest): NodeCompiler {
 }
 
 /** Ephemeral ancestors reachable through ephemeral refs, parents before children. */
-function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): ModelNode[] {
+export function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): ModelNode[] {
   const out: ModelNode[] = [];
   const seen = new Set<string>();
   const visit = (id: string) => {
@@ -150,6 +150,15 @@ function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): ModelNo
   };
   for (const p of node.dependsOn.nodes) visit(p);
   return out;
+}
+
+/**
+ * The CTEs that inline a node's ephemeral ancestors (`ephemeralChain`), each one's SQL from `sqlOf`
+ * (by default its compiled code; the runner passes its run-time rendering for an ancestor that
+ * reads the database).
+ */
+export function ephemeralCtes(chain: ModelNode[], sqlOf: (e: ModelNode) => string = (e) => e.compiledCode ?? ''): Array<{ name: string; sql: string }> {
+  return chain.map((e) => ({ name: `${EPHEMERAL_PREFIX}${e.name}`, sql: sqlOf(e) }));
 }
 
 /** Prepends CTEs to a query, merging with a leading `with` as dbt does. */
@@ -180,9 +189,8 @@ export function compileNodes(ctx: ParseContext, manifest: Manifest, only?: Set<s
   for (const node of sqlNodes) {
     if (only && !only.has(node.uniqueId)) continue;
     if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') continue;
-    const chain = ephemeralChain(manifest, node);
-    if (!chain.length || node.compiledCode === undefined) continue;
-    const ctes = chain.map((e) => ({ name: `${EPHEMERAL_PREFIX}${e.name}`, sql: e.compiledCode ?? '' }));
+    const ctes = ephemeralCtes(ephemeralChain(manifest, node));
+    if (!ctes.length || node.compiledCode === undefined) continue;
     node.compiledCode = injectCtes(node.compiledCode, ctes);
     if (node.resourceType === 'model' && node.compiledIncrementalCode !== undefined) node.compiledIncrementalCode = injectCtes(node.compiledIncrementalCode, ctes);
   }

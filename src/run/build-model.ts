@@ -4,7 +4,7 @@
  * target/run/<path>.sql and execute them in one transaction together with the node's new build
  * state. A failure is a result, not a throw.
  */
-import { renderInContext } from '../compile/compile-sql.js';
+import { ephemeralChain, ephemeralCtes, injectCtes, renderInContext } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import { quoteLiteral, type SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
@@ -46,14 +46,18 @@ function withRenderedHooks(rc: RunContext, node: ModelNode): ModelNode {
   return { ...node, config: { ...node.config, pre_hook: render('pre_hook'), post_hook: render('post_hook') } };
 }
 
-/** Templates that read `execute` are rendered again now that a database is there. */
+/**
+ * Templates that read `execute` are rendered again now that a database is there: the model's own,
+ * and those of the ephemeral models it inlines. A model rendered again gets its ephemeral
+ * ancestors' CTEs again, as compileNodes gave them to the compiled code.
+ */
 function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
-  if (!node.needsRuntimeRender) return node;
   const { ctx, manifest } = rc.project;
-  const render = (isIncremental: boolean) => renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, {
-    isIncremental,
-    runQuery: (sql) => rc.syncQuery().query(sql),
-  });
+  const chain = ephemeralChain(manifest, node);
+  if (!node.needsRuntimeRender && !chain.some((e) => e.needsRuntimeRender)) return node;
+  const runQuery = (sql: string) => rc.syncQuery().query(sql);
+  const ctes = ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, { runQuery }) : (e.compiledCode ?? '')));
+  const render = (isIncremental: boolean) => injectCtes(renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, { isIncremental, runQuery }), ctes);
   return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
 }
 

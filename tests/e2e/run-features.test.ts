@@ -145,6 +145,41 @@ describe('templates reading the database', () => {
     expect(run.stdout + run.stderr, run.stdout + run.stderr).toMatch(/PASS=1 WARN=0 ERROR=0/);
     expect((await db.query('select * from feat.events_pivot')).rows).toEqual([{ click_count: 2, view_count: 1 }]);
   });
+
+  it('a model rendered again at run time keeps its ephemeral parents as CTEs, and an ephemeral parent reading the database is rendered at run time too', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'macros/get_column_values.sql': [
+        '{% macro get_column_values(relation, column) %}',
+        '  {% if not execute %}{{ return([]) }}{% endif %}',
+        '  {% set results = run_query("select distinct " ~ column ~ " from " ~ relation ~ " order by 1") %}',
+        '  {{ return(results.columns[0].values()) }}',
+        '{% endmacro %}',
+      ].join('\n'),
+      // ephemeral, plain: inlined into a model that reads the database
+      'models/clicks.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ source('landing', 'events') }} where kind = 'click'",
+      // ephemeral, reading the database itself: its CTE must be its run-time rendering
+      'models/kinds.sql': [
+        "{{ config(materialized='ephemeral') }}",
+        "select {{ get_column_values(source('landing', 'events'), 'kind') | length }} as kind_count",
+      ].join('\n'),
+      'models/click_kinds.sql': [
+        "{{ config(materialized='table') }}",
+        // (run_query cannot read an ephemeral model, as in dbt: it has no relation)
+        "select {% for kind in get_column_values(source('landing', 'events'), 'kind') %}{% if loop.first %}'{{ kind }}'::text as kind{% endif %}{% endfor %},",
+        "  (select count(*) from {{ ref('clicks') }}) as clicks",
+        "from {{ ref('kinds') }}",
+        "where kind_count = 2",
+      ].join('\n'),
+      // reads the database only through its ephemeral parent
+      'models/kind_count.sql': "{{ config(materialized='table') }}\nselect kind_count from {{ ref('kinds') }}",
+    });
+    const run = await strata(dir, 'run');
+    expect(run.stdout + run.stderr, run.stdout + run.stderr).toMatch(/PASS=2 WARN=0 ERROR=0/);
+    expect((await db.query('select * from feat.click_kinds')).rows).toEqual([{ kind: 'click', clicks: 2 }]);
+    expect((await db.query('select * from feat.kind_count')).rows).toEqual([{ kind_count: 2 }]);
+  });
 });
 
 describe('hooks', () => {
