@@ -18,9 +18,9 @@
      whole partition is recomputed, so its medians and quartiles are those of all its loans. An
      earlier quarter's unchanged file is not touched. A Fannie current file grows every release
      (loans appear as their first month is reported), is reloaded, and so is recomputed.
-     The new batches are found in each staging view on its own (`partitions`), so the filter on
-     `_batch_id` reaches the raw table's scan; the partitions' files are then read off the raw
-     tables' `_file` (`partition_files`), so only the selected partitions' rows are typed.
+     The new batches' files are read off the raw tables' `_batch_id` and `_file` (`new_files`), and
+     the partitions' files off their `_file` (`partition_files`), so only the selected partitions'
+     rows are typed.
   2. Fannie servicers. A Fannie loan's servicer is the last servicer named on its monthly rows,
      and the performance files grow every release while the acquisition files do not. So every
      run also looks at the Fannie loans outside the recomputed partitions whose monthly rows
@@ -50,24 +50,32 @@ with origination as (
 seen_batches as materialized (
     select distinct _batch_id from {{ this }}
 ),
--- partitions with origination rows of a new load batch: new or reloaded files
-partitions as materialized (
-{%- for model in ['stg_freddie_origination', 'stg_fannie_acquisition', 'stg_fannie_current_loans'] %}
-    select distinct agency, source_quarter
-    from {{ ref(model) }}
-    where _batch_id <> all(array(select _batch_id from seen_batches))
+-- the files with origination rows of a load batch not yet here (new or reloaded files), read off
+-- the raw tables' _batch_id and _file alone: through the staging views every row of every file
+-- would be typed and joined to the code maps first (those views keep every raw row, so the files
+-- are the same); measured at 200,000 loans, 0.48 s of this query's 1.5 s
+new_files as materialized (
+{%- for layout in [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
+    select distinct '{{ layout[0] }}'::text as agency, r._file
+    from {{ source('raw', layout[1]) }} as r
+    where r._batch_id <> all(array(select _batch_id from seen_batches))
     {%- if not loop.last %}
-    union
+    union all
     {%- endif %}
 {%- endfor %}
 ),
--- the files of those partitions, from the raw tables' _file alone (through the staging views,
--- every row would be typed and joined to the code maps first)
+-- partitions with origination rows of a new load batch
+partitions as materialized (
+    select distinct agency, {{ source_quarter('_file') }} as source_quarter
+    from new_files
+),
+-- the files of those partitions, from the raw tables' _file alone (each distinct name's quarter
+-- read once, not once per row)
 partition_files as materialized (
 {%- for layout in [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
-    select distinct r._file
-    from {{ source('raw', layout[1]) }} as r
-    where ('{{ layout[0] }}', {{ source_quarter('r._file') }}) in (select agency, source_quarter from partitions)
+    select f._file
+    from (select distinct r._file from {{ source('raw', layout[1]) }} as r) as f
+    where ('{{ layout[0] }}', {{ source_quarter('f._file') }}) in (select agency, source_quarter from partitions)
     {%- if not loop.last %}
     union all
     {%- endif %}
