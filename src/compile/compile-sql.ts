@@ -13,8 +13,9 @@ import { StrataError } from '../errors/strata-error.js';
 import type { Manifest, ModelNode, RelationName, TestNode } from '../manifest/types.js';
 import { valuesOf } from '../manifest/record-values.js';
 import { relationToSql } from '../template/relation.js';
-import { PLACEHOLDER_OPEN, PLACEHOLDER_RE, type RelationTarget } from '../template/render-state.js';
+import { PLACEHOLDER_OPEN, PLACEHOLDER_RE, type RelationTarget, type RenderState } from '../template/render-state.js';
 import { makeResolver, resolveTarget, type Resolver } from './link.js';
+import { genericTestSql, type GenericTestSpec } from './parse-generic-tests.js';
 import type { ParseContext, RenderRecord } from './parse-context.js';
 
 export const EPHEMERAL_PREFIX = '__strata_cte__';
@@ -108,9 +109,15 @@ export interface RuntimeRenderOptions {
  * at run time, and templates that read `execute`. `node` undefined: the project context
  * (on-run-start / on-run-end).
  */
-export function renderInContext(ctx: ParseContext, manifest: Manifest, node: { uniqueId: string; name: string; originalFilePath: string; config: Record<string, unknown> } | undefined, file: string, text: string, options: RuntimeRenderOptions = {}): string {
+export function renderInContext(ctx: ParseContext, manifest: Manifest, node: ContextNode | undefined, file: string, text: string, options: RuntimeRenderOptions = {}): string {
+  return ctx.engine.render(file, text, stateInContext(ctx, manifest, node, file, options));
+}
+
+type ContextNode = { uniqueId: string; name: string; originalFilePath: string; config: Record<string, unknown> };
+
+function stateInContext(ctx: ParseContext, manifest: Manifest, node: ContextNode | undefined, file: string, options: RuntimeRenderOptions): RenderState {
   const compiler = compilerFor(ctx, manifest);
-  const state = ctx.newState({
+  return ctx.newState({
     nodeName: node?.name ?? ctx.config.name,
     uniqueId: node?.uniqueId ?? `project.${ctx.config.name}`,
     file,
@@ -120,7 +127,36 @@ export function renderInContext(ctx: ParseContext, manifest: Manifest, node: { u
     ...(options.runQuery ? { runQuery: options.runQuery } : {}),
     resolve: (t) => (node ? compiler.resolve(node.uniqueId, t) : t.kind === 'this' ? undefined : compiler.resolve('', t)),
   });
-  return ctx.engine.render(file, text, state);
+}
+
+/** The call that references a generic test's resource, as the parse made it (parse-project.ts): `ref(name)` or `source(source, table)`. */
+function attachedCall(manifest: Manifest, test: TestNode): GenericTestSpec['call'] {
+  const id = test.attachedNode ?? '';
+  const source = manifest.sources[id];
+  if (source) return { fn: 'source', args: [source.sourceName, source.name] };
+  const node = manifest.nodes[id];
+  if (!node) throw new StrataError('INTERNAL', `data test ${test.uniqueId} is attached to ${id}, which is not in the manifest`, { nodeId: test.uniqueId });
+  return { fn: 'ref', args: [node.name] };
+}
+
+/**
+ * A data test's SQL rendered again in its context (by default with `execute` true), for a test
+ * that read `execute` or the invocation's values: a singular test's file, or a generic test's
+ * built-in or `{% test %}` macro with its arguments. Those arguments are the ones the property
+ * file wrote (`rawKwargs`) when the test itself read `execute`, rendered again too; otherwise
+ * (a test rendered again for an ephemeral parent that reads `execute`) the compiled ones, in
+ * which relations are their printed names, not relation objects. Without the ephemeral parents'
+ * CTEs (runtimeEphemeralCtes).
+ */
+export function renderTestInContext(ctx: ParseContext, manifest: Manifest, test: TestNode, options: RuntimeRenderOptions = {}): string {
+  const meta = test.testMetadata;
+  if (test.testType === 'singular' || !meta) return renderInContext(ctx, manifest, test, test.originalFilePath, test.rawCode, options);
+  const file = test.location.file;
+  const state = stateInContext(ctx, manifest, test, file, options);
+  const name = meta.namespace ? `${meta.namespace}.${meta.name}` : meta.name;
+  return genericTestSql(ctx, state, {
+    name, call: attachedCall(manifest, test), column: test.columnName, args: meta.rawKwargs ?? meta.kwargs, where: test.config.where, file,
+  }).sql;
 }
 
 /**
@@ -159,6 +195,15 @@ export function ephemeralChain(manifest: Manifest, node: ModelNode | TestNode): 
  */
 export function ephemeralCtes(chain: ModelNode[], sqlOf: (e: ModelNode) => string = (e) => e.compiledCode ?? ''): Array<{ name: string; sql: string }> {
   return chain.map((e) => ({ name: `${EPHEMERAL_PREFIX}${e.name}`, sql: sqlOf(e) }));
+}
+
+/**
+ * The CTEs of a node's ephemeral ancestors for a render at run time: an ancestor that reads
+ * `execute` rendered again (with `options`), the others as compiled. (build-model.ts' runtimeSql
+ * does the same for models.)
+ */
+export function runtimeEphemeralCtes(ctx: ParseContext, manifest: Manifest, chain: ModelNode[], options: RuntimeRenderOptions = {}): Array<{ name: string; sql: string }> {
+  return ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, options) : (e.compiledCode ?? '')));
 }
 
 /** Prepends CTEs to a query, merging with a leading `with` as dbt does. */

@@ -51,6 +51,43 @@ function unknownTest(ctx: ParseContext, def: ColumnTestDef): StrataError {
   });
 }
 
+/** What a generic test's SQL is made of. */
+export interface GenericTestSpec {
+  /** The test as named in the property file (`unique`, `dbt_utils.accepted_range`, a custom one). */
+  name: string;
+  /** The expression that references the tested resource. */
+  call: TestTarget['call'];
+  column: string | undefined;
+  /**
+   * Its arguments, rendered here: as the property file wrote them; at run time, for a test
+   * rendered again only for an ephemeral parent that reads `execute`, the compiled ones.
+   */
+  args: Record<string, unknown>;
+  /** Its `where` config. */
+  where: unknown;
+  /** The property file (template errors point there). */
+  file: string;
+}
+
+/**
+ * A generic test's SQL rendered in `state`, and its arguments as the test saw them (`ref()`
+ * strings as relations, `{{ }}` rendered): the built-in's builder, or the project's
+ * `{% test %}` macro. The parse pass calls it (relations print as placeholders, `execute` is
+ * false); so does the runner for a test that read `execute`, in a state that resolves relations,
+ * with `execute` true and `run_query()` (compile-sql.ts, renderTestInContext).
+ */
+export function genericTestSql(ctx: ParseContext, state: RenderState, spec: GenericTestSpec): { sql: string; kwargs: Record<string, unknown> } {
+  const model = ctx.engine.callGlobal(spec.call.fn, spec.call.args, state);
+  const kwargs = Object.fromEntries(Object.entries(spec.args).map(([k, v]) => [k, renderArg(ctx, state, spec.file, v)]));
+  const modelSql = applyWhere(String(model), spec.where);
+  const column = spec.column;
+  if (isBuiltinTest(spec.name)) {
+    return { sql: buildGenericTestSql(spec.name, column ? { model: modelSql, column, args: kwargs } : { model: modelSql, args: kwargs }), kwargs };
+  }
+  const macroArgs = { ...kwargs, model: spec.where ? modelSql : model, ...(column ? { column_name: column } : {}) };
+  return { sql: String(ctx.engine.callMacro(`test_${stripNamespace(spec.name)}`, macroArgs, state, spec.file)), kwargs };
+}
+
 export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: string | undefined, def: ColumnTestDef): TestNode | undefined {
   const project = ctx.config.name;
   const builtin = isBuiltinTest(def.name);
@@ -78,15 +115,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   let sql: string;
   let kwargs: Record<string, unknown>;
   try {
-    const model = ctx.engine.callGlobal(target.call.fn, target.call.args, state);
-    kwargs = Object.fromEntries(Object.entries(def.args).map(([k, v]) => [k, renderArg(ctx, state, def.location.file, v)]));
-    const modelSql = applyWhere(String(model), config.where);
-    if (builtin) {
-      sql = buildGenericTestSql(def.name, column ? { model: modelSql, column, args: kwargs } : { model: modelSql, args: kwargs });
-    } else {
-      const macroArgs = { ...kwargs, model: config.where ? modelSql : model, ...(column ? { column_name: column } : {}) };
-      sql = String(ctx.engine.callMacro(macroName, macroArgs, state, def.location.file));
-    }
+    ({ sql, kwargs } = genericTestSql(ctx, state, { name: def.name, call: target.call, column, args: def.args, where: config.where, file: def.location.file }));
   } catch (e) {
     const err = e instanceof StrataError ? e : undefined;
     ctx.errors.push(new StrataError(err?.code ?? 'TEST', `data test '${def.name}'${column ? ` on column '${column}'` : ''} of ${target.name}: ${err?.message ?? (e as Error).message}`, {
@@ -111,6 +140,9 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   const testMetadata = { name: stripNamespace(def.name) } as NonNullable<TestNode['testMetadata']>;
   if (def.name.includes('.')) testMetadata.namespace = def.name.slice(0, def.name.lastIndexOf('.'));
   testMetadata.kwargs = jsonSafe(kwargs, column);
+  // Rendered again when it runs (as a model reading `execute`), its arguments with it: they are
+  // kept as written, since their compile-time rendering may be what differs (`{{ ... execute ... }}`).
+  if (state.readExecute) testMetadata.rawKwargs = def.args;
   type Tail = 'columnName' | 'rawCode' | 'refs' | 'sources';
   const node: Omit<TestNode, Tail> & Partial<Pick<TestNode, Tail>> = {
     uniqueId,
@@ -135,6 +167,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   node.rawCode = `{{ ${builtin ? stripNamespace(def.name) : macroName}(**_strata_generic_test_kwargs) }}`;
   node.refs = refs;
   node.sources = sources;
+  if (state.readExecute) node.needsRuntimeRender = true;
   if (Object.keys(state.envRead).length) node.envRead = state.envRead;
   return node as TestNode;
 }

@@ -201,6 +201,8 @@ export function parseSingularTest(ctx: ParseContext, file: FoundFile, text: stri
     rawCode: text,
     refs,
     sources,
+    // As for models: a test reading `execute` or the invocation's values runs its run-time rendering.
+    ...(r.state.readExecute ? { needsRuntimeRender: true } : {}),
     ...(Object.keys(r.state.envRead).length ? { envRead: r.state.envRead } : {}),
   };
 }

@@ -84,7 +84,8 @@ function hasNonFinite(value: unknown): boolean {
 export function readsBack(manifest: Manifest): boolean {
   for (const n of valuesOf(manifest.nodes)) {
     if (hasNonFinite(n.config)) return false;
-    if (n.resourceType === 'test' && hasNonFinite(n.testMetadata?.kwargs)) return false;
+    // kwargs, and rawKwargs (a test rendered again at run time renders them again)
+    if (n.resourceType === 'test' && hasNonFinite(n.testMetadata)) return false;
     if (n.resourceType === 'unit_test' && (hasNonFinite(n.given) || hasNonFinite(n.expect) || hasNonFinite(n.overrides))) return false;
     if ((n.resourceType === 'model' || n.resourceType === 'seed') && hasNonFinite(n.columns)) return false;
   }

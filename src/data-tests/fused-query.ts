@@ -46,6 +46,13 @@ export interface RunTestGroupOptions {
   targetSchema?: string;
   /** Tests that check only the new rows of their model's latest build (new-rows-scope.ts), by id. */
   newRows?: ReadonlyMap<string, NewRows>;
+  /**
+   * A test's SQL rendered now, for a test whose template reads `execute` (src/run/test-runtime-sql.ts),
+   * or undefined to run its compiled SQL; a throw is the test's error. Such a test runs its own
+   * query on every row: the fused scans and the new rows' SQL are built from the test's compiled
+   * form (its SQL and arguments as rendered at compile time), which is not what it runs.
+   */
+  runtimeSql?: (test: TestNode) => string | undefined;
 }
 
 const elapsed = (started: number): number => (performance.now() - started) / 1000;
@@ -119,15 +126,39 @@ function prepareAll(nodes: TestNode[], manifest: Manifest, scans: FusedScan[], o
 export async function runTestGroup(client: DbClient, manifest: Manifest, group: TestGroup, opts: RunTestGroupOptions): Promise<TestOutcome[]> {
   const outcomes = new Map<string, TestOutcome>();
   const nodes: TestNode[] = [];
+  /** Tests rendered at run time, and the seconds their render took. */
+  const rendered = new Map<string, number>();
   for (const id of group.testIds) {
     const node = testNode(manifest, id);
+    if ('status' in node) {
+      outcomes.set(id, node);
+      continue;
+    }
+    const started = performance.now();
+    let sql: string | undefined;
+    try {
+      sql = opts.runtimeSql?.(node);
+    } catch (e) {
+      outcomes.set(id, errorOutcome(node, e, elapsed(started)));
+      continue;
+    }
+    if (sql !== undefined) {
+      rendered.set(id, elapsed(started));
+      nodes.push({ ...node, compiledCode: sql });
+      continue;
+    }
     const newRows = opts.newRows?.get(id);
-    if ('status' in node) outcomes.set(id, node);
-    else nodes.push(newRows ? { ...node, compiledCode: newRows.sql } : node);
+    nodes.push(newRows ? { ...node, compiledCode: newRows.sql } : node);
   }
-  const relationOf = (t: TestNode): string | undefined => opts.newRows?.get(t.uniqueId)?.rows ?? attachedRelation(manifest, t);
+  // Neither a scan nor the new rows for a test rendered at run time (see `runtimeSql`).
+  const newRows = new Map([...(opts.newRows ?? [])].filter(([id]) => !rendered.has(id)));
+  const relationOf = (t: TestNode): string | undefined => (rendered.has(t.uniqueId) ? undefined : newRows.get(t.uniqueId)?.rows ?? attachedRelation(manifest, t));
   const scans = opts.fuse ? await planScans(client, manifest, nodes, relationOf) : [];
-  const prepared = prepareAll(nodes, manifest, scans, opts, outcomes);
+  const prepared = prepareAll(nodes, manifest, scans, { ...opts, newRows }, outcomes);
+  for (const [id, seconds] of rendered) {
+    const test = prepared.get(id);
+    if (test) test.seconds += seconds;
+  }
   const counts = new Map<string, Count>();
   await runScans(client, scans, prepared, counts, opts);
   for (const test of prepared.values()) {

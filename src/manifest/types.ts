@@ -158,8 +158,13 @@ export type TestType = 'generic' | 'singular';
 export interface TestNode extends NodeBase {
   resourceType: 'test';
   testType: TestType;
-  /** Generic tests: the test name (`unique`, `relationships`, a custom one) and its arguments. */
-  testMetadata?: { name: string; namespace?: string; kwargs: Record<string, unknown> };
+  /**
+   * Generic tests: the test name (`unique`, `relationships`, a custom one) and its arguments as
+   * rendered when compiling (relations printed). `rawKwargs`, only on a test rendered again at run
+   * time: the arguments as the property file wrote them (`ref('x')`, `{{ ... }}`), which that
+   * render evaluates again, as dbt does.
+   */
+  testMetadata?: { name: string; namespace?: string; kwargs: Record<string, unknown>; rawKwargs?: Record<string, unknown> };
   /** The node this test is attached to (generic tests), and the column if any. */
   attachedNode?: string;
   columnName?: string;
@@ -167,6 +172,11 @@ export interface TestNode extends NodeBase {
   refs: RefCall[];
   sources: SourceCall[];
   compiledCode?: string;
+  /**
+   * The template (or a generic test's macro or arguments) read `execute`, `run_started_at`,
+   * `invocation_id` or `modules`: the runner renders it again when the test runs.
+   */
+  needsRuntimeRender?: boolean;
   /** Environment variables its SQL read, when any (part of the compile fingerprint). */
   envRead?: Record<string, string | null>;
 }

@@ -10,6 +10,7 @@ import type { UnitTestNode } from '../manifest/types.js';
 import { failureResult } from './build-model.js';
 import type { RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
+import { testRuntimeSql } from './test-runtime-sql.js';
 import { newRowsOfGroup, recordTestStates } from './test-scopes.js';
 import { timed, type TimingEntry } from './timing.js';
 
@@ -45,7 +46,9 @@ export async function buildTestGroup(rc: RunContext, group: TestGroup, options: 
     const outcomes = await rc.db.withClient((client) =>
       timed(timing, async () => {
         const newRows = await newRowsOfGroup(rc, client, group);
-        const out = await runTestGroup(client, manifest, group, { fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema, newRows });
+        const out = await runTestGroup(client, manifest, group, {
+          fuse: options.fuse, projectDir, targetDir, targetSchema: rc.project.ctx.config.target.schema, newRows, runtimeSql: testRuntimeSql(rc),
+        });
         await recordTestStates(rc, client, group, out);
         return out;
       }));
