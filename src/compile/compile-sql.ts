@@ -199,8 +199,8 @@ export function ephemeralCtes(chain: ModelNode[], sqlOf: (e: ModelNode) => strin
 
 /**
  * The CTEs of a node's ephemeral ancestors for a render at run time: an ancestor that reads
- * `execute` rendered again (with `options`), the others as compiled. (build-model.ts' runtimeSql
- * does the same for models.)
+ * `execute` rendered again (with `options`), the others as compiled (models: build-model.ts'
+ * runtimeSql; tests: run/test-runtime-sql.ts).
  */
 export function runtimeEphemeralCtes(ctx: ParseContext, manifest: Manifest, chain: ModelNode[], options: RuntimeRenderOptions = {}): Array<{ name: string; sql: string }> {
   return ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, options) : (e.compiledCode ?? '')));

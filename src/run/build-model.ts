@@ -4,7 +4,7 @@
  * target/run/<path>.sql and execute them in one transaction together with the node's new build
  * state. A failure is a result, not a throw.
  */
-import { ephemeralChain, ephemeralCtes, injectCtes, renderInContext } from '../compile/compile-sql.js';
+import { ephemeralChain, injectCtes, renderInContext, runtimeEphemeralCtes } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import { quoteLiteral, type SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
@@ -56,7 +56,7 @@ function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
   const chain = ephemeralChain(manifest, node);
   if (!node.needsRuntimeRender && !chain.some((e) => e.needsRuntimeRender)) return node;
   const runQuery = (sql: string) => rc.syncQuery().query(sql);
-  const ctes = ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, { runQuery }) : (e.compiledCode ?? '')));
+  const ctes = runtimeEphemeralCtes(ctx, manifest, chain, { runQuery });
   const render = (isIncremental: boolean) => injectCtes(renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, { isIncremental, runQuery }), ctes);
   return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
 }

@@ -2,7 +2,8 @@
  * Runner features beyond the basic build: run_query() in templates, hooks, sources strata does not
  * load, JSON logs, and readers never seeing a missing table while it is rebuilt.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Database } from '../../src/adapters/postgres/index.js';
@@ -179,6 +180,32 @@ describe('templates reading the database', () => {
     expect(run.stdout + run.stderr, run.stdout + run.stderr).toMatch(/PASS=2 WARN=0 ERROR=0/);
     expect((await db.query('select * from feat.click_kinds')).rows).toEqual([{ kind: 'click', clicks: 2 }]);
     expect((await db.query('select * from feat.kind_count')).rows).toEqual([{ kind_count: 2 }]);
+  });
+});
+
+const BIN = join(import.meta.dirname, '../../dist/bin/strata.js');
+
+describe.skipIf(!existsSync(BIN))('the bundled CLI with run_query()', () => {
+  // The in-process CLI of the other tests never exits; a process does, when nothing is left to
+  // do: the run_query() channel's worker thread must keep the process alive while it is closed,
+  // or the process ended at close() with exit code 0, before the summary (a failed run passing CI).
+  it('exits 1 with the summary printed when a model failed, every time', () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'models/kinds.sql': [
+        '{% set r = run_query("select count(*) as n from landing.events") %}',
+        "select {% if execute %}{{ r.columns[0].values()[0] }}{% else %}0{% endif %} as n",
+      ].join('\n'),
+      'models/broken.sql': 'select * from feat.no_such_relation',
+    });
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, [BIN, '--project-dir', dir, '--target', 'test', 'run', '--rebuild'], {
+        encoding: 'utf8', env: { ...process.env, TEST_DATABASE_URL: testDb.url },
+      });
+      expect(r.stdout, r.stdout + r.stderr).toMatch(/PASS=1 WARN=0 ERROR=1/);
+      expect(r.status).toBe(1);
+    }
   });
 });
 

@@ -93,6 +93,10 @@ export class SyncQueryChannel {
   }
 
   async close(): Promise<void> {
+    // The worker is unref'd so that an idle channel never keeps the process alive; while it is
+    // closed, it must: the caller awaits its exit, and with nothing else left on the event loop
+    // the process would end right here with exit code 0, before the run's summary and exit code.
+    this.#worker.ref();
     this.#worker.postMessage({ close: true });
     await new Promise((resolve) => this.#worker.once('exit', resolve));
   }
