@@ -116,6 +116,10 @@ function log(message: unknown, info?: unknown) {
 
 function runQuery(sql: unknown) {
   const state = currentState();
+  // What the template renders depends on the database even when it never reads `execute` (a
+  // query run for its side effect, or one whose None at parse time the template tolerates): it is
+  // rendered again at run time, as dbt renders it, so the query runs and its rows are used.
+  state.readExecute = true;
   if (!state.runQuery) {
     if (!state.execute) return null; // dbt: run_query returns None while parsing
     throw argError('run_query() needs a database connection; it runs during `strata run` / `build`');

@@ -147,6 +147,28 @@ describe('templates reading the database', () => {
     expect((await db.query('select * from feat.events_pivot')).rows).toEqual([{ click_count: 2, view_count: 1 }]);
   });
 
+  it('run_query() without an `execute` guard still makes a model or a test render again at run time (its query runs, its rows are used)', async () => {
+    await db.query('create table if not exists landing.audit (note text)');
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      // run for its side effect only: at parse time run_query() returns None and nothing reads it
+      'models/audited.sql': [
+        "{{ config(materialized='table') }}",
+        "{% set ignored = run_query(\"insert into landing.audit values ('built')\") %}",
+        "select * from {{ source('landing', 'countries') }}",
+      ].join('\n'),
+      // passes only when the query really ran (at parse time `counted` is None)
+      'tests/countries_counted.sql': [
+        "{% set counted = run_query(\"select count(*) as n from landing.countries\") %}",
+        "select 1 as failure where {{ 'false' if counted else 'true' }}",
+      ].join('\n'),
+    });
+    const build = await strata(dir, 'build');
+    expect(build.stdout + build.stderr, build.stdout + build.stderr).toMatch(/PASS=2 WARN=0 ERROR=0/);
+    expect((await db.query('select note from landing.audit')).rows).toEqual([{ note: 'built' }]);
+  });
+
   it('a model rendered again at run time keeps its ephemeral parents as CTEs, and an ephemeral parent reading the database is rendered at run time too', async () => {
     const dir = writeProject({
       'project.yml': projectYml(),
