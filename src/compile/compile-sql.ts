@@ -142,11 +142,10 @@ function attachedCall(manifest: Manifest, test: TestNode): GenericTestSpec['call
 /**
  * A data test's SQL rendered again in its context (by default with `execute` true), for a test
  * that read `execute` or the invocation's values: a singular test's file, or a generic test's
- * built-in or `{% test %}` macro with its arguments. Those arguments are the ones the property
- * file wrote (`rawKwargs`) when the test itself read `execute`, rendered again too; otherwise
- * (a test rendered again for an ephemeral parent that reads `execute`) the compiled ones, in
- * which relations are their printed names, not relation objects. Without the ephemeral parents'
- * CTEs (runtimeEphemeralCtes).
+ * built-in or `{% test %}` macro with its arguments as the property file wrote them
+ * (`rawKwargs`), rendered again too. Only for a test whose own template read the database (a test
+ * that only inlines an ephemeral model reading it keeps its compiled SQL: runtimeSqlOf). Without
+ * the ephemeral parents' CTEs (runtimeSqlOf adds them).
  */
 export function renderTestInContext(ctx: ParseContext, manifest: Manifest, test: TestNode, options: RuntimeRenderOptions = {}): string {
   const meta = test.testMetadata;
@@ -198,18 +197,54 @@ export function ephemeralCtes(chain: ModelNode[], sqlOf: (e: ModelNode) => strin
 }
 
 /**
- * The CTEs of a node's ephemeral ancestors for a render at run time: an ancestor that reads
- * `execute` rendered again (with `options`), the others as compiled (models: build-model.ts'
- * runtimeSql; tests: run/test-runtime-sql.ts).
+ * Whether a node's SQL is rendered again at run time: its template reads the database (`execute`,
+ * `run_query`, the invocation's values), or an ephemeral model it inlines does.
  */
-export function runtimeEphemeralCtes(ctx: ParseContext, manifest: Manifest, chain: ModelNode[], options: RuntimeRenderOptions = {}): Array<{ name: string; sql: string }> {
-  return ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, options) : (e.compiledCode ?? '')));
+export function rendersAtRunTime(manifest: Manifest, node: ModelNode | TestNode): boolean {
+  return node.needsRuntimeRender === true || ephemeralChain(manifest, node).some((e) => e.needsRuntimeRender);
+}
+
+/**
+ * A node's SQL for this run, or undefined when its compiled SQL is the one to run
+ * (`rendersAtRunTime` false). A node whose own template reads the database is rendered again
+ * (`renderOwn`, once per compiled variant) with its ephemeral ancestors' CTEs, those that read the
+ * database rendered again too. A node that only inlines such an ancestor keeps its compiled SQL
+ * (and, for a generic test, the arguments as compiled) with those ancestors' CTEs swapped for
+ * their run-time rendering: the exact text compileNodes injected is replaced.
+ */
+export function runtimeSqlOf(
+  ctx: ParseContext, manifest: Manifest, node: ModelNode | TestNode, options: RuntimeRenderOptions,
+): ((compiled: string, renderOwn: () => string) => string) | undefined {
+  if (!rendersAtRunTime(manifest, node)) return undefined;
+  const chain = ephemeralChain(manifest, node);
+  let rendered: Map<string, string> | undefined;
+  const renderedOf = (e: ModelNode): string => {
+    rendered ??= new Map();
+    let sql = rendered.get(e.uniqueId);
+    if (sql === undefined) rendered.set(e.uniqueId, (sql = renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, options)));
+    return sql;
+  };
+  const ctes = (sqlOf: (e: ModelNode) => string) => ephemeralCtes(chain, (e) => (e.needsRuntimeRender ? sqlOf(e) : (e.compiledCode ?? '')));
+  return (compiled, renderOwn) => {
+    if (node.needsRuntimeRender) return injectCtes(renderOwn(), ctes(renderedOf));
+    const before = ctes((e) => e.compiledCode ?? '');
+    const after = ctes(renderedOf);
+    let sql = compiled;
+    before.forEach((c, i) => {
+      if (c.sql !== after[i]!.sql) sql = sql.split(cteText(c)).join(cteText(after[i]!));
+    });
+    return sql;
+  };
+}
+
+function cteText(c: { name: string; sql: string }): string {
+  return `"${c.name}" as (\n${c.sql}\n)`;
 }
 
 /** Prepends CTEs to a query, merging with a leading `with` as dbt does. */
 export function injectCtes(sql: string, ctes: Array<{ name: string; sql: string }>): string {
   if (!ctes.length) return sql;
-  const defs = ctes.map((c) => `"${c.name}" as (\n${c.sql}\n)`).join(',\n');
+  const defs = ctes.map(cteText).join(',\n');
   const leading = /^(\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/|\s)*)with(\s+recursive)?\b/i.exec(sql);
   if (leading) {
     const head = leading[0];

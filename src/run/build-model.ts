@@ -4,7 +4,7 @@
  * target/run/<path>.sql and execute them in one transaction together with the node's new build
  * state. A failure is a result, not a throw.
  */
-import { ephemeralChain, injectCtes, renderInContext, runtimeEphemeralCtes } from '../compile/compile-sql.js';
+import { renderInContext, runtimeSqlOf } from '../compile/compile-sql.js';
 import { StrataError } from '../errors/strata-error.js';
 import { quoteLiteral, type SessionClient } from '../adapters/postgres/index.js';
 import type { ModelNode } from '../manifest/types.js';
@@ -47,18 +47,21 @@ function withRenderedHooks(rc: RunContext, node: ModelNode): ModelNode {
 }
 
 /**
- * Templates that read `execute` are rendered again now that a database is there: the model's own,
- * and those of the ephemeral models it inlines. A model rendered again gets its ephemeral
- * ancestors' CTEs again, as compileNodes gave them to the compiled code.
+ * Templates that read the database (`execute`, `run_query`, the invocation) are rendered again now
+ * that a database is there: the model's own, and those of the ephemeral models it inlines
+ * (runtimeSqlOf).
  */
 function runtimeSql(rc: RunContext, node: ModelNode): ModelNode {
   const { ctx, manifest } = rc.project;
-  const chain = ephemeralChain(manifest, node);
-  if (!node.needsRuntimeRender && !chain.some((e) => e.needsRuntimeRender)) return node;
   const runQuery = (sql: string) => rc.syncQuery().query(sql);
-  const ctes = runtimeEphemeralCtes(ctx, manifest, chain, { runQuery });
-  const render = (isIncremental: boolean) => injectCtes(renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, { isIncremental, runQuery }), ctes);
-  return { ...node, compiledCode: render(false), ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: render(true) } : {}) };
+  const sqlOf = runtimeSqlOf(ctx, manifest, node, { runQuery });
+  if (!sqlOf) return node;
+  const render = (isIncremental: boolean) => () => renderInContext(ctx, manifest, node, node.originalFilePath, node.rawCode, { isIncremental, runQuery });
+  return {
+    ...node,
+    compiledCode: sqlOf(node.compiledCode ?? '', render(false)),
+    ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: sqlOf(node.compiledIncrementalCode, render(true)) } : {}),
+  };
 }
 
 /**

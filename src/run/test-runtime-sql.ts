@@ -4,10 +4,10 @@
  * true, `run_query()` on the run's database, the run's invocation values. Their compiled SQL was
  * rendered with `execute` false and no database, so running it would give the verdict of a
  * different query. The same holds for a test that inlines an ephemeral model reading `execute`:
- * it is rendered again with that model's run-time rendering as its CTE (as build-model.ts does for
+ * its compiled SQL runs with that model's run-time rendering as its CTE (runtimeSqlOf, as for
  * models).
  */
-import { ephemeralChain, injectCtes, renderTestInContext, runtimeEphemeralCtes } from '../compile/compile-sql.js';
+import { renderTestInContext, runtimeSqlOf } from '../compile/compile-sql.js';
 import type { TestNode } from '../manifest/types.js';
 import type { RunContext } from './run-context.js';
 
@@ -17,11 +17,6 @@ import type { RunContext } from './run-context.js';
  */
 export function testRuntimeSql(rc: RunContext): (test: TestNode) => string | undefined {
   const { ctx, manifest } = rc.project;
-  return (test) => {
-    const chain = ephemeralChain(manifest, test);
-    if (!test.needsRuntimeRender && !chain.some((e) => e.needsRuntimeRender)) return undefined;
-    const options = { runQuery: (sql: string) => rc.syncQuery().query(sql) };
-    const ctes = runtimeEphemeralCtes(ctx, manifest, chain, options);
-    return injectCtes(renderTestInContext(ctx, manifest, test, options), ctes);
-  };
+  const options = { runQuery: (sql: string) => rc.syncQuery().query(sql) };
+  return (test) => runtimeSqlOf(ctx, manifest, test, options)?.(test.compiledCode ?? '', () => renderTestInContext(ctx, manifest, test, options));
 }

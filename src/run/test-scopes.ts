@@ -4,6 +4,7 @@
  * passes to record for next time (src/state/test-state.ts).
  */
 import type { DbClient } from '../adapters/postgres/index.js';
+import { rendersAtRunTime } from '../compile/compile-sql.js';
 import { newRowsScope, type NewRows } from '../data-tests/new-rows-scope.js';
 import type { TestGroup, TestOutcome } from '../data-tests/types.js';
 import type { TestNode } from '../manifest/types.js';
@@ -30,6 +31,8 @@ export async function newRowsOfGroup(rc: RunContext, client: DbClient, group: Te
   if (!isIncrementalModel(rc, group) || !rc.increments.has(group.attachedNode!)) return out;
   const states = await rc.testStates();
   for (const test of testsOf(rc, group)) {
+    // A test rendered at run time reads every row (runTestGroup): no scope to compute for it.
+    if (rendersAtRunTime(rc.project.manifest, test)) continue;
     const scope = newRowsScope(rc.project.manifest, test, {
       allRows: rc.options.allRows === true,
       state: states.get(test.uniqueId),
@@ -69,6 +72,9 @@ export async function recordTestStates(rc: RunContext, client: DbClient, group: 
   for (const test of testsOf(rc, group)) {
     const outcome = byId.get(test.uniqueId);
     if (outcome?.status !== 'pass' || outcome.failures !== 0) continue;
+    // Its pass is that of the SQL rendered at run time, which the compiled SQL's fingerprint does
+    // not identify: recorded, it could vouch for a later, different run-time rendering.
+    if (rendersAtRunTime(rc.project.manifest, test)) continue;
     const inputs = [...new Set(test.dependsOn.nodes)];
     const versions = inputs.map((id) => rc.dataVersions.get(id));
     if (versions.some((v) => v === undefined || v === 'unknown')) continue;

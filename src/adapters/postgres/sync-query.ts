@@ -62,6 +62,7 @@ export class SyncQueryChannel {
   readonly #control: Int32Array;
   readonly #data: Uint8Array;
   readonly #target: TargetConfig;
+  #exited = false;
 
   constructor(target: TargetConfig) {
     this.#target = target;
@@ -72,6 +73,7 @@ export class SyncQueryChannel {
     const pgPath = createRequire(import.meta.url).resolve('pg');
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgPath, control, data, config: connectionConfig(target) } });
     this.#worker.unref();
+    this.#worker.once('exit', () => { this.#exited = true; });
   }
 
   /** Runs `sql` and blocks until the result is there. Throws StrataError('DB') on failure. */
@@ -96,6 +98,7 @@ export class SyncQueryChannel {
     // The worker is unref'd so that an idle channel never keeps the process alive; while it is
     // closed, it must: the caller awaits its exit, and with nothing else left on the event loop
     // the process would end right here with exit code 0, before the run's summary and exit code.
+    if (this.#exited) return; // (a worker that died: its 'exit' will not come again)
     this.#worker.ref();
     this.#worker.postMessage({ close: true });
     await new Promise((resolve) => this.#worker.once('exit', resolve));
