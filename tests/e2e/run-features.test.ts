@@ -121,18 +121,21 @@ describe("dbt's naming macros", () => {
   });
 });
 
+/** dbt's get_column_values: a column's distinct values, read with run_query() while the model builds. */
+const GET_COLUMN_VALUES = [
+  '{% macro get_column_values(relation, column) %}',
+  '  {% if not execute %}{{ return([]) }}{% endif %}',
+  '  {% set results = run_query("select distinct " ~ column ~ " from " ~ relation ~ " order by 1") %}',
+  '  {{ return(results.columns[0].values()) }}',
+  '{% endmacro %}',
+].join('\n');
+
 describe('templates reading the database', () => {
   it('run_query() gives macros the rows of a query while the model is built (dbt get_column_values)', async () => {
     const dir = writeProject({
       'project.yml': projectYml(),
       'models/sources.yml': sources,
-      'macros/get_column_values.sql': [
-        '{% macro get_column_values(relation, column) %}',
-        '  {% if not execute %}{{ return([]) }}{% endif %}',
-        '  {% set results = run_query("select distinct " ~ column ~ " from " ~ relation ~ " order by 1") %}',
-        '  {{ return(results.columns[0].values()) }}',
-        '{% endmacro %}',
-      ].join('\n'),
+      'macros/get_column_values.sql': GET_COLUMN_VALUES,
       'models/events_pivot.sql': [
         "{{ config(materialized='table') }}",
         'select',
@@ -173,13 +176,7 @@ describe('templates reading the database', () => {
     const dir = writeProject({
       'project.yml': projectYml(),
       'models/sources.yml': sources,
-      'macros/get_column_values.sql': [
-        '{% macro get_column_values(relation, column) %}',
-        '  {% if not execute %}{{ return([]) }}{% endif %}',
-        '  {% set results = run_query("select distinct " ~ column ~ " from " ~ relation ~ " order by 1") %}',
-        '  {{ return(results.columns[0].values()) }}',
-        '{% endmacro %}',
-      ].join('\n'),
+      'macros/get_column_values.sql': GET_COLUMN_VALUES,
       // ephemeral, plain: inlined into a model that reads the database
       'models/clicks.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ source('landing', 'events') }} where kind = 'click'",
       // ephemeral, reading the database itself: its CTE must be its run-time rendering
