@@ -36,6 +36,8 @@
   `_batch_id` are those of its origination row.
 -#}
 {%- set partition = 'agency, source_quarter' %}
+{#- the raw origination sources, with their agency #}
+{%- set origination_layouts = [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
 {%- set attributes = loan_attribute_columns() %}
 with origination as (
 {%- for model in ['stg_freddie_origination', 'stg_fannie_acquisition', 'stg_fannie_current_loans'] %}
@@ -57,7 +59,7 @@ seen_batches as materialized (
 -- (stg_fannie_current_loans one per loan and file, the others every row), and an origination
 -- file has one batch (these sources declare no `key:`, so a reload replaces it whole).
 new_files as materialized (
-{%- for layout in [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
+{%- for layout in origination_layouts %}
     select distinct '{{ layout[0] }}'::text as agency, r._file
     from {{ source('raw', layout[1]) }} as r
     where r._batch_id <> all(array(select _batch_id from seen_batches))
@@ -74,7 +76,7 @@ partitions as materialized (
 -- the files of those partitions, from the raw tables' _file alone (each distinct name's quarter
 -- read once, not once per row)
 partition_files as materialized (
-{%- for layout in [['freddie', 'freddie_orig'], ['fannie', 'fannie_acq'], ['fannie', 'fannie_current']] %}
+{%- for layout in origination_layouts %}
     select f._file
     from (select distinct r._file from {{ source('raw', layout[1]) }} as r) as f
     where ('{{ layout[0] }}', {{ source_quarter('f._file') }}) in (select agency, source_quarter from partitions)

@@ -215,11 +215,11 @@ export function rendersAtRunTime(manifest: Manifest, node: ModelNode | TestNode)
 export function runtimeSqlOf(
   ctx: ParseContext, manifest: Manifest, node: ModelNode | TestNode, options: RuntimeRenderOptions,
 ): ((compiled: string, renderOwn: () => string) => string) | undefined {
-  if (!rendersAtRunTime(manifest, node)) return undefined;
   const chain = ephemeralChain(manifest, node);
-  let rendered: Map<string, string> | undefined;
+  if (!node.needsRuntimeRender && !chain.some((e) => e.needsRuntimeRender)) return undefined;
+  // Each ancestor rendered once, for both of a model's variants.
+  const rendered = new Map<string, string>();
   const renderedOf = (e: ModelNode): string => {
-    rendered ??= new Map();
     let sql = rendered.get(e.uniqueId);
     if (sql === undefined) rendered.set(e.uniqueId, (sql = renderInContext(ctx, manifest, e, e.originalFilePath, e.rawCode, options)));
     return sql;

@@ -58,10 +58,7 @@ export interface GenericTestSpec {
   /** The expression that references the tested resource. */
   call: TestTarget['call'];
   column: string | undefined;
-  /**
-   * Its arguments, rendered here: as the property file wrote them; at run time, for a test
-   * rendered again only for an ephemeral parent that reads `execute`, the compiled ones.
-   */
+  /** Its arguments as the property file wrote them (at run time: `rawKwargs`), rendered here. */
   args: Record<string, unknown>;
   /** Its `where` config. */
   where: unknown;
