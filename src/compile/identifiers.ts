@@ -3,6 +3,9 @@
  * (NAMEDATALEN - 1), so two long model names could land on the same table: strata refuses them at
  * compile time instead. And two models or seeds that name the same relation (an alias, a naming
  * macro) would overwrite each other's table on every run: refused too, naming both, as dbt does.
+ * A `database` other than the one the target connects to cannot be built or read on PostgreSQL (no
+ * cross-database queries): refused before anything runs, where it used to be ignored for the build
+ * and to fail every `ref()` to it.
  */
 import { StrataError } from '../errors/strata-error.js';
 import type { Manifest } from '../manifest/types.js';
@@ -47,6 +50,30 @@ function sharedRelations(manifest: Manifest): StrataError[] {
       nodeId: node.uniqueId,
       details: [`${first.name}: ${first.file}`, `${node.name}: ${node.originalFilePath}`],
       hint: 'give one of them another alias or schema (config, or the project\'s naming macros)',
+    }));
+  }
+  return errors;
+}
+
+/**
+ * Models, seeds and sources whose `database` is not `database`, the one target `targetName`
+ * connects to. The same name is allowed (`"db"."schema"."name"` works within db); PostgreSQL's
+ * database names are case-sensitive, so another spelling is refused too, with the right one.
+ */
+export function checkDatabases(manifest: Manifest, database: string, targetName: string): StrataError[] {
+  const errors: StrataError[] = [];
+  for (const node of [...valuesOf(manifest.nodes), ...valuesOf(manifest.sources)]) {
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed' && node.resourceType !== 'source') continue;
+    if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') continue;
+    const wanted = node.relation.database;
+    if (wanted === undefined || wanted === database) continue;
+    const what = node.resourceType === 'source' ? `source ${node.name}` : `${node.resourceType} ${node.name}`;
+    errors.push(new StrataError('CONFIG', `${what} names database '${wanted}', but target ${targetName} connects to database '${database}'`, {
+      location: node.location,
+      nodeId: node.uniqueId,
+      hint: wanted.toLowerCase() === database.toLowerCase()
+        ? `PostgreSQL database names are case-sensitive: write database '${database}', or leave database out`
+        : `PostgreSQL cannot build or read relations of another database over this connection: leave database out of ${node.resourceType === 'source' ? 'the source' : 'its config'}, or point the target at '${wanted}'`,
     }));
   }
   return errors;

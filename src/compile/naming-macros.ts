@@ -1,7 +1,8 @@
 /**
- * dbt's naming macros. A project that defines `generate_schema_name(custom_schema_name, node)` or
- * `generate_alias_name(custom_alias_name, node)` decides with them where its models and seeds land,
- * exactly as dbt calls them: the custom name is the node's `schema` / `alias` config (none when
+ * dbt's naming macros. A project that defines `generate_schema_name(custom_schema_name, node)`,
+ * `generate_alias_name(custom_alias_name, node)` or `generate_database_name(custom_database_name,
+ * node)` decides with them where its models and seeds land, exactly as dbt calls them: the custom
+ * name is the node's `schema` / `alias` / `database` config (none when
  * unset), `node` its name, unique id, resource type, fqn, paths, tags and config. dbt projects ship
  * such macros all the time (dbt's own default prefixes custom schemas with the target's: `dev_marts`),
  * and they must build into the same schemas under strata. Without them strata's rule stands:
@@ -18,6 +19,7 @@ import type { ParseContext } from './parse-context.js';
 
 const SCHEMA_MACRO = 'generate_schema_name';
 const ALIAS_MACRO = 'generate_alias_name';
+const DATABASE_MACRO = 'generate_database_name';
 
 /** What dbt's `node` offers the naming macros (the keys dbt projects read). */
 function nodeView(node: ModelNode | SeedNode): Record<string, unknown> {
@@ -40,7 +42,8 @@ export function applyNamingMacros(ctx: ParseContext, manifest: Manifest): Strata
   const macros = ctx.engine.macros;
   const schemaMacro = macros.get(SCHEMA_MACRO);
   const aliasMacro = macros.get(ALIAS_MACRO);
-  if (!schemaMacro && !aliasMacro) return [];
+  const databaseMacro = macros.get(DATABASE_MACRO);
+  if (!schemaMacro && !aliasMacro && !databaseMacro) return [];
   const errors: StrataError[] = [];
   for (const node of Object.values(manifest.nodes)) {
     if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
@@ -74,8 +77,13 @@ export function applyNamingMacros(ctx: ParseContext, manifest: Manifest): Strata
     };
     const schema = schemaMacro ? name(schemaMacro, node.config.schema) : undefined;
     const identifier = aliasMacro ? name(aliasMacro, node.config.alias) : undefined;
-    if (schema !== undefined || identifier !== undefined) {
-      node.relation = { ...node.relation, ...(schema !== undefined ? { schema } : {}), ...(identifier !== undefined ? { identifier } : {}) };
+    // The database it returns must be the target's (checkDatabases, identifiers.ts): dbt projects
+    // return target.database, which prints three-part names.
+    const database = databaseMacro ? name(databaseMacro, node.config.database) : undefined;
+    if (schema !== undefined || identifier !== undefined || database !== undefined) {
+      node.relation = {
+        ...node.relation, ...(schema !== undefined ? { schema } : {}), ...(identifier !== undefined ? { identifier } : {}), ...(database !== undefined ? { database } : {}),
+      };
     }
   }
   return errors;

@@ -24,7 +24,7 @@ import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
 import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
 import { EarlyRenders, readText as read } from './model-renders.js';
-import { checkIdentifiers } from './identifiers.js';
+import { checkDatabases, checkIdentifiers } from './identifiers.js';
 import { applyNamingMacros } from './naming-macros.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -157,7 +157,7 @@ function parseSeed(ctx: ParseContext, file: FoundFile, props: ModelProperties | 
     // A seed can be tens of MB: its hash is cached by size, mtime and ctime (parse-cache.ts).
     checksum: ctx.cache ? ctx.cache.checksum(file.absPath, () => sha256(readFileSync(file.absPath))) : sha256(readFileSync(file.absPath)),
     location: { file: file.path, line: 1, column: 1 },
-    relation: { schema: config.schema ?? ctx.config.target.schema, identifier: config.alias ?? name },
+    relation: { schema: config.schema ?? ctx.config.target.schema, identifier: config.alias ?? name, ...(config.database ? { database: config.database } : {}) },
     columns: props?.columns ?? {},
     ...(props ? { patchPath: props.origin.file } : {}),
   };
@@ -378,6 +378,8 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
 
   ctx.errors.push(...applyNamingMacros(ctx, manifest));
   ctx.errors.push(...checkIdentifiers(manifest));
+  // Known without connecting when the target names its database; else the run checks it (runner.ts).
+  if (ctx.config.target.database) ctx.errors.push(...checkDatabases(manifest, ctx.config.target.database, ctx.config.target.name));
   ctx.errors.push(...link(manifest, texts));
   if (!ctx.errors.length && !options.parseOnly) ctx.errors.push(...compileNodes(ctx, manifest));
   if (!ctx.errors.length) ctx.cache?.save();

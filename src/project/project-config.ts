@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EMBEDDED_DATABASE, namedConnection } from '../adapters/postgres/target.js';
 import { StrataError } from '../errors/strata-error.js';
 import { createRenderState, type TargetInfo } from '../template/render-state.js';
 import { TemplateEngine } from '../template/template-engine.js';
@@ -56,7 +57,7 @@ export interface LoadOptions {
 
 const NOT_RENDERED = new Set(['on-run-start', 'on-run-end', 'pre-hook', 'post-hook', '+pre-hook', '+post-hook', 'pre_hook', 'post_hook', '+pre_hook', '+post_hook']);
 
-export const DEFAULT_TARGET: ResolvedTarget = { name: 'default', type: 'embedded', schema: 'public', threads: 4 };
+export const DEFAULT_TARGET: ResolvedTarget = { name: 'default', type: 'embedded', schema: 'public', threads: 4, database: EMBEDDED_DATABASE };
 
 export function findProjectFile(projectDir: string): string | undefined {
   for (const name of ['project.yml', 'dbt_project.yml']) if (existsSync(join(projectDir, name))) return name;
@@ -203,5 +204,10 @@ function toTarget(name: string, t: Record<string, unknown>, locator: YamlLocator
     ['password', str('password')], ['dbname', str('dbname') ?? str('database')], ['asyncCommit', asyncCommit],
   ];
   for (const [k, v] of optional) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  // What templates see as target.database / target.dbname / target.user / ...: the URL's parts too
+  // (dbt projects name dev schemas after target.user, and compare target.database).
+  const named = namedConnection(out);
+  if (named.database) out.database = named.database;
+  for (const k of ['user', 'host', 'port'] as const) if (out[k] === undefined && named[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = named[k];
   return out;
 }

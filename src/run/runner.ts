@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
 import { readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
 import { renderInContext } from '../compile/compile-sql.js';
+import { checkDatabases } from '../compile/identifiers.js';
+import { StrataErrors } from '../errors/strata-error.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
 import type { ProjectConfig } from '../project/project-config.js';
@@ -232,6 +234,11 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   along.catch(() => undefined); // awaited below, on every path; never an unhandled rejection meanwhile
   try {
     try {
+      // A target that does not name its database (node-postgres' defaults: PGDATABASE, the user)
+      // is checked here, against the one it connected to; the compile checked the others.
+      const database = opened.capabilities.database;
+      const wrongDatabase = !project.ctx.config.target.database && database ? checkDatabases(project.manifest, database, targetName) : [];
+      if (wrongDatabase.length) throw wrongDatabase.length === 1 ? wrongDatabase[0]! : new StrataErrors(wrongDatabase);
       const rc = await prepare(session, req, items);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });

@@ -7,7 +7,7 @@
  */
 import { StrataError } from '../errors/strata-error.js';
 import { makeRelation, quoteIdent } from './relation.js';
-import { currentState, type RenderState } from './render-state.js';
+import { currentState, type RenderState, type TargetInfo } from './render-state.js';
 import { toQueryTable } from './query-table.js';
 
 /** Thrown by `return()` and caught by the macro wrapper, as dbt's MacroReturn. */
@@ -141,6 +141,26 @@ function adapterFor(lookupMacro: (name: string) => unknown) {
   };
 }
 
+/**
+ * dbt's `target` in templates: name (also `target_name`), type (`postgres`, the embedded server's
+ * too), schema, threads, database (also `dbname`), user, host, port. Never the password, nor the
+ * URL that may carry one: a template's output is written to target/ and shown in errors.
+ */
+const targetViews = new WeakMap<TargetInfo, Record<string, unknown>>();
+function targetView(t: TargetInfo): Record<string, unknown> {
+  let view = targetViews.get(t);
+  if (!view) {
+    // The embedded server is PostgreSQL: dbt packages test `target.type == 'postgres'`.
+    view = { name: t.name, target_name: t.name, type: t.type === 'embedded' ? 'postgres' : t.type, schema: t.schema, threads: t.threads };
+    if (t.database !== undefined) view['database'] = view['dbname'] = t.database;
+    if (t.user !== undefined) view['user'] = t.user;
+    if (t.host !== undefined) view['host'] = t.host;
+    if (t.port !== undefined) view['port'] = t.port;
+    targetViews.set(t, view);
+  }
+  return view;
+}
+
 /** Defines every context name on `globals` (nunjucks' env.globals object). */
 export function installContextGlobals(globals: Record<string, unknown>, lookupMacro: (name: string) => unknown, projectName: string): void {
   const values: Record<string, unknown> = {
@@ -183,7 +203,7 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {
     this: () => makeRelationForThis(),
-    target: (s) => s.target,
+    target: (s) => targetView(s.target),
     execute: (s) => {
       s.readExecute = true;
       return s.execute;

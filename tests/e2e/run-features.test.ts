@@ -388,3 +388,33 @@ describe('target/manifest.json', () => {
     expect(readFileSync(join(dir, 'target/last_success/manifest.json'), 'utf8')).toBe(written);
   });
 });
+
+describe('config(database=...)', () => {
+  it("of another database is refused before anything runs, also when only node-postgres' defaults name the target's database", async () => {
+    const url = new URL(testDb.url);
+    const database = decodeURIComponent(url.pathname.slice(1));
+    url.pathname = '';
+    const dir = writeProject({
+      'project.yml': projectYml().replace("\"{{ env_var('TEST_DATABASE_URL') }}\"", JSON.stringify(url.toString())),
+      'models/dbx_a.sql': "{{ config(materialized='table', database='some_other_db') }}\nselect 1 as id",
+      'models/dbx_b.sql': "select * from {{ ref('dbx_a') }}",
+    });
+    // The URL names no database: node-postgres takes PGDATABASE, so only the run can tell.
+    const saved = process.env['PGDATABASE'];
+    process.env['PGDATABASE'] = database;
+    try {
+      const refused = await strata(dir, 'run');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`models/dbx_a.sql:1:1: CONFIG model dbx_a names database 'some_other_db', but target test connects to database '${database}'`);
+      expect(await db.query("select 1 from pg_tables where tablename = 'dbx_a'")).toMatchObject({ rowCount: 0 });
+
+      writeProject({ 'models/dbx_a.sql': `{{ config(materialized='table', database='${database}') }}\nselect 1 as id` }, dir);
+      const built = await strata(dir, 'run');
+      expect(built.stdout).toMatch(/PASS=2 WARN=0 ERROR=0/);
+      expect((await db.query('select id from feat.dbx_b')).rows).toEqual([{ id: 1 }]);
+    } finally {
+      if (saved === undefined) delete process.env['PGDATABASE'];
+      else process.env['PGDATABASE'] = saved;
+    }
+  });
+});

@@ -26,6 +26,8 @@ export interface Capabilities {
   supportsJsonTable: boolean;
   /** COPY ... FROM ... WITH (ON_ERROR ignore). */
   supportsCopyOnError: boolean;
+  /** current_database(): what `database` configs must name (src/compile/identifiers.ts). */
+  database?: string;
 }
 
 export function capabilitiesFor(version: number, versionString = formatVersion(version)): Capabilities {
@@ -47,8 +49,8 @@ export function formatVersion(version: number): string {
 }
 
 export async function detectCapabilities(client: DbClient): Promise<Capabilities> {
-  const res = await client.query<{ num: string; v: string }>(
-    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS v",
+  const res = await client.query<{ num: string; v: string; db: string }>(
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS v, current_database() AS db",
   );
   const row = res.rows[0];
   const version = Number(row?.num);
@@ -62,5 +64,5 @@ export async function detectCapabilities(client: DbClient): Promise<Capabilities
   }
   // server_version may carry a distribution suffix ("15.20 (Debian 15.20-0+deb12u1)").
   const versionString = (row?.v ?? formatVersion(version)).split(' ')[0] ?? formatVersion(version);
-  return capabilitiesFor(version, versionString);
+  return { ...capabilitiesFor(version, versionString), ...(row?.db ? { database: row.db } : {}) };
 }

@@ -21,7 +21,7 @@ import {
   type PostmasterInfo,
 } from './embedded-state.js';
 import { checkIdentifierLength, quoteIdent } from './quoting.js';
-import { maskUrl, type TargetConfig } from './target.js';
+import { EMBEDDED_DATABASE, maskUrl, type TargetConfig } from './target.js';
 
 export { embeddedUrl } from './embedded-cluster.js';
 
@@ -104,7 +104,7 @@ export async function ensureEmbeddedServer(projectDir: string, opts: EmbeddedSer
     const bins = await findPgBinaries();
     const user = await serverUser(paths, opts);
     await prepareDir(paths, user, bins);
-    let state = await initIfNeeded(paths, bins, user, opts.database ?? 'strata', log);
+    let state = await initIfNeeded(paths, bins, user, opts.database ?? EMBEDDED_DATABASE, log);
     const database = opts.database ?? state.database;
     let info = await runningPostmaster(paths.dataDir, true);
     if (info) info = await waitUntilReady(paths.dataDir, info);

@@ -31,6 +31,31 @@ export interface TargetConfig {
 /** What every connection strata opens reports in pg_stat_activity. */
 export const APPLICATION_NAME = 'strata';
 
+/** The database the embedded server creates for the project when the target names none. */
+export const EMBEDDED_DATABASE = 'strata';
+
+/**
+ * What a target says about where it connects, known without connecting: the URL's database and
+ * user, else the separate fields', else (embedded) the project database. Absent where only
+ * node-postgres' defaults would say (PGDATABASE, PGUSER, the OS user: the environment of the run,
+ * not the project). A URL that does not parse names nothing here: connecting reports it.
+ */
+export function namedConnection(target: Pick<TargetConfig, 'url' | 'dbname' | 'user' | 'host' | 'port'> & { type: string }): { database?: string; user?: string; host?: string; port?: number } {
+  let fromUrl: ParsedUrl = {};
+  if (target.url) {
+    try {
+      fromUrl = parsePostgresUrl(target.url);
+    } catch {
+      // reported when connecting
+    }
+  }
+  const database = fromUrl.database ?? target.dbname ?? (target.type === 'embedded' ? EMBEDDED_DATABASE : undefined);
+  const user = fromUrl.user ?? target.user;
+  const host = fromUrl.host ?? target.host;
+  const port = fromUrl.port ?? target.port;
+  return { ...(database ? { database } : {}), ...(user ? { user } : {}), ...(host ? { host } : {}), ...(port ? { port } : {}) };
+}
+
 const MASK = '****';
 
 interface ParsedUrl {

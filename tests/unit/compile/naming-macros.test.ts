@@ -1,6 +1,6 @@
 /**
- * dbt's naming macros: a project that defines `generate_schema_name` or `generate_alias_name`
- * decides where its models and seeds land, as in dbt; without them, `schema` and `alias` name the
+ * dbt's naming macros: a project that defines `generate_schema_name`, `generate_alias_name` or
+ * `generate_database_name` decides where its models and seeds land, as in dbt; without them, `schema` and `alias` name the
  * relation exactly.
  */
 import { describe, expect, it } from 'vitest';
@@ -115,6 +115,17 @@ describe('naming macros', () => {
 {%- endmacro %}`,
     });
     expect(relations(dir)).toEqual({ base: 'public.base', report: 'marts.marts__report', wide: 'marts.wide_report', codes: 'ref.codes' });
+  });
+
+  it("generate_database_name decides the database: the target's prints three-part names, another is an error naming the node", () => {
+    const macro = (body: string) => `{% macro generate_database_name(custom_database_name=none, node=none) -%}${body}{%- endmacro %}`;
+    const dir = writeProject({ ...files, 'macros/naming.sql': macro('{{ custom_database_name or target.database }}') });
+    const { manifest } = compileProject({ projectDir: dir });
+    expect((manifest.nodes['model.proj.report'] as ModelNode).compiledCode).toContain('from "strata"."public"."base"');
+    writeProject({ 'macros/naming.sql': macro("{{ 'analytics' if node.name == 'report' else target.database }}") }, dir);
+    expect(compileErrors(dir).map((e) => `${e.location?.file}: ${e.message}`)).toEqual([
+      "models/marts/report.sql: model report names database 'analytics', but target default connects to database 'strata'",
+    ]);
   });
 
   it('a macro that names no schema, or fails, is an error naming the node and the macro', () => {
