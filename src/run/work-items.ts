@@ -68,7 +68,56 @@ export function planWorkItems(
     items.push({ kind: 'tests', id: group.id, group, deps: [...new Set(deps)] });
   }
   if (gateOnTests) addGates(manifest, items);
+  throughUnexecuted(manifest, items);
   return items;
+}
+
+/**
+ * Edges through nodes the run does not execute (unselected, excluded, ephemeral): a dependency
+ * that is not an item is replaced by the nearest items above it in the manifest. Without this,
+ * `strata build -s orders orders_merge`, where orders_merge reads the seed through an unselected
+ * view, built the model first, from the seed's old rows, and a failed seed did not skip it. dbt
+ * keeps these transitive edges when it takes a subgraph.
+ */
+function throughUnexecuted(manifest: Manifest, items: WorkItem[]): void {
+  const members = new Set(items.map((i) => i.id));
+  /** For a node that is not an item: the items it reads from, through any number of others. */
+  const nearest = new Map<string, string[]>();
+  const resolve = (start: string): string[] => {
+    // Iterative post-order: a 10,000-model chain of unselected views must not blow the stack.
+    const stack: Array<{ id: string; expanded: boolean }> = [{ id: start, expanded: false }];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (nearest.has(top.id)) {
+        stack.pop();
+        continue;
+      }
+      const parents = manifest.parentMap[top.id] ?? [];
+      if (!top.expanded) {
+        top.expanded = true;
+        for (const p of parents) if (!members.has(p) && !nearest.has(p)) stack.push({ id: p, expanded: false });
+        continue;
+      }
+      stack.pop();
+      const found = new Set<string>();
+      for (const p of parents) {
+        if (members.has(p)) found.add(p);
+        else for (const m of nearest.get(p) ?? []) found.add(m);
+      }
+      nearest.set(top.id, [...found]);
+    }
+    return nearest.get(start)!;
+  };
+  for (const item of items) {
+    if (item.deps.every((d) => members.has(d))) continue;
+    const deps = new Set<string>();
+    for (const d of item.deps) {
+      if (members.has(d)) deps.add(d);
+      else for (const m of resolve(d)) deps.add(m);
+    }
+    deps.delete(item.id);
+    item.deps = [...deps];
+  }
 }
 
 /** An ephemeral node is never built: whoever reads it waits for its parents instead. */

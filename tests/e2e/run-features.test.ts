@@ -418,3 +418,26 @@ describe('config(database=...)', () => {
     }
   });
 });
+
+describe('a selection that skips a node in the middle', () => {
+  it('still orders, and skips on failure, through it: the seed is built before the model that reads it through an unselected view', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'seeds/gap_orders.csv': 'id,amount\n1,10\n2,20\n',
+      'models/gap_stg.sql': "select id, amount from {{ ref('gap_orders') }}",
+      'models/gap_total.sql': "{{ config(materialized='table') }}\nselect count(*) as n, sum(amount) as total from {{ ref('gap_stg') }}",
+    });
+    expect((await strata(dir, 'build', '--threads', '1')).code).toBe(0);
+    writeProject({ 'seeds/gap_orders.csv': 'id,amount\n1,10\n2,20\n3,30\n' }, dir);
+    // gap_total sorts before gap_orders: without the edge through gap_stg it was built first, from the old rows.
+    const built = await strata(dir, 'build', '-s', 'gap_orders', 'gap_total', '--threads', '1');
+    expect(built.code).toBe(0);
+    expect(built.stdout.indexOf('seed feat.gap_orders')).toBeLessThan(built.stdout.indexOf('table model feat.gap_total'));
+    expect((await db.query('select n::int, total::int from feat.gap_total')).rows).toEqual([{ n: 3, total: 60 }]);
+
+    writeProject({ 'seeds/gap_orders.csv': 'id,amount\n1,10\n2,"not a number\n' }, dir);
+    const failed = await strata(dir, 'build', '-s', 'gap_orders', 'gap_total', '--threads', '1');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/SKIP.*feat\.gap_total/);
+  });
+});
