@@ -20,17 +20,43 @@ const FLUSH_MS = 20;
 let pending: string[] = [];
 let scheduled = false;
 let exitHooked = false;
+let errorsHooked = false;
+/** Streams whose reader went away (`strata run | head -1`): their output is dropped. */
+const closed = new Set<NodeJS.WriteStream>();
+
+/**
+ * A reader that closes the pipe early (`| head`) makes the next write fail with EPIPE, an
+ * 'error' event that would end the process with a stack trace in the middle of a run (its run
+ * row left "running"). The command goes on without that stream instead, as when its output
+ * goes to /dev/null; the exit code still tells how the run went.
+ */
+function hookStreamErrors(): void {
+  if (errorsHooked) return;
+  errorsHooked = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed.add(stream);
+    });
+  }
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  hookStreamErrors();
+  if (!closed.has(stream)) stream.write(text);
+}
 
 export function flushStdout(): void {
   scheduled = false;
   if (pending.length === 0) return;
   const text = pending.join('');
   pending = [];
-  process.stdout.write(text);
+  write(process.stdout, text);
 }
 
 /** Queues `text` (one or more whole lines) for stdout. */
 export function writeStdout(text: string): void {
+  hookStreamErrors();
   pending.push(text);
   if (scheduled) return;
   scheduled = true;
@@ -44,5 +70,5 @@ export function writeStdout(text: string): void {
 /** Writes to stderr after whatever is pending on stdout. */
 export function writeStderr(text: string): void {
   flushStdout();
-  process.stderr.write(text);
+  write(process.stderr, text);
 }

@@ -2,7 +2,7 @@
  * Runner features beyond the basic build: run_query() in templates, hooks, sources strata does not
  * load, JSON logs, and readers never seeing a missing table while it is rebuilt.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +73,7 @@ describe('an incremental model whose SQL changed', () => {
     await db.query("insert into landing.clicks_src values (4, 'view')");
     const changed = await strata(dir, 'run');
     expect(changed.code).toBe(0);
-    expect(changed.stdout).toMatch(/WARN incremental model feat\.labels/);
+    expect(changed.stdout).toMatch(/WARN incremental model feat\.labels \.+ \[incremental[^\]]*, 1 rows in /);
     expect(changed.stdout).toMatch(/Warning in model labels[\s\S]*its SQL changed since its last build: the rows built before keep the old SQL[\s\S]*--full-refresh/);
     expect(changed.stdout).toMatch(/PASS=0 WARN=1 ERROR=0/);
     expect((await db.query('select id, label from feat.labels order by id')).rows).toEqual([
@@ -225,6 +225,24 @@ describe.skipIf(!existsSync(BIN))('the bundled CLI with run_query()', () => {
       expect(r.stdout, r.stdout + r.stderr).toMatch(/PASS=1 WARN=0 ERROR=1/);
       expect(r.status).toBe(1);
     }
+  });
+});
+
+describe.skipIf(!existsSync(BIN))('the bundled CLI piped into a reader that stops early (`strata run | head -1`)', () => {
+  it('finishes the run without a stack trace: the rest of its output is dropped', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`models/pipe_${i}.sql`, `select ${i} as n`])),
+    });
+    const child = spawn(process.execPath, [BIN, '--project-dir', dir, '--target', 'test', 'run'], { env: { ...process.env, TEST_DATABASE_URL: testDb.url } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|at /);
+    expect(code).toBe(0);
+    expect((await db.query("select count(*)::int as n from pg_views where schemaname = 'feat' and viewname like 'pipe_%'")).rows).toEqual([{ n: 30 }]);
+    expect((await db.query("select status from strata_meta.runs where project = 'feat' order by started_at desc limit 1")).rows).toEqual([{ status: 'success' }]);
   });
 });
 
