@@ -113,7 +113,7 @@ function schemaStatements(
   if (mode === 'fail' && hasChanges(diff)) throw schemaChangeError(node, relation, diff);
   const alters = schemaChangeStatements(mode, relation, diff);
   const statements = needsDependentRebuild(mode, diff) && alters.length > 0
-    ? [...dropDependentViews(state), ...alters, ...recreateDependentViews(state)]
+    ? [...dropDependentViews(state), ...alters, ...recreateDependentViews(state, options.rebuiltLater)]
     : alters;
   return { statements, columns: insertColumns(mode, state.columns, query, diff), changed: hasChanges(diff) };
 }

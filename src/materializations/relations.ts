@@ -10,7 +10,7 @@
  * silently losing objects.
  */
 import type { RelationName } from '../manifest/types.js';
-import { quoteIdent } from '../adapters/postgres/index.js';
+import { quoteIdent, quoteLiteral } from '../adapters/postgres/index.js';
 import { rel } from './names.js';
 import type { DependentViewState, RelationState, Statement } from './types.js';
 
@@ -63,11 +63,32 @@ export function dropDependentViews(state: RelationState): Statement[] {
   }));
 }
 
-/** Recreates the dependent views, parents first, with their options, comments and grants. */
-export function recreateDependentViews(state: RelationState): Statement[] {
+/**
+ * Recreates the dependent views, parents first, with their options, comments and grants.
+ *
+ * A view that is a model built later in the same run (`rebuiltLater`, `schema.name`) is recreated
+ * only if its old definition still holds, else left dropped for its own build to create from its
+ * new SQL. Without that, removing a column from a model and from the view model reading it, in one
+ * run, failed: the parent's swap recreated the view from its old definition, which reads the
+ * removed column, and the only way out was a manual DROP VIEW. The attempt is a DO block, its own
+ * subtransaction: a failure undoes the whole view (grants too) and the parent's build goes on.
+ */
+export function recreateDependentViews(state: RelationState, rebuiltLater?: ReadonlySet<string>): Statement[] {
   const out: Statement[] = [];
   for (const v of state.dependentViews ?? []) {
+    if (rebuiltLater?.has(`${v.schema}.${v.name}`)) {
+      out.push({ sql: recreateIfStillValidSql(v), label: `recreate dependent view ${v.schema}.${v.name} if its old definition still holds (its model builds it later in this run)` });
+      continue;
+    }
     for (const sql of v.recreate) out.push({ sql, label: `recreate dependent view ${v.schema}.${v.name}` });
   }
   return out;
+}
+
+function recreateIfStillValidSql(v: DependentViewState): string {
+  const body = v.recreate.map((sql) => `  EXECUTE ${quoteLiteral(sql)};`).join('\n');
+  let tag = '$strata$';
+  for (let i = 1; body.includes(tag); i++) tag = `$strata${i}$`;
+  const name = quoteLiteral(`${v.schema}.${v.name}`);
+  return `DO ${tag}\nBEGIN\n${body}\nEXCEPTION WHEN others THEN\n  RAISE NOTICE 'strata: view % left to its own build: %', ${name}, SQLERRM;\nEND\n${tag}`;
 }

@@ -41,13 +41,13 @@ function createStatements(node: ModelNode, relation: RelationName, sql: string):
   return [{ sql: createTableSql(relation, sql), label: 'create table', countsRows: true }, ...indexStatements(node, relation)];
 }
 
-function swapStatements(node: ModelNode, relation: RelationName, state: RelationState, sql: string): Statement[] {
+function swapStatements(node: ModelNode, relation: RelationName, state: RelationState, sql: string, rebuiltLater?: ReadonlySet<string>): Statement[] {
   const staging = sibling(relation, STAGING_SUFFIX);
   const indexes = stagedIndexStatements(node, staging, relation);
   return [
     { sql: createTableSql(staging, sql), label: 'create staging table', countsRows: true },
     ...indexes.build,
-    ...swapIntoPlace(relation, state, staging, indexes.rename),
+    ...swapIntoPlace(relation, state, staging, indexes.rename, rebuiltLater),
   ];
 }
 
@@ -55,7 +55,9 @@ function swapStatements(node: ModelNode, relation: RelationName, state: Relation
  * Puts an already-filled staging table in place of `relation` (which exists, as described by
  * `state`), keeping dependent views: the second half of the swap, shared with seeds (filled by COPY).
  */
-export function swapIntoPlace(relation: RelationName, state: RelationState, staging: RelationName, indexRenames: Statement[] = []): Statement[] {
+export function swapIntoPlace(
+  relation: RelationName, state: RelationState, staging: RelationName, indexRenames: Statement[] = [], rebuiltLater?: ReadonlySet<string>,
+): Statement[] {
   const kind = state.kind ?? 'table';
   const backup = sibling(relation, BACKUP_SUFFIX);
   return [
@@ -64,7 +66,7 @@ export function swapIntoPlace(relation: RelationName, state: RelationState, stag
     { sql: renameRelationSql(staging, 'table', relation.identifier), label: 'rename staging table into place' },
     { sql: dropRelationSql(backup, kind), label: `drop previous ${kind}` },
     ...indexRenames,
-    ...recreateDependentViews(state),
+    ...recreateDependentViews(state, rebuiltLater),
   ];
 }
 
@@ -73,10 +75,10 @@ export function swapIntoPlace(relation: RelationName, state: RelationState, stag
  * `countsRows` is on the CREATE TABLE AS, whose row count is the rows written.
  */
 export function materializeTable(
-  node: ModelNode, relation: RelationName, state: RelationState, _options: MaterializationOptions, action?: string,
+  node: ModelNode, relation: RelationName, state: RelationState, options: MaterializationOptions, action?: string,
 ): MaterializationPlan {
   const sql = compiledSql(node);
-  const build = state.exists ? swapStatements(node, relation, state, sql) : createStatements(node, relation, sql);
+  const build = state.exists ? swapStatements(node, relation, state, sql, options.rebuiltLater) : createStatements(node, relation, sql);
   return {
     action: action ?? (state.exists ? 'swap' : 'create'),
     statements: [...preHooks(node), ...build, ...grantStatements(node, relation), ...postHooks(node)],

@@ -46,6 +46,11 @@ export interface MaterializationOptions {
   replaceUnlessRefused?: boolean;
   /** Identifies the run (used in temporary object names and comments). */
   runId: string;
+  /**
+   * View models (`schema.name`) the run builds later: as dependent views they are recreated only
+   * if their old definition still holds (recreateDependentViews).
+   */
+  rebuiltLater?: ReadonlySet<string>;
 }
 
 export interface Statement {

@@ -45,14 +45,14 @@ function viewPath(state: RelationState, options: MaterializationOptions): 'creat
   return canReplaceView(state.columns, options.queryColumns) ? 'replace' : 'rebuild';
 }
 
-function buildStatements(path: 'create' | 'replace' | 'rebuild', relation: RelationName, state: RelationState, sql: string): Statement[] {
+function buildStatements(path: 'create' | 'replace' | 'rebuild', relation: RelationName, state: RelationState, sql: string, rebuiltLater?: ReadonlySet<string>): Statement[] {
   if (path === 'create') return [{ sql: createViewSql(relation, sql), label: 'create view' }];
   if (path === 'replace') return [{ sql: createViewSql(relation, sql, true), label: 'replace view' }];
   return [
     ...dropDependentViews(state),
     { sql: dropRelationSql(relation, state.kind ?? 'view'), label: `drop existing ${state.kind ?? 'view'}` },
     { sql: createViewSql(relation, sql), label: 'create view' },
-    ...recreateDependentViews(state),
+    ...recreateDependentViews(state, rebuiltLater),
   ];
 }
 
@@ -62,7 +62,7 @@ export function materializeView(node: ModelNode, relation: RelationName, state: 
     action: path,
     statements: [
       ...preHooks(node),
-      ...buildStatements(path, relation, state, compiledSql(node)),
+      ...buildStatements(path, relation, state, compiledSql(node), options.rebuiltLater),
       // A rebuilt view is a new object without privileges; a replaced one keeps them, and
       // granting again is a no-op.
       ...grantStatements(node, relation),

@@ -109,7 +109,9 @@ async function buildInTransaction(
       const dependents = await lockDependentViews(client, node.relation);
       state = await fetchRelationState(client, node.relation, { columns: materialized === 'view' || materialized === 'incremental', dependentViews: dependents > 0 });
     }
-    const options: MaterializationOptions = { fullRefresh: rc.options.fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId };
+    const options: MaterializationOptions = {
+      fullRefresh: rc.options.fullRefresh, supportsMerge: rc.capabilities.supportsMerge, runId: rc.runId, rebuiltLater: rc.viewModelsInRun,
+    };
     const incremental = materialized === 'incremental' && isIncremental(node, state, options);
     const sql = incremental ? (node.compiledIncrementalCode ?? node.compiledCode ?? '') : (node.compiledCode ?? '');
     if (state.exists && (incremental || (materialized === 'view' && !known))) {

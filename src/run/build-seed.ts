@@ -49,7 +49,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
         ...(node.config.quote_columns !== undefined ? { quoteColumns: node.config.quote_columns } : {}),
       }));
       const place: Statement[] = state.exists
-        ? swapIntoPlace(node.relation, state, staging)
+        ? swapIntoPlace(node.relation, state, staging, [], rc.viewModelsInRun)
         : [{ sql: `ALTER TABLE ${relationToSql(staging)} RENAME TO ${quoteIdent(node.relation.identifier)}`, label: 'rename staging table into place' }];
       const statements = [...place, ...grantStatements(node as unknown as ModelNode, node.relation)];
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, statements, [

@@ -39,6 +39,12 @@ export interface RunContext {
   dataVersions: Map<string, string>;
   /** Incremental models whose latest build (as of now) was an increment: updated as nodes build. */
   increments: Map<string, Increment>;
+  /**
+   * The relations (`schema.name`) of the view models this run builds. As a parent's dependent
+   * views they are recreated only if their old definition still holds (recreateDependentViews):
+   * a view model always builds after its parents, so the run creates it from its new SQL.
+   */
+  viewModelsInRun: ReadonlySet<string>;
   /** The recorded passes of the project's data tests, read once, on the first test group's demand. */
   testStates(): Promise<Map<string, TestState>>;
   /** A synchronous connection for run_query() in templates, opened on first use. */

@@ -194,8 +194,12 @@ async function prepare(session: RunSession, req: RunRequest, items: WorkItem[]):
   let testStates: Promise<Map<string, TestState>> | undefined;
   for (const [id, version] of sources) dataVersions.set(id, version);
   let channel: SyncQueryChannel | undefined;
+  const viewModelsInRun = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'model' && item.node.config.materialized === 'view') viewModelsInRun.add(`${item.node.relation.schema}.${item.node.relation.identifier}`);
+  }
   return {
-    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions, increments,
+    project, db, capabilities: opened.capabilities, runId, options: req.options, relations, previous, fingerprints, dataVersions, increments, viewModelsInRun,
     testStates: () => (testStates ??= loadTestStates(db, project.manifest.metadata.projectName)),
     syncQuery: () => (channel ??= new SyncQueryChannel(opened.target)),
     closeSyncQuery: async () => channel?.close(),

@@ -459,3 +459,24 @@ describe('a selection that skips a node in the middle', () => {
     expect(failed.stdout).toMatch(/SKIP.*feat\.gap_total/);
   });
 });
+
+describe('a column removed from a model and from the view model reading it, in one run', () => {
+  it('builds: the view is left to its own build instead of being recreated from its old definition', async () => {
+    const parent = (cols: string) => `{{ config(materialized='table') }}\nselect 1 as id, ${cols}`;
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/drop_parent.sql': parent("'EUR' as currency, 'x' as note"),
+      'models/drop_view.sql': "select id, currency from {{ ref('drop_parent') }}",
+      'models/drop_other.sql': "select id, note from {{ ref('drop_parent') }}",
+    });
+    expect((await strata(dir, 'run')).code).toBe(0);
+    await db.query('grant select on feat.drop_other to public');
+    writeProject({ 'models/drop_parent.sql': parent("'x' as note"), 'models/drop_view.sql': "select id from {{ ref('drop_parent') }}" }, dir);
+    const run = await strata(dir, 'run', '-s', 'drop_parent', 'drop_view', '--threads', '1');
+    expect(run.stdout + run.stderr).toMatch(/PASS=2 WARN=0 ERROR=0/);
+    expect((await db.query('select * from feat.drop_view')).rows).toEqual([{ id: 1 }]);
+    // A dependent view whose old definition still holds is recreated as before, grants included.
+    expect((await db.query('select * from feat.drop_other')).rows).toEqual([{ id: 1, note: 'x' }]);
+    expect((await db.query("select has_table_privilege('public', 'feat.drop_other', 'select') as ok")).rows).toEqual([{ ok: true }]);
+  });
+});

@@ -14,7 +14,7 @@ function compile(files: Record<string, string>) {
 function compiledModel(files: Record<string, string>, name: string): string {
   const { manifest, errors } = compile(files);
   expect(errors).toEqual([]);
-  return (manifest.nodes[`model.proj.${name}`] as ModelNode).compiledCode!.trim();
+  return (manifest!.nodes[`model.proj.${name}`] as ModelNode).compiledCode!.trim();
 }
 
 describe("the template's target", () => {
@@ -64,7 +64,7 @@ describe('a database other than the target connects to', () => {
       'models/b.sql': "select * from {{ ref('a') }}",
     });
     expect(same.errors).toEqual([]);
-    expect((same.manifest.nodes['model.proj.b'] as ModelNode).compiledCode).toContain('"warehouse"."analytics"."a"');
+    expect((same.manifest!.nodes['model.proj.b'] as ModelNode).compiledCode).toContain('"warehouse"."analytics"."a"');
     const other = compile({ 'project.yml': `name: proj\n${URL_TARGET}`, 'models/a.sql': "{{ config(database='Warehouse') }}\nselect 1 as id" });
     expect(other.errors.map((e) => e.hint)).toEqual(["PostgreSQL database names are case-sensitive: write database 'warehouse', or leave database out"]);
   });

@@ -36,6 +36,23 @@ describe('materializeTable', () => {
     expect(sqls(plan).join('\n')).not.toMatch(/cascade/i);
   });
 
+  it('recreates a dependent view the run builds later only if its old definition still holds, in a block of its own', () => {
+    const plan = materializeTable(node, node.relation, existing('table', undefined, dependents), options({ rebuiltLater: new Set(['marts.big_order_ids']) }));
+    expect(sqls(plan).slice(-2)).toEqual([
+      'CREATE VIEW "analytics"."big_orders" AS\n SELECT id FROM analytics.orders',
+      [
+        'DO $strata$',
+        'BEGIN',
+        '  EXECUTE \'CREATE VIEW "marts"."big_order_ids" AS\n SELECT id FROM analytics.big_orders\';',
+        '  EXECUTE \'COMMENT ON VIEW "marts"."big_order_ids" IS \'\'ids\'\'\';',
+        'EXCEPTION WHEN others THEN',
+        "  RAISE NOTICE 'strata: view % left to its own build: %', 'marts.big_order_ids', SQLERRM;",
+        'END',
+        '$strata$',
+      ].join('\n'),
+    ]);
+  });
+
   it('replaces a view under the same name the same way', () => {
     const plan = materializeTable(node, node.relation, existing('view', undefined, dependents.slice(0, 1)), options());
     expect(sqls(plan)).toEqual([
