@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
 import { writeStderr } from './batched-stdout.js';
-import type { CommandKit } from './command-kit.js';
+import { lockTimeoutOption, threadsOption, type CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
 
 interface LoadFlags extends SelectFlags {
@@ -33,9 +33,9 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
       try {
         const res = await load({
           ...projectOptions(g), ...selection!(f),
-          ...(f.threads !== undefined ? { threads: Number(f.threads) } : {}),
+          ...(f.threads !== undefined ? { threads: threadsOption(f.threads) } : {}),
           ...(f.reload ? { reload: true } : {}), ...(f.dryRun ? { dryRun: true } : {}), ...(f.fullRefresh ? { fullRefresh: true } : {}),
-          ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: Number(f.lockTimeout) } : {}),
+          ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: lockTimeoutOption(f.lockTimeout) } : {}),
           onEvent: (e) => progress.onEvent(e),
           onWaitForLock: (holder) => r.info(`Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
         });

@@ -8,7 +8,7 @@ import { EXIT_NODE_FAILURE, EXIT_OK, StrataError } from '../errors/strata-error.
 import type { RunResults } from '../run/run-results.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Reporter } from './reporter.js';
-import type { CommandKit } from './command-kit.js';
+import { lockTimeoutOption, threadsOption, type CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
 import { printRunSummary, runEvents } from './run-output.js';
 
@@ -34,11 +34,11 @@ function addRunFlags(cmd: Command): Command {
 
 function executeOptions(f: RunFlags): Omit<ExecuteOptions, keyof import('../api/compile.js').ProjectOptions> {
   return {
-    ...(f.threads !== undefined ? { threads: Number(f.threads) } : {}),
+    ...(f.threads !== undefined ? { threads: threadsOption(f.threads) } : {}),
     ...(f.fullRefresh ? { fullRefresh: true } : {}),
     ...(f.failFast ? { failFast: true } : {}),
     ...(f.rebuild ? { rebuild: true } : {}),
-    ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: Number(f.lockTimeout) } : {}),
+    ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: lockTimeoutOption(f.lockTimeout) } : {}),
   };
 }
 

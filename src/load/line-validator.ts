@@ -183,9 +183,10 @@ export class LineValidator extends Transform {
     // A UTF-8 byte order mark before the first line is not data.
     const bom = lineNo === 1 && !this.format.latin1 && end - from >= 3 && buf[from] === 0xef && buf[from + 1] === 0xbb && buf[from + 2] === 0xbf;
     const start = bom ? from + 3 : from;
-    if (this.headerPending || end === start) {
-      // The header, and blank lines (no data; COPY would reject them), are not rows.
-      this.headerPending = false;
+    // Blank lines (no data; COPY would reject them) and the header, the first line that is not
+    // blank, are not rows.
+    if (end === start || this.headerPending) {
+      if (end !== start) this.headerPending = false;
       this.skip(lineNo);
       return;
     }

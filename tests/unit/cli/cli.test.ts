@@ -56,6 +56,14 @@ describe('strata compile', () => {
     expect(run.stderr).toContain('--vars must be a mapping');
   });
 
+  it('--threads and --lock-timeout that are not numbers are usage errors, before any connection (load took them as no thread and loaded nothing)', async () => {
+    for (const args of [['load', '--threads', 'abc'], ['run', '--threads', '0'], ['build', '--lock-timeout', 'soon']]) {
+      const run = await cli(['--project-dir', project(), ...args]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(args[1] === '--threads' ? `--threads must be a positive whole number (got '${args[2]}')` : "--lock-timeout must be a number of seconds, 0 or more (got 'soon')");
+    }
+  });
+
   it('--log-format json prints one JSON object per event', async () => {
     const dir = writeProject({ 'project.yml': 'name: proj\n', 'models/a.sql': "{{ ref('nope') }}" });
     const run = await cli(['--project-dir', dir, '--log-format', 'json', 'compile']);

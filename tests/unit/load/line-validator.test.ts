@@ -80,6 +80,12 @@ describe('LineValidator: fields and rows', () => {
     expect(r.out).toBe('1|x|y|2\n');
   });
 
+  it('takes the first line that is not blank as the header (blank lines before it used to use it up)', async () => {
+    const r = await validate('\n\r\na|b|c\n1|x|y\n', { header: true });
+    expect(r.out).toBe('1|x|y|4\n');
+    expect(r.bad).toEqual([]);
+  });
+
   it('handles CRLF, a last line without newline, and blank lines', async () => {
     const r = await validate('1|x|y\r\n\r\n2|p|q\n\n3|m|n');
     expect(r.out).toBe('1|x|y|1\n2|p|q|3\n3|m|n|5\n');
