@@ -1,6 +1,8 @@
-import { readFileSync, statSync, truncateSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../../src/errors/strata-error.js';
 import { expandLocalPattern } from '../../../src/load/local-glob.js';
@@ -96,5 +98,22 @@ describe('LocalFileSource', () => {
     const zipErr = await loadError(source().open(zipRef!));
     expect(zipErr.code).toBe('LOAD');
     expect(zipErr.message).toMatch(/^cannot read zip archive bad\/t.zip: truncated or corrupt archive/);
+  });
+
+  it("fails a zip member whose bytes do not match the archive's CRC-32 (yauzl checks sizes only)", async () => {
+    const path = join(root, 'bad/crc.zip');
+    mkdirSync(join(root, 'bad'), { recursive: true });
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from('1|aaaa|x\n2|bbbb|y\n'), 'stored.txt', { compress: false });
+    zip.end();
+    await pipeline(zip.outputStream, createWriteStream(path));
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('bbbb');
+    bytes[at] = 'Q'.charCodeAt(0);
+    writeFileSync(path, bytes);
+    const [ref] = await source().list('bad/crc.zip', loadSpec());
+    const err = await loadError(text(await source().open(ref!)));
+    expect(err.code).toBe('LOAD');
+    expect(err.message).toMatch(/^cannot read member stored\.txt of zip archive bad\/crc\.zip: truncated or corrupt archive \(bad CRC-32 [0-9a-f]{8} \(should be [0-9a-f]{8}\)\)$/);
   });
 });
