@@ -3,11 +3,11 @@
  * opens each member as its own inflating stream (nothing is extracted to disk or held in memory).
  * A truncated or corrupt archive is a LOAD error naming the file.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import yauzl from 'yauzl';
 import { StrataError } from '../errors/strata-error.js';
+import { Crc32Check } from './crc32.js';
 import { guardedStream } from './source-stream.js';
 
 export interface ZipMember {
@@ -75,47 +75,4 @@ export async function openZipMember(path: string, file: string, member: string):
   }
   zip.close();
   throw new StrataError('LOAD', `zip archive ${file} has no member ${member} any more`, { hint: 'the archive changed since it was listed; run the load again' });
-}
-
-/**
- * Checks a member's bytes against the CRC-32 its archive records, as unzip does: yauzl checks
- * sizes, not contents, so a damaged archive (a flipped byte in a stored member) loaded its wrong
- * bytes as good rows. A mismatch fails the stream at its end, and with it the file's load, whose
- * transaction then keeps nothing of it.
- */
-class Crc32Check extends Transform {
-  private crc = 0;
-  constructor(private readonly expected: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.crc = crc32(chunk, this.crc);
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const actual = this.crc >>> 0;
-    const expected = this.expected >>> 0;
-    callback(actual === expected ? null : new Error(`bad CRC-32 ${actual.toString(16).padStart(8, '0')} (should be ${expected.toString(16).padStart(8, '0')})`));
-  }
-}
-
-/** zlib.crc32 (Node 20.15+), else the same polynomial in JavaScript. */
-const crc32: (data: Buffer, value: number) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (zlib as unknown as { crc32: (d: Buffer, v: number) => number }).crc32 : crc32Js;
-
-let table: Uint32Array | undefined;
-function crc32Js(data: Buffer, value: number): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return ~crc >>> 0;
 }

@@ -4,10 +4,10 @@
  * reads (cached in blocks); each member's data is one ranged GET, streamed and inflated.
  */
 import type { Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StrataError, isStrataError } from '../../errors/strata-error.js';
+import { crc32 } from '../crc32.js';
 import { objectChunks, readRange, toByteStream } from './s3-stream.js';
 import type { BackoffOptions } from './retry.js';
 
@@ -179,12 +179,9 @@ export async function listZipMembers(z: ZipObject, select: (name: string) => boo
   return members;
 }
 
-/** zlib.crc32 exists from Node 20.15 / 22.2; without it the CRC check is skipped. */
-const crc32: ((data: Buffer, value?: number) => number) | undefined = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
-
 /**
- * One member's bytes, inflated. Sizes are checked by yauzl and the CRC-32 here (Node ≥ 20.15),
- * so a damaged member fails with a LOAD error instead of yielding wrong rows.
+ * One member's bytes, inflated. Sizes are checked by yauzl and the CRC-32 here (crc32.ts), so a
+ * damaged member fails with a LOAD error instead of yielding wrong rows.
  */
 export async function* zipMemberChunks(z: ZipObject, member: string): AsyncGenerator<Buffer, void, undefined> {
   const zipfile = await openZip(z);
@@ -212,13 +209,13 @@ export async function* zipMemberChunks(z: ZipObject, member: string): AsyncGener
     try {
       for await (const chunk of stream) {
         const buf = chunk as Buffer;
-        if (crc32) crc = crc32(buf, crc);
+        crc = crc32(buf, crc);
         yield buf;
       }
     } catch (err) {
       throw zipError(z, err, member);
     }
-    if (crc32 && crc >>> 0 !== entry.crc32 >>> 0) {
+    if (crc >>> 0 !== entry.crc32 >>> 0) {
       throw new StrataError('LOAD', `${zipUri(z, member)}: the zip member is corrupt (CRC-32 mismatch)`, {
         hint: 'the archive is damaged; check it with: unzip -t, and upload it again',
       });
