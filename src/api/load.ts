@@ -9,6 +9,7 @@ import { loadSources, THREAD_MIN_BYTES, type LoadEvent } from '../load/index.js'
 import { fileSources, loadableSources } from '../load/source-loading.js';
 import type { FileLoadResult } from '../load/types.js';
 import { toTargetConfig } from '../run/runner.js';
+import { checkThreads, lockTimeoutMs } from './limits.js';
 import { ensureMetaSchema } from '../state/meta-schema.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
@@ -39,7 +40,8 @@ export async function load(options: LoadOptions = {}): Promise<LoadOutcome> {
       hint: 'declare what to load under a source table in a property file (see README: Loading raw files), or check --select',
     });
   }
-  const threads = options.threads ?? project.ctx.config.target.threads;
+  const threads = checkThreads(options.threads ?? project.ctx.config.target.threads);
+  const timeoutMs = lockTimeoutMs(options.lockTimeoutSeconds);
   const opened = await openTarget(project.projectDir, toTargetConfig(project.ctx.config), { max: threads + 2 });
   const files = await fileSources(project.projectDir, sources.map((x) => x.spec));
   const projectName = project.manifest.metadata.projectName;
@@ -53,7 +55,7 @@ export async function load(options: LoadOptions = {}): Promise<LoadOutcome> {
     await ensureMetaSchema(opened.db);
     const runId = randomUUID();
     const lock = await acquireRunLock(opened.db, {
-      project: projectName, target: targetName, runId, command: 'load', timeoutMs: (options.lockTimeoutSeconds ?? 60) * 1000,
+      project: projectName, target: targetName, runId, command: 'load', timeoutMs,
       onWait: (holder) => options.onWaitForLock?.(holder.description),
     });
     try {

@@ -10,6 +10,7 @@ import type { StartedRunSession } from '../run/run-session.js';
 import { loadProjectConfig, type LoadOptions, type ProjectConfig } from '../project/project-config.js';
 import type { RunCommand, RunOptions } from '../run/run-context.js';
 import { readRunResults, type RunResults } from '../run/run-results.js';
+import { checkThreads, lockTimeoutMs } from './limits.js';
 import { projectToRun, type CompiledProject, type ProjectOptions, type ProjectToRun, type SelectionOptions } from './compile.js';
 
 export interface ExecuteOptions extends ProjectOptions, SelectionOptions {
@@ -34,8 +35,7 @@ const KINDS: Record<Exclude<RunCommand, 'retry'>, BuildableKind[]> = {
 };
 
 function runOptions(command: RunCommand, config: ProjectConfig, o: ExecuteOptions): RunOptions {
-  const threads = o.threads ?? config.target.threads;
-  if (!Number.isInteger(threads) || threads < 1) throw new StrataError('USAGE', `--threads must be a positive whole number (got ${threads})`);
+  const threads = checkThreads(o.threads ?? config.target.threads);
   return {
     command,
     threads,
@@ -43,7 +43,7 @@ function runOptions(command: RunCommand, config: ProjectConfig, o: ExecuteOption
     failFast: Boolean(o.failFast),
     rebuild: Boolean(o.rebuild),
     ...(o.allRows ? { allRows: true } : {}),
-    lockTimeoutMs: (o.lockTimeoutSeconds ?? 60) * 1000,
+    lockTimeoutMs: lockTimeoutMs(o.lockTimeoutSeconds),
   };
 }
 

@@ -56,7 +56,6 @@ export function flushStdout(): void {
 
 /** Queues `text` (one or more whole lines) for stdout. */
 export function writeStdout(text: string): void {
-  hookStreamErrors();
   pending.push(text);
   if (scheduled) return;
   scheduled = true;

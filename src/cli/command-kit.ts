@@ -1,6 +1,6 @@
 /** What a command module gets from the program: uniform action wrapper and option converters. */
 import type { Command } from 'commander';
-import { StrataError } from '../errors/strata-error.js';
+import { checkThreads, lockTimeoutMs } from '../api/limits.js';
 import type { ProjectOptions, SelectionOptions } from '../api/compile.js';
 import type { GlobalFlags, RunCliOptions, SelectFlags } from './program.js';
 import type { Reporter } from './reporter.js';
@@ -14,18 +14,11 @@ export interface CommandKit {
   io?: RunCliOptions;
 }
 
-/**
- * `--threads` and `--lock-timeout` as numbers, refused with the text the user typed: Number('abc')
- * is NaN, which `strata load` took as "no thread" (it loaded nothing and exited 0).
- */
-export function threadsOption(text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 1) throw new StrataError('USAGE', `--threads must be a positive whole number (got '${text}')`);
-  return n;
-}
-
-export function lockTimeoutOption(text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new StrataError('USAGE', `--lock-timeout must be a number of seconds, 0 or more (got '${text}')`);
-  return n;
-}
+/** `--threads` and `--lock-timeout` as numbers; the rules (api/limits.ts) quote back what was typed. */
+export const threadsOption = (text: string): number => checkThreads(Number(text), text);
+export const lockTimeoutOption = (text: string): number => {
+  // Number('') is 0: an empty value is not a timeout of 0 s.
+  const seconds = text.trim() === '' ? Number.NaN : Number(text);
+  lockTimeoutMs(seconds, text);
+  return seconds;
+};

@@ -242,7 +242,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       // is checked here, against the one it connected to; the compile checked the others.
       const database = opened.capabilities.database;
       const wrongDatabase = !project.ctx.config.target.database && database ? checkDatabases(project.manifest, database, targetName) : [];
-      if (wrongDatabase.length) throw wrongDatabase.length === 1 ? wrongDatabase[0]! : new StrataErrors(wrongDatabase);
+      if (wrongDatabase.length) throw new StrataErrors(wrongDatabase);
       const rc = await prepare(session, req, items);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });

@@ -115,7 +115,6 @@ function throughUnexecuted(manifest: Manifest, items: WorkItem[]): void {
       if (members.has(d)) deps.add(d);
       else for (const m of resolve(d)) deps.add(m);
     }
-    deps.delete(item.id);
     item.deps = [...deps];
   }
 }
