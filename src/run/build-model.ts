@@ -1,5 +1,6 @@
 /**
- * Builds one model: decide whether it is up to date, render its hooks, take the relation's state
+ * Builds one model: render it again if it reads the database or the run's values, decide whether
+ * it is up to date, render its hooks, take the relation's state
  * from the run's catalog (or read it), plan with its materialization, write the statements to
  * target/run/<path>.sql and execute them in one transaction together with the node's new build
  * state. A failure is a result, not a throw.
@@ -11,10 +12,11 @@ import type { ModelNode } from '../manifest/types.js';
 import { describeQuery, fetchRelationState, isIncremental, materializationFor, type MaterializationOptions } from '../materializations/index.js';
 import type { MaterializationPlan, RelationState } from '../materializations/types.js';
 import { relationToSql } from '../template/relation.js';
-import { modelCodeHash, upToDate, newDataVersion } from '../state/fingerprint.js';
+import { modelCodeHash, runTimeFingerprint, upToDate, newDataVersion } from '../state/fingerprint.js';
 import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, runFileFor, writeRunFile, type RunFile } from './executed-sql.js';
+import { withoutPerRunValues } from './per-run-values.js';
 import { isStaleStateError } from './run-catalog.js';
 import { inputVersionsOf, versionInputs, type RunContext } from './run-context.js';
 import type { NodeResult } from './run-results.js';
@@ -163,20 +165,29 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   const started = performance.now();
   const relation = relationToSql(original.relation);
   const base = { uniqueId: original.uniqueId, name: original.name, resourceType: 'model' as const, relation };
-  const fingerprint = rc.fingerprints.get(original.uniqueId) ?? '';
   const inputs = inputVersionsOf(rc, versionInputs(rc.project.manifest, original));
   const previous = rc.previous.get(original.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {
-    rc.dataVersions.set(original.uniqueId, previous!.dataVersion);
-    return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
-  }
   const timing: TimingEntry[] = [];
   try {
-    const node = runtimeSql(rc, withRenderedHooks(rc, original));
+    // Rendered again first when its template reads the database or the run's values: its compiled
+    // SQL is not what it runs, the run-time rendering is, and that decides whether it is up to
+    // date (runTimeFingerprint: one reading run_started_at or invocation_id never is).
+    const rendered = runtimeSql(rc, original);
+    const compiled = rc.fingerprints.get(original.uniqueId) ?? '';
+    const fingerprint = rendered === original ? compiled : runTimeFingerprint(compiled, rendered);
+    if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {
+      rc.dataVersions.set(original.uniqueId, previous!.dataVersion);
+      return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
+    }
+    const node = withRenderedHooks(rc, rendered);
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);
     const builtAt = new Date();
-    const codeHash = modelCodeHash(node);
+    // The run's own values (a `run_started_at` stamp) are no change of the model's SQL.
+    const codeHash = modelCodeHash(rendered === original ? node : {
+      compiledCode: withoutPerRunValues(rc.project, node.compiledCode ?? ''),
+      ...(node.compiledIncrementalCode !== undefined ? { compiledIncrementalCode: withoutPerRunValues(rc.project, node.compiledIncrementalCode) } : {}),
+    });
     let increment: Increment | undefined;
     const stateRow = (plan: MaterializationPlan): string[] => {
       // An increment applies new rows to the table of the previous build (its data version).

@@ -64,8 +64,8 @@ function ownContent(node: FingerprintedNode): Record<string, unknown> {
         ...common,
         compiledCode: node.compiledCode,
         compiledIncrementalCode: node.compiledIncrementalCode,
-        // Not compiled yet (rendered at run time): fall back to the raw file, so an edit still
-        // counts. The runner should fingerprint after its final render.
+        // Not compiled: fall back to the raw file, so an edit still counts. A model rendered again at
+        // run time is compared by that rendering (runTimeFingerprint).
         rawChecksum: node.compiledCode === undefined ? node.checksum : undefined,
       };
     case 'seed':
@@ -87,6 +87,17 @@ export function nodeFingerprint(node: FingerprintedNode, parentFingerprints: Rec
     .map((id) => [id, parentFingerprints[id]]);
   const content = canonicalJson({ format: FINGERPRINT_FORMAT, node: ownContent(node), parents });
   return createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * The fingerprint of a model rendered again at run time (it reads `execute`, `run_query`, the
+ * run's values): its compile-time fingerprint with the SQL that rendering produced, the SQL it
+ * would run. One reading `run_started_at` or `invocation_id` renders different SQL on every run,
+ * so it is never up to date (its rows differ on every run); one whose run-time rendering does
+ * not change stays up to date.
+ */
+export function runTimeFingerprint(fingerprint: string, rendered: { compiledCode?: string; compiledIncrementalCode?: string }): string {
+  return createHash('sha256').update(fingerprint).update('\0').update(modelCodeHash(rendered)).digest('hex');
 }
 
 /** Same keys with the same values, whatever the key order. */
