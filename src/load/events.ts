@@ -13,6 +13,8 @@ export interface PlannedFile {
   reason: LoadReason;
   /** 'load' for new / changed / reread / reload, 'skip' for unchanged, 'fail' for a discovery error. */
   action: 'load' | 'skip' | 'fail';
+  /** reason `moved`: the loaded file (display name) whose rows this one replaces. */
+  movedFrom?: string;
 }
 
 export type LoadEvent =

@@ -132,6 +132,17 @@ async function insertEntry(db: DbClient, rec: LoadRecord, status: string, error:
   );
 }
 
+/**
+ * A loaded file found again under another identity (moved, renamed): inside the new file's
+ * transaction, its entry becomes 'replaced' and its quarantine rows and line hashes go (its rows
+ * are deleted by the caller), so the new identity is the only one holding those rows.
+ */
+export async function retireFile(tx: DbClient, sourceId: string, uri: string): Promise<void> {
+  await tx.query(`UPDATE strata_meta.load_ledger SET status = 'replaced' WHERE source = $1 AND file_uri = $2 AND status = 'loaded'`, [sourceId, uri]);
+  await tx.query('DELETE FROM strata_meta.quarantine WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
+  await forgetLineHashes(tx, sourceId, uri);
+}
+
 /** Full refresh, or the raw table vanished: the source's ledger, quarantine rows and line hashes go. */
 export async function forgetSource(tx: DbClient, sourceId: string): Promise<void> {
   await tx.query(`UPDATE strata_meta.load_ledger SET status = 'replaced' WHERE source = $1 AND status = 'loaded'`, [sourceId]);

@@ -70,7 +70,8 @@ export async function writeLineHashes(tx: DbClient, sourceId: string, uri: strin
   }
 }
 
-/** Full refresh, or the raw table vanished: the source's stored hashes go with its ledger. */
-export async function forgetLineHashes(tx: DbClient, sourceId: string): Promise<void> {
-  await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1', [sourceId]);
+/** Full refresh, or the raw table vanished: the source's stored hashes go with its ledger (or one file's, when it moved). */
+export async function forgetLineHashes(tx: DbClient, sourceId: string, uri?: string): Promise<void> {
+  if (uri === undefined) await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1', [sourceId]);
+  else await tx.query('DELETE FROM strata_meta.load_line_hashes WHERE source = $1 AND file_uri = $2', [sourceId, uri]);
 }

@@ -4,7 +4,7 @@
  *   BEGIN
  *   advisory lock on (source, file); re-read its ledger entry (another process may have loaded it)
  *   set_config('strata.load_file' / 'strata.batch_id', ..., true)   -- feed the _file / _batch_id defaults
- *   DELETE its previous rows (when it was loaded before)
+ *   DELETE its previous rows (when it was loaded before; a moved file: the rows of the file it was)
  *   COPY raw (columns..., _line) FROM STDIN  <- pipeline(file, decompress, LineValidator)
  *     (a changed file of a keyed source: only differing rows are written, keyed-reload.ts)
  *   keyed source: replace its stored line hashes (line-hash-store.ts)
@@ -21,7 +21,7 @@ import { isDbError, quoteIdent, relationSql, type Database, type SessionClient }
 import { StrataError } from '../errors/strata-error.js';
 import type { SourceNode } from '../manifest/types.js';
 import type { LoadReason } from './events.js';
-import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, type LoadRecord } from './ledger.js';
+import { decide, lockFile, readLedgerEntry, recordFailure, recordLoad, retireFile, type LoadRecord } from './ledger.js';
 import { readFingerprint } from './read-fingerprint.js';
 import { copyOptionsSql } from './line-format.js';
 import { LineValidator } from './line-validator.js';
@@ -42,6 +42,8 @@ export interface FileTask {
   source: FileSource;
   /** The `files:` pattern that listed the file (a load thread rebuilds its FileSource from it). */
   pattern: string;
+  /** reason `moved`: the loaded file that is gone whose bytes this one holds; its rows are replaced (moved-files.ts). */
+  replaces?: { uri: string; displayName: string; checksum: string };
 }
 
 export interface FileProgress {
@@ -93,6 +95,7 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   const entry = await readLedgerEntry(tx, node.uniqueId, file.uri);
   // Another process may have loaded this very version since discovery: then there is nothing to do.
   if (task.reason !== 'reload' && decide(file, entry, false, readFingerprint(spec)) === 'unchanged') return { status: 'unchanged', reason: 'unchanged', rows: 0, quarantined: 0 };
+  if (task.replaces) await retireMovedFile(tx, task, task.replaces);
   await tx.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [FILE_SETTING, file.uri, BATCH_SETTING, task.batchId]);
   let validator: LineValidator;
   let hashes: LineHashes | undefined;
@@ -117,6 +120,19 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
   };
   await recordLoad(tx, { ...record(task, startedAt), ...outcome });
   return outcome;
+}
+
+/**
+ * The file this one is (moved or renamed): its rows, quarantine rows, line hashes and ledger entry
+ * go in this transaction, so the rows are this file's alone, once. Only while that entry still
+ * holds the bytes it was matched on (another process may have moved or reloaded it meanwhile).
+ */
+async function retireMovedFile(tx: SessionClient, task: FileTask, old: NonNullable<FileTask['replaces']>): Promise<void> {
+  const source = task.node.uniqueId;
+  await lockFile(tx, source, old.uri);
+  if ((await readLedgerEntry(tx, source, old.uri))?.checksum !== old.checksum) return;
+  await deleteFileRows(tx, relationSql(task.node.relation), old.uri);
+  await retireFile(tx, source, old.uri);
 }
 
 function record(task: FileTask, startedAt: Date): LoadRecord {
@@ -168,7 +184,7 @@ export async function loadFile(db: Database, task: FileTask, onProgress?: (p: Fi
   const startedAt = new Date();
   const streams: Streams = {};
   const timer = startProgress(task, streams, t0, onProgress);
-  const base = { source: task.node.uniqueId, file: task.file, batchId: task.batchId };
+  const base = { source: task.node.uniqueId, file: task.file, batchId: task.batchId, ...(task.replaces ? { movedFrom: task.replaces.displayName } : {}) };
   try {
     // Replacing rows: summarize the BRIN ranges loaded since the last vacuum first (outside the
     // transaction: it locks the table against other summarizations until it ends). A changed file

@@ -15,6 +15,7 @@ import { defaultFileSourceFor, type FileSourceFor } from './file-source-for.js';
 import { adoptReading, decide, readLedger, sameReading, type LedgerEntry } from './ledger.js';
 import { loadFile, type FileProgress, type FileTask } from './load-file.js';
 import { LoadThreads } from './load-threads.js';
+import { MovedFiles } from './moved-files.js';
 import { isUnlistedArchive } from './local-source.js';
 import { NoMatchingFiles } from './local-glob.js';
 import { prepareRawTable, rawTableExists } from './raw-table.js';
@@ -101,54 +102,89 @@ async function unlistedError(source: FileSource, file: FileRef): Promise<StrataE
   }
 }
 
-async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: LoadSourcesOptions, fileSourceFor: FileSourceFor, batchId: string): Promise<SourcePlan> {
-  const plan: SourcePlan = { planned: [], tasks: [], settled: new Map() };
-  const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
-  const seen = new Set<string>();
-  const readAs = readFingerprint(spec);
-  const legacy: string[] = [];
-  const settle = (file: FileRef, reason: LoadReason, error?: StrataError): void => {
-    const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
-    plan.planned.push({ source: node.uniqueId, file, reason, action });
-    plan.settled.set(file.uri, settledResult(node.uniqueId, file, reason, error));
-  };
-  // Patterns matching nothing fail the source only when none of its patterns matches anything.
+/** A file as listed, before it is decided on, or a pattern that could not be listed. */
+type Listed = { file: FileRef; source: FileSource; pattern: string } | { failed: FileRef; error: StrataError };
+
+/** Every file of the source's patterns, each once, in discovery order; patterns matching nothing apart. */
+async function listSource(spec: LoadSpec, fileSourceFor: FileSourceFor): Promise<{ listed: Listed[]; unmatched: StrataError[] }> {
+  const listed: Listed[] = [];
   const unmatched: StrataError[] = [];
+  const seen = new Set<string>();
   for (const pattern of spec.files) {
     try {
       const source = fileSourceFor(pattern, spec);
-      const listed = await source.list(pattern, spec);
-      if (listed.length === 0) unmatched.push(new StrataError('LOAD', `no files match ${pattern}`, { hint: 'check `files:` of the load: block' }));
-      for (const file of listed) {
+      const files = await source.list(pattern, spec);
+      if (files.length === 0) unmatched.push(new StrataError('LOAD', `no files match ${pattern}`, { hint: 'check `files:` of the load: block' }));
+      for (const file of files) {
         if (seen.has(file.uri)) continue; // matched by two patterns
         seen.add(file.uri);
-        if (isUnlistedArchive(file)) {
-          settle(file, 'new', await unlistedError(source, file));
-          continue;
-        }
-        const entry = ledger.get(file.uri);
-        let reason = opts.fullRefresh && before.has(file.uri) ? 'reload' : decide(file, entry, opts.reload, readAs);
-        if (reason === 'changed' && !tableError && (await sameContent(source, file, entry!))) {
-          // Same bytes under a new mtime (a fresh download, a copy): nothing to load, unless the
-          // load: block reads them differently now.
-          reason = sameReading(entry!, readAs) ? 'unchanged' : 'reread';
-          if (reason === 'unchanged' && !opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
-        }
-        if (reason === 'unchanged' && entry?.readAs === null && !tableError) legacy.push(file.uri);
-        if (tableError) settle(file, reason, tableError);
-        else if (reason === 'unchanged' || opts.dryRun) settle(file, reason);
-        else {
-          plan.tasks.push({ node, spec, file, reason, batchId, source, pattern });
-          plan.planned.push({ source: node.uniqueId, file, reason, action: 'load' });
-        }
+        listed.push({ file, source, pattern });
       }
     } catch (err) {
       if (err instanceof NoMatchingFiles) unmatched.push(err);
-      else settle(patternRef(pattern), 'new', asStrataError(err));
+      else listed.push({ failed: patternRef(pattern), error: asStrataError(err) });
+    }
+  }
+  return { listed, unmatched };
+}
+
+/**
+ * The file under the identity its ledger entry has: a file loaded before identities were
+ * project-relative keeps its absolute one (its rows carry it in `_file`).
+ */
+function knownAs(file: FileRef, ledger: ReadonlyMap<string, LedgerEntry>): FileRef {
+  const { formerUri, ...ref } = file;
+  if (formerUri !== undefined && !ledger.has(file.uri) && ledger.has(formerUri)) return { ...ref, uri: formerUri };
+  return ref;
+}
+
+async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: LoadSourcesOptions, fileSourceFor: FileSourceFor, batchId: string): Promise<SourcePlan> {
+  const plan: SourcePlan = { planned: [], tasks: [], settled: new Map() };
+  const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
+  const readAs = readFingerprint(spec);
+  const legacy: string[] = [];
+  const settle = (file: FileRef, reason: LoadReason, error?: StrataError, movedFrom?: string): void => {
+    const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
+    plan.planned.push({ source: node.uniqueId, file, reason, action, ...(movedFrom !== undefined ? { movedFrom } : {}) });
+    plan.settled.set(file.uri, { ...settledResult(node.uniqueId, file, reason, error), ...(movedFrom !== undefined ? { movedFrom } : {}) });
+  };
+  // Patterns matching nothing fail the source only when none of its patterns matches anything.
+  const { listed, unmatched } = await listSource(spec, fileSourceFor);
+  const found = new Set(listed.flatMap((l) => ('file' in l ? [knownAs(l.file, ledger).uri] : [])));
+  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)));
+  for (const item of listed) {
+    if (!('file' in item)) {
+      settle(item.failed, 'new', item.error);
+      continue;
+    }
+    const { source, pattern } = item;
+    const file = knownAs(item.file, ledger);
+    if (isUnlistedArchive(file)) {
+      settle(file, 'new', await unlistedError(source, file));
+      continue;
+    }
+    const entry = ledger.get(file.uri);
+    let reason = opts.fullRefresh && (before.has(file.uri) || (item.file.formerUri !== undefined && before.has(item.file.formerUri))) ? 'reload' : decide(file, entry, opts.reload, readAs);
+    if (reason === 'changed' && !tableError && (await sameContent(source, file, entry!))) {
+      // Same bytes under a new mtime (a fresh download, a copy): nothing to load, unless the
+      // load: block reads them differently now.
+      reason = sameReading(entry!, readAs) ? 'unchanged' : 'reread';
+      if (reason === 'unchanged' && !opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
+    }
+    // A new file holding the bytes of a loaded file that is gone: that file, moved (moved-files.ts).
+    const replaces = reason === 'new' && !tableError ? await moves.match(source, file) : undefined;
+    if (replaces) reason = 'moved';
+    if (reason === 'unchanged' && entry?.readAs === null && !tableError) legacy.push(file.uri);
+    if (tableError) settle(file, reason, tableError);
+    else if (reason === 'unchanged' || opts.dryRun) settle(file, reason, undefined, replaces?.fileName);
+    else {
+      const moved = replaces ? { replaces: { uri: replaces.fileUri, displayName: replaces.fileName, checksum: replaces.checksum! } } : {};
+      plan.tasks.push({ node, spec, file, reason, batchId, source, pattern, ...moved });
+      plan.planned.push({ source: node.uniqueId, file, reason, action: 'load', ...(replaces ? { movedFrom: replaces.fileName } : {}) });
     }
   }
   if (!opts.dryRun) await adoptReading(db, node.uniqueId, legacy, readAs);
-  if (seen.size === 0 && unmatched.length === spec.files.length && !spec.allowEmpty) {
+  if (listed.length === 0 && unmatched.length === spec.files.length && !spec.allowEmpty) {
     const error = unmatched.length === 1 ? unmatched[0]! : new StrataError('LOAD', `no files match any of the patterns of ${node.sourceName}.${node.name}`, {
       details: unmatched.map((e) => e.message),
       hint: 'check `files:` of the load: block (and raw_path or other vars it uses)',

@@ -2,9 +2,12 @@
  * The FileSource for the local disk: globs relative to the project (or absolute), `.gz` inflated
  * with zlib while streaming, `.zip` expanded into one FileRef per member matching `members`.
  *
- * Identity and change detection: a plain or .gz file is its absolute path, changed when its size
- * or mtime (ms) changes; a zip member is `<archive path>!<member>`, changed when its uncompressed
+ * Identity and change detection: a plain or .gz file is its path relative to the project (POSIX
+ * separators; absolute when it lies outside the project), so moving the project folder or checking
+ * it out again elsewhere against the same database finds its files loaded; changed when its size
+ * or mtime (ms) changes. A zip member is `<archive path>!<member>`, changed when its uncompressed
  * size or CRC-32 changes (so rebuilding an archive around an unchanged member does not reload it).
+ * `formerUri` is the absolute path strata used as identity before, for ledgers written then.
  *
  * An archive that cannot be listed (truncated, corrupt, no member matching `members`) does not
  * fail the whole pattern: it is returned as a FileRef with compression 'zip' and no `member`,
@@ -12,6 +15,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { StrataError } from '../errors/strata-error.js';
@@ -62,24 +66,32 @@ export class LocalFileSource implements FileSource {
   async open(ref: FileRef): Promise<Readable> {
     if (ref.compression === 'zip') return this.openZip(ref);
     const gzip = ref.compression === 'gzip';
-    const file = createReadStream(ref.uri, { highWaterMark: READ_CHUNK });
+    const file = createReadStream(this.pathOf(ref.uri), { highWaterMark: READ_CHUNK });
     if (!gzip) return guardedStream([file], (err) => readError(ref.displayName, err, false));
     const out = guardedStream([file, createGunzip({ chunkSize: 256 * 1024 })], (err) => readError(ref.displayName, err, true));
     reportSourceBytes(out, () => file.bytesRead);
     return out;
   }
 
+  /** A local identity (project-relative or absolute) -> the path to read. */
+  private pathOf(uri: string): string {
+    return isAbsolute(uri) ? uri : resolve(this.projectDir, uri);
+  }
+
   private async refsOf(path: string, spec: LoadSpec): Promise<FileRef[]> {
     const st = await stat(path);
+    // Inside the project, the display name is the project-relative path: the identity too.
     const displayName = displayPath(this.projectDir, path);
+    const former = (suffix: string) => (displayName === path ? {} : { formerUri: `${path}${suffix}` });
     const compression = compressionOf(path);
-    const whole: FileRef = { uri: path, displayName, size: st.size, version: String(Math.floor(st.mtimeMs)), compression };
+    const whole: FileRef = { uri: displayName, ...former(''), displayName, size: st.size, version: String(Math.floor(st.mtimeMs)), compression };
     if (compression !== 'zip') return [whole];
     try {
       const members = await listZipMembers(path, displayName, spec.members);
       if (members.length === 0) return [whole];
       return members.map((m) => ({
-        uri: `${path}!${m.name}`,
+        uri: `${displayName}!${m.name}`,
+        ...former(`!${m.name}`),
         displayName: `${displayName}!${m.name}`,
         size: m.size,
         version: `crc32:${(m.crc32 >>> 0).toString(16).padStart(8, '0')}`,
@@ -92,7 +104,7 @@ export class LocalFileSource implements FileSource {
   }
 
   private async openZip(ref: FileRef): Promise<Readable> {
-    const path = ref.member === undefined ? ref.uri : ref.uri.slice(0, ref.uri.length - ref.member.length - 1);
+    const path = this.pathOf(ref.member === undefined ? ref.uri : ref.uri.slice(0, ref.uri.length - ref.member.length - 1));
     const archive = ref.member === undefined ? ref.displayName : ref.displayName.slice(0, ref.displayName.length - ref.member.length - 1);
     if (ref.member !== undefined) return openZipMember(path, archive, ref.member);
     // An archive list() could not expand: say why (this throws when the archive is unreadable).

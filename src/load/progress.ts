@@ -44,13 +44,18 @@ export function fileLine(r: FileLoadResult): string {
   const delta = r.delta?.mode === 'delta'
     ? ` (${nf.format(r.delta.inserted)} new or changed written, ${nf.format(r.delta.deleted)} removed${skipped})`
     : r.delta ? ' (replaced whole: its keys repeat)' : '';
-  return `loaded   ${name} (${r.reason}): ${nf.format(r.rows)} rows${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
+  return `loaded   ${name} (${why(r)}): ${nf.format(r.rows)} rows${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
+}
+
+/** The reason, with the file a moved file was (its rows replaced rather than loaded twice). */
+function why(f: { reason: string; movedFrom?: string }): string {
+  return f.movedFrom !== undefined ? `${f.reason} from ${f.movedFrom}` : f.reason;
 }
 
 /** A dry run: what each file would do and why. */
 export function planLine(f: PlannedFile): string {
   const verb = f.action === 'load' ? 'load' : f.action === 'fail' ? 'FAILED' : 'skip';
-  return `${verb.padEnd(7)}  ${f.file.displayName} (${f.reason})`;
+  return `${verb.padEnd(7)}  ${f.file.displayName} (${why(f)})`;
 }
 
 export function summaryLines(results: readonly FileLoadResult[], seconds: number, batchId?: string): string[] {
@@ -72,12 +77,14 @@ export function summaryLines(results: readonly FileLoadResult[], seconds: number
 /** Dry run: what would load, and why. */
 export function dryRunSummary(results: readonly FileLoadResult[]): string[] {
   const count = (reason: string): number => results.filter((r) => r.status !== 'failed' && r.reason === reason).length;
-  const load = count('new') + count('changed') + count('reread') + count('reload');
+  const load = count('new') + count('changed') + count('reread') + count('reload') + count('moved');
   const failed = results.filter((r) => r.status === 'failed').length;
   // Files the load: block now reads differently: named only when there are some (a rare event).
   const reread = count('reread') > 0 ? `${count('reread')} reread (the load: block reads them differently), ` : '';
+  // Likewise files found under another name (their rows replace the old name's).
+  const moved = count('moved') > 0 ? `${count('moved')} moved, ` : '';
   return [
-    `Dry run: ${load} file${load === 1 ? '' : 's'} would load (${count('new')} new, ${count('changed')} changed, ${reread}${count('reload')} reload); ${count('unchanged')} unchanged; ${failed} failed.`,
+    `Dry run: ${load} file${load === 1 ? '' : 's'} would load (${count('new')} new, ${count('changed')} changed, ${reread}${moved}${count('reload')} reload); ${count('unchanged')} unchanged; ${failed} failed.`,
   ];
 }
 

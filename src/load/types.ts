@@ -42,8 +42,17 @@ export interface LoadSpec {
 
 /** One loadable file: a local path, an S3 object, or a member of a .zip in either. */
 export interface FileRef {
-  /** Stable identity in the load ledger: absolute local path or s3://bucket/key, plus `!member`. */
+  /**
+   * Stable identity in the load ledger and the raw rows' `_file`: a local file's path relative to
+   * the project (`data/raw/a.txt`; absolute when outside the project), or s3://bucket/key; plus
+   * `!member` inside a zip.
+   */
   uri: string;
+  /**
+   * The identity strata gave this file before local identities were project-relative (its
+   * absolute path): a ledger entry under it is this file's, so an upgrade loads nothing again.
+   */
+  formerUri?: string;
   /** What users see (path relative to the project, or the S3 URI). */
   displayName: string;
   size: number;
@@ -70,7 +79,13 @@ export interface FileLoadResult {
    * new | changed | unchanged | reload, as `--dry-run` reports it; `reread`: the bytes are the
    * loaded ones but the `load:` block now reads them differently (read-fingerprint.ts).
    */
-  reason: 'new' | 'changed' | 'reread' | 'unchanged' | 'reload';
+  reason: 'new' | 'changed' | 'reread' | 'unchanged' | 'reload' | 'moved';
+  /**
+   * `moved`: the display name of the loaded file that is gone and whose exact bytes this file
+   * holds (renamed, moved to another folder or into or out of an archive); its rows were
+   * replaced by this file's, so they are not loaded twice.
+   */
+  movedFrom?: string;
   rows: number;
   quarantined: number;
   bytes: number;

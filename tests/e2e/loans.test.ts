@@ -157,7 +157,8 @@ async function expectCountsEqualGroundTruth(p: LoanProject, truth: GroundTruth):
 async function expectQuarantineEqualsMalformedRows(p: LoanProject, truth: GroundTruth): Promise<void> {
   const quarantined = await p.rows<{ file_uri: string; line: number }>('select file_uri, line::int as line from strata_meta.quarantine order by 1, 2');
   const expected = truth.malformed_rows
-    .map((m) => ({ file_uri: join(p.raw, m.file) + (m.member ? `!${m.member}` : ''), line: m.line }))
+    // Files inside the project are known by their project-relative path.
+    .map((m) => ({ file_uri: `raw/${m.file}` + (m.member ? `!${m.member}` : ''), line: m.line }))
     .sort((a, b) => (a.file_uri < b.file_uri ? -1 : a.file_uri > b.file_uri ? 1 : a.line - b.line));
   expect(expected.length).toBeGreaterThan(0);
   expect(quarantined).toEqual(expected);
@@ -250,7 +251,7 @@ describe.each(FORMATS)('a quarterly update ($name)', ({ options }) => {
     await expectQuarantineEqualsMalformedRows(p, second.groundTruth);
 
     // Loaded again: the new quarter's files and the files (zip members) whose content grew.
-    const uri = (f: { file: string; member: string | null }) => join(p.raw, f.file) + (f.member ? `!${f.member}` : '');
+    const uri = (f: { file: string; member: string | null }) => `raw/${f.file}` + (f.member ? `!${f.member}` : '');
     const before = new Map(first.groundTruth.files.map((f) => [uri(f), f.lines]));
     const changed = second.groundTruth.files.filter((f) => before.get(uri(f)) !== f.lines).map(uri).sort();
     const loadedBefore = new Set(loadedFirst.map((r) => `${r.file_uri} ${r.batch_id}`));

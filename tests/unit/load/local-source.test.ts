@@ -60,7 +60,7 @@ describe('LocalFileSource', () => {
   it('describes plain and gzip files', async () => {
     const [plain] = await source().list('data/a.txt', loadSpec());
     const st = statSync(join(root, 'data/a.txt'));
-    expect(plain).toEqual({ uri: join(root, 'data/a.txt'), displayName: 'data/a.txt', size: st.size, version: String(Math.floor(st.mtimeMs)), compression: 'none' });
+    expect(plain).toEqual({ uri: 'data/a.txt', formerUri: join(root, 'data/a.txt'), displayName: 'data/a.txt', size: st.size, version: String(Math.floor(st.mtimeMs)), compression: 'none' });
     const [gz] = await source().list('data/*.gz', loadSpec());
     expect(gz?.compression).toBe('gzip');
     expect(await text(await source().open(gz!))).toBe('1|2|3\n');
@@ -73,7 +73,8 @@ describe('LocalFileSource', () => {
       ['data/arch.zip!dir/perf_2.txt', 'dir/perf_2.txt', 6, 'zip'],
       ['data/arch.zip!perf_1.txt', 'perf_1.txt', 6, 'zip'],
     ]);
-    expect(refs[0]?.uri).toBe(`${join(root, 'data/arch.zip')}!dir/perf_2.txt`);
+    expect(refs[0]?.uri).toBe('data/arch.zip!dir/perf_2.txt');
+    expect(refs[0]?.formerUri).toBe(`${join(root, 'data/arch.zip')}!dir/perf_2.txt`);
     expect(refs[0]?.version).toMatch(/^crc32:[0-9a-f]{8}$/);
     expect(await text(await source().open(refs[1]!))).toBe('1|a|b\n');
   });

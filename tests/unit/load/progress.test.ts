@@ -85,6 +85,15 @@ describe('load progress output', () => {
     );
   });
 
+  it('a moved file says which file it was, in a dry run and when loaded', () => {
+    const events: LoadEvent[] = [
+      { type: 'plan', batchId: 'b1', dryRun: true, files: [{ source: 's', file: file('2020/a.txt'), reason: 'moved', action: 'load', movedFrom: 'a.txt' }] },
+      { type: 'done', results: [{ ...unchanged, reason: 'moved', movedFrom: 'a.txt' }], seconds: 0 },
+    ];
+    expect(run(events, false)).toBe('load     2020/a.txt (moved from a.txt)\nDry run: 1 file would load (0 new, 0 changed, 1 moved, 0 reload); 0 unchanged; 0 failed.\n');
+    expect(fileLine({ ...loaded('data/2020/a.txt', 12), reason: 'moved', movedFrom: 'data/a.txt' })).toBe('loaded   data/2020/a.txt (moved from data/a.txt): 12 rows, 2.0 s, 5.0 MB/s');
+  });
+
   it('formats single lines', () => {
     expect(fileLine(unchanged)).toBe('skipped  data/old.txt (unchanged)');
     const diffed: FileLoadResult = { ...loaded('data/perf.txt', 312_000), reason: 'changed', delta: { mode: 'delta', inserted: 61_000, deleted: 2 } };
