@@ -8,7 +8,6 @@ import { cpSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:
 import { join } from 'node:path';
 import { LAST_SUCCESS_DIR, type CompiledProject } from '../api/compile.js';
 import { readCatalogSnapshot, SyncQueryChannel, type OpenedTarget, type TargetConfig } from '../adapters/postgres/index.js';
-import { renderInContext } from '../compile/compile-sql.js';
 import { checkDatabases } from '../compile/identifiers.js';
 import { StrataErrors } from '../errors/strata-error.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
@@ -23,6 +22,8 @@ import { dataVersionOfSource } from '../load/ledger.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
 import { dropOrphanKeptRows } from './orphan-kept-rows.js';
+import { onRunEndContext } from './on-run-end-context.js';
+import { runProjectHooks } from './project-hooks.js';
 import { RunCatalog } from './run-catalog.js';
 import type { RunContext, RunOptions } from './run-context.js';
 import { writeRunResults, type NodeResult, type RunResults } from './run-results.js';
@@ -105,16 +106,6 @@ function fingerprintAll(project: CompiledProject): Map<string, string> {
     }
   }
   return out;
-}
-
-async function runProjectHooks(rc: RunContext, which: 'onRunStart' | 'onRunEnd'): Promise<void> {
-  const { ctx, manifest } = rc.project;
-  const hooks = ctx.config[which];
-  for (let i = 0; i < hooks.length; i++) {
-    const file = `${ctx.config.file}#${which === 'onRunStart' ? 'on-run-start' : 'on-run-end'}[${i}]`;
-    const sql = renderInContext(ctx, manifest, undefined, file, hooks[i]!);
-    if (sql.trim()) await rc.db.query(sql, undefined, { sqlFile: file });
-  }
 }
 
 /**
@@ -246,11 +237,11 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       const rc = await prepare(session, req, items);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
-      await runProjectHooks(rc, 'onRunStart');
+      await runProjectHooks(rc, 'on-run-start');
       results = await buildAll(rc, items, events, req.fuseTests ?? true);
       await dropOrphanKeptRows(rc);
       await along;
-      await runProjectHooks(rc, 'onRunEnd');
+      await runProjectHooks(rc, 'on-run-end', { ...onRunEndContext(rc, items, results) });
       await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');
     } catch (e) {
       await along.catch(() => undefined);

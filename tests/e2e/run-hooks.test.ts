@@ -1,0 +1,120 @@
+/**
+ * on-run-start and on-run-end as dbt runs them: on-run-end sees the run's results (`results`,
+ * one per node and per test) and the schemas it built into (`schemas`, `database_schemas`).
+ */
+import { describe, expect, it } from 'vitest';
+import { useE2eDatabase } from '../helpers/e2e-database.js';
+import { cli, writeProject } from '../helpers/temp-project.js';
+
+const { testDb, rows } = useE2eDatabase();
+
+const projectYml = (schema: string, hooks: string) => [
+  'name: hk',
+  'targets:',
+  '  test:',
+  '    type: postgres',
+  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+  `    schema: ${schema}`,
+  '    threads: 2',
+  hooks,
+  '',
+].join('\n');
+
+function strata(dir: string, ...args: string[]) {
+  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
+}
+
+/** A macro an on-run-end hook calls with `results`, as dbt packages do: one row per result. */
+const RECORD_RESULTS = [
+  '{% macro record_results(results) %}',
+  '{% for r in results %}',
+  "insert into hk_audit.results values ('{{ r.node.name }}', '{{ r.node.unique_id }}', '{{ r.node.resource_type }}', '{{ r.status }}',",
+  "  {{ \"'\" ~ r.node.relation_name ~ \"'\" if r.node.relation_name is not none else 'null' }}, '{{ r.message | replace(\"'\", \"''\") }}', {{ r.execution_time }},",
+  "  {{ r.adapter_response.rows_affected if r.adapter_response.rows_affected is defined else 'null' }}, {{ r.failures if r.failures is not none else 'null' }});",
+  '{% endfor %}',
+  '{% endmacro %}',
+].join('\n');
+
+const AUDIT = 'drop schema if exists hk_audit cascade; create schema hk_audit; create table hk_audit.results (name text, unique_id text, resource_type text, status text, relation_name text, message text, execution_time float8, rows_affected int, failures int); create table hk_audit.schemas (s text); create table hk_audit.db_schemas (d text, s text); create table hk_audit.counted (n int)';
+
+const END_HOOKS = [
+  'on-run-end:',
+  '  - "{{ record_results(results) }}"',
+  // inline, without the macro
+  '  - "insert into hk_audit.counted values ({{ results | length }})"',
+  '  - "{% for s in schemas %}insert into hk_audit.schemas values (\'{{ s }}\');{% endfor %}"',
+  // dbt's docs write `for (database, schema) in`: parenthesized targets do not parse (src/template)
+  '  - "{% for database, schema in database_schemas %}insert into hk_audit.db_schemas values (\'{{ database }}\', \'{{ schema }}\');{% endfor %}"',
+].join('\n');
+
+const PROJECT = (schema: string) => ({
+  'project.yml': projectYml(schema, END_HOOKS),
+  'macros/record_results.sql': RECORD_RESULTS,
+  'seeds/raw.csv': 'id\n1\n2\n3\n',
+  'models/ok_model.sql': "{{ config(materialized='table', schema='" + schema + "_marts') }}\nselect * from {{ ref('raw') }}",
+  'models/bad_model.sql': "{{ config(materialized='table', schema='" + schema + "_bad') }}\nselect * from " + schema + '.no_such_table',
+  'models/after_bad.sql': "select * from {{ ref('bad_model') }}",
+  'models/props.yml': [
+    'version: 2',
+    'models:',
+    '  - name: ok_model',
+    '    columns:',
+    '      - name: id',
+    '        data_tests:',
+    '          - not_null',
+    '          - accepted_values: {values: [1, 2]}',
+    '          - accepted_values: {values: [1], config: {severity: warn}}',
+    '',
+  ].join('\n'),
+});
+
+type Recorded = { name: string; unique_id: string; resource_type: string; status: string; relation_name: string | null; message: string; execution_time: number; rows_affected: number | null; failures: number | null };
+
+async function recorded(): Promise<Record<string, Recorded>> {
+  const list = (await rows('select * from hk_audit.results')) as Recorded[];
+  return Object.fromEntries(list.map((r) => [r.name, r]));
+}
+
+describe('on-run-end', () => {
+  it('sees this run\'s results, schemas and database_schemas, in the hook and in a macro it calls', async () => {
+    await rows(AUDIT);
+    const dir = writeProject(PROJECT('hk'));
+    const build = await strata(dir, 'build');
+    const out = build.stdout + build.stderr;
+    expect(build.code, out).toBe(1);
+    const byName = await recorded();
+    const accepted = Object.keys(byName).filter((n) => n.startsWith('accepted_values_ok_model_id')).sort();
+    expect(accepted, out).toHaveLength(2);
+    expect(Object.keys(byName).sort(), out).toEqual(['after_bad', 'bad_model', 'not_null_ok_model_id', 'ok_model', 'raw', ...accepted].sort());
+    expect(byName['raw']).toMatchObject({ resource_type: 'seed', status: 'success', relation_name: '"hk"."raw"', rows_affected: 3, unique_id: 'seed.hk.raw' });
+    expect(byName['ok_model']).toMatchObject({ resource_type: 'model', status: 'success', relation_name: '"hk_marts"."ok_model"', rows_affected: 3, unique_id: 'model.hk.ok_model' });
+    expect(byName['ok_model']!.execution_time).toBeGreaterThan(0);
+    expect(byName['bad_model']).toMatchObject({ resource_type: 'model', status: 'error', rows_affected: null });
+    expect(byName['bad_model']!.message).toContain('no_such_table');
+    expect(byName['after_bad']).toMatchObject({ resource_type: 'model', status: 'skipped' });
+    expect(byName['after_bad']!.message).toContain('bad_model');
+    expect(byName['not_null_ok_model_id']).toMatchObject({ resource_type: 'test', status: 'pass', failures: 0 });
+    // values [1, 2] fails on 3 (error severity); values [1] warns on 2 and 3
+    expect(accepted.map((n) => [byName[n]!.status, byName[n]!.failures]).sort()).toEqual([['fail', 1], ['warn', 2]]);
+    expect(await rows('select n from hk_audit.counted')).toEqual([{ n: 7 }]);
+    // the schemas something was built into (bad_model's failed: not hk_bad)
+    expect(await rows('select s from hk_audit.schemas order by s')).toEqual([{ s: 'hk' }, { s: 'hk_marts' }]);
+    expect(await rows('select d, s from hk_audit.db_schemas order by s')).toEqual([{ d: testDb.name, s: 'hk' }, { d: testDb.name, s: 'hk_marts' }]);
+  });
+
+  it('reports nodes that were up to date as skipped, with the message "up to date"', async () => {
+    await rows(AUDIT);
+    const dir = writeProject(PROJECT('hk2'));
+    expect((await strata(dir, 'seed')).code).toBe(0);
+    expect((await strata(dir, 'run', '-s', 'ok_model')).code).toBe(0);
+    await rows('truncate hk_audit.results, hk_audit.schemas');
+    const again = await strata(dir, 'run', '-s', 'ok_model');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/SKIP \(up to date\)/);
+    expect(await recorded()).toEqual({
+      ok_model: expect.objectContaining({ status: 'skipped', message: 'up to date', relation_name: '"hk2_marts"."ok_model"' }),
+    });
+    // its relation is there: its schema counts
+    expect(await rows('select s from hk_audit.schemas')).toEqual([{ s: 'hk2_marts' }]);
+  });
+});
