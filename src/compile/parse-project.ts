@@ -10,6 +10,7 @@ import { discoverFiles, FolderListings, type FoundFile } from '../project/discov
 import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
 import { configFromTree, finalizeConfig, mergeConfig } from '../project/node-config.js';
 import { loadProjectConfig, type LoadOptions } from '../project/project-config.js';
+import { configTreeWarnings } from '../project/unknown-config-keys.js';
 import { parsePropertyFile, locateEntry, type DocumentCache, type ModelProperties, type PropertyFileContents, type SourceTableProperties } from '../project/property-files.js';
 import type { PropertyDocument } from './property-documents.js';
 import { ParseHelper } from './parse-helper.js';
@@ -77,8 +78,9 @@ function indexProperties(ctx: ParseContext, files: FoundFile[], prefetched?: Map
       },
       set: (t, doc) => cache?.storeYaml(hashText(f.path, t), doc),
     };
-    const { contents, errors } = parsePropertyFile(f.path, text, docs);
+    const { contents, errors, warnings } = parsePropertyFile(f.path, text, docs);
     ctx.errors.push(...errors);
+    ctx.warnings.push(...warnings);
     if (!contents) continue;
     for (const kind of ['models', 'seeds'] as const) {
       for (const entry of contents[kind]) {
@@ -294,6 +296,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const config = loaded.config;
   const ctx = new ParseContext(config, loaded.engine, options.vars ?? {}, options.env ?? process.env);
   const manifest = newManifest(ctx);
+  ctx.warnings.push(...configTreeWarnings(config));
   const genericTestDirs = config.testPaths.map((p) => `${p}/generic`);
   const listings = new FolderListings();
   const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml'], [], listings);

@@ -8,6 +8,7 @@ import type { ModelNode, NodeConfig, RefCall, SourceCall, TestNode, Materializat
 import type { FoundFile } from '../project/discover-files.js';
 import { configFromTree, finalizeConfig, mergeConfig, type ConfigProblem } from '../project/node-config.js';
 import type { ModelProperties } from '../project/property-files.js';
+import { misspeltConfigKeyWarnings } from '../project/unknown-config-keys.js';
 import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
@@ -28,6 +29,18 @@ export function splitPath(file: FoundFile, ext: string): { name: string; folders
 function configCallLocation(file: string, text: string): SourceLocation {
   const at = /config\s*\(/.exec(text);
   return at ? { file, ...lineColumnAt(text, at.index) } : { file, line: 0, column: 0 };
+}
+
+/** Where `key=` is written in a file (else where config() is), for a warning about that key. */
+function configKeyLocation(file: string, text: string, key: string): SourceLocation {
+  const at = new RegExp(`(?<![A-Za-z0-9_])${key.replace(/[^A-Za-z0-9_]/g, '\\$&')}\\s*=(?!=)`).exec(text);
+  return at ? { file, ...lineColumnAt(text, at.index) } : configCallLocation(file, text);
+}
+
+/** Where a render reports: its errors, and its warnings (misspelt config() keys). */
+interface Report {
+  errors: StrataError[];
+  warnings: StrataError[];
 }
 
 export function reportConfigProblems(errors: StrataError[], problems: ConfigProblem[], location: SourceLocation, nodeId: string): void {
@@ -56,7 +69,7 @@ interface RenderedSql {
  */
 function renderSqlFile(
   ctx: ParseContext,
-  errors: StrataError[],
+  report: Report,
   file: FoundFile,
   text: string,
   uniqueId: string,
@@ -84,14 +97,18 @@ function renderSqlFile(
       output = ctx.engine.render(file.path, text, state);
     } catch (e) {
       const err = e as StrataError;
-      errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
+      report.errors.push(err instanceof StrataError ? err : new StrataError('TEMPLATE', String(e), { location: { file: file.path, line: 0, column: 0 } }));
       return undefined;
     }
     ctx.cache?.storeRender(file.path, key, outcomeOf(state, output));
   }
-  for (const call of state.configCalls) mergeConfig(base, call);
+  for (const call of state.configCalls) {
+    mergeConfig(base, call);
+    const what = `config() of ${defaults.materialized === 'test' ? 'data test' : 'model'} '${name}'`;
+    report.warnings.push(...misspeltConfigKeyWarnings(Object.keys(call), what, (key) => configKeyLocation(file.path, text, key)));
+  }
   const { config, problems } = finalizeConfig(base, defaults);
-  reportConfigProblems(errors, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);
+  reportConfigProblems(report.errors, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);
   return { state, output, config };
 }
 
@@ -112,6 +129,7 @@ function record(ctx: ParseContext, uniqueId: string, file: FoundFile, text: stri
 export interface ModelRender {
   rendered?: RenderedSql;
   errors: StrataError[];
+  warnings: StrataError[];
 }
 
 /** Does the property file give the model a config? Its render sees it (`config.get`), so it must wait for it. */
@@ -127,9 +145,9 @@ export function renderModel(ctx: ParseContext, file: FoundFile, text: string, pr
   const { name, folders } = splitPath(file, '.sql');
   const levels = configFromTree(ctx.config.trees.models, [ctx.config.name, ...folders, name]);
   if (props) levels.push(props.config);
-  const errors: StrataError[] = [];
-  const result = renderSqlFile(ctx, errors, file, text, `model.${ctx.config.name}.${name}`, name, levels, { materialized: 'view' }, rendered);
-  return result ? { rendered: result, errors } : { errors };
+  const report: Report = { errors: [], warnings: [] };
+  const result = renderSqlFile(ctx, report, file, text, `model.${ctx.config.name}.${name}`, name, levels, { materialized: 'view' }, rendered);
+  return result ? { rendered: result, ...report } : report;
 }
 
 export function parseModel(ctx: ParseContext, file: FoundFile, text: string, props: ModelProperties | undefined, render = renderModel(ctx, file, text, props)): ModelNode | undefined {
@@ -138,6 +156,7 @@ export function parseModel(ctx: ParseContext, file: FoundFile, text: string, pro
   const uniqueId = `model.${project}.${name}`;
   const fqn = [project, ...folders, name];
   ctx.errors.push(...render.errors);
+  ctx.warnings.push(...render.warnings);
   const r = render.rendered;
   if (!r) return undefined;
   record(ctx, uniqueId, file, text, r);
@@ -178,7 +197,7 @@ export function parseSingularTest(ctx: ParseContext, file: FoundFile, text: stri
   const project = ctx.config.name;
   const uniqueId = `test.${project}.${name}`;
   const fqn = [project, ...folders, name];
-  const r = renderSqlFile(ctx, ctx.errors, file, text, uniqueId, name, [{ severity: 'error' }, ...configFromTree(tree, fqn)], { materialized: 'test' });
+  const r = renderSqlFile(ctx, ctx, file, text, uniqueId, name, [{ severity: 'error' }, ...configFromTree(tree, fqn)], { materialized: 'test' });
   if (!r) return undefined;
   r.config.materialized = 'test';
   record(ctx, uniqueId, file, text, r);

@@ -9,7 +9,10 @@
 import type { NodeConfig, Materialization } from '../manifest/types.js';
 import type { ConfigTree } from './project-config.js';
 
-/** Config keys strata knows; in a project.yml tree, a key without `+` that is not one of these is a folder. */
+/**
+ * Config keys strata knows (any other key is kept as custom config, as in dbt). In a project.yml
+ * tree, a key without `+` that is not one of these is a folder when its value is a mapping.
+ */
 export const KNOWN_CONFIG_KEYS = new Set([
   'enabled', 'materialized', 'schema', 'database', 'alias', 'tags', 'unique_key', 'incremental_strategy',
   'on_schema_change', 'pre_hook', 'post_hook', 'indexes', 'grants', 'full_refresh', 'meta', 'docs',
@@ -27,12 +30,15 @@ export function normalizeKey(key: string): string {
   return key.replace(/^\+/, '').replace(/-/g, '_');
 }
 
+/**
+ * Is this key of a project.yml config tree config (else a folder, or a model's name)? dbt's rule:
+ * `+key`, or a key whose value is not a mapping (`owner: data-team` is custom config; a folder
+ * holds a mapping, or nothing when left empty). strata also takes a known key with a mapping as
+ * config without its `+` (`meta`, `docs` or `grants` as folder names are unlikely).
+ */
 export function isConfigKey(rawKey: string, value: unknown): boolean {
-  if (rawKey.startsWith('+')) return true;
-  const key = normalizeKey(rawKey);
-  if (!KNOWN_CONFIG_KEYS.has(key)) return false;
-  // `meta`, `docs`, `grants` as folder names are unlikely; a known key with a scalar is config.
-  return true;
+  if (rawKey.startsWith('+') || KNOWN_CONFIG_KEYS.has(normalizeKey(rawKey))) return true;
+  return value !== null && (typeof value !== 'object' || Array.isArray(value));
 }
 
 /** Config set by the tree for a node whose fqn is [project, ...folders, name]. */
@@ -53,6 +59,21 @@ export function configFromTree(tree: ConfigTree, fqn: string[]): Record<string, 
     node = next;
   }
   return levels;
+}
+
+/**
+ * Calls `visit` for every level of a config tree (the tree itself, then each folder below it, depth
+ * first) with its path below the tree and its config keys.
+ */
+export function forEachTreeLevel(tree: ConfigTree, visit: (path: string[], configKeys: string[]) => void, path: string[] = []): void {
+  const configKeys: string[] = [];
+  const folders: string[] = [];
+  for (const [k, v] of Object.entries(tree)) {
+    if (isConfigKey(k, v)) configKeys.push(k);
+    else if (v !== null) folders.push(k);
+  }
+  visit(path, configKeys);
+  for (const folder of folders) forEachTreeLevel(tree[folder] as ConfigTree, visit, [...path, folder]);
 }
 
 function toList(v: unknown): string[] {

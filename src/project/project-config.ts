@@ -41,6 +41,8 @@ export interface ProjectConfig {
   onRunStart: string[];
   onRunEnd: string[];
   trees: { models: ConfigTree; seeds: ConfigTree; data_tests: ConfigTree; sources: ConfigTree; unit_tests: ConfigTree };
+  /** The key of project.yml each tree was read from (`data_tests:`, or dbt's older `tests:`), for warnings. */
+  treeKeys: Record<keyof ProjectConfig['trees'], string>;
   target: ResolvedTarget;
   /** Environment variables read while rendering project.yml (part of every cache key). */
   envRead: Record<string, string | null>;
@@ -147,6 +149,7 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
     onRunStart: asList(doc['on-run-start']),
     onRunEnd: asList(doc['on-run-end']),
     trees,
+    treeKeys: { models: 'models', seeds: 'seeds', data_tests: rendered['data_tests'] === undefined || rendered['data_tests'] === null ? 'tests' : 'data_tests', sources: 'sources', unit_tests: 'unit_tests' },
     target,
     envRead: state.envRead,
     locator,

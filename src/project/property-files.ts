@@ -6,6 +6,7 @@
 import type { ColumnInfo, ColumnTestDef } from '../manifest/types.js';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { validateAgainstSchema } from './schema-validation.js';
+import { misspeltConfigKeyWarnings } from './unknown-config-keys.js';
 import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
 export interface EntryOrigin {
@@ -80,9 +81,12 @@ export function preciseLocation(def: ColumnTestDef): SourceLocation {
   return origin ? origin.locator.locate(origin.path) : def.location;
 }
 
-function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath): ColumnTestDef {
+function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath, warnings: StrataError[]): ColumnTestDef {
   const test = parseTestBody(def, origin.file);
   testOrigins.set(test, { locator: origin.locator, path });
+  // Only a key of the test's own `config:` can be unknown (the config keys it takes from the
+  // test's top level are known ones); most tests have none, so this is an empty loop.
+  for (const w of misspeltConfigKeyWarnings(Object.keys(test.config), `the config of data test '${test.name}'`, (k) => origin.locator.locate([...path, test.name, 'config', k], true))) warnings.push(w);
   return test;
 }
 
@@ -103,12 +107,12 @@ function parseTestBody(def: unknown, file: string): ColumnTestDef {
   return { name, args, config, location };
 }
 
-function parseTests(list: unknown, origin: EntryOrigin, path: YamlPath): ColumnTestDef[] {
+function parseTests(list: unknown, origin: EntryOrigin, path: YamlPath, warnings: StrataError[]): ColumnTestDef[] {
   if (!Array.isArray(list)) return [];
-  return list.map((t, i) => parseTest(t, origin, [...path, i]));
+  return list.map((t, i) => parseTest(t, origin, [...path, i], warnings));
 }
 
-function parseColumns(list: unknown, origin: EntryOrigin, path: YamlPath): Record<string, ColumnInfo> {
+function parseColumns(list: unknown, origin: EntryOrigin, path: YamlPath, warnings: StrataError[]): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   if (!Array.isArray(list)) return out;
   list.forEach((c: Obj, i) => {
@@ -118,16 +122,16 @@ function parseColumns(list: unknown, origin: EntryOrigin, path: YamlPath): Recor
     // a spread is defined through a slow runtime call, and a project has thousands of columns.
     const column = { name, description: String(c['description'] ?? '') } as ColumnInfo;
     if (c['data_type'] !== undefined) column.data_type = String(c['data_type']);
-    column.tests = parseTests(c[testsKey], origin, [...path, i, testsKey]);
+    column.tests = parseTests(c[testsKey], origin, [...path, i, testsKey], warnings);
     column.meta = (c['meta'] as Obj) ?? {};
     out[name] = column;
   });
   return out;
 }
 
-function testsOf(entry: Obj, origin: EntryOrigin, path: YamlPath): ColumnTestDef[] {
+function testsOf(entry: Obj, origin: EntryOrigin, path: YamlPath, warnings: StrataError[]): ColumnTestDef[] {
   const key = entry['data_tests'] !== undefined ? 'data_tests' : 'tests';
-  return parseTests(entry[key], origin, [...path, key]);
+  return parseTests(entry[key], origin, [...path, key], warnings);
 }
 
 /** Where already-validated documents can be looked up by the file's text (the parse cache). */
@@ -136,41 +140,50 @@ export interface DocumentCache {
   set(text: string, doc: unknown): void;
 }
 
-export function parsePropertyFile(file: string, text: string, cache?: DocumentCache): { contents?: PropertyFileContents; errors: StrataError[] } {
+export function parsePropertyFile(file: string, text: string, cache?: DocumentCache): { contents?: PropertyFileContents; errors: StrataError[]; warnings: StrataError[] } {
   const locator = new YamlLocator(file, text);
   let doc = cache?.get(text);
   if (doc === undefined) {
     try {
       doc = parseYaml(file, text);
     } catch (e) {
-      return { errors: [e as StrataError] };
+      return { errors: [e as StrataError], warnings: [] };
     }
     if (doc !== null && doc !== undefined) {
       const errors = validateAgainstSchema('properties', doc, locator);
-      if (errors.length) return { errors };
+      if (errors.length) return { errors, warnings: [] };
     }
     cache?.set(text, doc ?? null);
   }
-  if (doc === null || doc === undefined) return { contents: { models: [], seeds: [], sources: [], unitTests: [], macros: [] }, errors: [] };
+  if (doc === null || doc === undefined) return { contents: { models: [], seeds: [], sources: [], unitTests: [], macros: [] }, errors: [], warnings: [] };
   const d = doc as Obj;
   const origin = (path: YamlPath): EntryOrigin => ({ file, path, locator });
+  const warnings: StrataError[] = [];
+  /** Misspelt keys under `config:` at `path` (what: the resource, as the user names it). */
+  const checkConfig = (config: unknown, path: YamlPath, what: string) => {
+    if (!config || typeof config !== 'object') return;
+    for (const w of misspeltConfigKeyWarnings(Object.keys(config), `the config of ${what}`, (k) => locator.locate([...path, 'config', k], true))) warnings.push(w);
+  };
   const resource = (kind: 'models' | 'seeds') =>
     ((d[kind] as Obj[] | undefined) ?? []).map((m, i): ModelProperties => {
       const o = origin([kind, i]);
+      checkConfig(m['config'], [kind, i], `${kind.slice(0, -1)} '${String(m['name'])}'`);
       return {
         kind,
         name: String(m['name']),
         description: String(m['description'] ?? ''),
         config: { ...((m['config'] as Obj) ?? {}), ...(m['meta'] ? { meta: m['meta'] } : {}) },
-        columns: parseColumns(m['columns'], o, [kind, i, 'columns']),
-        tests: testsOf(m, o, [kind, i]),
+        columns: parseColumns(m['columns'], o, [kind, i, 'columns'], warnings),
+        tests: testsOf(m, o, [kind, i], warnings),
         origin: o,
       };
     });
   const sources: SourceTableProperties[] = [];
   ((d['sources'] as Obj[] | undefined) ?? []).forEach((s, si) => {
+    checkConfig(s['config'], ['sources', si], `source '${String(s['name'])}'`);
     ((s['tables'] as Obj[] | undefined) ?? []).forEach((t, ti) => {
       const o = origin(['sources', si, 'tables', ti]);
+      checkConfig(t['config'], ['sources', si, 'tables', ti], `source table '${String(s['name'])}.${String(t['name'])}'`);
       const tableConfig = { ...((s['config'] as Obj) ?? {}), ...((t['config'] as Obj) ?? {}) };
       sources.push({
         sourceName: String(s['name']),
@@ -180,8 +193,8 @@ export function parsePropertyFile(file: string, text: string, cache?: DocumentCa
         ...(s['database'] !== undefined ? { database: String(s['database']) } : {}),
         description: String(t['description'] ?? ''),
         sourceDescription: String(s['description'] ?? ''),
-        columns: parseColumns(t['columns'], o, ['sources', si, 'tables', ti, 'columns']),
-        tests: testsOf(t, o, ['sources', si, 'tables', ti]),
+        columns: parseColumns(t['columns'], o, ['sources', si, 'tables', ti, 'columns'], warnings),
+        tests: testsOf(t, o, ['sources', si, 'tables', ti], warnings),
         ...(t['loaded_at_field'] ?? s['loaded_at_field'] ? { loadedAtField: String(t['loaded_at_field'] ?? s['loaded_at_field']) } : {}),
         ...(t['freshness'] ?? s['freshness'] ? { freshness: t['freshness'] ?? s['freshness'] } : {}),
         ...(t['load'] ? { load: t['load'] as Obj } : {}),
@@ -192,18 +205,24 @@ export function parsePropertyFile(file: string, text: string, cache?: DocumentCa
       });
     });
   });
-  const unitTests = ((d['unit_tests'] as Obj[] | undefined) ?? []).map((u, i): UnitTestProperties => ({
-    name: String(u['name']),
-    model: String(u['model']),
-    description: String(u['description'] ?? ''),
-    given: (u['given'] as UnitTestProperties['given']) ?? [],
-    expect: u['expect'] as UnitTestProperties['expect'],
-    ...(u['overrides'] ? { overrides: u['overrides'] as UnitTestProperties['overrides'] } : {}),
-    config: (u['config'] as Obj) ?? {},
-    origin: origin(['unit_tests', i]),
-  }));
+  const unitTests = ((d['unit_tests'] as Obj[] | undefined) ?? []).map((u, i): UnitTestProperties => {
+    checkConfig(u['config'], ['unit_tests', i], `unit test '${String(u['name'])}'`);
+    return {
+      name: String(u['name']),
+      model: String(u['model']),
+      description: String(u['description'] ?? ''),
+      given: (u['given'] as UnitTestProperties['given']) ?? [],
+      expect: u['expect'] as UnitTestProperties['expect'],
+      ...(u['overrides'] ? { overrides: u['overrides'] as UnitTestProperties['overrides'] } : {}),
+      config: (u['config'] as Obj) ?? {},
+      origin: origin(['unit_tests', i]),
+    };
+  });
   const macros = ((d['macros'] as Obj[] | undefined) ?? []).map((m) => ({ name: String(m['name']), description: String(m['description'] ?? '') }));
-  return { contents: { models: resource('models'), seeds: resource('seeds'), sources, unitTests, macros }, errors: [] };
+  const contents = { models: resource('models'), seeds: resource('seeds'), sources, unitTests, macros };
+  // Reported in the file's order (models and seeds are read last, from the result's literal).
+  if (warnings.length > 1) warnings.sort((x, y) => x.location!.line - y.location!.line);
+  return { contents, errors: [], warnings };
 }
 
 export function locateEntry(origin: EntryOrigin, ...rest: YamlPath): StrataError['location'] {

@@ -1,0 +1,68 @@
+/**
+ * Misspelt config keys (`+materialised`, `config(materialised='table')`, `materialised:` under a
+ * property file's `config:`).
+ *
+ * dbt keeps any key as config (custom config, read back with `config.get`), so an unknown key is
+ * not an error here either. But one a few edits away from a key strata knows is nearly always a
+ * typo that silently changes nothing: that one is a warning naming the key meant. Only unknown
+ * keys are compared (a set lookup for the others), so the check costs nothing on a correct project.
+ */
+import { StrataError, type SourceLocation } from '../errors/strata-error.js';
+import { didYouMean } from '../graph/did-you-mean.js';
+import { forEachTreeLevel, KNOWN_CONFIG_KEYS, normalizeKey } from './node-config.js';
+import type { ProjectConfig } from './project-config.js';
+
+/**
+ * Config that dbt itself or one of its adapters defines and strata does not use: kept like any
+ * custom key, and never taken for a misspelling of a key strata knows (`auto_refresh` is not
+ * `full_refresh`).
+ */
+const OTHER_DBT_CONFIG_KEYS = new Set([
+  'auto_refresh', 'unlogged', 'incremental_predicates', 'predicates', 'merge_update_columns', 'merge_exclude_columns',
+  'strategy', 'updated_at', 'check_cols', 'target_schema', 'target_database', 'invalidate_hard_deletes', 'hard_deletes',
+  'snapshot_meta_column_names', 'dbt_valid_to_current', 'freshness', 'loaded_at_field', 'copy_grants', 'transient',
+  'partition_by', 'cluster_by', 'labels', 'file_format', 'location_root', 'query_tag', 'snowflake_warehouse', 'secure',
+]);
+
+/**
+ * The known key `rawKey` is probably a misspelling of, in the user's own spelling (their `+`, and
+ * `-` if they wrote one: `+pre-hok` → `+pre-hook`); undefined for a known key or a custom one.
+ */
+export function misspeltConfigKey(rawKey: string): string | undefined {
+  const key = normalizeKey(rawKey);
+  if (KNOWN_CONFIG_KEYS.has(key) || OTHER_DBT_CONFIG_KEYS.has(key)) return undefined;
+  const known = didYouMean(key, KNOWN_CONFIG_KEYS);
+  if (!known) return undefined;
+  return (rawKey.startsWith('+') ? '+' : '') + (rawKey.includes('-') ? known.replace(/_/g, '-') : known);
+}
+
+/** A warning for each misspelt key in the config trees of project.yml (`models:`, `seeds:`, ...). */
+export function configTreeWarnings(config: ProjectConfig): StrataError[] {
+  const warnings: StrataError[] = [];
+  for (const [name, tree] of Object.entries(config.trees)) {
+    const treeKey = config.treeKeys[name as keyof ProjectConfig['trees']];
+    forEachTreeLevel(tree, (path, configKeys) => {
+      if (!configKeys.length) return;
+      const at = [treeKey, ...path];
+      warnings.push(...misspeltConfigKeyWarnings(configKeys, at.join('.'), (key) => config.locator.locate([...at, key], true)));
+    });
+  }
+  return warnings;
+}
+
+/**
+ * A warning for each misspelt key of a config (`where`: what the config belongs to, as the user
+ * would name it). `locate` is called only for a key being reported.
+ */
+export function misspeltConfigKeyWarnings(keys: Iterable<string>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
+  const warnings: StrataError[] = [];
+  for (const rawKey of keys) {
+    const meant = misspeltConfigKey(rawKey);
+    if (meant === undefined) continue;
+    warnings.push(new StrataError('CONFIG', `unknown config key '${rawKey}' in ${where}: kept as custom config, it changes nothing`, {
+      location: locate(rawKey),
+      hint: `did you mean '${meant}'?`,
+    }));
+  }
+  return warnings;
+}
