@@ -4,6 +4,7 @@ import { EXIT_NODE_FAILURE, EXIT_OK } from '../errors/strata-error.js';
 import { writeStderr } from './batched-stdout.js';
 import { lockTimeoutOption, threadsOption, type CommandKit } from './command-kit.js';
 import { addSelectionFlags, type SelectFlags } from './program.js';
+import { stopOnSignal } from './stop-on-signal.js';
 
 interface LoadFlags extends SelectFlags {
   threads?: string;
@@ -24,12 +25,15 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
     .action(action<LoadFlags>(async (f, g, r) => {
       const [{ load }, { createLoadProgress }] = await Promise.all([import('../api/load.js'), import('../load/progress.js')]);
       const write = kit.io?.err ? (t: string) => kit.io!.err!(t.replace(/\n$/, '')) : writeStderr;
+      const isTTY = !r.json && (kit.io?.isTTY ?? Boolean(process.stderr.isTTY));
       const progress = createLoadProgress({
         write: r.json ? (t) => r.data(t.replace(/\n$/, '')) : write,
-        isTTY: !r.json && (kit.io?.isTTY ?? Boolean(process.stderr.isTTY)),
+        isTTY,
         json: r.json,
         columns: process.stderr.columns ?? 100,
       });
+      // Bars hide the cursor: Ctrl-C stops them first, so the terminal gets its cursor back.
+      const removeSignalHandlers = isTTY && !kit.io?.err ? stopOnSignal(() => progress.stop()) : undefined;
       try {
         const res = await load({
           ...projectOptions(g), ...selection!(f),
@@ -41,6 +45,7 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
         });
         return res.results.some((x) => x.status === 'failed') ? EXIT_NODE_FAILURE : EXIT_OK;
       } finally {
+        removeSignalHandlers?.();
         progress.stop();
       }
     }));

@@ -105,6 +105,15 @@ export class LineValidator extends Transform {
         this.carryBytes = 0;
         this.processLines(last, 0, last.length);
       }
+      // Every line bad: not a file of this layout (another delimiter, another source's file).
+      // Loading it would report success with nothing loaded; it fails, like too many bad rows.
+      if (this.rows === 0 && this.badRows.length > 0) {
+        const n = this.badRows.length;
+        throw new StrataError('LOAD', `${this.fileName}: none of its ${n} line${n === 1 ? '' : 's'} is a good row; nothing of this file was loaded`, {
+          details: this.badRows.slice(0, 5).map((b) => `line ${b.line}: ${b.reason}`),
+          hint: 'is it a file of this source? check `delimiter`, `columns`, `min_columns` and `header` of its load: block',
+        });
+      }
       this.flushOutput();
       this.checksum = this.hash.digest('hex');
       callback();

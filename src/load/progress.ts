@@ -31,10 +31,17 @@ export interface LoadProgress {
 const nf = new Intl.NumberFormat('en-US');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** A failed file's error, without the file name it starts with when the line names the file already. */
+function failure(r: FileLoadResult): string {
+  const message = r.error?.message ?? 'unknown error';
+  const prefix = `${r.file.displayName}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
 /** One finished file, as a log line. */
 export function fileLine(r: FileLoadResult): string {
   const name = r.file.displayName;
-  if (r.status === 'failed') return `FAILED   ${name}: ${r.error?.message ?? 'unknown error'}${r.error?.hint ? `\n         hint: ${r.error.hint}` : ''}`;
+  if (r.status === 'failed') return `FAILED   ${name}: ${failure(r)}${r.error?.hint ? `\n         hint: ${r.error.hint}` : ''}`;
   if (r.status === 'unchanged') return `skipped  ${name} (unchanged)`;
   const rate = r.seconds > 0 ? `, ${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s` : '';
   const bad = r.quarantined > 0 ? `, ${nf.format(r.quarantined)} quarantined` : '';
@@ -70,7 +77,7 @@ export function summaryLines(results: readonly FileLoadResult[], seconds: number
   if (quarantined > 0) {
     lines.push(`${nf.format(quarantined)} row${quarantined === 1 ? '' : 's'} quarantined; to see them:`, `  ${quarantineQuery(batchId === undefined ? {} : { batchId })}`);
   }
-  for (const f of failed) lines.push(`  failed: ${f.file.displayName}: ${f.error?.message ?? ''}`);
+  for (const f of failed) lines.push(`  failed: ${f.file.displayName}: ${failure(f)}`);
   return lines;
 }
 

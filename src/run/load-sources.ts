@@ -22,7 +22,10 @@ export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: L
   try {
     const results = await timed(timing, () => loadSources(rc.db, [{ node: source, spec }], {
       projectDir: rc.project.projectDir, threads: rc.options.threads, reload: false, dryRun: false,
-      fullRefresh: rc.options.fullRefresh, fileSourceFor: files.fileSourceFor, fileThreadMinBytes: THREAD_MIN_BYTES,
+      // --full-refresh rebuilds models and seeds, not raw tables: like dbt, which never touches
+      // sources, and because reading every file again costs hours on real releases. The raw
+      // tables hold exactly the files' rows already; `strata load --full-refresh` reloads them.
+      fullRefresh: false, fileSourceFor: files.fileSourceFor, fileThreadMinBytes: THREAD_MIN_BYTES,
     }));
     const version = await dataVersionOfSource(rc.db, source.uniqueId);
     if (version !== undefined) rc.dataVersions.set(source.uniqueId, `load:${version}`);

@@ -88,6 +88,14 @@ describe('loading raw files', () => {
     expect(third.stdout).toMatch(/OK load raw\.sales .*1 loaded, 2 unchanged/);
     expect(third.stdout).toMatch(/OK view model ld\.sales_by_region/);
     expect((await db.query("select total::int from ld.sales_by_region where region = 'us'")).rows).toEqual([{ total: 125 }]);
+    // --full-refresh rebuilds models, not raw tables (as dbt leaves sources alone): no file is
+    // read again; reloading every file is `strata load --full-refresh`.
+    const batches = (await db.query('select distinct _file, _batch_id from ld_raw.sales order by 1')).rows;
+    const full = await strata(dir, 'build', '--full-refresh');
+    expect(full.code, full.stdout + full.stderr).toBe(0);
+    expect(full.stdout).toMatch(/SKIP \(up to date\) load raw\.sales/);
+    expect(full.stdout).toMatch(/OK view model ld\.sales_by_region/);
+    expect((await db.query('select distinct _file, _batch_id from ld_raw.sales order by 1')).rows).toEqual(batches);
   });
 
   it('a file past max_bad_rows fails alone: nothing of it is kept, exit 1, other files load', async () => {

@@ -28,6 +28,25 @@ describe('clear LOAD errors, never partial rows', () => {
     expect(allowed).toEqual([]);
   });
 
+  it('a file none of whose lines is a good row fails (another layout, a wrong delimiter), while a file of only blank lines loads empty', async () => {
+    h.files.file('layout/commas.txt', '1,name 1,2\n2,name 2,4\n');
+    h.files.file('layout/blank.txt', '\n\n');
+    h.files.file('layout/ok.txt', `${threeColumnRows(2)}1,2\n`);
+    const results = await h.load('layout', { files: ['layout/*.txt'], columns });
+    expect(results.map((r) => [r.file.displayName, r.status, r.rows, r.quarantined])).toEqual([
+      ['layout/blank.txt', 'loaded', 0, 0],
+      ['layout/commas.txt', 'failed', 0, 0],
+      ['layout/ok.txt', 'loaded', 2, 1],
+    ]);
+    expect(results[1]?.error).toEqual({
+      code: 'LOAD',
+      message: 'layout/commas.txt: none of its 2 lines is a good row; nothing of this file was loaded: line 1: expected 3 fields, found 1; line 2: expected 3 fields, found 1',
+      hint: 'is it a file of this source? check `delimiter`, `columns`, `min_columns` and `header` of its load: block',
+    });
+    expect(await h.rows("SELECT _file, count(*)::int AS n FROM raw.layout GROUP BY 1")).toEqual([{ _file: 'layout/ok.txt', n: 2 }]);
+    expect(await h.rows("SELECT status FROM strata_meta.load_ledger WHERE file_name = 'layout/commas.txt'")).toEqual([{ status: 'failed' }]);
+  });
+
   it('a truncated .gz fails after streaming part of it, leaving none of its rows', async () => {
     // Big enough that COPY has received rows before the missing end is noticed.
     const gz = gzipSync(threeColumnRows(200_000));

@@ -37,13 +37,13 @@ describe('loading on worker threads', () => {
     for (const dir of ['here_mixed', 'there_mixed']) {
       h.files.file(`${dir}/a.txt`, `${threeColumnRows(3)}x|y\n${threeColumnRows(2, 10)}`);
       h.files.gz(`${dir}/b.txt.gz`, threeColumnRows(2, 100));
-      await h.files.zip(`${dir}/c.zip`, { 'perf_1.txt': threeColumnRows(2, 200), 'perf_2.txt': '1|2|3|4\n' });
+      await h.files.zip(`${dir}/c.zip`, { 'perf_1.txt': threeColumnRows(2, 200), 'perf_2.txt': '1|2|3|4\n300|x|600\n' });
     }
     const block = (dir: string) => ({ files: [`${dir}/*.txt`, `${dir}/*.gz`, `${dir}/*.zip`], columns: ['id', 'name', 'twice'], members: 'perf_*.txt' });
     const here = await h.loadWithEvents('here_mixed', block('here_mixed'));
     const there = await h.loadWithEvents('there_mixed', block('there_mixed'), THREADS);
     expect(outcome(there.results)).toEqual(outcome(here.results));
-    expect(outcome(there.results).map((r) => [r.file, r.rows, r.quarantined])).toEqual([['a.txt', 5, 1], ['b.txt.gz', 2, 0], ['c.zip!perf_1.txt', 2, 0], ['c.zip!perf_2.txt', 0, 1]]);
+    expect(outcome(there.results).map((r) => [r.file, r.rows, r.quarantined])).toEqual([['a.txt', 5, 1], ['b.txt.gz', 2, 0], ['c.zip!perf_1.txt', 2, 0], ['c.zip!perf_2.txt', 1, 1]]);
     expect(await table('there_mixed')).toEqual(await table('here_mixed'));
     expect(await ledger('there_mixed')).toEqual(await ledger('here_mixed'));
     expect(await quarantine('there_mixed')).toEqual(await quarantine('here_mixed'));

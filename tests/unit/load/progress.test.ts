@@ -94,6 +94,12 @@ describe('load progress output', () => {
     expect(fileLine({ ...loaded('data/2020/a.txt', 12), reason: 'moved', movedFrom: 'data/a.txt' })).toBe('loaded   data/2020/a.txt (moved from data/a.txt): 12 rows, 2.0 s, 5.0 MB/s');
   });
 
+  it('a failure whose message starts with the file name does not repeat it', () => {
+    const layout: FileLoadResult = { ...failed, file: file('data/x.txt'), error: { code: 'LOAD', message: 'data/x.txt: line 3: the database rejected the load: boom' } };
+    expect(fileLine(layout)).toBe('FAILED   data/x.txt: line 3: the database rejected the load: boom');
+    expect(summaryLines([layout], 1)).toEqual(['Loaded 0 files (0 rows) in 1.0 s; 0 unchanged (skipped); 1 failed.', '  failed: data/x.txt: line 3: the database rejected the load: boom']);
+  });
+
   it('formats single lines', () => {
     expect(fileLine(unchanged)).toBe('skipped  data/old.txt (unchanged)');
     const diffed: FileLoadResult = { ...loaded('data/perf.txt', 312_000), reason: 'changed', delta: { mode: 'delta', inserted: 61_000, deleted: 2 } };
