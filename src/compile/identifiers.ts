@@ -2,7 +2,8 @@
  * The relations PostgreSQL will see. It silently truncates identifiers longer than 63 bytes
  * (NAMEDATALEN - 1), so two long model names could land on the same table: strata refuses them at
  * compile time instead. And two models or seeds that name the same relation (an alias, a naming
- * macro) would overwrite each other's table on every run: refused too, naming both, as dbt does.
+ * macro) would overwrite each other's table on every run: refused too, naming both, as dbt does;
+ * so is a source with a `load:` block (strata fills its raw table) sharing a relation with either.
  * A `database` other than the one the target connects to cannot be built or read on PostgreSQL (no
  * cross-database queries): refused before anything runs, where it used to be ignored for the build
  * and to fail every `ref()` to it.
@@ -33,23 +34,34 @@ export function checkIdentifiers(manifest: Manifest): StrataError[] {
   return [...errors, ...sharedRelations(manifest)];
 }
 
+/**
+ * Relations written by strata: models (but ephemeral ones), seeds, and sources with a `load:` block
+ * (strata creates, empties and fills their raw tables). Two writers of one relation are refused.
+ */
 function sharedRelations(manifest: Manifest): StrataError[] {
-  const owner = new Map<string, { name: string; file: string }>();
+  const owner = new Map<string, { name: string; label: string; file: string; source: boolean }>();
   const errors: StrataError[] = [];
-  for (const node of valuesOf(manifest.nodes)) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
+  for (const node of [...valuesOf(manifest.nodes), ...valuesOf(manifest.sources)]) {
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed' && node.resourceType !== 'source') continue;
     if (node.resourceType === 'model' && node.config.materialized === 'ephemeral') continue;
+    if (node.resourceType === 'source' && node.load === undefined) continue;
+    const source = node.resourceType === 'source';
+    const name = source ? `${node.sourceName}.${node.name}` : node.name;
+    const label = `${node.resourceType} ${name}`;
     const key = `"${node.relation.schema}"."${node.relation.identifier}"`;
     const first = owner.get(key);
     if (!first) {
-      owner.set(key, { name: node.name, file: node.originalFilePath });
+      owner.set(key, { name, label, file: node.originalFilePath, source });
       continue;
     }
-    errors.push(new StrataError('DUPLICATE', `${node.resourceType} ${node.name} and ${first.name} both build ${key}`, {
-      location: { file: node.originalFilePath, line: 0, column: 0 },
+    const withSource = source || first.source;
+    errors.push(new StrataError('DUPLICATE', `${label} and ${withSource ? first.label : first.name} both build ${key}`, {
+      location: source ? node.location : { file: node.originalFilePath, line: 0, column: 0 },
       nodeId: node.uniqueId,
-      details: [`${first.name}: ${first.file}`, `${node.name}: ${node.originalFilePath}`],
-      hint: 'give one of them another alias or schema (config, or the project\'s naming macros)',
+      details: [`${first.name}: ${first.file}`, `${name}: ${node.originalFilePath}`],
+      hint: withSource
+        ? 'a loaded source owns its raw table: give one of them another schema or identifier (a source\'s `identifier:`, a model\'s alias)'
+        : 'give one of them another alias or schema (config, or the project\'s naming macros)',
     }));
   }
   return errors;

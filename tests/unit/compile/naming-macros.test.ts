@@ -107,6 +107,33 @@ describe('naming macros', () => {
     expect(compileErrors(aliased).map((e) => e.message)).toEqual([expect.stringMatching(/both build "marts"."report"/)]);
   });
 
+  it('a loaded source owns its raw table: another loaded source or a model on the same relation is an error naming both', () => {
+    const load = (files: string) => `        load:\n          files: ${files}\n          columns: [a, b]\n`;
+    const sources = (second: string) => [
+      'version: 2',
+      'sources:',
+      '  - name: raw',
+      '    schema: marts',
+      '    tables:',
+      '      - name: first',
+      '        identifier: landing',
+      load('data/a_*.txt').trimEnd(),
+      `      - name: second`,
+      `        identifier: ${second}`,
+      load('data/b_*.txt').trimEnd(),
+      '      - name: report',   // a plain source may name a model's relation (reading it is not writing it)
+      '',
+    ].join('\n');
+    const twoLoads = writeProject({ ...files, 'models/sources.yml': sources('landing') });
+    const errors = compileErrors(twoLoads);
+    expect(errors.map((e) => `${e.location?.file}: ${e.message}`)).toEqual([
+      'models/sources.yml: source raw.second and source raw.first both build "marts"."landing"',
+    ]);
+    expect(errors[0]!.hint).toMatch(/identifier/);
+    const onModel = writeProject({ ...files, 'models/sources.yml': sources('wide_report') });
+    expect(compileErrors(onModel).map((e) => e.message)).toEqual([expect.stringMatching(/^(source raw.second and model wide|model wide and source raw.second) both build "marts"."wide_report"$/)]);
+  });
+
   it('generate_alias_name decides identifiers, and the node is there to decide with', () => {
     const dir = writeProject({
       ...files,
