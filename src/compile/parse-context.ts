@@ -6,6 +6,7 @@ import type { StrataError } from '../errors/strata-error.js';
 import type { ParseCache } from './parse-cache.js';
 import type { ProjectConfig } from '../project/project-config.js';
 import type { TemplateEngine } from '../template/template-engine.js';
+import { ConfigPathUse } from './unused-config-paths.js';
 import { createRenderState, type RelationTarget, type RenderState, type RenderStateInit } from '../template/render-state.js';
 
 /** What the parse pass of one node produced, kept for the compile pass. */
@@ -35,6 +36,8 @@ export class ParseContext {
   renderKeyBase = '';
   /** The inputs' digest (fingerprint.ts), when a worker thread took it during the parse. */
   inputsDigest?: string;
+  /** Which project.yml config paths the resources use (unused ones are warnings). */
+  readonly configPaths: ConfigPathUse;
   /** Env vars read by nodes that turned out disabled (part of the compile fingerprint: an env var can enable one). */
   readonly disabledEnvRead: Record<string, string | null> = {};
 
@@ -50,6 +53,7 @@ export class ParseContext {
     env: Record<string, string | undefined>,
   ) {
     this.env = env;
+    this.configPaths = new ConfigPathUse(config);
   }
 
   /** dbt's var precedence: --vars, then project vars scoped to this project, then global vars. */

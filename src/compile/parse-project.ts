@@ -235,6 +235,7 @@ function addGenericTests(ctx: ParseContext, manifest: Manifest, target: TestTarg
       }));
       return;
     }
+    ctx.configPaths.note('data_tests', node.fqn);
     if (!node.config.enabled) {
       manifest.disabled[node.uniqueId] = { uniqueId: node.uniqueId, resourceType: 'test', originalFilePath: node.originalFilePath };
       ctx.noteDisabled(node);
@@ -334,15 +335,23 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const texts = new Map<string, string>();
   modelFiles.forEach((f, i) => {
     const text = modelTexts[i]!;
-    const p = props.models.get(splitPath(f, '.sql').name);
+    const { name, folders } = splitPath(f, '.sql');
+    // Noted whether or not it renders (a failed render is an error, not an unused path).
+    ctx.configPaths.note('models', [config.name, ...folders, name]);
+    const p = props.models.get(name);
     const node = parseModel(ctx, f, text, p, early && !configuredByProperties(p) ? early.renders[i]! : renderModel(ctx, f, text, p));
     if (!node) return;
     texts.set(node.uniqueId, text);
     addNamed(ctx, manifest, byName, node);
   });
-  for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'], [], listings)) addNamed(ctx, manifest, byName, parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name)));
+  for (const f of discoverFiles(projectDir, config.seedPaths, ['.csv'], [], listings)) {
+    const node = parseSeed(ctx, f, props.seeds.get(splitPath(f, '.csv').name));
+    ctx.configPaths.note('seeds', node.fqn);
+    addNamed(ctx, manifest, byName, node);
+  }
   for (const s of props.sources) {
     const node = parseSource(ctx, s);
+    ctx.configPaths.note('sources', node.fqn);
     if (manifest.sources[node.uniqueId]) {
       ctx.errors.push(new StrataError('DUPLICATE', `source table ${s.sourceName}.${s.name} is declared twice`, { location: node.location }));
     } else if (node.config.enabled) manifest.sources[node.uniqueId] = node;
@@ -364,6 +373,8 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   }
   for (const f of testFiles) {
     const text = read(f);
+    const { name, folders } = splitPath(f, '.sql');
+    ctx.configPaths.note('data_tests', [config.name, ...folders, name]);
     const node = parseSingularTest(ctx, f, text, config.trees.data_tests);
     if (!node) continue;
     if (manifest.nodes[node.uniqueId]) {
@@ -379,6 +390,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
     manifest.nodes[node.uniqueId] = node;
   }
 
+  ctx.warnings.push(...ctx.configPaths.warnings());
   ctx.errors.push(...applyNamingMacros(ctx, manifest));
   ctx.errors.push(...checkIdentifiers(manifest));
   // Known without connecting when the target names its database; else the run checks it (runner.ts).

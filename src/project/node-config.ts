@@ -63,16 +63,16 @@ export function configFromTree(tree: ConfigTree, fqn: string[]): Record<string, 
 
 /**
  * Calls `visit` for every level of a config tree (the tree itself, then each folder below it, depth
- * first) with its path below the tree and its config keys.
+ * first) with its path below the tree, its config keys and the level itself.
  */
-export function forEachTreeLevel(tree: ConfigTree, visit: (path: string[], configKeys: string[]) => void, path: string[] = []): void {
+export function forEachTreeLevel(tree: ConfigTree, visit: (path: string[], configKeys: string[], level: ConfigTree) => void, path: string[] = []): void {
   const configKeys: string[] = [];
   const folders: string[] = [];
   for (const [k, v] of Object.entries(tree)) {
     if (isConfigKey(k, v)) configKeys.push(k);
     else if (v !== null) folders.push(k);
   }
-  visit(path, configKeys);
+  visit(path, configKeys, tree);
   for (const folder of folders) forEachTreeLevel(tree[folder] as ConfigTree, visit, [...path, folder]);
 }
 
