@@ -181,7 +181,8 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     options: { ...runOptions('retry', project.ctx.config, { ...options, allRows }), rebuild: true },
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
     ...testOptions(previousCommand, options),
-    only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] ? [id] : testIdsOfGroup(last, id)))),
+    // Nodes, loaded sources (their failed files load again), and test groups (their tests).
+    only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] || project.manifest.sources[id] ? [id] : testIdsOfGroup(last, id)))),
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
     ...artifactsWriter(toRun, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build)),

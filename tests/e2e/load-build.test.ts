@@ -108,4 +108,19 @@ describe('loading raw files', () => {
     expect(await rowsOf('sales_bad.txt')).toEqual([{ n: 0 }]);
     expect(await rowsOf('sales_1.txt')).toEqual([{ n: 3 }]);
   });
+
+  it('strata retry loads a source whose files failed again, then builds what was skipped', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'incoming/sales_bad.txt'), Array.from({ length: 10 }, () => 'no delimiters here').join('\n') + '\n');
+    const build = await strata(dir, 'build');
+    expect(build.code).toBe(1);
+    expect(build.stdout).toMatch(/ERROR .*load raw\.sales/);
+    expect(build.stdout).toMatch(/SKIP .*sales_by_region/);
+    writeFileSync(join(dir, 'incoming/sales_bad.txt'), '7|eu|1000\n'); // the file fixed
+    const retried = await strata(dir, 'retry');
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(/OK load raw\.sales .*1 loaded, 2 unchanged/);
+    expect(retried.stdout).toMatch(/OK view model .*sales_by_region/);
+    expect((await db.query("select total::int from ld.sales_by_region where region = 'eu'")).rows).toEqual([{ total: 1010 }]); // 10 + 1000 (line 3 of sales_2 is quarantined)
+  });
 });
