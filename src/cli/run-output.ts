@@ -110,7 +110,7 @@ export function printRunSummary(r: Reporter, results: RunResults): void {
     });
     if (!r.json) {
       r.info('');
-      r.info(r.c.red(`Failure in ${f.resourceType} ${f.name}`) + (f.executedSqlPath ? ` (executed SQL: ${f.executedSqlPath})` : ''));
+      r.info(r.c.red(`Failure in ${f.resourceType === 'operation' ? 'hook' : f.resourceType} ${f.name}`) + (f.executedSqlPath ? ` (executed SQL: ${f.executedSqlPath})` : ''));
       r.info(formatError(e, { color: r.opts.color, ...(r.opts.projectDir ? { projectDir: r.opts.projectDir } : {}) }));
     }
   }

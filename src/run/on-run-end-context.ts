@@ -42,7 +42,8 @@ const NODE_STATUS: Record<NodeStatus, string> = { success: 'success', warn: 'war
 /** The node as dbt's `result.node`: the manifest's fields a hook usually reads. */
 function nodeView(manifest: Manifest, id: string, defaultDatabase: string | undefined): Record<string, unknown> {
   const n = manifest.nodes[id] ?? manifest.sources[id];
-  if (!n) return { unique_id: id, name: id.split('.').pop(), resource_type: id.split('.')[0] };
+  // A project hook (`operation.<project>.<project>-on-run-start-0`, as dbt names it).
+  if (!n) return { unique_id: id, name: id.split('.').pop(), resource_type: id.split('.')[0], relation_name: null };
   const view: Record<string, unknown> = {
     unique_id: n.uniqueId, name: n.name, resource_type: n.resourceType, package_name: n.packageName, path: n.path,
     original_file_path: n.originalFilePath, fqn: n.fqn, tags: n.tags, config: n.config, description: n.description,

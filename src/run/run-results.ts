@@ -18,7 +18,8 @@ export type NodeStatus = 'success' | 'warn' | 'error' | 'skipped' | 'up_to_date'
 export interface NodeResult {
   uniqueId: string;
   name: string;
-  resourceType: ResourceType;
+  /** `operation`: a project hook (on-run-start / on-run-end) that failed, or was skipped by one. */
+  resourceType: ResourceType | 'operation';
   status: NodeStatus;
   /** How it reads in the output: `view model qa.orders` (set on skipped nodes, which never start). */
   label?: string;

@@ -237,11 +237,14 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       const rc = await prepare(session, req, items);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
-      await runProjectHooks(rc, 'on-run-start');
-      results = await buildAll(rc, items, events, req.fuseTests ?? true);
+      const onResult = (r: NodeResult, index: number, total: number) => events?.onNodeFinish?.(r, index, total);
+      const startHooks = await runProjectHooks(rc, 'on-run-start', { onResult });
+      // As dbt (1.9+): a failed on-run-start hook (a preflight check) skips every node; on-run-end runs.
+      const nodes = startHooks.length ? skipAll(rc, items, startHooks[0]!, events) : await buildAll(rc, items, events, req.fuseTests ?? true);
       await dropOrphanKeptRows(rc);
       await along;
-      await runProjectHooks(rc, 'on-run-end', { ...onRunEndContext(rc, items, results) });
+      const ran = [...startHooks, ...nodes];
+      results = [...ran, ...await runProjectHooks(rc, 'on-run-end', { context: { ...onRunEndContext(rc, items, ran) }, onResult })];
       await finishRun(opened.db, runId, results.some((r) => r.status === 'error') ? 'error' : 'success');
     } catch (e) {
       await along.catch(() => undefined);
@@ -297,6 +300,22 @@ async function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<N
   }
 }
 
+/** The result of an item that never ran because `failed` (a node, or a hook) failed. */
+function skippedResult(rc: RunContext, item: WorkItem, failed: { uniqueId: string; name: string }): NodeResult {
+  const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.kind === 'load' ? 'source' : item.node.resourceType;
+  return { uniqueId: item.id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${failed.name} failed`, seconds: 0, skippedBecause: failed.uniqueId };
+}
+
+/** Every item skipped, because of a failed on-run-start hook. */
+function skipAll(rc: RunContext, items: WorkItem[], hook: NodeResult, events: RunEvents | undefined): NodeResult[] {
+  const failed = { uniqueId: hook.uniqueId, name: `hook ${hook.name}` };
+  return items.map((item, i) => {
+    const result = skippedResult(rc, item, failed);
+    events?.onNodeFinish?.(result, i + 1, items.length);
+    return result;
+  });
+}
+
 async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | undefined, fuse: boolean): Promise<NodeResult[]> {
   const byId = new Map(items.map((i) => [i.id, i]));
   let started = 0;
@@ -317,11 +336,7 @@ async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | u
       return { ...result, startedAt, completedAt: new Date().toISOString() };
     },
     isFailure: (r) => r.status === 'error',
-    skipResult: (id, failed) => {
-      const item = byId.get(id)!;
-      const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.kind === 'load' ? 'source' : item.node.resourceType;
-      return { uniqueId: id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${rc.project.manifest.nodes[failed]?.name ?? failed} failed`, seconds: 0, skippedBecause: failed };
-    },
+    skipResult: (id, failed) => skippedResult(rc, byId.get(id)!, { uniqueId: failed, name: rc.project.manifest.nodes[failed]?.name ?? failed }),
     onFinish: (id, r) => events?.onNodeFinish?.(r, indexOf.get(id) ?? ++started, total),
   });
   return [...results.values()];

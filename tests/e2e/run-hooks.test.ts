@@ -2,7 +2,10 @@
  * on-run-start and on-run-end as dbt runs them: on-run-end sees the run's results (`results`,
  * one per node and per test) and the schemas it built into (`schemas`, `database_schemas`).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunResults } from '../../src/run/run-results.js';
 import { useE2eDatabase } from '../helpers/e2e-database.js';
 import { cli, writeProject } from '../helpers/temp-project.js';
 
@@ -116,5 +119,106 @@ describe('on-run-end', () => {
     });
     // its relation is there: its schema counts
     expect(await rows('select s from hk_audit.schemas')).toEqual([{ s: 'hk2_marts' }]);
+  });
+});
+
+/** on-run-end records what it saw: every result's id and status. */
+const RECORD_STATUSES = '  - "{% for r in results %}insert into hk_audit.statuses values (\'{{ r.node.unique_id }}\', \'{{ r.node.resource_type }}\', \'{{ r.status }}\');{% endfor %}"';
+const STATUSES = 'drop schema if exists hk_audit cascade; create schema hk_audit; create table hk_audit.statuses (unique_id text, resource_type text, status text)';
+
+const MODELS = {
+  'models/first.sql': "{{ config(materialized='table') }}\nselect 1 as x",
+  'models/second.sql': "select x from {{ ref('first') }}",
+};
+
+function expectNoStackTrace(out: string): void {
+  expect(out).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+}
+
+describe('a failing on-run-start hook', () => {
+  it('is an error naming the hook; the hooks after it and every node are skipped, on-run-end runs, exit 1', async () => {
+    await rows(STATUSES);
+    const dir = writeProject({
+      'project.yml': projectYml('hk_start', [
+        'on-run-start:',
+        '  - "create table if not exists hk_audit.started (x int)"',
+        '  - "insert into hk_audit.no_such_table values (1)"',
+        '  - "create table hk_audit.never (x int)"',
+        'on-run-end:',
+        RECORD_STATUSES,
+      ].join('\n')),
+      ...MODELS,
+    });
+    const run = await strata(dir, 'run');
+    const out = run.stdout + run.stderr;
+    expect(run.code, out).toBe(1);
+    expectNoStackTrace(out);
+    expect(out).toMatch(/ERROR hook on-run-start\[1\]/);
+    // its SQL is in a run file, which the error points into
+    expect(out).toMatch(/Failure in hook on-run-start\[1\] \(executed SQL: target\/run\/project_hooks\/on-run-start-1\.sql\)/);
+    expect(out).toMatch(/target\/run\/project_hooks\/on-run-start-1\.sql:2:13: DB relation "hk_audit\.no_such_table" does not exist/);
+    expect(out).toContain('> 2 | insert into hk_audit.no_such_table values (1)');
+    expect(out).toMatch(/SKIP hook on-run-start\[2\]/);
+    expect(out).toMatch(/SKIP table model hk_start\.first/);
+    expect(out).toMatch(/SKIP view model hk_start\.second/);
+    expect(out).toMatch(/PASS=0 WARN=0 ERROR=1 SKIP=3 TOTAL=4/);
+    // nothing after the failing hook ran; the hook before it did
+    expect(await rows("select to_regclass('hk_start.first') as r, to_regclass('hk_audit.never') as n, to_regclass('hk_audit.started') as s")).toEqual([{ r: null, n: null, s: 'hk_audit.started' }]);
+    // on-run-end ran, and saw the hooks' and the nodes' outcomes
+    expect(await rows('select unique_id, resource_type, status from hk_audit.statuses order by unique_id')).toEqual([
+      { unique_id: 'model.hk.first', resource_type: 'model', status: 'skipped' },
+      { unique_id: 'model.hk.second', resource_type: 'model', status: 'skipped' },
+      { unique_id: 'operation.hk.hk-on-run-start-1', resource_type: 'operation', status: 'error' },
+      { unique_id: 'operation.hk.hk-on-run-start-2', resource_type: 'operation', status: 'skipped' },
+    ]);
+    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as RunResults;
+    expect(results.results.map((r) => [r.uniqueId, r.status])).toEqual([
+      ['operation.hk.hk-on-run-start-1', 'error'],
+      ['operation.hk.hk-on-run-start-2', 'skipped'],
+      ['model.hk.first', 'skipped'],
+      ['model.hk.second', 'skipped'],
+    ]);
+
+    // strata retry runs the hooks and the skipped nodes again once the hook is fixed
+    writeProject({ 'project.yml': readFileSync(join(dir, 'project.yml'), 'utf8').replace('hk_audit.no_such_table', 'hk_audit.started') }, dir);
+    const retry = await strata(dir, 'retry');
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    expect(await rows('select x from hk_start.second')).toEqual([{ x: 1 }]);
+  });
+
+  it('a template error in it names the hook and its line, with no stack trace', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml('hk_tpl', 'on-run-start:\n  - "select 1;\\n{{ no_such_macro() }}"'),
+      ...MODELS,
+    });
+    const run = await strata(dir, 'run');
+    const out = run.stdout + run.stderr;
+    expect(run.code, out).toBe(1);
+    expectNoStackTrace(out);
+    expect(out).toMatch(/project\.yml#on-run-start\[0\]:2:\d+.*no_such_macro/);
+    expect(out).toMatch(/PASS=0 WARN=0 ERROR=1 SKIP=2 TOTAL=3/);
+  });
+});
+
+describe('a failing on-run-end hook', () => {
+  it('is an error after the nodes were built; the hooks after it are skipped, exit 1', async () => {
+    await rows(STATUSES);
+    const dir = writeProject({
+      'project.yml': projectYml('hk_end', [
+        'on-run-end:',
+        '  - "insert into hk_audit.no_such_table values (1)"',
+        RECORD_STATUSES,
+      ].join('\n')),
+      ...MODELS,
+    });
+    const run = await strata(dir, 'run');
+    const out = run.stdout + run.stderr;
+    expect(run.code, out).toBe(1);
+    expectNoStackTrace(out);
+    expect(out).toMatch(/ERROR hook on-run-end\[0\]/);
+    expect(out).toMatch(/SKIP hook on-run-end\[1\]/);
+    expect(out).toMatch(/PASS=2 WARN=0 ERROR=1 SKIP=1 TOTAL=4/);
+    expect(await rows('select x from hk_end.second')).toEqual([{ x: 1 }]);
+    expect(await rows('select * from hk_audit.statuses')).toEqual([]);
   });
 });
