@@ -16,6 +16,8 @@ import { buildGraph, type Graph } from '../graph/dag.js';
 import { selectNodes } from '../graph/select.js';
 import { parseSelectorsFile } from '../graph/selectors-file.js';
 import type { SelectorDefinition } from '../graph/selector-definition.js';
+import type { SelectionCriterion } from '../graph/selection-spec.js';
+import { unmatchedCriteriaWarnings } from '../graph/unmatched-criteria.js';
 import type { Manifest, ResourceType } from '../manifest/types.js';
 import { valuesOf } from '../manifest/record-values.js';
 
@@ -42,6 +44,11 @@ export interface CompiledProject {
   ctx: ParseContext;
   selected: Set<string>;
   warnings: StrataError[];
+  /**
+   * Criteria of this selection that matched nothing (unmatched-criteria.ts). Apart from
+   * `warnings`, which the compile cache keeps: these belong to one command's selection.
+   */
+  selectionWarnings: StrataError[];
   targetDir: string;
 }
 
@@ -94,7 +101,9 @@ function selectIn(projectDir: string, parsed: { manifest: Manifest; ctx: ParseCo
   // every node is selected and the graph is built only if a caller asks for it.
   let graph: Graph | undefined;
   const getGraph = () => (graph ??= buildGraph(manifest));
+  const unmatched: SelectionCriterion[] = [];
   const selected = selectAll ? new Set([...Object.keys(manifest.nodes), ...Object.keys(manifest.sources)]) : selectNodes(manifest, getGraph(), {
+    unmatched,
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.selector ? { selector: options.selector } : {}),
@@ -102,7 +111,8 @@ function selectIn(projectDir: string, parsed: { manifest: Manifest; ctx: ParseCo
     ...(previous ? { previousManifest: previous } : {}),
     ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
   });
-  return { projectDir, manifest, get graph() { return getGraph(); }, ctx, selected, warnings: parsed.warnings, targetDir };
+  const selectionWarnings = unmatchedCriteriaWarnings(unmatched, manifest);
+  return { projectDir, manifest, get graph() { return getGraph(); }, ctx, selected, warnings: parsed.warnings, selectionWarnings, targetDir };
 }
 
 /**
@@ -242,8 +252,8 @@ export interface ListedNode {
   tags: string[];
 }
 
-/** `strata ls`: the selected resources in a stable order. */
-export function list(options: ProjectOptions & SelectionOptions = {}): ListedNode[] {
+/** `strata ls`: the selected resources in a stable order, and the criteria that matched nothing. */
+export function list(options: ProjectOptions & SelectionOptions = {}): { nodes: ListedNode[]; warnings: StrataError[] } {
   const project = compileProject({ ...options, parseOnly: true });
   const out: ListedNode[] = [];
   for (const id of [...project.selected].sort()) {
@@ -259,5 +269,5 @@ export function list(options: ProjectOptions & SelectionOptions = {}): ListedNod
       tags: n.tags,
     });
   }
-  return out;
+  return { nodes: out, warnings: project.selectionWarnings };
 }

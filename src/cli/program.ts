@@ -128,7 +128,7 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
         r.info(`Up to date: ${counts} unchanged since the last compile (${ms} ms)`, { event: 'compile_finished', upToDate: true, ...s, ms });
         return EXIT_OK;
       }
-      for (const w of res.warnings) r.warn(w);
+      for (const w of [...res.warnings, ...res.selectionWarnings]) r.warn(w);
       r.info(
         `Compiled ${counts} in ${ms} ms (${res.selected.size} selected; ${res.written} compiled files written to ${g.projectDir === '.' ? '' : `${g.projectDir}/`}target/compiled/${
           res.genericTestFiles === 'refresh' && s.tests ? "; generic tests' SQL in target/manifest.json" : ''
@@ -150,7 +150,8 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
     .addOption(new Option('--resource-type <type...>', 'only these resource types').choices(['model', 'seed', 'source', 'test', 'unit_test']))
     .addOption(new Option('-o, --output <format>', 'what to print for each resource').choices(['selector', 'name', 'path', 'json']).default('selector'))
     .action(action<SelectFlags & { resourceType?: ResourceType[]; output: ListOutput }>((f, g, r) => {
-      const items = list({ ...projectOptions(g), ...selection(f), ...(f.resourceType ? { resourceTypes: f.resourceType } : {}) });
+      const { nodes: items, warnings } = list({ ...projectOptions(g), ...selection(f), ...(f.resourceType ? { resourceTypes: f.resourceType } : {}) });
+      for (const w of warnings) r.warn(w);
       for (const item of items) {
         if (f.output === 'json') r.data(JSON.stringify({ unique_id: item.uniqueId, name: item.name, resource_type: item.resourceType, original_file_path: item.path, tags: item.tags, ...(item.materialized ? { materialized: item.materialized } : {}) }));
         else r.data(f.output === 'name' ? item.name : f.output === 'path' ? item.path : item.selector);

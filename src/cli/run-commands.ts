@@ -78,7 +78,7 @@ export function addRunCommands(program: Command, kit: CommandKit): void {
         const junit = junitPath(f.output);
         const { execute } = await import('../api/run.js');
         const res = await execute(name, { ...projectOptions(g), ...selection!(f), ...executeOptions(f), ...(f.fuse === false ? { noFuse: true } : {}), ...(f.allRows ? { allRows: true } : {}), events: runEvents(r) });
-        for (const w of res.project.warnings) r.warn(w);
+        for (const w of [...res.project.warnings, ...res.project.selectionWarnings]) r.warn(w);
         printRunSummary(r, res.results);
         if (junit) await writeJunit(junit, res.results, res.project.manifest, r);
         return res.results.results.some((x) => x.status === 'error') ? EXIT_NODE_FAILURE : EXIT_OK;

@@ -23,6 +23,8 @@ export type { SelectionBundle };
 export interface EvalContext extends MethodContext {
   index: NodeIndex;
   mode: IndirectSelection;
+  /** Criteria that matched nothing, collected for a warning (a typo would otherwise select nothing silently). */
+  unmatched?: SelectionCriterion[];
 }
 
 function isSubset(a: Iterable<string>, b: Set<string>): boolean {
@@ -115,7 +117,11 @@ function evaluateCriterion(ctx: EvalContext, c: SelectionCriterion): SelectionBu
 /** dbt's select_nodes_recursively. The caller keeps `direct` as the selection. */
 export function evaluateSpec(ctx: EvalContext, spec: SelectionSpec): SelectionBundle {
   if (spec.kind === 'all') return { direct: new Set(ctx.index.ids), indirect: new Set() };
-  if (spec.kind === 'criterion') return evaluateCriterion(ctx, spec);
+  if (spec.kind === 'criterion') {
+    const bundle = evaluateCriterion(ctx, spec);
+    if (bundle.direct.size === 0 && bundle.indirect.size === 0) ctx.unmatched?.push(spec);
+    return bundle;
+  }
   const parts = spec.kind === 'difference' ? [spec.include, spec.exclude] : spec.items;
   const bundles = parts.map((p) => evaluateSpec(ctx, p));
   const direct = combine(

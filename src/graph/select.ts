@@ -15,7 +15,7 @@ import { evaluateSpec, type EvalContext } from './evaluate.js';
 import { buildNodeIndex, nodeOf } from './node-index.js';
 import { expressionToSpec, normaliseExpression, type SelectorDefinition } from './selector-definition.js';
 import { parseSelectExclude, parseSelectionArgs } from './selector-parser.js';
-import type { IndirectSelection, SelectionBundle, SelectionSpec } from './selection-spec.js';
+import type { IndirectSelection, SelectionBundle, SelectionCriterion, SelectionSpec } from './selection-spec.js';
 
 export interface SelectOptions {
   select?: string[];
@@ -29,6 +29,8 @@ export interface SelectOptions {
   resourceTypes?: ResourceType[];
   /** `--indirect-selection`; dbt's default is eager. */
   indirectSelection?: IndirectSelection;
+  /** Filled with the criteria that matched no node (see unmatched-criteria.ts). */
+  unmatched?: SelectionCriterion[];
 }
 
 function hasTerms(args: string[] | undefined): boolean {
@@ -117,6 +119,7 @@ export function selectNodes(manifest: Manifest, graph: Graph, opts: SelectOption
     resolveSelector: selectorResolver(selectors, () => ctx),
   };
   if (opts.previousManifest) ctx.previousManifest = opts.previousManifest;
+  if (opts.unmatched) ctx.unmatched = opts.unmatched;
   const { direct } = evaluateSpec(ctx, spec);
   if (!opts.resourceTypes || opts.resourceTypes.length === 0) return direct;
   const keep = new Set<string>(opts.resourceTypes);

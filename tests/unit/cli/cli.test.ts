@@ -15,6 +15,23 @@ const project = () =>
     'seeds/codes.csv': 'code\n1\n',
   });
 
+describe('a selection criterion that matches nothing', () => {
+  it('is a warning naming it (with the closest name), for ls, compile and run alike, as dbt warns', async () => {
+    const dir = project();
+    const ls = await cli(['--project-dir', dir, 'ls', '-s', 'reprot+', 'stg_a', '--exclude', 'tag:nope']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split('\n')).toEqual(['proj.staging.stg_a']);
+    expect(ls.stderr).toContain("the selection criterion 'reprot+' does not match any enabled node");
+    expect(ls.stderr).toContain('did you mean report?');
+    expect(ls.stderr).toContain("the selection criterion 'tag:nope' does not match any enabled node");
+    expect(ls.stderr).not.toContain("'stg_a'");
+    const compile = await cli(['--project-dir', dir, 'compile', '-s', 'path:models/mrts']);
+    expect(compile.stderr).toContain("the selection criterion 'path:models/mrts' does not match any enabled node");
+    // A whole-project compile afterwards does not repeat a warning of an earlier selection.
+    expect((await cli(['--project-dir', dir, 'compile'])).stderr).not.toContain('selection criterion');
+  });
+});
+
 describe('strata compile', () => {
   it('writes the manifest and compiled SQL and exits 0', async () => {
     const dir = project();
