@@ -1,11 +1,13 @@
 /**
  * The dbt template context: `ref`, `source`, `config`, `var`, `env_var`, `this`, `target`,
- * `execute`, `is_incremental`, `log`, `return`, `exceptions`, `run_query`, `adapter`, `model`...
+ * `execute`, `is_incremental`, `log`, `return`, `exceptions`, `run_query`, `adapter`, `model`,
+ * Jinja's `namespace`...
  *
  * Installed once as nunjucks globals; each reads the current RenderState (see render-state.ts).
  * Values that must look like variables (`this`, `target`, `execute`, `model`) are getters.
  */
 import { StrataError } from '../errors/strata-error.js';
+import { namespace } from './namespace.js';
 import { makeRelation, quoteIdent } from './relation.js';
 import { currentState, type RenderState, type TargetInfo } from './render-state.js';
 import { toQueryTable } from './query-table.js';
@@ -189,6 +191,7 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     },
     adapter: adapterFor(lookupMacro),
     project_name: projectName,
+    namespace,
     zip: (...lists: unknown[][]) => {
       const n = Math.min(...lists.map((l) => l.length));
       return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));

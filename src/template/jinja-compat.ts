@@ -5,12 +5,14 @@
  * - Python string methods (`'a'.upper()`, `.split()`, `.startswith()`, `.strip()`, `.format()`...);
  * - slicing a string yields a string (`'abc'[1:]` is `'bc'`, not a list);
  * - the `{% do expr %}` statement from Jinja's `do` extension (dbt projects use it everywhere);
- * - Jinja tests and filters dbt code relies on (`is none`, `is string`, `|as_bool`, `|tojson`...).
+ * - Jinja tests and filters dbt code relies on (`is none`, `is string`, `|as_bool`, `|tojson`...);
+ * - `{% set ns.attr = value %}` on a `namespace()` (namespace.ts).
  *
  * nunjucks keeps its runtime in module state, so the patch is process-wide; it is installed once
  * and is idempotent. Nothing else in the process uses nunjucks.
  */
 import nunjucks from 'nunjucks';
+import { installNamespaceAssignment, Namespace } from './namespace.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -128,6 +130,7 @@ export function installJinjaCompat(): void {
   if (installed) return;
   installed = true;
   nunjucks.installJinjaCompat();
+  installNamespaceAssignment();
   // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
   // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
   // nothing. A Group of two or more items is a tuple, i.e. an array (what Jinja's tuple behaves as
@@ -147,6 +150,8 @@ export function installJinjaCompat(): void {
     if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
       const proto = Object.getPrototypeOf(obj);
       const member = (obj as Record<string, unknown>)[key];
+      // A namespace's attributes are what it holds, even one named `items` or `get`.
+      if (proto === Namespace.prototype) return member;
       if (proto !== Object.prototype && proto !== null && typeof member === 'function') return (member as AnyFn).bind(obj);
     }
     if (typeof obj === 'string') {

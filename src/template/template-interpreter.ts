@@ -14,8 +14,9 @@
  * the caller compiles the template):
  *
  * - statements: text and `{{ }}` output, `if`/`elif`/`else`, `for` (one name or `k, v`, with
- *   `loop.*` and `else`), `set` (value or block), `{% do %}` and other extension calls without a
- *   body, `{% filter %}`; not macros, `call`, blocks, includes, imports, `switch`;
+ *   `loop.*` and `else`), `set` (value or block, to names or a namespace attribute), `{% do %}`
+ *   and other extension calls without a body, `{% filter %}`; not macros, `call`, blocks,
+ *   includes, imports, `switch`;
  * - expressions: literals (not regular expressions), names, lookups, calls, filters, tests, `in`,
  *   inline if, lists, dicts, groups, arithmetic, `~`, comparisons (one operator), `and`/`or`/`not`.
  *
@@ -30,6 +31,7 @@
  * the caller then renders the file with nunjucks, which fails the same way and says where.
  */
 import nunjucks from 'nunjucks';
+import { assignAttribute } from './namespace.js';
 import { SharedParses } from './template-shapes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- template values are any JavaScript value, as in the generated code */
@@ -252,6 +254,7 @@ class Builder {
    * variable's own local if the name is one), then the frame, and at top level the context.
    */
   set(node: Node, scope: Scope): Statement {
+    if (node.targets.some((t: Node) => t.typename === 'LookupVal')) return this.setAttribute(node, scope);
     const targets: Array<{ name: string; local: number }> = node.targets.map((t: Node) => {
       if (t.typename !== 'Symbol') unsupported(t);
       return { name: t.value as string, local: scope.lookup(t.value) ?? this.newLocal() };
@@ -265,6 +268,22 @@ class Builder {
         if (run.frame.topLevel) run.context.setVariable(t.name, run.locals[t.local]);
         if (t.name.charAt(0) !== '_' && run.frame.topLevel) run.context.addExport(t.name, run.locals[t.local]);
       }
+    };
+  }
+
+  /**
+   * `{% set ns.attr = value %}` as namespace.ts compiles it: the value, then the namespace and the
+   * attribute's name, then the assignment. With other targets too, the compiler reports the error.
+   */
+  setAttribute(node: Node, scope: Scope): Statement {
+    if (node.targets.length > 1) unsupported(node);
+    const attribute = node.targets[0];
+    const value = this.expression(node.value ?? node.body, scope).evaluate;
+    const target = this.expression(attribute.target, scope).evaluate;
+    const key = this.expression(attribute.val, scope).evaluate;
+    return (run) => {
+      const v = value(run);
+      assignAttribute(target(run), key(run), v);
     };
   }
 

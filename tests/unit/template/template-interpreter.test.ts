@@ -120,6 +120,8 @@ const INTERPRETED: string[] = [
   "{% for name, value in [('x', 1), ('y', 2)] %}{{ name }}={{ value }};{% endfor %}",
   '{{ ("a", "b") | join("-") }} {{ (1 + 2) * 3 }} {{ ((1, 2), 3) | length }}',
   '{{ 10 - 2 - 3 }} {{ 2 * 3 * 4 }} {{ 1 - 2 + 3 }} {{ 100 / 10 / 2 }} {{ not (1 == 2) }} {{ (not 1) == false }}',
+  '{% set ns = namespace(n=0, items=[]) %}{% for x in var("names") %}{% set ns.n = ns.n + loop.index %}{% do ns.items.append(x) %}{% endfor %}{{ ns.n }} {{ ns.items | join }}',
+  '{% set ns = namespace() %}{% set ns.body %}b{{ 1 }}{% endset %}{% set ns["k"] = ref("a") %}{{ ns.body }} {{ ns.k }}',
 ];
 
 /** Templates the interpreter leaves to the compiler (what it cannot mirror exactly). */
@@ -152,6 +154,8 @@ const FAILING: string[] = [
   '{% for k, v in [none] %}{{ k }}{% endfor %}',
   '{% if true %}\n  {{ ref() }}{% endif %}',
   '{{ var("missing" ~ "_var") }}',
+  '{% set d = {} %}\n{% for x in [1] %}\n  {% set d.x = x %}{% endfor %}',
+  '{% set ns = namespace() %}\n{% set ns.x = ref() %}',
 ];
 
 describe('template interpreter', () => {
