@@ -26,6 +26,7 @@ import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
 import { configuredByProperties, parseModel, parseSingularTest, renderModel, reportConfigProblems, sha256, splitPath } from './parse-sql-nodes.js';
 import { EarlyRenders, readText as read } from './model-renders.js';
 import { checkDatabases, checkIdentifiers } from './identifiers.js';
+import { checkLoadBlocks } from './load-blocks.js';
 import { applyNamingMacros } from './naming-macros.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -393,6 +394,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   ctx.warnings.push(...ctx.configPaths.warnings());
   ctx.errors.push(...applyNamingMacros(ctx, manifest));
   ctx.errors.push(...checkIdentifiers(manifest));
+  ctx.errors.push(...checkLoadBlocks(manifest));
   // Known without connecting when the target names its database; else the run checks it (runner.ts).
   if (ctx.config.target.database) ctx.errors.push(...checkDatabases(manifest, ctx.config.target.database, ctx.config.target.name));
   ctx.errors.push(...link(manifest, texts));

@@ -139,11 +139,12 @@ describe('project files', () => {
         '        load:',
         "          files: [\"{{ var('raw_path') }}/**/historical_data_*.txt\", \"{{ env_var('EXTRA', 's3://b/x') }}/*.zip\"]",
         '          delimiter: "|"',
+        '          columns: [a]',
         '',
       ].join('\n'),
     };
     const m = manifestOf(files, { vars: { raw_path: 's3://bucket/freddie' } });
-    expect(m.sources['source.proj.raw.orig']!.load).toEqual({ files: ['s3://bucket/freddie/**/historical_data_*.txt', 's3://b/x/*.zip'], delimiter: '|' });
+    expect(m.sources['source.proj.raw.orig']!.load).toEqual({ files: ['s3://bucket/freddie/**/historical_data_*.txt', 's3://b/x/*.zip'], delimiter: '|', columns: ['a'] });
     const other = manifestOf(files);
     expect(other.sources['source.proj.raw.orig']!.load!['files']).toEqual(['data/raw/**/historical_data_*.txt', 's3://b/x/*.zip']);
     expect(other.sources['source.proj.raw.orig']!.checksum).not.toBe(m.sources['source.proj.raw.orig']!.checksum);
@@ -163,6 +164,7 @@ describe('project files', () => {
         '        static: true',
         '        load:',
         '          files: data/*.txt',
+        '          columns: [a]',
         'models:',
         '  - name: a',
         '    description: "{{ doc(\'a_doc\') }}"',
