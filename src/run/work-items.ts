@@ -2,17 +2,16 @@
  * What a run executes, as executor nodes: models, seeds, test groups and unit tests, with the
  * edges between them.
  *
- * In `build`, tests gate what comes after: the descendants of a model wait for the model's tests
- * (an error-severity failure skips them; warnings do not), and a model waits for its unit tests,
- * which run before it is built (they need only its inputs' shapes, given as literal rows).
- * A test group that also reads a descendant of the model (a relationships test pointing
- * downstream) cannot gate it without a cycle; it then runs after both, like any test.
+ * In `build`, tests gate what comes after (test-gates.ts): the descendants of a model wait for
+ * the model's tests, and a model waits for its unit tests, which run before it is built (they
+ * need only its inputs' shapes, given as literal rows).
  */
 import type { TestGroup } from '../data-tests/types.js';
 import type { Manifest, ModelNode, SeedNode, SourceNode, UnitTestNode } from '../manifest/types.js';
 import type { LoadSpec } from '../load/types.js';
 import type { LoadableSource } from '../load/source-loading.js';
 import { planTestGroups } from '../data-tests/groups.js';
+import { addGates, splitForGates, type GateGroup } from './test-gates.js';
 import { effectiveParents } from './run-context.js';
 
 export type BuildableKind = 'load' | 'model' | 'seed' | 'test' | 'unit_test';
@@ -20,23 +19,10 @@ export type BuildableKind = 'load' | 'model' | 'seed' | 'test' | 'unit_test';
 export type WorkItem =
   | { kind: 'model'; id: string; node: ModelNode; deps: string[] }
   | { kind: 'seed'; id: string; node: SeedNode; deps: string[] }
-  | { kind: 'tests'; id: string; group: TestGroup; deps: string[] }
+  /** readsBeyond: what its tests read that is not upstream of their model (test-gates.ts). */
+  | { kind: 'tests'; id: string; group: TestGroup; deps: string[]; readsBeyond?: string[] }
   | { kind: 'unit'; id: string; node: UnitTestNode; deps: string[] }
   | { kind: 'load'; id: string; source: SourceNode; spec: LoadSpec; deps: string[] };
-
-function ancestorsOrSelf(manifest: Manifest, id: string): Set<string> {
-  const out = new Set([id]);
-  const queue = [id];
-  for (let i = 0; i < queue.length; i++) {
-    for (const p of manifest.parentMap[queue[i]!] ?? []) {
-      if (!out.has(p)) {
-        out.add(p);
-        queue.push(p);
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * `loadable`: the selected sources strata loads (loadableSources), when `kinds` has 'load'; the
@@ -63,9 +49,10 @@ export function planWorkItems(
   if (kinds.has('load')) {
     for (const { node, spec } of loadable) items.push({ kind: 'load', id: node.uniqueId, source: node, spec, deps: [] });
   }
-  for (const group of planTestGroups(manifest, testIds)) {
+  const groups = planTestGroups(manifest, testIds);
+  for (const { group, readsBeyond } of gateOnTests ? groups.flatMap((g) => splitForGates(manifest, g)) : groups.map((group): GateGroup => ({ group }))) {
     const deps = group.dependsOn.flatMap((d: string): string[] => [d, ...effectiveParentsIfEphemeral(manifest, d)]);
-    items.push({ kind: 'tests', id: group.id, group, deps: [...new Set(deps)] });
+    items.push({ kind: 'tests', id: group.id, group, deps: [...new Set(deps)], ...(readsBeyond ? { readsBeyond } : {}) });
   }
   if (gateOnTests) addGates(manifest, items);
   throughUnexecuted(manifest, items);
@@ -123,23 +110,4 @@ function throughUnexecuted(manifest: Manifest, items: WorkItem[]): void {
 function effectiveParentsIfEphemeral(manifest: Manifest, id: string): string[] {
   const n = manifest.nodes[id];
   return n?.resourceType === 'model' && n.config.materialized === 'ephemeral' ? effectiveParents(manifest, n) : [];
-}
-
-function addGates(manifest: Manifest, items: WorkItem[]): void {
-  const groupOf = new Map<string, WorkItem>();
-  for (const item of items) if (item.kind === 'tests' && item.group.attachedNode) groupOf.set(item.group.attachedNode, item);
-  const unitsOf = new Map<string, string[]>();
-  for (const item of items) if (item.kind === 'unit') (unitsOf.get(item.node.dependsOn.nodes[0] ?? '') ?? unitsOf.set(item.node.dependsOn.nodes[0] ?? '', []).get(item.node.dependsOn.nodes[0] ?? '')!).push(item.id);
-  for (const item of items) {
-    if (item.kind !== 'model' && item.kind !== 'seed') continue;
-    const extra: string[] = [...(unitsOf.get(item.id) ?? [])];
-    for (const parent of item.deps) {
-      const group = groupOf.get(parent);
-      if (!group) continue;
-      // Gate only when the tests read nothing but the parent and its ancestors (else: a cycle).
-      const allowed = ancestorsOrSelf(manifest, parent);
-      if (group.deps.every((d) => allowed.has(d))) extra.push(group.id);
-    }
-    item.deps = [...new Set([...item.deps, ...extra])];
-  }
 }
