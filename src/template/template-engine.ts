@@ -14,6 +14,7 @@ import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, typ
 import { currentState, withState, type RenderState } from './render-state.js';
 import { isContextFunction, renderStatic, scanStatic, type StaticCallError } from './static-render.js';
 import { interpretTemplate } from './template-interpreter.js';
+import { unbalancedTagError } from './unclosed-tags.js';
 
 export interface MacroFile {
   file: string;
@@ -219,6 +220,10 @@ export class TemplateEngine {
     // nunjucks reports parse errors 1-based and runtime positions 0-based.
     let line = (err.lineno ?? 0) + (isRuntime ? 1 : 0);
     let column = (err.colno ?? 0) + (isRuntime ? 1 : 0);
+    // A block left open, an end tag for another block, a `{%` without `%}`: nunjucks says so at
+    // the end of the file (no line) or at the end tag; the scan names the tag to fix and its line.
+    const unbalanced = unbalancedTagError(String(err.message ?? ''), text, file);
+    if (unbalanced) return unbalanced;
     if (err.cause instanceof MacroReturn) {
       return new StrataError('TEMPLATE', 'return() called outside a macro', { location: { file, line, column } });
     }
