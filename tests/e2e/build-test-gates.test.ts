@@ -3,39 +3,14 @@
  * A test of the model that also reads another node (a relationships test pointing at a sibling)
  * must not take that gate away from the model's other tests.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResults } from '../../src/run/run-results.js';
 import { useE2eDatabase } from '../helpers/e2e-database.js';
-import { cli, writeProject } from '../helpers/temp-project.js';
+import { statusesOf, strataOn, testProjectYml } from '../helpers/e2e-project.js';
+import { writeProject } from '../helpers/temp-project.js';
 
 const { testDb, rows } = useE2eDatabase();
 
-const projectYml = (schema: string) => [
-  'name: gates',
-  'targets:',
-  '  test:',
-  '    type: postgres',
-  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
-  `    schema: ${schema}`,
-  '    threads: 2',
-  '',
-].join('\n');
-
-function strata(dir: string, ...args: string[]) {
-  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
-}
-
-function statuses(dir: string): Record<string, string> {
-  const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as RunResults;
-  const out: Record<string, string> = {};
-  for (const r of results.results) {
-    out[r.name] = r.status;
-    for (const t of r.tests ?? []) out[t.name] = t.status;
-  }
-  return out;
-}
+const strata = strataOn(testDb);
 
 /**
  * orders has a not_null test (failing: one null id) and, with `relationships`, a relationships
@@ -43,7 +18,7 @@ function statuses(dir: string): Record<string, string> {
  * and customers.
  */
 const PROJECT = (schema: string, relationships: boolean, orders = 'id,customer_id,amount\n1,1,10\n,2,20\n') => ({
-  'project.yml': projectYml(schema),
+  'project.yml': testProjectYml('gates', schema),
   'seeds/raw_orders.csv': orders,
   'seeds/raw_customers.csv': 'id,name\n1,ann\n2,bob\n',
   'models/orders.sql': "{{ config(materialized='table') }}\nselect * from {{ ref('raw_orders') }}",
@@ -72,7 +47,7 @@ describe('build: the tests of a model gate its descendants', () => {
     const build = await strata(dir, 'build');
     const out = build.stdout + build.stderr;
     expect(build.code, out).toBe(1);
-    expect(statuses(dir), out).toMatchObject({ not_null_orders_id: 'fail', order_totals: 'skipped', customer_orders: 'skipped', customers: 'success' });
+    expect(statusesOf(dir), out).toMatchObject({ not_null_orders_id: 'fail', order_totals: 'skipped', customer_orders: 'skipped', customers: 'success' });
   });
 
   it('also when one of its tests is a relationships test to a sibling', async () => {
@@ -80,8 +55,8 @@ describe('build: the tests of a model gate its descendants', () => {
     const build = await strata(dir, 'build');
     const out = build.stdout + build.stderr;
     expect(build.code, out).toBe(1);
-    const relationships = Object.keys(statuses(dir)).find((n) => n.startsWith('relationships_orders_customer_id'))!;
-    expect(statuses(dir), out).toMatchObject({ not_null_orders_id: 'fail', [relationships]: 'pass', order_totals: 'skipped', customer_orders: 'skipped', customers: 'success' });
+    const relationships = Object.keys(statusesOf(dir)).find((n) => n.startsWith('relationships_orders_customer_id'))!;
+    expect(statusesOf(dir), out).toMatchObject({ not_null_orders_id: 'fail', [relationships]: 'pass', order_totals: 'skipped', customer_orders: 'skipped', customers: 'success' });
     expect(await rows("select to_regclass('gates_b.order_totals') as t, to_regclass('gates_b.customer_orders') as c")).toEqual([{ t: null, c: null }]);
   });
 
@@ -105,7 +80,7 @@ describe('build: the tests of a model gate its descendants', () => {
     const build = await strata(dir, 'build');
     const out = build.stdout + build.stderr;
     expect(build.code, out).toBe(1);
-    const all = statuses(dir);
+    const all = statusesOf(dir);
     const relationships = Object.keys(all).find((n) => n.startsWith('relationships_orders_customer_id__id__ref_customers'))!;
     const downstream = Object.keys(all).find((n) => n.startsWith('relationships_orders_customer_id__id__ref_order_ids'))!;
     expect(all, out).toMatchObject({

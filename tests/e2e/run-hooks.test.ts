@@ -5,27 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResults } from '../../src/run/run-results.js';
 import { useE2eDatabase } from '../helpers/e2e-database.js';
-import { cli, writeProject } from '../helpers/temp-project.js';
+import { runResultsOf, strataOn, testProjectYml } from '../helpers/e2e-project.js';
+import { writeProject } from '../helpers/temp-project.js';
 
 const { testDb, rows } = useE2eDatabase();
 
-const projectYml = (schema: string, hooks: string) => [
-  'name: hk',
-  'targets:',
-  '  test:',
-  '    type: postgres',
-  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
-  `    schema: ${schema}`,
-  '    threads: 2',
-  hooks,
-  '',
-].join('\n');
-
-function strata(dir: string, ...args: string[]) {
-  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
-}
+const projectYml = (schema: string, hooks: string) => testProjectYml('hk', schema, hooks);
+const strata = strataOn(testDb);
 
 /** A macro an on-run-end hook calls with `results`, as dbt packages do: one row per result. */
 const RECORD_RESULTS = [
@@ -131,8 +118,13 @@ const MODELS = {
   'models/second.sql': "select x from {{ ref('first') }}",
 };
 
-function expectNoStackTrace(out: string): void {
+/** `strata run`, which must exit 1 with no stack trace: its output. */
+async function failingRun(dir: string): Promise<string> {
+  const run = await strata(dir, 'run');
+  const out = run.stdout + run.stderr;
+  expect(run.code, out).toBe(1);
   expect(out).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+  return out;
 }
 
 describe('a failing on-run-start hook', () => {
@@ -149,10 +141,7 @@ describe('a failing on-run-start hook', () => {
       ].join('\n')),
       ...MODELS,
     });
-    const run = await strata(dir, 'run');
-    const out = run.stdout + run.stderr;
-    expect(run.code, out).toBe(1);
-    expectNoStackTrace(out);
+    const out = await failingRun(dir);
     expect(out).toMatch(/ERROR hook on-run-start\[1\]/);
     // its SQL is in a run file, which the error points into
     expect(out).toMatch(/Failure in hook on-run-start\[1\] \(executed SQL: target\/run\/project_hooks\/on-run-start-1\.sql\)/);
@@ -171,8 +160,7 @@ describe('a failing on-run-start hook', () => {
       { unique_id: 'operation.hk.hk-on-run-start-1', resource_type: 'operation', status: 'error' },
       { unique_id: 'operation.hk.hk-on-run-start-2', resource_type: 'operation', status: 'skipped' },
     ]);
-    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as RunResults;
-    expect(results.results.map((r) => [r.uniqueId, r.status])).toEqual([
+    expect(runResultsOf(dir).results.map((r) => [r.uniqueId, r.status])).toEqual([
       ['operation.hk.hk-on-run-start-1', 'error'],
       ['operation.hk.hk-on-run-start-2', 'skipped'],
       ['model.hk.first', 'skipped'],
@@ -191,10 +179,7 @@ describe('a failing on-run-start hook', () => {
       'project.yml': projectYml('hk_tpl', 'on-run-start:\n  - "select 1;\\n{{ no_such_macro() }}"'),
       ...MODELS,
     });
-    const run = await strata(dir, 'run');
-    const out = run.stdout + run.stderr;
-    expect(run.code, out).toBe(1);
-    expectNoStackTrace(out);
+    const out = await failingRun(dir);
     expect(out).toMatch(/project\.yml#on-run-start\[0\]:2:\d+.*no_such_macro/);
     expect(out).toMatch(/PASS=0 WARN=0 ERROR=1 SKIP=2 TOTAL=3/);
   });
@@ -211,10 +196,7 @@ describe('a failing on-run-end hook', () => {
       ].join('\n')),
       ...MODELS,
     });
-    const run = await strata(dir, 'run');
-    const out = run.stdout + run.stderr;
-    expect(run.code, out).toBe(1);
-    expectNoStackTrace(out);
+    const out = await failingRun(dir);
     expect(out).toMatch(/ERROR hook on-run-end\[0\]/);
     expect(out).toMatch(/SKIP hook on-run-end\[1\]/);
     expect(out).toMatch(/PASS=2 WARN=0 ERROR=1 SKIP=1 TOTAL=4/);

@@ -6,34 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResults } from '../../src/run/run-results.js';
 import { useE2eDatabase } from '../helpers/e2e-database.js';
-import { cli, writeProject } from '../helpers/temp-project.js';
+import { runResultsOf, statusesOf, strataOn, testProjectYml } from '../helpers/e2e-project.js';
+import { writeProject } from '../helpers/temp-project.js';
 
 const { testDb, rows } = useE2eDatabase();
 
-const projectYml = (schema: string) => [
-  'name: prv',
-  'targets:',
-  '  test:',
-  '    type: postgres',
-  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
-  `    schema: ${schema}`,
-  '    threads: 2',
-  '',
-].join('\n');
-
-function strata(dir: string, ...args: string[]) {
-  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
-}
-
-function resultsOf(dir: string): RunResults {
-  return JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as RunResults;
-}
-
-function statuses(dir: string): Record<string, string> {
-  return Object.fromEntries(resultsOf(dir).results.map((r) => [r.name, r.status]));
-}
+const projectYml = (schema: string) => testProjectYml('prv', schema);
+const strata = strataOn(testDb);
 
 const STAMPED = 'select (extract(epoch from built_at) * 1000)::float8 as ms, invocation from prv.stamped';
 type Stamped = { ms: number; invocation: string };
@@ -58,14 +38,14 @@ describe('models reading the run\'s values', () => {
     });
     const first = await strata(dir, 'run');
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    const firstFinished = Date.parse(resultsOf(dir).metadata.finishedAt);
+    const firstFinished = Date.parse(runResultsOf(dir).metadata.finishedAt);
     const [before] = (await rows(STAMPED)) as Stamped[];
     const [viaBefore] = await rows('select invocation from prv.via_ephemeral');
 
     const second = await strata(dir, 'run');
     const out = second.stdout + second.stderr;
     expect(second.code, out).toBe(0);
-    expect(statuses(dir), out).toEqual({ stamped: 'success', via_ephemeral: 'success', reads_execute: 'up_to_date', plain: 'up_to_date' });
+    expect(statusesOf(dir), out).toEqual({ stamped: 'success', via_ephemeral: 'success', reads_execute: 'up_to_date', plain: 'up_to_date' });
     expect(out).toMatch(/OK table model prv\.stamped/);
 
     const [after] = (await rows(STAMPED)) as Stamped[];
@@ -75,7 +55,7 @@ describe('models reading the run\'s values', () => {
     const stamp = stampIn(dir, 'stamped');
     expect(after!.ms).toBe(Date.parse(stamp));
     expect(Date.parse(stamp)).toBeGreaterThanOrEqual(firstFinished);
-    expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.parse(resultsOf(dir).metadata.finishedAt));
+    expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.parse(runResultsOf(dir).metadata.finishedAt));
     expect(await rows('select executed from prv.reads_execute')).toEqual([{ executed: 1 }]);
   });
 
@@ -96,7 +76,7 @@ describe('models reading the run\'s values', () => {
     const second = await strata(dir, 'run');
     const out = second.stdout + second.stderr;
     expect(second.code, out).toBe(0);
-    expect(statuses(dir), out).toEqual({ events: 'success' });
+    expect(statusesOf(dir), out).toEqual({ events: 'success' });
     expect(out).not.toMatch(/SQL changed/);
     const loaded = (await rows('select id, (extract(epoch from loaded_at) * 1000)::float8 as ms from prv_inc.events order by id')) as Array<{ id: number; ms: number }>;
     expect(loaded.map((r) => r.id)).toEqual([1, 2, 3]);
