@@ -4,6 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { StrataError } from '../errors/strata-error.js';
+import { planTestGroups } from '../data-tests/groups.js';
+import type { Manifest } from '../manifest/types.js';
+import { splitForGates } from '../run/test-gates.js';
 import { manifestWriter, writeCompiled, type WrittenManifest } from '../compile/artifacts.js';
 import { executeRun, runSessionFor, type BuildableKind, type RunEvents, type RunRequest } from '../run/runner.js';
 import type { StartedRunSession } from '../run/run-session.js';
@@ -158,9 +161,26 @@ export async function execute(command: Exclude<RunCommand, 'retry'>, options: Ex
   return { project, results };
 }
 
-/** A test group's id (`tests:<model>`) stands for its tests: retry runs them again. */
-function testIdsOfGroup(last: RunResults, groupId: string): string[] {
-  return last.results.find((r) => r.uniqueId === groupId)?.tests?.map((t) => t.uniqueId) ?? [];
+/**
+ * A test group's id (`tests:<model>`, `tests:<model>+<node>`) stands for its tests: retry runs them
+ * again. A group that ran recorded them; one that was skipped (its model failed) recorded none,
+ * and its tests are those the project's test groups give it now, as planned with or without
+ * build's gates (test-gates.ts).
+ */
+function testIdsOfGroups(last: RunResults, manifest: Manifest): (groupId: string) => string[] {
+  let planned: Map<string, string[]> | undefined;
+  const plan = (): Map<string, string[]> => {
+    const tests = Object.values(manifest.nodes).filter((n) => n.resourceType === 'test').map((n) => n.uniqueId);
+    const groups = planTestGroups(manifest, tests);
+    const split = groups.flatMap((g) => splitForGates(manifest, g).map((part) => part.group));
+    // `tests:<model>` as planned without gates (every test of the model) wins: a superset of the
+    // group build ran under that id, which is all a retry needs.
+    return new Map([...split, ...groups].map((g) => [g.id, g.testIds]));
+  };
+  return (groupId) => {
+    const recorded = last.results.find((r) => r.uniqueId === groupId)?.tests;
+    return recorded ? recorded.map((t) => t.uniqueId) : (planned ??= plan()).get(groupId) ?? [];
+  };
 }
 
 /** `strata retry`: the nodes that failed or were skipped in the last run, with its arguments. */
@@ -172,6 +192,7 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
   const last = readRunResults(first.targetDir);
   if (!last) throw new StrataError('USAGE', 'no previous run to retry: target/run_results.json is missing', { hint: 'run strata run or strata build first' });
   const again = new Set(last.results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.uniqueId));
+  const testIdsOf = testIdsOfGroups(last, first.manifest);
   const previousCommand = (last.metadata.command === 'retry' ? (last.args['retryOf'] as string | undefined) ?? 'build' : last.metadata.command) as Exclude<RunCommand, 'retry'>;
   const project = first;
   // The last run's --all-rows holds for its retry (as its command does).
@@ -182,7 +203,7 @@ export async function retry(options: ExecuteOptions = {}): Promise<ExecuteOutcom
     kinds: new Set(KINDS[previousCommand] ?? KINDS.build),
     ...testOptions(previousCommand, options),
     // Nodes, loaded sources (their failed files load again), and test groups (their tests).
-    only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] || project.manifest.sources[id] ? [id] : testIdsOfGroup(last, id)))),
+    only: new Set([...again].flatMap((id) => (project.manifest.nodes[id] || project.manifest.sources[id] ? [id] : testIdsOf(id)))),
     args: { ...argsOf('retry', options), retryOf: previousCommand },
     ...(options.events ? { events: options.events } : {}),
     ...artifactsWriter(toRun, ranBy(project, again, KINDS[previousCommand] ?? KINDS.build)),
