@@ -22,6 +22,7 @@ import { quoteIdent } from '../adapters/postgres/index.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
+import { persistDocsStatements } from './persist-docs.js';
 import { hookEffect, postHooks, preHooks } from './hooks.js';
 import { indexStatements } from './indexes.js';
 import { compiledSql, newRowsRelation, queryBody, rel } from './names.js';
@@ -138,6 +139,7 @@ export function materializeIncremental(node: ModelNode, relation: RelationName, 
       ...schema.statements,
       ...applyStatements(strategy, relation, rows, keys, schema.columns, boundedKeys(keys, state, options)),
       ...indexStatements(node, relation),
+      ...persistDocsStatements(node, relation, 'table'),
       ...grantStatements(node, relation),
       ...postHooks(node),
     ],

@@ -14,6 +14,7 @@ import { materializeView } from './view.js';
 export type * from './types.js';
 export { materializeEphemeral } from './ephemeral.js';
 export { grantStatements } from './grants.js';
+export { persistDocsOf, persistDocsStatements } from './persist-docs.js';
 export { postHooks, preHooks } from './hooks.js';
 export { createIndexSql, indexName, indexStatements, stagedIndexStatements } from './indexes.js';
 export { isIncremental, materializeIncremental, resolveStrategy, uniqueKeyColumns, type Strategy } from './incremental.js';

@@ -27,6 +27,7 @@
  */
 import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
+import { persistDocsStatements } from './persist-docs.js';
 import { postHooks, preHooks } from './hooks.js';
 import { indexStatements, stagedIndexStatements } from './indexes.js';
 import { BACKUP_SUFFIX, compiledSql, queryBody, rel, sibling, STAGING_SUFFIX } from './names.js';
@@ -81,6 +82,6 @@ export function materializeTable(
   const build = state.exists ? swapStatements(node, relation, state, sql, options.rebuiltLater) : createStatements(node, relation, sql);
   return {
     action: action ?? (state.exists ? 'swap' : 'create'),
-    statements: [...preHooks(node), ...build, ...grantStatements(node, relation), ...postHooks(node)],
+    statements: [...preHooks(node), ...build, ...persistDocsStatements(node, relation, 'table'), ...grantStatements(node, relation), ...postHooks(node)],
   };
 }

@@ -19,6 +19,7 @@
  */
 import type { ModelNode, RelationName } from '../manifest/types.js';
 import { grantStatements } from './grants.js';
+import { persistDocsStatements } from './persist-docs.js';
 import { postHooks, preHooks } from './hooks.js';
 import { compiledSql, queryBody, rel } from './names.js';
 import { dropDependentViews, dropRelationSql, recreateDependentViews } from './relations.js';
@@ -63,6 +64,7 @@ export function materializeView(node: ModelNode, relation: RelationName, state: 
     statements: [
       ...preHooks(node),
       ...buildStatements(path, relation, state, compiledSql(node), options.rebuiltLater),
+      ...persistDocsStatements(node, relation, 'view'),
       // A rebuilt view is a new object without privileges; a replaced one keeps them, and
       // granting again is a no-op.
       ...grantStatements(node, relation),

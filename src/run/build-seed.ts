@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { ModelNode, SeedNode } from '../manifest/types.js';
-import { fetchRelationState, grantStatements, sibling, STAGING_SUFFIX, swapIntoPlace } from '../materializations/index.js';
+import { fetchRelationState, grantStatements, persistDocsStatements, sibling, STAGING_SUFFIX, swapIntoPlace } from '../materializations/index.js';
 import type { Statement } from '../materializations/types.js';
 import { quoteIdent } from '../adapters/postgres/index.js';
 import { loadSeed } from '../seeds/index.js';
@@ -51,7 +51,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
       const place: Statement[] = state.exists
         ? swapIntoPlace(node.relation, state, staging, [], rc.viewModelsInRun)
         : [{ sql: `ALTER TABLE ${relationToSql(staging)} RENAME TO ${quoteIdent(node.relation.identifier)}`, label: 'rename staging table into place' }];
-      const statements = [...place, ...grantStatements(node as unknown as ModelNode, node.relation)];
+      const statements = [...place, ...persistDocsStatements(node, node.relation, 'table'), ...grantStatements(node as unknown as ModelNode, node.relation)];
       const runFile = writeRunFile(projectDir, targetDir, node.originalFilePath, statements, [
         `strata: created ${relationToSql(staging)} (${loaded.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
         `strata: COPY ${loaded.rows} rows from ${node.originalFilePath} into it`,

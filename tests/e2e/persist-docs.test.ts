@@ -1,0 +1,134 @@
+/**
+ * `persist_docs` (dbt's config): descriptions from property files become PostgreSQL comments on
+ * the relation and its columns, so Tableau, psql's \d+ and catalog tools show them. They follow
+ * every kind of build (a table swapped in is a new object), a changed description is applied by
+ * the next run, and documented columns the relation does not have are skipped, as dbt does.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Database } from '../../src/adapters/postgres/index.js';
+import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
+import { useTestDatabase } from '../setup/test-database.js';
+
+cleanupProjects();
+const testDb = useTestDatabase();
+let db: Database;
+beforeAll(() => {
+  db = createPool(testDb.target());
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+function strata(dir: string, ...args: string[]) {
+  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
+}
+
+const props = (loansDescription: string) => [
+  'version: 2',
+  'models:',
+  '  - name: loans',
+  `    description: "${loansDescription}"`,
+  '    columns:',
+  '      - name: loan_id',
+  "        description: \"The agency's loan identifier; it's unique\"",
+  '      - name: rate',
+  '        description: Interest rate, in percent',
+  '      - name: gone',
+  '        description: documented but not selected',
+  '  - name: loans_v',
+  '    description: A view of {{ doc("loans_doc") }}',
+  '    columns:',
+  '      - name: loan_id',
+  '        description: Same id',
+  '  - name: loans_inc',
+  '    description: Incremental loans',
+  '    config:',
+  '      persist_docs: {relation: true, columns: false}',
+  '    columns:',
+  '      - name: loan_id',
+  '        description: not persisted (columns false)',
+  '  - name: undocumented_setting',
+  '    description: no persist_docs here',
+  '',
+].join('\n');
+
+async function comments(schema: string): Promise<Array<{ rel: string; col: string | null; comment: string }>> {
+  const res = await db.query(
+    `select c.relname as rel, a.attname as col, d.description as comment
+       from pg_description d join pg_class c on c.oid = d.objoid join pg_namespace n on n.oid = c.relnamespace
+       left join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
+      where n.nspname = $1 and d.classoid = 'pg_class'::regclass order by 1, 2 nulls first`,
+    [schema],
+  );
+  return res.rows as never;
+}
+
+describe('persist_docs', () => {
+  it('comments a seed and its columns, also after the seed changes', async () => {
+    const dir = writeProject({
+      'project.yml': [
+        'name: sd',
+        'targets:',
+        '  test:',
+        "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+        '    schema: pds',
+        'seeds:',
+        '  sd:',
+        '    +persist_docs: {relation: true, columns: true}',
+        '',
+      ].join('\n'),
+      'seeds/states.csv': 'code,name\nCA,California\n',
+      'seeds/props.yml': 'version: 2\nseeds:\n  - name: states\n    description: US states\n    columns:\n      - name: code\n        description: Two-letter code\n',
+    });
+    expect((await strata(dir, 'seed')).code).toBe(0);
+    const expected = [{ rel: 'states', col: null, comment: 'US states' }, { rel: 'states', col: 'code', comment: 'Two-letter code' }];
+    expect(await comments('pds')).toEqual(expected);
+    writeFileSync(join(dir, 'seeds/states.csv'), 'code,name\nCA,California\nNY,New York\n');
+    expect((await strata(dir, 'seed')).code).toBe(0);
+    expect(await comments('pds')).toEqual(expected);
+  });
+
+
+  it('comments tables, views and incremental tables and their columns; a changed description follows on the next run', async () => {
+    const dir = writeProject({
+      'project.yml': [
+        'name: docs',
+        'targets:',
+        '  test:',
+        "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
+        '    schema: pd',
+        'models:',
+        '  docs:',
+        '    +persist_docs: {relation: true, columns: true}',
+        '    undocumented_setting:',
+        '      +persist_docs: {}',
+        '',
+      ].join('\n'),
+      'models/loans.sql': "{{ config(materialized='table') }}\nselect 1 as loan_id, 4.5 as rate",
+      'models/loans_v.sql': "select loan_id from {{ ref('loans') }}",
+      'models/loans_inc.sql': "{{ config(materialized='incremental', unique_key='loan_id') }}\nselect loan_id from {{ ref('loans') }}",
+      'models/undocumented_setting.sql': 'select 1 as x',
+      'models/props.yml': props('One row per loan'),
+      'models/docs.md': '{% docs loans_doc %}the loans{% enddocs %}',
+    });
+    const first = await strata(dir, 'run');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const expected = (loans: string) => [
+      { rel: 'loans', col: null, comment: loans },
+      { rel: 'loans', col: 'loan_id', comment: "The agency's loan identifier; it's unique" },
+      { rel: 'loans', col: 'rate', comment: 'Interest rate, in percent' },
+      { rel: 'loans_inc', col: null, comment: 'Incremental loans' },
+      { rel: 'loans_v', col: null, comment: 'A view of the loans' },
+      { rel: 'loans_v', col: 'loan_id', comment: 'Same id' },
+    ];
+    expect(await comments('pd')).toEqual(expected('One row per loan'));
+
+    // A second run swaps the table in (a new object) and increments the incremental one.
+    writeFileSync(join(dir, 'models/props.yml'), props('One row per loan, deduplicated'));
+    const second = await strata(dir, 'run');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(await comments('pd')).toEqual(expected('One row per loan, deduplicated'));
+  });
+});
