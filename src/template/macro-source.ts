@@ -17,6 +17,12 @@ export interface MacroSignature {
   name: string;
   isTest: boolean;
   argNames: string[];
+  /**
+   * Whether the body names Jinja's `varargs`, `kwargs`, `caller`: as in Jinja2, such a macro takes
+   * extra positional arguments, extra keyword arguments, a `{% call %}` block (macro-arguments.ts).
+   * Read from the text up to the next macro, so a mention anywhere there counts (lenient).
+   */
+  uses: { varargs: boolean; kwargs: boolean; caller: boolean };
   /** 1-based position of the `{%` that opens the definition. */
   line: number;
   column: number;
@@ -69,13 +75,21 @@ export function hasMaterialization(text: string): boolean {
   return MATERIALIZATION.test(text);
 }
 
+/** Which of Jinja's special names a macro body mentions. */
+function specialNames(body: string): MacroSignature['uses'] {
+  return { varargs: /\bvarargs\b/.test(body), kwargs: /\bkwargs\b/.test(body), caller: /\bcaller\b/.test(body) };
+}
+
 export function rewriteMacroFile(text: string): { text: string; signatures: MacroSignature[] } {
   const signatures: MacroSignature[] = [];
+  const opens = [...text.matchAll(MACRO_OPEN)].map((m) => m.index);
+  let index = 0;
   const rewritten = text.replace(MACRO_OPEN, (match, dash: string, kind: string, name: string, offset: number) => {
     const isTest = kind === 'test';
     const fullName = isTest ? `test_${name}` : name;
     const { line, column } = lineColumnAt(text, offset);
-    signatures.push({ name: fullName, isTest, argNames: readArgNames(text, offset + match.length), line, column });
+    const body = text.slice(offset + match.length, opens[++index] ?? text.length);
+    signatures.push({ name: fullName, isTest, argNames: readArgNames(text, offset + match.length), uses: specialNames(body), line, column });
     return `{%${dash} macro ${PRIVATE_PREFIX}${fullName}(`;
   });
   return { text: rewritten.replace(TEST_CLOSE, (_m, a: string, b: string) => `{%${a} endmacro ${b}%}`), signatures };

@@ -6,9 +6,10 @@
  * column of the offending expression, so the CLI can print a code frame.
  */
 import nunjucks from 'nunjucks';
-import { StrataError } from '../errors/strata-error.js';
+import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
 import { installContextGlobals, MacroReturn } from './context-globals.js';
+import { macroArgumentProblem } from './macro-arguments.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
 import { currentState, withState, type RenderState } from './render-state.js';
@@ -36,6 +37,10 @@ export class TemplateEngine {
    * again when the text differs.
    */
   readonly #templates = new Map<string, { text: string; template: nunjucks.Template; interpreted: boolean }>();
+  /** The macro files' text, to find the line of a call made inside a macro. */
+  readonly #macroTexts = new Map<string, string>();
+  /** The macros running, innermost last: a wrong call made inside one is reported in its file. */
+  readonly #running: LoadedMacro[] = [];
 
   constructor(readonly projectName: string) {
     installJinjaCompat();
@@ -64,6 +69,7 @@ export class TemplateEngine {
         continue;
       }
       const { text: rewritten, signatures } = rewriteMacroFile(text);
+      this.#macroTexts.set(file, text);
       let exported: Record<string, unknown>;
       try {
         exported = this.#exports(file, rewritten);
@@ -83,8 +89,9 @@ export class TemplateEngine {
         }
         const fn = exported[PRIVATE_PREFIX + sig.name] as AnyFn | undefined;
         if (!fn) continue;
-        this.#macros.set(sig.name, { ...sig, file });
-        this.#globals[sig.name] = wrapMacro(sig.name, fn);
+        const macro = { ...sig, file };
+        this.#macros.set(sig.name, macro);
+        this.#globals[sig.name] = this.#wrapMacro(macro, fn);
         namespace[sig.name] = this.#globals[sig.name];
       }
     }
@@ -248,6 +255,69 @@ export class TemplateEngine {
       ...(blockTag ? { hint: 'check the spelling and that every {% if %}/{% for %}/{% macro %} has its matching end tag' } : {}),
     });
   }
+
+  /**
+   * A macro as templates call it: records the call, answers a unit test's override, checks the
+   * arguments as Jinja2 does (macro-arguments.ts), and turns `return()` into the call's value.
+   */
+  #wrapMacro(macro: LoadedMacro, fn: AnyFn): AnyFn {
+    const running = this.#running;
+    const argumentError = (problem: { message: string; hint?: string }) => this.#argumentError(macro, problem);
+    return function wrapped(this: unknown, ...args: unknown[]) {
+      const state = currentState();
+      state.macrosCalled.add(macro.name);
+      if (state.macroOverrides && macro.name in state.macroOverrides) return state.macroOverrides[macro.name];
+      const problem = macroArgumentProblem(macro, args);
+      if (problem) throw argumentError(problem);
+      running.push(macro);
+      try {
+        return fn.apply(this, args);
+      } catch (e) {
+        if (e instanceof MacroReturn) return e.value;
+        throw e;
+      } finally {
+        running.pop();
+      }
+    };
+  }
+
+  /**
+   * A wrong call of `macro`. Made by another macro, it is located at the call in that macro's body
+   * (nunjucks would give the line of the outermost call, in the file being rendered); made by the
+   * file being rendered, nunjucks' position of the call is the place.
+   */
+  #argumentError(macro: LoadedMacro, problem: { message: string; hint?: string }): StrataError {
+    const caller = this.#running[this.#running.length - 1];
+    const location = caller && this.#callInMacro(caller, macro.name);
+    const defined = `${macro.name}(${macro.argNames.join(', ')}) is defined at ${macro.file}:${macro.line}`;
+    return new StrataError('TEMPLATE', problem.message, { ...(location ? { location } : {}), hint: problem.hint ? `${problem.hint} ${defined}` : defined });
+  }
+
+  /** Where `caller`'s own body (up to the next macro of its file) calls `name`, if it does. */
+  #callInMacro(caller: LoadedMacro, name: string): SourceLocation | undefined {
+    const text = this.#macroTexts.get(caller.file);
+    if (text === undefined) return undefined;
+    // Just past the `{` of its own `{% macro`, so that tag is not taken for the next macro's.
+    const from = lineStart(text, caller.line) + caller.column;
+    const next = /\{%-?\s*(?:macro|test)\s/g;
+    next.lastIndex = from;
+    const end = next.exec(text)?.index ?? text.length;
+    const call = new RegExp(`(?<![A-Za-z0-9_])${name}\\s*\\(`, 'g');
+    call.lastIndex = from;
+    const found = call.exec(text);
+    return found && found.index < end ? { file: caller.file, ...lineColumnAt(text, found.index) } : undefined;
+  }
+}
+
+/** The offset where 1-based `line` of `text` starts. */
+function lineStart(text: string, line: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = text.indexOf('\n', offset);
+    if (next === -1) break;
+    offset = next + 1;
+  }
+  return offset;
 }
 
 function locateCall(text: string, name: string): { line: number; column: number } | undefined {
@@ -255,18 +325,4 @@ function locateCall(text: string, name: string): { line: number; column: number 
   const re = new RegExp(`(?<![A-Za-z0-9_])${simple.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\(`);
   const m = re.exec(text);
   return m ? lineColumnAt(text, m.index) : undefined;
-}
-
-function wrapMacro(name: string, fn: AnyFn): AnyFn {
-  return function macro(this: unknown, ...args: unknown[]) {
-    const state = currentState();
-    state.macrosCalled.add(name);
-    if (state.macroOverrides && name in state.macroOverrides) return state.macroOverrides[name];
-    try {
-      return fn.apply(this, args);
-    } catch (e) {
-      if (e instanceof MacroReturn) return e.value;
-      throw e;
-    }
-  };
 }

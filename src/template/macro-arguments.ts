@@ -1,0 +1,41 @@
+/**
+ * Jinja2's check of a macro call's arguments, which nunjucks does not make (it drops extra
+ * positional arguments and unknown keywords silently, so a wrong call rendered wrong SQL):
+ *
+ * - more positional arguments than parameters: "macro 'm' takes not more than N argument(s)",
+ *   unless the body uses `varargs`;
+ * - a keyword that names no parameter (or one already given by position): an error, unless the
+ *   body uses `kwargs`;
+ * - a `{% call %}` block (the `caller` keyword) to a macro whose body never uses `caller`.
+ *
+ * Fewer arguments than parameters is fine, as in Jinja2 (the others are undefined). A call costs a
+ * length comparison, and a look at each keyword given.
+ */
+import { didYouMean } from '../graph/did-you-mean.js';
+import type { MacroSignature } from './macro-source.js';
+
+/** What is wrong with calling `macro` with nunjucks' call arguments `args`, if anything. */
+export function macroArgumentProblem(macro: MacroSignature, args: unknown[]): { message: string; hint?: string } | undefined {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  const keywords = last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords') ? last : undefined;
+  const positional = keywords ? args.length - 1 : args.length;
+  const params = macro.argNames;
+  if (positional > params.length && !macro.uses.varargs) {
+    return { message: `macro '${macro.name}' takes not more than ${params.length} argument(s), got ${positional}` };
+  }
+  if (!keywords) return undefined;
+  for (const key of Object.keys(keywords)) {
+    if (key === '__keywords') continue;
+    const at = params.indexOf(key);
+    // A parameter not given by position; or anything, to a macro that reads `kwargs`.
+    if (at >= positional || macro.uses.kwargs) continue;
+    if (key === 'caller' && at === -1) {
+      if (macro.uses.caller) continue;
+      return { message: `macro '${macro.name}' is called with {% call %} but never calls caller()` };
+    }
+    if (at !== -1) return { message: `macro '${macro.name}' got argument '${key}' twice: by position and by keyword` };
+    const meant = didYouMean(key, params);
+    return { message: `macro '${macro.name}' takes no keyword argument '${key}'`, ...(meant ? { hint: `did you mean '${meant}'?` } : {}) };
+  }
+  return undefined;
+}
