@@ -26,6 +26,7 @@
 import { applyWhere, buildGenericTestSql, isBuiltinTest, stripNamespace } from '../compile/generic-tests.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
 import { relationToSql } from '../template/relation.js';
+import { countsFailingRows } from './test-sql.js';
 
 export interface RowCheck {
   testId: string;
@@ -172,6 +173,8 @@ export function builtinSql(shape: BuiltinShape): string | undefined {
 
 /** How the fused scans compute a test reading `relation`, or undefined when it must run its own query. */
 export function fusedCheck(manifest: Manifest, test: TestNode, relation = attachedRelation(manifest, test)): FusedCheck | undefined {
+  // The scans count rows; a test whose failure count is another aggregate runs its own query.
+  if (!countsFailingRows(test.config['fail_calc'])) return undefined;
   const shape = builtinShape(manifest, test, relation);
   const build = shape && CHECKS[shape.name];
   if (!shape || !build) return undefined;

@@ -60,7 +60,7 @@ const elapsed = (started: number): number => (performance.now() - started) / 100
 async function ownCount(client: DbClient, test: PreparedTest): Promise<Count> {
   const started = performance.now();
   try {
-    const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
+    const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit, test.failCalc), undefined, statementOptions(test, test.countStatement));
     return { failures: Number(res.rows[0]?.failures ?? 0) };
   } catch (error) {
     return { error };

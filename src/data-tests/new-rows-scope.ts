@@ -40,6 +40,7 @@ import type { Manifest, TestNode } from '../manifest/types.js';
 import type { Increment } from '../state/node-state.js';
 import { testFingerprint, type TestState } from '../state/test-state.js';
 import { builtinShape, builtinSql, type BuiltinShape } from './fusable.js';
+import { countsFailingRows } from './test-sql.js';
 
 /** Tests whose failing rows are rows of the model. */
 const ROW_TESTS = new Set(['not_null', 'accepted_values', 'accepted_range', 'expression_is_true', 'relationships']);
@@ -134,6 +135,8 @@ export function newRowsScope(manifest: Manifest, test: TestNode, ctx: ScopeConte
   if (inc.strategy === 'merge') return { reason: 'merge: a new row may have updated several rows' };
   const shape = builtinShape(manifest, test);
   if (!shape) return { reason: 'not a built-in test strata wrote the SQL of' };
+  // Its failure count is another aggregate than the count of failing rows: not additive over rows.
+  if (!countsFailingRows(test.config['fail_calc'])) return { reason: 'its fail_calc is not a count of failing rows' };
   if (!ROW_TESTS.has(shape.name) && !KEY_TESTS.has(shape.name)) return { reason: `${shape.name} is about the whole table` };
   if (shape.name === 'relationships' && String(shape.args['to']) === shape.relation) return { reason: 'it refers to its own model' };
   if (!plainFragments(shape)) return { reason: 'its where, expression or arguments call functions, read relations or the clock' };

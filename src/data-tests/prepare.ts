@@ -10,7 +10,7 @@ import type { PlacedStatement, RunFile } from '../run/executed-sql.js';
 import { writeRunFile } from '../run/executed-sql.js';
 import { scanWorkMem } from './scan-work-mem.js';
 import { failuresTable, type FailuresTable } from './store-failures.js';
-import { countSql, storeFailuresSql } from './test-sql.js';
+import { countSql, DEFAULT_FAIL_CALC, storeFailuresSql } from './test-sql.js';
 import type { TestOutcome } from './types.js';
 import { verdictConfig, type VerdictConfig } from './verdict.js';
 
@@ -19,6 +19,8 @@ export interface PreparedTest {
   compiledSql: string;
   verdict: VerdictConfig;
   limit: number | undefined;
+  /** `fail_calc`: the aggregate over the test's rows that is its failure count (default count(*)). */
+  failCalc: string;
   /** work_mem for a fused scan sorting its keys (scan-work-mem.ts); undefined: the session's. */
   scanWorkMem: string | undefined;
   store: FailuresTable | undefined;
@@ -52,6 +54,20 @@ function readLimit(node: TestNode): number | undefined {
     });
   }
   return limit;
+}
+
+/** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
+export function readFailCalc(node: TestNode): string {
+  const value = node.config['fail_calc'];
+  if (value === undefined || value === null) return DEFAULT_FAIL_CALC;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new StrataError('CONFIG', `invalid fail_calc ${JSON.stringify(value)} on ${node.uniqueId}: expected an SQL aggregate over the test's rows, as a string`, {
+      nodeId: node.uniqueId,
+      location: node.location,
+      hint: "e.g. fail_calc: 'sum(n_records)' for a test returning one row per group with its count",
+    });
+  }
+  return value.trim();
 }
 
 /** Per-test config wins over the command-line flag, as in dbt (`store_failures: false` opts out). */
@@ -106,6 +122,7 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   checkAllRows(node);
   const verdict = verdictConfig(node.config, origin);
   const limit = readLimit(node);
+  const failCalc = readFailCalc(node);
   const workMem = scanWorkMem(node);
   const compiledSql = node.compiledCode ?? '';
   const store = shouldStore(node, opts.storeFailures) ? failuresTable(manifest, node, opts.targetSchema ?? 'public') : undefined;
@@ -113,11 +130,11 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   const countLabel = opts.fusedIn
     ? `${node.name}: failure count${of} (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
     : `${node.name}: failure count${of}`;
-  const statements = [{ sql: countSql(compiledSql, limit), label: countLabel }];
+  const statements = [{ sql: countSql(compiledSql, limit, failCalc), label: countLabel }];
   if (store) statements.push({ sql: storeFailuresSql(compiledSql, limit, store.printed), label: `${node.name}: store failures in ${store.printed}` });
   const runFile = writeRunFile(opts.projectDir, opts.targetDir, compiledPath(node), statements);
   return {
-    node, compiledSql, verdict, limit, scanWorkMem: workMem, store, runFile,
+    node, compiledSql, verdict, limit, failCalc, scanWorkMem: workMem, store, runFile,
     countStatement: runFile.statements[0]!,
     storeStatement: store ? runFile.statements[1] : undefined,
     seconds: 0,

@@ -15,9 +15,25 @@ function body(compiledSql: string, limit: number | undefined): string {
   return limit === undefined ? sql : `${sql}\nlimit ${limit}`;
 }
 
-/** `select count(*) as failures from (<test>) dbt_internal_test`: dbt's failure count. */
-export function countSql(compiledSql: string, limit?: number): string {
-  return `select count(*) as failures from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
+/** dbt's default `fail_calc`: the failure count is the number of rows the test returns. */
+export const DEFAULT_FAIL_CALC = 'count(*)';
+
+/**
+ * Is a test's `fail_calc` config dbt's default (unset, or `count(*)` however spaced)? Only then
+ * is its failure count a count of failing rows, which fused scans and new-rows scopes compute.
+ */
+export function countsFailingRows(failCalc: unknown): boolean {
+  return failCalc === undefined || failCalc === null || String(failCalc).replace(/\s+/g, '').toLowerCase() === DEFAULT_FAIL_CALC;
+}
+
+/**
+ * `select <fail_calc> as failures from (<test>) dbt_internal_test`: dbt's failure count. Another
+ * `fail_calc` (`sum(n_records)`) is an aggregate over the test's rows; NULL (a sum over no rows)
+ * is no failure.
+ */
+export function countSql(compiledSql: string, limit?: number, failCalc = DEFAULT_FAIL_CALC): string {
+  const value = failCalc === DEFAULT_FAIL_CALC ? failCalc : `coalesce(${failCalc}, 0)`;
+  return `select ${value} as failures from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
 }
 
 /** The first failing rows, for the report. */
