@@ -8,7 +8,7 @@ import type { ModelNode, NodeConfig, RefCall, SourceCall, TestNode, Materializat
 import type { FoundFile } from '../project/discover-files.js';
 import { configFromTree, finalizeConfig, mergeConfig, type ConfigProblem } from '../project/node-config.js';
 import type { ModelProperties } from '../project/property-files.js';
-import { misspeltConfigKeyWarnings } from '../project/unknown-config-keys.js';
+import { misspeltConfigKey, misspeltConfigKeyWarning } from '../project/unknown-config-keys.js';
 import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
@@ -104,8 +104,12 @@ function renderSqlFile(
   }
   for (const call of state.configCalls) {
     mergeConfig(base, call);
-    const what = `config() of ${defaults.materialized === 'test' ? 'data test' : 'model'} '${name}'`;
-    report.warnings.push(...misspeltConfigKeyWarnings(Object.keys(call), what, (key) => configKeyLocation(file.path, text, key)));
+    for (const key in call) {
+      const meant = misspeltConfigKey(key);
+      if (meant === undefined) continue;
+      const what = `config() of ${defaults.materialized === 'test' ? 'data test' : 'model'} '${name}'`;
+      report.warnings.push(misspeltConfigKeyWarning(key, meant, what, configKeyLocation(file.path, text, key)));
+    }
   }
   const { config, problems } = finalizeConfig(base, defaults);
   reportConfigProblems(report.errors, problems, state.configCalls.length ? configCallLocation(file.path, text) : { file: file.path, line: 0, column: 0 }, uniqueId);

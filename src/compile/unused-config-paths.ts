@@ -10,7 +10,7 @@
  */
 import { StrataError } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
-import { forEachTreeLevel } from '../project/node-config.js';
+import { forEachTreeLevel, isConfigKey } from '../project/node-config.js';
 import type { ConfigTree, ProjectConfig } from '../project/project-config.js';
 
 /** The trees checked: unit tests do not take config from project.yml's `unit_tests:` yet. */
@@ -30,10 +30,17 @@ export class ConfigPathUse {
   /** Every fqn noted, by tree: only read to suggest a path when one is unused. */
   readonly #fqns: Record<CheckedTree, string[][]> = { models: [], seeds: [], sources: [], data_tests: [] };
 
-  constructor(readonly config: ProjectConfig) {}
+  /** The trees with a path to check (most projects have one or two): the others note nothing. */
+  readonly #checked: Record<CheckedTree, boolean>;
+
+  constructor(readonly config: ProjectConfig) {
+    const hasPaths = (tree: ConfigTree) => Object.entries(tree).some(([k, v]) => !isConfigKey(k, v) && v !== null);
+    this.#checked = { models: hasPaths(config.trees.models), seeds: hasPaths(config.trees.seeds), sources: hasPaths(config.trees.sources), data_tests: hasPaths(config.trees.data_tests) };
+  }
 
   /** A resource of `tree` (disabled or not) with this fqn, `[project, ...folders, name]`. */
   note(tree: CheckedTree, fqn: string[]): void {
+    if (!this.#checked[tree]) return;
     this.#fqns[tree].push(fqn);
     let level: unknown = this.config.trees[tree];
     for (const part of fqn) {

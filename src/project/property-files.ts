@@ -6,7 +6,7 @@
 import type { ColumnInfo, ColumnTestDef } from '../manifest/types.js';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { validateAgainstSchema } from './schema-validation.js';
-import { misspeltConfigKeyWarnings } from './unknown-config-keys.js';
+import { misspeltConfigKey, misspeltConfigKeyWarning, misspeltConfigKeyWarnings } from './unknown-config-keys.js';
 import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
 export interface EntryOrigin {
@@ -85,8 +85,11 @@ function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath, warnings: 
   const test = parseTestBody(def, origin.file);
   testOrigins.set(test, { locator: origin.locator, path });
   // Only a key of the test's own `config:` can be unknown (the config keys it takes from the
-  // test's top level are known ones); most tests have none, so this is an empty loop.
-  for (const w of misspeltConfigKeyWarnings(Object.keys(test.config), `the config of data test '${test.name}'`, (k) => origin.locator.locate([...path, test.name, 'config', k], true))) warnings.push(w);
+  // test's top level are known ones). Tests are many and most have no config: an empty loop.
+  for (const key in test.config) {
+    const meant = misspeltConfigKey(key);
+    if (meant !== undefined) warnings.push(misspeltConfigKeyWarning(key, meant, `the config of data test '${test.name}'`, origin.locator.locate([...path, test.name, 'config', key], true)));
+  }
   return test;
 }
 

@@ -50,19 +50,20 @@ export function configTreeWarnings(config: ProjectConfig): StrataError[] {
   return warnings;
 }
 
-/**
- * A warning for each misspelt key of a config (`where`: what the config belongs to, as the user
- * would name it). `locate` is called only for a key being reported.
- */
+/** The warning for `rawKey`, misspelt for `meant`, in the config of `where` (as the user names it). */
+export function misspeltConfigKeyWarning(rawKey: string, meant: string, where: string, location: SourceLocation): StrataError {
+  return new StrataError('CONFIG', `unknown config key '${rawKey}' in ${where}: kept as custom config, it changes nothing`, {
+    location,
+    hint: `did you mean '${meant}'?`,
+  });
+}
+
+/** A warning for each misspelt key of a config; `locate` is called only for a key being reported. */
 export function misspeltConfigKeyWarnings(keys: Iterable<string>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
   const warnings: StrataError[] = [];
   for (const rawKey of keys) {
     const meant = misspeltConfigKey(rawKey);
-    if (meant === undefined) continue;
-    warnings.push(new StrataError('CONFIG', `unknown config key '${rawKey}' in ${where}: kept as custom config, it changes nothing`, {
-      location: locate(rawKey),
-      hint: `did you mean '${meant}'?`,
-    }));
+    if (meant !== undefined) warnings.push(misspeltConfigKeyWarning(rawKey, meant, where, locate(rawKey)));
   }
   return warnings;
 }
