@@ -8,7 +8,7 @@
  * keys are compared (a set lookup for the others), so the check costs nothing on a correct project.
  */
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
-import { didYouMean } from '../graph/did-you-mean.js';
+import { didYouMean, levenshtein } from '../graph/did-you-mean.js';
 import { forEachTreeLevel, KNOWN_CONFIG_KEYS, normalizeKey } from './node-config.js';
 import type { ProjectConfig } from './project-config.js';
 
@@ -25,6 +25,16 @@ const OTHER_DBT_CONFIG_KEYS = new Set([
 ]);
 
 /**
+ * Custom keys are short words too, and two edits make `stage` or `dag` into `tags`: beyond one
+ * edit, a typo keeps its first letter (`alais`, `enabeld`, `materialised`), and a key that is a
+ * known one plus a suffix (`grants_to`, `full_refresh_ok`) is named on purpose.
+ */
+function looksMisspelt(key: string, known: string): boolean {
+  if (levenshtein(key, known, 1) <= 1) return true;
+  return key[0] === known[0] && !key.startsWith(`${known}_`);
+}
+
+/**
  * The known key `rawKey` is probably a misspelling of, in the user's own spelling (their `+`, and
  * `-` if they wrote one: `+pre-hok` → `+pre-hook`); undefined for a known key or a custom one.
  */
@@ -32,7 +42,7 @@ export function misspeltConfigKey(rawKey: string): string | undefined {
   const key = normalizeKey(rawKey);
   if (KNOWN_CONFIG_KEYS.has(key) || OTHER_DBT_CONFIG_KEYS.has(key)) return undefined;
   const known = didYouMean(key, KNOWN_CONFIG_KEYS);
-  if (!known) return undefined;
+  if (!known || !looksMisspelt(key, known)) return undefined;
   return (rawKey.startsWith('+') ? '+' : '') + (rawKey.includes('-') ? known.replace(/_/g, '-') : known);
 }
 

@@ -110,6 +110,14 @@ describe('custom config stays silent, as in dbt', () => {
     expect([config['owner'], config['sla_hours'], config['contains_pii'], config['domain']]).toEqual(['data-team', 4, true, 'sales']);
   });
 
+  it('short custom keys two edits from a known one, and a known key with a suffix, are not taken for typos', () => {
+    const { warnings } = parsed({
+      'project.yml': 'name: proj\nmodels:\n  proj:\n    +stage: bronze\n    +dag: nightly\n    +grants_to: [bi]\n',
+      'models/a.sql': "{{ config(cols=3, full_refresh_ok=true) }}\nselect 1",
+    });
+    expect(warnings).toEqual([]);
+  });
+
   it('a folder is still a folder: a mapping under a key that is not config', () => {
     const files = { 'project.yml': 'name: proj\nmodels:\n  proj:\n    staging:\n      +schema: stg\n', 'models/staging/a.sql': 'select 1' };
     expect(model(files).relation.schema).toBe('stg');
