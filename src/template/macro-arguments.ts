@@ -11,7 +11,7 @@
  * Fewer arguments than parameters is fine, as in Jinja2 (the others are undefined). A call costs a
  * length comparison, and a look at each keyword given.
  */
-import { didYouMean } from '../graph/did-you-mean.js';
+import { didYouMean, levenshtein } from '../graph/did-you-mean.js';
 import type { MacroSignature } from './macro-source.js';
 
 /** What is wrong with calling `macro` with nunjucks' call arguments `args`, if anything. */
@@ -34,8 +34,10 @@ export function macroArgumentProblem(macro: MacroSignature, args: unknown[]): { 
       return { message: `macro '${macro.name}' is called with {% call %} but never calls caller()` };
     }
     if (at !== -1) return { message: `macro '${macro.name}' got argument '${key}' twice: by position and by keyword` };
+    // Not a parameter that shares nothing with it (`x` for `a`): that is no suggestion.
     const meant = didYouMean(key, params);
-    return { message: `macro '${macro.name}' takes no keyword argument '${key}'`, ...(meant ? { hint: `did you mean '${meant}'?` } : {}) };
+    const close = meant !== undefined && levenshtein(key, meant) < key.length;
+    return { message: `macro '${macro.name}' takes no keyword argument '${key}'`, ...(close ? { hint: `did you mean '${meant}'?` } : {}) };
   }
   return undefined;
 }

@@ -86,6 +86,7 @@ describe('a macro called with arguments it does not take is a compile error at t
     const run = await cli(['--project-dir', dir, 'compile']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("models/a.sql:1:19: TEMPLATE macro 'my_macro' takes no keyword argument 'x'");
+    expect(run.stderr).toContain('hint: my_macro(a) is defined at macros/m.sql:1');
     expect(run.stderr).not.toMatch(/at \S+\.(js|ts):\d+/);
   });
 });
