@@ -227,6 +227,8 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
     throw e;
   }
   const { opened, lock, runId } = session;
+  // Templates rendered from here on (run-time renders, hooks) print this run's id and start.
+  project.ctx.engine.setInvocation({ invocationId: runId, runStartedAt: startedAt });
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   const along = req.alongNodes ? inIdleSlices(req.alongNodes) : Promise.resolve();

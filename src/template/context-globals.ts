@@ -164,6 +164,22 @@ function targetView(t: TargetInfo): Record<string, unknown> {
 }
 
 /** Defines every context name on `globals` (nunjucks' env.globals object). */
+/** Each engine's invocation values (`run_started_at`, `invocation_id`), which a run sets to its own. */
+const invocations = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
+/**
+ * A run's id and start become the templates' `invocation_id` and `run_started_at` (as in dbt,
+ * where they are the run's `invocation_id` in run_results.json), so rows stamped with them join to
+ * the run that wrote them (`strata_meta.runs`). Until a run sets them (compile, parse), they are
+ * the command's own.
+ */
+export function setInvocation(globals: Record<string, unknown>, run: { invocationId: string; runStartedAt: Date }): void {
+  const invocation = invocations.get(globals);
+  if (!invocation) return;
+  invocation['invocation_id'] = run.invocationId;
+  invocation['run_started_at'] = run.runStartedAt.toISOString();
+}
+
 export function installContextGlobals(globals: Record<string, unknown>, lookupMacro: (name: string) => unknown, projectName: string): void {
   const values: Record<string, unknown> = {
     ref,
@@ -216,12 +232,13 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
   // Values of the invocation: a model reading one is rendered again when it runs (as one reading
   // `execute`), so that neither the parse cache nor a run that reads its manifest back (the
   // compile fingerprint) reuses an earlier invocation's.
-  for (const [name, value] of Object.entries(invocation)) {
+  for (const name of Object.keys(invocation)) {
     getters[name] = (s) => {
       s.readExecute = true;
-      return value;
+      return invocation[name];
     };
   }
+  invocations.set(globals, invocation);
   for (const [name, get] of Object.entries(getters)) {
     Object.defineProperty(globals, name, { get: () => get(currentState()), enumerable: true, configurable: true });
   }

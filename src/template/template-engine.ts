@@ -8,7 +8,7 @@
 import nunjucks from 'nunjucks';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
-import { installContextGlobals, MacroReturn } from './context-globals.js';
+import { installContextGlobals, MacroReturn, setInvocation } from './context-globals.js';
 import { macroArgumentProblem } from './macro-arguments.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
@@ -57,6 +57,11 @@ export class TemplateEngine {
   }
 
   /** Compiles macro files and installs their macros as globals. Returns every error found. */
+  /** The run's id and start, for `invocation_id` and `run_started_at` (context-globals.ts). */
+  setInvocation(run: { invocationId: string; runStartedAt: Date }): void {
+    setInvocation(this.#globals, run);
+  }
+
   loadMacros(files: MacroFile[]): StrataError[] {
     const errors: StrataError[] = [];
     const namespace: Record<string, unknown> = {};

@@ -57,6 +57,12 @@ describe('models reading the run\'s values', () => {
     expect(Date.parse(stamp)).toBeGreaterThanOrEqual(firstFinished);
     expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.parse(runResultsOf(dir).metadata.finishedAt));
     expect(await rows('select executed from prv.reads_execute')).toEqual([{ executed: 1 }]);
+    // They are the run's own values, as in dbt: the run's id and start in run_results.json (and
+    // strata_meta.runs), so rows stamped with them can be joined to the run that wrote them.
+    const { metadata } = runResultsOf(dir);
+    expect(after!.invocation).toBe(metadata.invocationId);
+    expect(after!.ms).toBe(Date.parse(metadata.startedAt));
+    expect(await rows(`select count(*)::int as n from strata_meta.runs where run_id = '${metadata.invocationId}'`)).toEqual([{ n: 1 }]);
   });
 
   it('an incremental model stamping its rows with run_started_at takes its new rows without warning that its SQL changed', async () => {
