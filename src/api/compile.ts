@@ -10,7 +10,7 @@ import { parseProject, strataBuild, type ParseOptions } from '../compile/parse-p
 import { inputFolders, inputsDigest, saveFingerprint, takeFingerprint, unchangedSince, type CompileSummary, type Fingerprint, type FingerprintInput, type TakenDigest } from '../compile/fingerprint.js';
 import { writeFiles } from '../compile/file-writer.js';
 import { findProjectFile, type loadProjectConfig } from '../project/project-config.js';
-import { readsBack, warmProject } from '../compile/warm-project.js';
+import { readsBack, warmProject, warningOf } from '../compile/warm-project.js';
 import type { ParseContext } from '../compile/parse-context.js';
 import { buildGraph, type Graph } from '../graph/dag.js';
 import { selectNodes } from '../graph/select.js';
@@ -198,7 +198,7 @@ function fingerprintOf(project: CompiledProject, input: FingerprintInput, taken:
 }
 
 export type CompileOutcome =
-  | { upToDate: true; summary: CompileSummary }
+  | { upToDate: true; summary: CompileSummary; warnings: StrataError[] }
   | (CompiledProject & { upToDate: false; written: number; genericTestFiles: GenericTestFiles; summary: CompileSummary });
 
 /**
@@ -216,7 +216,8 @@ export function compile(options: ProjectOptions & SelectionOptions & { cache?: b
   let taken: TakenDigest | undefined;
   if (full && fpInput && options.cache !== false) {
     const fp = unchangedSince(fpInput, (d) => (taken = d));
-    if (fp) return { upToDate: true, summary: fp.summary };
+    // The parse's warnings hold until what they are about changes: say them again.
+    if (fp) return { upToDate: true, summary: fp.summary, warnings: (fp.warnings ?? []).map(warningOf) };
   }
   // The compiled files are written here, once their SQL is known. (Creating them empty on a worker
   // thread while the parse ran, then filling them in, was measured slower on two CPUs: each file

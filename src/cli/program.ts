@@ -125,6 +125,7 @@ export function buildProgram(io: RunCliOptions, setExit: (code: number) => void)
       const ms = Math.round(performance.now() - started);
       const counts = `${s.models} models, ${s.tests} data tests, ${s.seeds} seeds, ${s.sources} sources, ${s.unitTests} unit tests`;
       if (res.upToDate) {
+        for (const w of res.warnings) r.warn(w);
         r.info(`Up to date: ${counts} unchanged since the last compile (${ms} ms)`, { event: 'compile_finished', upToDate: true, ...s, ms });
         return EXIT_OK;
       }

@@ -30,7 +30,8 @@ export interface WarmProject {
 }
 
 /** A warning as the fingerprint keeps it (StrataError.toJSON), made an error object again. */
-function warningOf(json: Record<string, unknown>): StrataError {
+/** A warning saved with the fingerprint, as the parse reported it. */
+export function warningOf(json: Record<string, unknown>): StrataError {
   const { code, message, location, nodeId, hint, details } = json as {
     code: ErrorCode; message: string; location?: SourceLocation; nodeId?: string; hint?: string; details?: string[];
   };

@@ -15,6 +15,17 @@ const project = () =>
     'seeds/codes.csv': 'code\n1\n',
   });
 
+describe('warnings of an unchanged project', () => {
+  it('are printed again by a compile that finds nothing changed', async () => {
+    const dir = writeProject({ 'project.yml': 'name: proj\nmodels:\n  proj:\n    +materialised: table\n', 'models/a.sql': 'select 1 as id' });
+    const first = await cli(['--project-dir', dir, 'compile']);
+    expect(first.stderr).toContain('materialised');
+    const again = await cli(['--project-dir', dir, 'compile']);
+    expect(again.stdout).toMatch(/^Up to date/);
+    expect(again.stderr).toContain('materialised');
+  });
+});
+
 describe('a selection criterion that matches nothing', () => {
   it('is a warning naming it (with the closest name), for ls, compile and run alike, as dbt warns', async () => {
     const dir = project();
