@@ -8,7 +8,7 @@ import type { ModelNode, NodeConfig, RefCall, SourceCall, TestNode, Materializat
 import type { FoundFile } from '../project/discover-files.js';
 import { configFromTree, finalizeConfig, mergeConfig, type ConfigProblem } from '../project/node-config.js';
 import type { ModelProperties } from '../project/property-files.js';
-import { misspeltConfigKey, misspeltConfigKeyWarning } from '../project/unknown-config-keys.js';
+import { configKeyWarning } from '../project/unknown-config-keys.js';
 import { lineColumnAt } from '../template/macro-source.js';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
 import type { ConfigTree } from '../project/project-config.js';
@@ -105,10 +105,9 @@ function renderSqlFile(
   for (const call of state.configCalls) {
     mergeConfig(base, call);
     for (const key in call) {
-      const meant = misspeltConfigKey(key);
-      if (meant === undefined) continue;
       const what = `config() of ${defaults.materialized === 'test' ? 'data test' : 'model'} '${name}'`;
-      report.warnings.push(misspeltConfigKeyWarning(key, meant, what, configKeyLocation(file.path, text, key)));
+      const warning = configKeyWarning(key, what, (k) => configKeyLocation(file.path, text, k));
+      if (warning) report.warnings.push(warning);
     }
   }
   const { config, problems } = finalizeConfig(base, defaults);

@@ -6,7 +6,7 @@
 import type { ColumnInfo, ColumnTestDef } from '../manifest/types.js';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { validateAgainstSchema } from './schema-validation.js';
-import { misspeltConfigKey, misspeltConfigKeyWarning, misspeltConfigKeyWarnings } from './unknown-config-keys.js';
+import { configKeyWarning, configKeyWarnings } from './unknown-config-keys.js';
 import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
 export interface EntryOrigin {
@@ -87,8 +87,8 @@ function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath, warnings: 
   // Only a key of the test's own `config:` can be unknown (the config keys it takes from the
   // test's top level are known ones). Tests are many and most have no config: an empty loop.
   for (const key in test.config) {
-    const meant = misspeltConfigKey(key);
-    if (meant !== undefined) warnings.push(misspeltConfigKeyWarning(key, meant, `the config of data test '${test.name}'`, origin.locator.locate([...path, test.name, 'config', key], true)));
+    const warning = configKeyWarning(key, `the config of data test '${test.name}'`, (k) => origin.locator.locate([...path, test.name, 'config', k], true));
+    if (warning) warnings.push(warning);
   }
   return test;
 }
@@ -165,7 +165,7 @@ export function parsePropertyFile(file: string, text: string, cache?: DocumentCa
   /** Misspelt keys under `config:` at `path` (what: the resource, as the user names it). */
   const checkConfig = (config: unknown, path: YamlPath, what: string) => {
     if (!config || typeof config !== 'object') return;
-    for (const w of misspeltConfigKeyWarnings(Object.keys(config), `the config of ${what}`, (k) => locator.locate([...path, 'config', k], true))) warnings.push(w);
+    for (const w of configKeyWarnings(Object.keys(config), `the config of ${what}`, (k) => locator.locate([...path, 'config', k], true))) warnings.push(w);
   };
   const resource = (kind: 'models' | 'seeds') =>
     ((d[kind] as Obj[] | undefined) ?? []).map((m, i): ModelProperties => {

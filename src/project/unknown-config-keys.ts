@@ -1,6 +1,6 @@
 /**
  * Misspelt config keys (`+materialised`, `config(materialised='table')`, `materialised:` under a
- * property file's `config:`).
+ * property file's `config:`), and dbt keys strata does not act on (`contract`, `sql_header`).
  *
  * dbt keeps any key as config (custom config, read back with `config.get`), so an unknown key is
  * not an error here either. But one a few edits away from a key strata knows is nearly always a
@@ -46,7 +46,7 @@ export function misspeltConfigKey(rawKey: string): string | undefined {
   return (rawKey.startsWith('+') ? '+' : '') + (rawKey.includes('-') ? known.replace(/_/g, '-') : known);
 }
 
-/** A warning for each misspelt key in the config trees of project.yml (`models:`, `seeds:`, ...). */
+/** A warning for each misspelt or unsupported key in the config trees of project.yml (`models:`, `seeds:`, ...). */
 export function configTreeWarnings(config: ProjectConfig): StrataError[] {
   const warnings: StrataError[] = [];
   for (const [name, tree] of Object.entries(config.trees)) {
@@ -54,10 +54,36 @@ export function configTreeWarnings(config: ProjectConfig): StrataError[] {
     forEachTreeLevel(tree, (path, configKeys) => {
       if (!configKeys.length) return;
       const at = [treeKey, ...path];
-      warnings.push(...misspeltConfigKeyWarnings(configKeys, at.join('.'), (key) => config.locator.locate([...at, key], true)));
+      warnings.push(...configKeyWarnings(configKeys, at.join('.'), (key) => config.locator.locate([...at, key], true)));
     });
   }
   return warnings;
+}
+
+/**
+ * dbt config keys strata accepts but does not act on: the user expects an effect, so each is a
+ * warning (the key is kept, as custom config), with what to do instead.
+ */
+const MICROBATCH = 'microbatch incremental models are not supported: use incremental_strategy delete+insert with an is_incremental() filter';
+const UNSUPPORTED_CONFIG_KEYS = new Map<string, string>([
+  ['contract', 'model contracts are not enforced: column names, data_type and constraints are not checked at build time; test them with data tests (not_null, unique, accepted_values, expression_is_true)'],
+  ['sql_header', 'run the statement in a pre_hook: it runs in the model\'s transaction, right before the build'],
+  ['store_failures_as', 'store_failures: true stores failing rows as a table (<schema>_test_failures.<test>); other forms are not supported'],
+  ['event_time', MICROBATCH], ['batch_size', MICROBATCH], ['lookback', MICROBATCH], ['begin', MICROBATCH], ['concurrent_batches', MICROBATCH],
+  ['on_configuration_change', 'materialized views are not supported; a table model is rebuilt by swapping, keeping dependent views'],
+]);
+
+/**
+ * The warning for a config key, if it needs one: a key strata does not act on, or a misspelt one;
+ * `locate` is called only for a key being reported.
+ */
+export function configKeyWarning(rawKey: string, where: string, locate: (rawKey: string) => SourceLocation): StrataError | undefined {
+  const instead = UNSUPPORTED_CONFIG_KEYS.get(normalizeKey(rawKey));
+  if (instead !== undefined) {
+    return new StrataError('CONFIG', `config '${rawKey}' in ${where} is not supported by strata: it has no effect`, { location: locate(rawKey), hint: instead });
+  }
+  const meant = misspeltConfigKey(rawKey);
+  return meant === undefined ? undefined : misspeltConfigKeyWarning(rawKey, meant, where, locate(rawKey));
 }
 
 /** The warning for `rawKey`, misspelt for `meant`, in the config of `where` (as the user names it). */
@@ -68,12 +94,12 @@ export function misspeltConfigKeyWarning(rawKey: string, meant: string, where: s
   });
 }
 
-/** A warning for each misspelt key of a config; `locate` is called only for a key being reported. */
-export function misspeltConfigKeyWarnings(keys: Iterable<string>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
+/** A warning for each misspelt or unsupported key of a config (configKeyWarning). */
+export function configKeyWarnings(keys: Iterable<string>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
   const warnings: StrataError[] = [];
   for (const rawKey of keys) {
-    const meant = misspeltConfigKey(rawKey);
-    if (meant !== undefined) warnings.push(misspeltConfigKeyWarning(rawKey, meant, where, locate(rawKey)));
+    const warning = configKeyWarning(rawKey, where, locate);
+    if (warning) warnings.push(warning);
   }
   return warnings;
 }

@@ -143,3 +143,19 @@ describe('the CLI prints the warning', () => {
     expect(run.stderr).toContain("hint: did you mean '+materialized'?");
   });
 });
+
+describe('a dbt config key strata does not act on is a warning saying what to do instead', () => {
+  it('contract in the tree, sql_header in config(), microbatch keys in a property file', () => {
+    const files = {
+      'project.yml': 'name: proj\nmodels:\n  proj:\n    +contract: {enforced: true}\n',
+      'models/a.sql': "{{ config(sql_header='set local work_mem = 1000') }}\nselect 1 as id",
+      'models/b.sql': 'select 1 as id',
+      'models/props.yml': 'version: 2\nmodels:\n  - name: b\n    config:\n      event_time: created_at\n',
+    };
+    expect(parsed(files).warnings).toEqual([
+      { code: 'CONFIG', message: "config '+contract' in models.proj is not supported by strata: it has no effect", file: 'project.yml', line: 4, hint: expect.stringContaining('not enforced') },
+      { code: 'CONFIG', message: "config 'event_time' in the config of model 'b' is not supported by strata: it has no effect", file: 'models/props.yml', line: 5, hint: expect.stringContaining('microbatch') },
+      { code: 'CONFIG', message: "config 'sql_header' in config() of model 'a' is not supported by strata: it has no effect", file: 'models/a.sql', line: 1, hint: expect.stringContaining('pre_hook') },
+    ]);
+  });
+});
