@@ -15,9 +15,14 @@ import { didYouMean, levenshtein } from '../graph/did-you-mean.js';
 import type { MacroSignature } from './macro-source.js';
 
 /** What is wrong with calling `macro` with nunjucks' call arguments `args`, if anything. */
-export function macroArgumentProblem(macro: MacroSignature, args: unknown[]): { message: string; hint?: string } | undefined {
+/** nunjucks' call arguments are the positional ones, then an object of keywords marked `__keywords`. */
+function keywordsOf(args: unknown[]): Record<string, unknown> | undefined {
   const last = args[args.length - 1] as Record<string, unknown> | undefined;
-  const keywords = last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords') ? last : undefined;
+  return last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords') ? last : undefined;
+}
+
+export function macroArgumentProblem(macro: MacroSignature, args: unknown[]): { message: string; hint?: string } | undefined {
+  const keywords = keywordsOf(args);
   const positional = keywords ? args.length - 1 : args.length;
   const params = macro.argNames;
   if (positional > params.length && !macro.uses.varargs) {
@@ -40,4 +45,20 @@ export function macroArgumentProblem(macro: MacroSignature, args: unknown[]): { 
     return { message: `macro '${macro.name}' takes no keyword argument '${key}'`, ...(close ? { hint: `did you mean '${meant}'?` } : {}) };
   }
   return undefined;
+}
+
+/**
+ * Jinja2's `varargs` (positional arguments past the parameters) and `kwargs` (keywords naming no
+ * parameter) of a call, for a macro whose body reads them.
+ */
+export function extraArguments(macro: MacroSignature, args: unknown[]): { varargs: unknown[]; kwargs: Record<string, unknown> } {
+  const keywords = keywordsOf(args);
+  const positional = keywords ? args.slice(0, -1) : args;
+  const kwargs: Record<string, unknown> = {};
+  if (keywords) {
+    for (const [key, value] of Object.entries(keywords)) {
+      if (key !== '__keywords' && key !== 'caller' && !macro.argNames.includes(key)) kwargs[key] = value;
+    }
+  }
+  return { varargs: positional.slice(macro.argNames.length), kwargs };
 }

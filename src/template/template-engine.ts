@@ -9,7 +9,7 @@ import nunjucks from 'nunjucks';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
 import { installContextGlobals, MacroReturn, setInvocation } from './context-globals.js';
-import { macroArgumentProblem } from './macro-arguments.js';
+import { extraArguments, macroArgumentProblem } from './macro-arguments.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
 import { currentState, withState, type RenderState } from './render-state.js';
@@ -41,6 +41,12 @@ export class TemplateEngine {
   readonly #macroTexts = new Map<string, string>();
   /** The macros running, innermost last: a wrong call made inside one is reported in its file. */
   readonly #running: LoadedMacro[] = [];
+  /**
+   * Jinja2's `varargs` and `kwargs` of the macro calls running that read them, innermost last:
+   * nunjucks drops a call's extra arguments, so the wrapper collects them and the two names are
+   * globals reading the innermost call's (a macro body looks up a name it does not set there).
+   */
+  readonly #variadic: Array<{ varargs: unknown[]; kwargs: Record<string, unknown> }> = [];
 
   constructor(readonly projectName: string) {
     installJinjaCompat();
@@ -50,18 +56,22 @@ export class TemplateEngine {
     addJinjaFiltersAndTests(this.env);
     this.#globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
     installContextGlobals(this.#globals, (name) => (this.#macros.has(name) ? this.#globals[name] : undefined), projectName);
+    const variadic = this.#variadic;
+    for (const name of ['varargs', 'kwargs'] as const) {
+      Object.defineProperty(this.#globals, name, { get: () => variadic[variadic.length - 1]?.[name], enumerable: true, configurable: true });
+    }
   }
 
   get macros(): ReadonlyMap<string, LoadedMacro> {
     return this.#macros;
   }
 
-  /** Compiles macro files and installs their macros as globals. Returns every error found. */
   /** The run's id and start, for `invocation_id` and `run_started_at` (context-globals.ts). */
   setInvocation(run: { invocationId: string; runStartedAt: Date }): void {
     setInvocation(this.#globals, run);
   }
 
+  /** Compiles macro files and installs their macros as globals. Returns every error found. */
   loadMacros(files: MacroFile[]): StrataError[] {
     const errors: StrataError[] = [];
     const namespace: Record<string, unknown> = {};
@@ -263,10 +273,12 @@ export class TemplateEngine {
 
   /**
    * A macro as templates call it: records the call, answers a unit test's override, checks the
-   * arguments as Jinja2 does (macro-arguments.ts), and turns `return()` into the call's value.
+   * arguments as Jinja2 does (macro-arguments.ts), gives a body reading `varargs` / `kwargs` its
+   * extra arguments, and turns `return()` into the call's value.
    */
   #wrapMacro(macro: LoadedMacro, fn: AnyFn): AnyFn {
     const running = this.#running;
+    const variadic = this.#variadic;
     const argumentError = (problem: { message: string; hint?: string }) => this.#argumentError(macro, problem);
     return function wrapped(this: unknown, ...args: unknown[]) {
       const state = currentState();
@@ -274,6 +286,8 @@ export class TemplateEngine {
       if (state.macroOverrides && macro.name in state.macroOverrides) return state.macroOverrides[macro.name];
       const problem = macroArgumentProblem(macro, args);
       if (problem) throw argumentError(problem);
+      const reads = macro.uses.varargs || macro.uses.kwargs;
+      if (reads) variadic.push(extraArguments(macro, args));
       running.push(macro);
       try {
         return fn.apply(this, args);
@@ -282,6 +296,7 @@ export class TemplateEngine {
         throw e;
       } finally {
         running.pop();
+        if (reads) variadic.pop();
       }
     };
   }

@@ -116,3 +116,24 @@ describe('calls Jinja2 accepts', () => {
     ]);
   });
 });
+
+describe("Jinja2's varargs and kwargs inside a macro", () => {
+  const VARIADIC = {
+    'macros/v.sql': [
+      "{% macro joined(first) %}{{ first }}|{{ varargs | join('+') }}|{{ kwargs.get('sep', ',') }}|{{ kwargs | length }}{% endmacro %}",
+      '{% macro outer(x) %}{{ joined(x, 9, sep=kwargs.sep) }}{% endmacro %}',
+      '{% macro plain_kwargs(a, b=2) %}{{ a }}{{ b }}:{{ kwargs | length }}:{{ varargs | length }}{% endmacro %}',
+    ].join('\n'),
+  };
+  it('varargs holds the extra positional arguments and kwargs the undeclared keywords, as in Jinja2', () => {
+    const { errors, sql } = compile({
+      ...VARIADIC,
+      'models/a.sql': "select '{{ joined(1, 2, 3, sep=';', x=5) }}' as a, '{{ joined(7) }}' as b",
+      'models/b.sql': "select '{{ outer(4, sep='/') }}' as c, '{{ plain_kwargs(1, z=3) }}' as d",
+    });
+    expect(errors).toEqual([]);
+    expect(sql['a']).toBe("select '1|2+3|;|2' as a, '7||,|0' as b");
+    // outer reads kwargs; joined, called from it, sees its own; plain_kwargs reads kwargs too.
+    expect(sql['b']).toBe("select '4|9|/|1' as c, '12:1:0' as d");
+  });
+});
