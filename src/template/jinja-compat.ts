@@ -13,6 +13,7 @@
  */
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
+import { installParenthesizedLoopTargets } from './loop-targets.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -131,6 +132,7 @@ export function installJinjaCompat(): void {
   installed = true;
   nunjucks.installJinjaCompat();
   installNamespaceAssignment();
+  installParenthesizedLoopTargets();
   // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
   // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
   // nothing. A Group of two or more items is a tuple, i.e. an array (what Jinja's tuple behaves as

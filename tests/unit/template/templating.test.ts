@@ -42,6 +42,16 @@ describe('Jinja compatibility', () => {
     expect(sql).toBe('select\n  a, -- 1 first\n  b, -- 2\n  c -- 3\nfrom t');
   });
 
+  it('unpacks loop targets written in parentheses, as Jinja allows (dbt documents `for (a, b) in ...`)', () => {
+    const { render } = setup();
+    expect(render("{% for (k, v) in [('a', 1), ('b', 2)] %}{{ k }}={{ v }};{% endfor %}")).toBe('a=1;b=2;');
+    expect(render("{% for ( k , v ) in {'x': 3}.items() %}{{ k }}{{ v }}{% endfor %}|{% for (c) in ['y'] %}{{ c }}{% endfor %}")).toBe('x3|y');
+    // Also inside a macro (compiled by nunjucks rather than interpreted).
+    const { render: withMacro } = setup({ 'macros/m.sql': "{% macro pairs(xs) %}{% for (a, b) in xs %}{{ a }}{{ b }}{% endfor %}{% endmacro %}" });
+    expect(withMacro("{{ pairs([(1, 2), (3, 4)]) }}")).toBe('1234');
+    expect(renderError(() => render('{% for (a, b in [] %}{% endfor %}')).message).toMatch(/\)/);
+  });
+
   it('drops comments, including whitespace-controlled ones', () => {
     const { render } = setup();
     expect(render('a {#- note -#} b {# other #}c')).toBe('ab c');
