@@ -248,8 +248,24 @@ function addGenericTests(ctx: ParseContext, manifest: Manifest, target: TestTarg
   for (const def of modelTests) add(parseGenericTest(ctx, target, undefined, def));
 }
 
+/**
+ * dbt's fqn of a unit test: the project, the property file's folders below its model path, the
+ * model, the test (what project.yml's `unit_tests:` tree is keyed by).
+ */
+function unitTestFqn(ctx: ParseContext, u: PropertyFileContents['unitTests'][number]): string[] {
+  const file = u.origin.file;
+  const root = ctx.config.modelPaths.find((p) => file.startsWith(`${p.replace(/\/+$/, '')}/`));
+  const below = root === undefined ? file : file.slice(root.replace(/\/+$/, '').length + 1);
+  return [ctx.config.name, ...below.split('/').slice(0, -1), u.model, u.name];
+}
+
 function parseUnitTest(ctx: ParseContext, u: PropertyFileContents['unitTests'][number]): UnitTestNode {
   const project = ctx.config.name;
+  const fqn = unitTestFqn(ctx, u);
+  ctx.configPaths.note('unit_tests', fqn);
+  const raw: Record<string, unknown> = {};
+  for (const level of [...configFromTree(ctx.config.trees.unit_tests, fqn), u.config]) mergeConfig(raw, level);
+  const { config } = finalizeConfig(raw, { materialized: 'test' });
   return {
     uniqueId: `unit_test.${project}.${u.model}.${u.name}`,
     resourceType: 'unit_test',
@@ -257,10 +273,10 @@ function parseUnitTest(ctx: ParseContext, u: PropertyFileContents['unitTests'][n
     packageName: project,
     originalFilePath: u.origin.file,
     path: u.origin.file,
-    fqn: [project, u.model, u.name],
+    fqn,
     description: u.description,
-    config: finalizeConfig({ ...u.config }, { materialized: 'test' }).config,
-    tags: [],
+    config,
+    tags: config.tags,
     dependsOn: { nodes: [], macros: [] },
     checksum: sha256(JSON.stringify([u.model, u.given, u.expect, u.overrides ?? null])),
     location: locateEntry(u.origin) ?? { file: u.origin.file, line: 0, column: 0 },
@@ -388,7 +404,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   }
   for (const u of props.unitTests) {
     const node = parseUnitTest(ctx, u);
-    manifest.nodes[node.uniqueId] = node;
+    if (node.config.enabled) manifest.nodes[node.uniqueId] = node;
   }
 
   ctx.warnings.push(...ctx.configPaths.warnings());

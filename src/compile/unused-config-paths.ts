@@ -13,8 +13,8 @@ import { didYouMean } from '../graph/did-you-mean.js';
 import { forEachTreeLevel, isConfigKey } from '../project/node-config.js';
 import type { ConfigTree, ProjectConfig } from '../project/project-config.js';
 
-/** The trees checked: unit tests do not take config from project.yml's `unit_tests:` yet. */
-type CheckedTree = 'models' | 'seeds' | 'sources' | 'data_tests';
+/** The trees checked. */
+type CheckedTree = 'models' | 'seeds' | 'sources' | 'data_tests' | 'unit_tests';
 
 /** What a path under each tree names, for hints. */
 const NAMED: Record<CheckedTree, { what: string; plural: string }> = {
@@ -22,20 +22,24 @@ const NAMED: Record<CheckedTree, { what: string; plural: string }> = {
   seeds: { what: 'folder or seed', plural: 'seeds' },
   sources: { what: 'source or table', plural: 'sources' },
   data_tests: { what: 'folder or data test', plural: 'data tests' },
+  unit_tests: { what: 'folder, model or unit test', plural: 'unit tests' },
 };
 
 export class ConfigPathUse {
   /** Tree levels (the objects of the parsed YAML) some resource's fqn passes through. */
   readonly #used = new Set<object>();
   /** Every fqn noted, by tree: only read to suggest a path when one is unused. */
-  readonly #fqns: Record<CheckedTree, string[][]> = { models: [], seeds: [], sources: [], data_tests: [] };
+  readonly #fqns: Record<CheckedTree, string[][]> = { models: [], seeds: [], sources: [], data_tests: [], unit_tests: [] };
 
   /** The trees with a path to check (most projects have one or two): the others note nothing. */
   readonly #checked: Record<CheckedTree, boolean>;
 
   constructor(readonly config: ProjectConfig) {
     const hasPaths = (tree: ConfigTree) => Object.entries(tree).some(([k, v]) => !isConfigKey(k, v) && v !== null);
-    this.#checked = { models: hasPaths(config.trees.models), seeds: hasPaths(config.trees.seeds), sources: hasPaths(config.trees.sources), data_tests: hasPaths(config.trees.data_tests) };
+    this.#checked = {
+      models: hasPaths(config.trees.models), seeds: hasPaths(config.trees.seeds), sources: hasPaths(config.trees.sources),
+      data_tests: hasPaths(config.trees.data_tests), unit_tests: hasPaths(config.trees.unit_tests),
+    };
   }
 
   /** A resource of `tree` (disabled or not) with this fqn, `[project, ...folders, name]`. */
