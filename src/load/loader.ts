@@ -151,7 +151,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   // Patterns matching nothing fail the source only when none of its patterns matches anything.
   const { listed, unmatched } = await listSource(spec, fileSourceFor);
   const found = new Set(listed.flatMap((l) => ('file' in l ? [knownAs(l.file, ledger).uri] : [])));
-  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)));
+  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)), opts.projectDir);
   for (const item of listed) {
     if (!('file' in item)) {
       settle(item.failed, 'new', item.error);
@@ -172,7 +172,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
       if (reason === 'unchanged' && !opts.dryRun) await refreshLedgerVersion(db, node.uniqueId, file);
     }
     // A new file holding the bytes of a loaded file that is gone: that file, moved (moved-files.ts).
-    const replaces = reason === 'new' && !tableError ? await moves.match(source, file) : undefined;
+    const replaces = reason === 'new' && !tableError ? await moves.match(source, file, pattern) : undefined;
     if (replaces) reason = 'moved';
     if (reason === 'unchanged' && entry?.readAs === null && !tableError) legacy.push(file.uri);
     if (tableError) settle(file, reason, tableError);

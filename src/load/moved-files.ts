@@ -1,56 +1,84 @@
 /**
- * A file the ledger does not know may be one it does under another name: renamed, moved to
- * another folder (a data folder reorganised, a release unpacked elsewhere, moved from local disk
- * to S3), or taken out of or put into a zip archive. Loading it as new would add its rows a second
- * time beside the old ones, which stay because a vanished file keeps its rows. So a new file is
- * compared with the loaded files of its source that were not found this time ("vanished"): when
- * its bytes (sha1, the checksum the ledger records) equal one's, it is that file moved, and its
- * load replaces that file's rows in the same transaction.
+ * A file the ledger does not know may be one it does under another path: the folder the files
+ * live in moved (a `raw_path` var pointed at a new disk, the files copied to S3), or the project
+ * moved with files outside it. Loading it as new would add its rows a second time beside the old
+ * ones, which stay because a vanished file keeps its rows. So a new file is compared with the
+ * loaded files of its source that were not found this time ("vanished"), and it is one of them,
+ * moved, when both hold:
  *
- * Only the same bytes prove a move. A vanished file with the same name but other bytes may be a
- * re-published release moved at the same time, or an unrelated file of a later partition that
- * reuses names (`part-0000.csv`), so it is a new file and the old rows stay.
+ * - **the same place below the data's root**: its path below its pattern's static base (the part
+ *   before the first glob character: `data/raw` of `data/raw/**\/*.txt`, plus `!member` in a zip)
+ *   is the vanished file's. When the vanished file lies under the same base, its path below it
+ *   must be equal; when it does not (the root itself moved), its path must end with that part;
+ * - **the same bytes**: the sha1 of the new file's bytes is the vanished file's checksum.
  *
- * Hashing reads the file, so it is done only for a new file that could match: a vanished entry
- * of the same size (a plain file, a zip member and the same member moved out have one size), or
- * of the same name once `.gz` is dropped (recompressing changes the stored size).
+ * Then its load replaces that file's rows in the same transaction. Both conditions matter: files
+ * archived after loading are followed by new files that may hold the very same bytes under
+ * another name (a daily snapshot that did not change, `inventory_2024-01-02.csv` after
+ * `inventory_2024-01-01.csv`, or `2024-01-02/inventory.csv` after `2024-01-01/inventory.csv`):
+ * those are new files, and the archived file's rows must stay. A file renamed, recompressed or
+ * moved to another folder below the same root is therefore new too (README: remove the old rows
+ * with `--full-refresh`).
+ *
+ * Hashing reads the file, so it is done only for a file whose path matched a vanished one.
  */
-import { basename } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import picomatch from 'picomatch';
 import type { LedgerEntry } from './ledger.js';
 import { sha1Of } from './same-content.js';
 import type { FileRef, FileSource } from './types.js';
 
-/** The name a file keeps across moves: the member's inside a zip, else the base name, without `.gz`. */
-export function stemOf(uri: string): string {
-  const bang = uri.lastIndexOf('!');
-  const name = basename(bang >= 0 ? uri.slice(bang + 1) : uri).toLowerCase();
-  return name.endsWith('.gz') ? name.slice(0, -3) : name;
+/** A uri's file path and its zip member (`a.zip!x.txt` -> `a.zip`, `!x.txt`). */
+function splitMember(uri: string, member: string | undefined): { path: string; member: string } {
+  if (member === undefined) return { path: uri, member: '' };
+  return { path: uri.slice(0, uri.length - member.length - 1), member: `!${member}` };
+}
+
+/** A ledger identity as an absolute path or URI, comparable with a pattern's base. */
+function absoluteIdentity(uri: string, projectDir: string): string {
+  return /^s3:\/\//i.test(uri) || isAbsolute(uri) ? uri : resolve(projectDir, uri);
+}
+
+/** The static base of a `files:` pattern, absolute (or the s3:// URI up to the first glob). */
+export function patternBase(pattern: string, projectDir: string): string {
+  const absolute = /^s3:\/\//i.test(pattern) ? pattern : resolve(projectDir, pattern);
+  const scan = picomatch.scan(absolute);
+  return scan.isGlob ? scan.base.replace(/\/+$/, '') : dirname(absolute);
 }
 
 export class MovedFiles {
-  private readonly candidates: LedgerEntry[];
+  private readonly candidates: Array<{ entry: LedgerEntry; absolute: string }>;
 
   /** `vanished`: the source's loaded entries whose files were not listed this time. */
-  constructor(vanished: Iterable<LedgerEntry>) {
-    this.candidates = [...vanished].filter((e) => e.checksum !== null);
+  constructor(vanished: Iterable<LedgerEntry>, private readonly projectDir: string) {
+    this.candidates = [...vanished]
+      .filter((e) => e.checksum !== null)
+      .map((entry) => ({ entry, absolute: absoluteIdentity(entry.fileUri, projectDir) }));
   }
 
   /**
-   * The vanished entry whose bytes this new file holds, claimed so that no other file matches it;
-   * undefined when there is none (or the file cannot be read: its load will say why).
+   * The vanished entry that this new file, listed by `pattern`, is (see the file comment),
+   * claimed so that no other file matches it; undefined when there is none (or the file cannot
+   * be read: its load will say why).
    */
-  async match(source: FileSource, file: FileRef): Promise<LedgerEntry | undefined> {
-    const stem = stemOf(file.uri);
-    const possible = this.candidates.filter((e) => e.size === file.size || stemOf(e.fileUri) === stem);
-    if (possible.length === 0) return undefined;
+  async match(source: FileSource, file: FileRef, pattern: string): Promise<LedgerEntry | undefined> {
+    if (this.candidates.length === 0) return undefined;
+    const base = patternBase(pattern, this.projectDir);
+    const { path, member } = splitMember(absoluteIdentity(file.uri, this.projectDir), file.member);
+    if (!path.startsWith(`${base}/`)) return undefined;
+    const below = `${path.slice(base.length + 1)}${member}`;
+    const samePlace = this.candidates.filter(({ absolute }) =>
+      absolute.startsWith(`${base}/`) ? absolute.slice(base.length + 1) === below : absolute.endsWith(`/${below}`));
+    if (samePlace.length === 0) return undefined;
     let sha1: string;
     try {
       sha1 = await sha1Of(source, file);
     } catch {
       return undefined;
     }
-    const found = possible.find((e) => e.checksum === sha1);
-    if (found) this.candidates.splice(this.candidates.indexOf(found), 1);
-    return found;
+    const found = samePlace.find((c) => c.entry.checksum === sha1);
+    if (!found) return undefined;
+    this.candidates.splice(this.candidates.indexOf(found), 1);
+    return found.entry;
   }
 }

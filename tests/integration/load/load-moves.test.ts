@@ -1,8 +1,9 @@
 /**
  * A file's identity survives moves: files inside the project are known by their path relative to
- * the project (a moved project folder or a second checkout finds them loaded), and a file that
- * reappears elsewhere with the very bytes of a loaded file that is gone (renamed, moved to another
- * folder, into or out of a zip) replaces that file's rows instead of adding them a second time.
+ * the project (a moved project folder or a second checkout finds them loaded), and a file found
+ * at the same place below a moved data root (its pattern's base) with the very bytes of a loaded
+ * file that is gone replaces that file's rows instead of adding them a second time. Files with the
+ * same bytes under another name or folder are files of their own (archived snapshots).
  */
 import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,67 +72,77 @@ describe('file identity: relative to the project, kept across moves', () => {
   });
 });
 
-describe('a loaded file found elsewhere with the same bytes is the same file', () => {
-  it('renamed or moved into another folder: its rows are replaced, not added again', async () => {
-    h.files.file('mv/a.txt', `${threeColumnRows(3)}bad\n`);
-    h.files.file('mv/b.txt', threeColumnRows(2, 10));
-    await h.load('mv', block('mv/**/*.txt'));
-    expect(await h.rows('SELECT file_uri, line::int FROM strata_meta.quarantine WHERE source = $1', [source('mv')])).toEqual([{ file_uri: 'mv/a.txt', line: 4 }]);
+describe('a loaded file found below a moved root with the same bytes is the same file', () => {
+  it('the data folder moved (a var pointed at the new place): its files replace their rows, nothing is loaded twice', async () => {
+    h.files.file('root1/a.txt', `${threeColumnRows(3)}bad\n`);
+    h.files.file('root1/2020/b.txt', threeColumnRows(2, 10));
+    await h.load('mv', block('root1/**/*.txt'));
+    expect(await h.rows('SELECT file_uri, line::int FROM strata_meta.quarantine WHERE source = $1', [source('mv')])).toEqual([{ file_uri: 'root1/a.txt', line: 4 }]);
 
-    mkdirSync(join(h.files.dir(), 'mv/2020'));
-    renameSync(join(h.files.dir(), 'mv/a.txt'), join(h.files.dir(), 'mv/2020/a.txt'));
-    renameSync(join(h.files.dir(), 'mv/b.txt'), join(h.files.dir(), 'mv/b-renamed.txt'));
-    const dry = await h.load('mv', block('mv/**/*.txt'), { dryRun: true });
-    expect(dry.map((r) => [r.file.uri, r.reason, r.movedFrom])).toEqual([['mv/2020/a.txt', 'moved', 'mv/a.txt'], ['mv/b-renamed.txt', 'moved', 'mv/b.txt']]);
-    expect((await ledger('mv')).map((r) => r.file_uri)).toEqual(['mv/a.txt', 'mv/b.txt']); // a dry run writes nothing
+    renameSync(join(h.files.dir(), 'root1'), join(h.files.dir(), 'root2'));
+    const dry = await h.load('mv', block('root2/**/*.txt'), { dryRun: true });
+    expect(dry.map((r) => [r.file.uri, r.reason, r.movedFrom])).toEqual([['root2/2020/b.txt', 'moved', 'root1/2020/b.txt'], ['root2/a.txt', 'moved', 'root1/a.txt']]);
+    expect((await ledger('mv')).map((r) => r.file_uri)).toEqual(['root1/2020/b.txt', 'root1/a.txt']); // a dry run writes nothing
 
-    const results = await h.load('mv', block('mv/**/*.txt'));
+    const results = await h.load('mv', block('root2/**/*.txt'));
     expect(results.map((r) => [r.file.uri, r.status, r.reason, r.rows, r.movedFrom])).toEqual([
-      ['mv/2020/a.txt', 'loaded', 'moved', 3, 'mv/a.txt'],
-      ['mv/b-renamed.txt', 'loaded', 'moved', 2, 'mv/b.txt'],
+      ['root2/2020/b.txt', 'loaded', 'moved', 2, 'root1/2020/b.txt'],
+      ['root2/a.txt', 'loaded', 'moved', 3, 'root1/a.txt'],
     ]);
     expect(await table('mv')).toEqual([
-      { a: '1', _file: 'mv/2020/a.txt' }, { a: '2', _file: 'mv/2020/a.txt' }, { a: '3', _file: 'mv/2020/a.txt' },
-      { a: '10', _file: 'mv/b-renamed.txt' }, { a: '11', _file: 'mv/b-renamed.txt' },
+      { a: '1', _file: 'root2/a.txt' }, { a: '2', _file: 'root2/a.txt' }, { a: '3', _file: 'root2/a.txt' },
+      { a: '10', _file: 'root2/2020/b.txt' }, { a: '11', _file: 'root2/2020/b.txt' },
     ]);
     expect(await ledger('mv')).toEqual([
-      { file_uri: 'mv/2020/a.txt', status: 'loaded' },
-      { file_uri: 'mv/a.txt', status: 'replaced' },
-      { file_uri: 'mv/b-renamed.txt', status: 'loaded' },
-      { file_uri: 'mv/b.txt', status: 'replaced' },
+      { file_uri: 'root1/2020/b.txt', status: 'replaced' },
+      { file_uri: 'root1/a.txt', status: 'replaced' },
+      { file_uri: 'root2/2020/b.txt', status: 'loaded' },
+      { file_uri: 'root2/a.txt', status: 'loaded' },
     ]);
-    expect(await h.rows('SELECT file_uri, line::int FROM strata_meta.quarantine WHERE source = $1', [source('mv')])).toEqual([{ file_uri: 'mv/2020/a.txt', line: 4 }]);
-    expect((await h.load('mv', block('mv/**/*.txt'))).map((r) => r.reason)).toEqual(['unchanged', 'unchanged']);
+    expect(await h.rows('SELECT file_uri, line::int FROM strata_meta.quarantine WHERE source = $1', [source('mv')])).toEqual([{ file_uri: 'root2/a.txt', line: 4 }]);
+    expect((await h.load('mv', block('root2/**/*.txt'))).map((r) => r.reason)).toEqual(['unchanged', 'unchanged']);
   });
 
-  it('a copy beside a file that is still there is a file of its own; a moved file with other bytes is new and the old rows stay', async () => {
-    h.files.file('cp/a.txt', threeColumnRows(2));
-    h.files.file('cp/old/b.txt', threeColumnRows(2, 10));
-    await h.load('cp', block('cp/**/*.txt'));
-    h.files.file('cp/copy-of-a.txt', threeColumnRows(2));
-    mkdirSync(join(h.files.dir(), 'cp/new'));
-    renameSync(join(h.files.dir(), 'cp/old/b.txt'), join(h.files.dir(), 'cp/new/b.txt'));
-    h.files.file('cp/new/b.txt', threeColumnRows(3, 10)); // moved and republished: not provably the same file
-    const results = await h.load('cp', block('cp/**/*.txt'));
-    expect(results.map((r) => [r.file.uri, r.status, r.reason])).toEqual([
-      ['cp/a.txt', 'unchanged', 'unchanged'],
-      ['cp/copy-of-a.txt', 'loaded', 'new'],
-      ['cp/new/b.txt', 'loaded', 'new'],
+  it('archived files keep their rows: a new file with the same bytes under another name or folder is a file of its own', async () => {
+    h.files.file('landing/inventory_2024-01-01.csv', threeColumnRows(2));
+    h.files.file('landing/2024-01-01/inventory.csv', threeColumnRows(2, 10));
+    await h.load('snap', block('landing/**/*.csv'));
+    // Both archived after loading; the next day's files are byte for byte the same.
+    mkdirSync(join(h.files.dir(), 'archive/2024-01-01'), { recursive: true });
+    renameSync(join(h.files.dir(), 'landing/inventory_2024-01-01.csv'), join(h.files.dir(), 'archive/inventory_2024-01-01.csv'));
+    renameSync(join(h.files.dir(), 'landing/2024-01-01/inventory.csv'), join(h.files.dir(), 'archive/2024-01-01/inventory.csv'));
+    h.files.file('landing/inventory_2024-01-02.csv', threeColumnRows(2));
+    h.files.file('landing/2024-01-02/inventory.csv', threeColumnRows(2, 10));
+    const results = await h.load('snap', block('landing/**/*.csv'));
+    expect(results.map((r) => [r.file.uri, r.reason])).toEqual([['landing/2024-01-02/inventory.csv', 'new'], ['landing/inventory_2024-01-02.csv', 'new']]);
+    expect(await h.rows('SELECT _file, count(*)::int AS n FROM raw.snap GROUP BY 1 ORDER BY 1')).toEqual([
+      { _file: 'landing/2024-01-01/inventory.csv', n: 2 },
+      { _file: 'landing/2024-01-02/inventory.csv', n: 2 },
+      { _file: 'landing/inventory_2024-01-01.csv', n: 2 },
+      { _file: 'landing/inventory_2024-01-02.csv', n: 2 },
     ]);
-    expect((await table('cp')).length).toBe(2 + 2 + 2 + 3);
   });
 
-  it('a member moved out of its zip archive, and a file outside the project moved elsewhere', async () => {
-    await h.files.zip('zipmv/r.zip', { 'perf.txt': threeColumnRows(3) });
-    await h.load('zipmv', block('zipmv/*', { members: '*.txt' }));
-    expect(await h.rows('SELECT DISTINCT _file FROM raw.zipmv')).toEqual([{ _file: 'zipmv/r.zip!perf.txt' }]);
-    rmSync(join(h.files.dir(), 'zipmv/r.zip'));
-    h.files.file('zipmv/perf.txt', threeColumnRows(3));
-    const out = await h.load('zipmv', block('zipmv/*', { members: '*.txt' }));
-    expect(out.map((r) => [r.file.uri, r.reason, r.movedFrom])).toEqual([['zipmv/perf.txt', 'moved', 'zipmv/r.zip!perf.txt']]);
-    expect((await table('zipmv')).map((r) => r._file)).toEqual(['zipmv/perf.txt', 'zipmv/perf.txt', 'zipmv/perf.txt']);
+  it('a moved root whose file changed too loads it as new, and the old rows stay', async () => {
+    h.files.file('cp1/b.txt', threeColumnRows(2, 10));
+    await h.load('cp', block('cp1/*.txt'));
+    renameSync(join(h.files.dir(), 'cp1'), join(h.files.dir(), 'cp2'));
+    h.files.file('cp2/b.txt', threeColumnRows(3, 10)); // moved and republished: not provably the same file
+    const results = await h.load('cp', block('cp2/*.txt'));
+    expect(results.map((r) => [r.file.uri, r.status, r.reason])).toEqual([['cp2/b.txt', 'loaded', 'new']]);
+    expect((await table('cp')).length).toBe(2 + 3);
+  });
 
-    // Outside the project the identity is the absolute path; a move is still recognised by content.
+  it('zip members, and files outside the project, are followed to their new root', async () => {
+    await h.files.zip('zip1/r.zip', { 'perf.txt': threeColumnRows(3) });
+    await h.load('zipmv', block('zip1/*.zip'));
+    expect(await h.rows('SELECT DISTINCT _file FROM raw.zipmv')).toEqual([{ _file: 'zip1/r.zip!perf.txt' }]);
+    renameSync(join(h.files.dir(), 'zip1'), join(h.files.dir(), 'zip2'));
+    const out = await h.load('zipmv', block('zip2/*.zip'));
+    expect(out.map((r) => [r.file.uri, r.reason, r.movedFrom])).toEqual([['zip2/r.zip!perf.txt', 'moved', 'zip1/r.zip!perf.txt']]);
+    expect((await table('zipmv')).map((r) => r._file)).toEqual(['zip2/r.zip!perf.txt', 'zip2/r.zip!perf.txt', 'zip2/r.zip!perf.txt']);
+
+    // Outside the project the identity is the absolute path; a moved root is still recognised.
     const outside = tempDir();
     await writeZip(join(outside, 'q1.zip'), { 'q1.txt': threeColumnRows(2, 50) });
     await h.load('outside', block(`${outside}/*.zip`));
@@ -143,29 +154,27 @@ describe('a loaded file found elsewhere with the same bytes is the same file', (
   });
 
   it('a keyed source: the moved file takes its line hashes along, and its next change is a delta', async () => {
-    const keyed = block('keyed/**/*.txt', { key: ['a'] });
-    h.files.file('keyed/f.txt', threeColumnRows(5));
-    await h.load('keyed', keyed);
-    mkdirSync(join(h.files.dir(), 'keyed/sub'));
-    renameSync(join(h.files.dir(), 'keyed/f.txt'), join(h.files.dir(), 'keyed/sub/f.txt'));
+    h.files.file('keyed1/f.txt', threeColumnRows(5));
+    await h.load('keyed', block('keyed1/**/*.txt', { key: ['a'] }));
+    renameSync(join(h.files.dir(), 'keyed1'), join(h.files.dir(), 'keyed2'));
+    const keyed = block('keyed2/**/*.txt', { key: ['a'] });
     expect((await h.load('keyed', keyed)).map((r) => [r.reason, r.rows])).toEqual([['moved', 5]]);
-    expect(await h.rows('SELECT DISTINCT file_uri FROM strata_meta.load_line_hashes WHERE source = $1', [source('keyed')])).toEqual([{ file_uri: 'keyed/sub/f.txt' }]);
+    expect(await h.rows('SELECT DISTINCT file_uri FROM strata_meta.load_line_hashes WHERE source = $1', [source('keyed')])).toEqual([{ file_uri: 'keyed2/f.txt' }]);
 
-    h.files.file('keyed/sub/f.txt', threeColumnRows(6));
+    h.files.file('keyed2/f.txt', threeColumnRows(6));
     const changed = await h.load('keyed', keyed);
     expect(changed.map((r) => [r.reason, r.delta?.mode, r.delta?.inserted, r.delta?.deleted])).toEqual([['changed', 'delta', 1, 0]]);
     expect((await table('keyed')).map((r) => r.a)).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
   it('a move loaded on a worker thread (large files do) ends the same', async () => {
-    h.files.file('thr/a.txt', `${threeColumnRows(4)}bad\n`);
-    await h.load('thr', block('thr/**/*.txt'));
-    mkdirSync(join(h.files.dir(), 'thr/x'));
-    renameSync(join(h.files.dir(), 'thr/a.txt'), join(h.files.dir(), 'thr/x/a.txt'));
-    const out = await h.load('thr', block('thr/**/*.txt'), { fileThreadMinBytes: 0 });
-    expect(out.map((r) => [r.file.uri, r.status, r.reason, r.rows, r.quarantined, r.movedFrom])).toEqual([['thr/x/a.txt', 'loaded', 'moved', 4, 1, 'thr/a.txt']]);
-    expect(new Set((await table('thr')).map((r) => r._file))).toEqual(new Set(['thr/x/a.txt']));
+    h.files.file('thr1/a.txt', `${threeColumnRows(4)}bad\n`);
+    await h.load('thr', block('thr1/**/*.txt'));
+    renameSync(join(h.files.dir(), 'thr1'), join(h.files.dir(), 'thr2'));
+    const out = await h.load('thr', block('thr2/**/*.txt'), { fileThreadMinBytes: 0 });
+    expect(out.map((r) => [r.file.uri, r.status, r.reason, r.rows, r.quarantined, r.movedFrom])).toEqual([['thr2/a.txt', 'loaded', 'moved', 4, 1, 'thr1/a.txt']]);
+    expect(new Set((await table('thr')).map((r) => r._file))).toEqual(new Set(['thr2/a.txt']));
     expect((await table('thr')).length).toBe(4);
-    expect(await h.rows('SELECT file_uri FROM strata_meta.quarantine WHERE source = $1', [source('thr')])).toEqual([{ file_uri: 'thr/x/a.txt' }]);
+    expect(await h.rows('SELECT file_uri FROM strata_meta.quarantine WHERE source = $1', [source('thr')])).toEqual([{ file_uri: 'thr2/a.txt' }]);
   });
 });
