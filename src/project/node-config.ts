@@ -125,6 +125,13 @@ export function finalizeConfig(raw: Record<string, unknown>, defaults: { materia
   for (const key of ['schema', 'alias', 'database']) {
     if (c[key] !== undefined && c[key] !== null && typeof c[key] !== 'string') problems.push({ key, message: `${key} must be a string` });
   }
+  const persist = c['persist_docs'];
+  if (persist !== undefined && persist !== null) {
+    const flags = typeof persist === 'object' && !Array.isArray(persist) ? Object.entries(persist as object) : undefined;
+    if (!flags || flags.some(([k, v]) => (k !== 'relation' && k !== 'columns') || typeof v !== 'boolean')) {
+      problems.push({ key: 'persist_docs', message: 'persist_docs must be a mapping like {relation: true, columns: true}' });
+    }
+  }
   const grants: Record<string, string[]> = {};
   if (c['grants'] !== undefined) {
     if (!c['grants'] || typeof c['grants'] !== 'object' || Array.isArray(c['grants'])) problems.push({ key: 'grants', message: 'grants must be a mapping like {select: [reader_role]}' });

@@ -14,6 +14,7 @@ import type { MaterializationPlan, RelationState } from '../materializations/typ
 import { relationToSql } from '../template/relation.js';
 import { modelCodeHash, runTimeFingerprint, upToDate, newDataVersion } from '../state/fingerprint.js';
 import { recordIncrementCountsSql, saveNodeStateSql, type Increment } from '../state/node-state.js';
+import { applyDocsOnly, onlyDocsChanged, withDocsInput } from './docs-only.js';
 import { lockDependentViews, viewLockSql } from './dependent-view-locks.js';
 import { executeStatements, runFileFor, writeRunFile, type RunFile } from './executed-sql.js';
 import { withoutPerRunValues } from './per-run-values.js';
@@ -165,7 +166,8 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
   const started = performance.now();
   const relation = relationToSql(original.relation);
   const base = { uniqueId: original.uniqueId, name: original.name, resourceType: 'model' as const, relation };
-  const inputs = inputVersionsOf(rc, versionInputs(rc.project.manifest, original));
+  // With persist_docs, its descriptions are an input too (docs-only.ts).
+  const inputs = withDocsInput(original, inputVersionsOf(rc, versionInputs(rc.project.manifest, original)));
   const previous = rc.previous.get(original.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
   const timing: TimingEntry[] = [];
@@ -179,6 +181,11 @@ export async function buildModel(rc: RunContext, original: ModelNode): Promise<N
     if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {
       rc.dataVersions.set(original.uniqueId, previous!.dataVersion);
       return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
+    }
+    if (!rebuild && !fullRefresh && onlyDocsChanged(previous, fingerprint, inputs) && rc.relations.exists(original.relation)) {
+      const executedSqlPath = await timed(timing, () => applyDocsOnly(rc, original, previous, inputs));
+      rc.dataVersions.set(original.uniqueId, previous.dataVersion);
+      return { ...base, status: 'success', message: 'persist_docs', seconds: (performance.now() - started) / 1000, executedSqlPath, timing };
     }
     const node = withRenderedHooks(rc, rendered);
     const dataVersion = newDataVersion(rc.runId, node.uniqueId);

@@ -13,6 +13,7 @@ import { newDataVersion, upToDate } from '../state/fingerprint.js';
 import { saveNodeStateSql } from '../state/node-state.js';
 import { relationToSql } from '../template/relation.js';
 import { failureResult } from './build-model.js';
+import { applyDocsOnly, onlyDocsChanged, withDocsInput } from './docs-only.js';
 import { lockDependentViews } from './dependent-view-locks.js';
 import { executeStatements, writeRunFile } from './executed-sql.js';
 import type { RunContext } from './run-context.js';
@@ -26,9 +27,20 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
   const fingerprint = rc.fingerprints.get(node.uniqueId) ?? '';
   const previous = rc.previous.get(node.uniqueId);
   const { fullRefresh, rebuild } = rc.options;
-  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, {}) && rc.relations.exists(node.relation)) {
+  // With persist_docs, its descriptions are an input (docs-only.ts).
+  const inputs = withDocsInput(node, {});
+  if (!rebuild && !fullRefresh && upToDate(previous, fingerprint, inputs) && rc.relations.exists(node.relation)) {
     rc.dataVersions.set(node.uniqueId, previous!.dataVersion);
     return { ...base, status: 'up_to_date', message: 'up to date', seconds: (performance.now() - started) / 1000 };
+  }
+  if (!rebuild && !fullRefresh && onlyDocsChanged(previous, fingerprint, inputs) && rc.relations.exists(node.relation)) {
+    try {
+      const executedSqlPath = await applyDocsOnly(rc, node, previous, inputs);
+      rc.dataVersions.set(node.uniqueId, previous.dataVersion);
+      return { ...base, status: 'success', message: 'persist_docs', seconds: (performance.now() - started) / 1000, executedSqlPath };
+    } catch (e) {
+      return failureResult(base, e, started);
+    }
   }
   const { projectDir, targetDir } = rc.project;
   const dataVersion = newDataVersion(rc.runId, node.uniqueId);
@@ -57,7 +69,7 @@ export async function buildSeed(rc: RunContext, node: SeedNode): Promise<NodeRes
         `strata: COPY ${loaded.rows} rows from ${node.originalFilePath} into it`,
       ]);
       const stateRow = saveNodeStateSql(rc.project.manifest.metadata.projectName, {
-        uniqueId: node.uniqueId, relation, resourceType: 'seed', fingerprint, dataVersion, inputVersions: {}, builtAt: new Date(), runId: rc.runId,
+        uniqueId: node.uniqueId, relation, resourceType: 'seed', fingerprint, dataVersion, inputVersions: inputs, builtAt: new Date(), runId: rc.runId,
       });
       await timed(timing, () => executeStatements(client, runFile, node.uniqueId, { after: [stateRow] }));
       return { rows: loaded.rows, runFile, warnings: loaded.warnings };

@@ -13,7 +13,7 @@ import { StrataErrors } from '../errors/strata-error.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
 import type { ModelNode, SeedNode, SourceNode } from '../manifest/types.js';
 import type { ProjectConfig } from '../project/project-config.js';
-import { nodeFingerprint, withPersistedDocs } from '../state/fingerprint.js';
+import { nodeFingerprint } from '../state/fingerprint.js';
 import { loadNodeStates, type Increment, type NodeState } from '../state/node-state.js';
 import { loadTestStates, type TestState } from '../state/test-state.js';
 import { finishRun, markInterrupted, startRun } from '../state/run-history.js';
@@ -88,8 +88,6 @@ export function toTargetConfig(config: ProjectConfig): TargetConfig {
 function fingerprintAll(project: CompiledProject): Map<string, string> {
   const { manifest } = project;
   const out = new Map<string, string>();
-  // What children include: without a model's persisted descriptions (withPersistedDocs).
-  const propagated = new Map<string, string>();
   const all = [...Object.values(manifest.nodes), ...Object.values(manifest.sources)].filter(
     (n): n is ModelNode | SeedNode | SourceNode => n.resourceType !== 'test' && n.resourceType !== 'unit_test',
   );
@@ -98,10 +96,8 @@ function fingerprintAll(project: CompiledProject): Map<string, string> {
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i]!;
     const parents: Record<string, string> = {};
-    for (const p of n.dependsOn.nodes) parents[p] = propagated.get(p) ?? '';
-    const fingerprint = nodeFingerprint(n, parents);
-    propagated.set(n.uniqueId, fingerprint);
-    out.set(n.uniqueId, withPersistedDocs(n, fingerprint));
+    for (const p of n.dependsOn.nodes) parents[p] = out.get(p) ?? '';
+    out.set(n.uniqueId, nodeFingerprint(n, parents));
     for (const child of manifest.childMap[n.uniqueId] ?? []) {
       if (!pending.has(child)) continue;
       const left = pending.get(child)! - 1;

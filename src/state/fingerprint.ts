@@ -11,7 +11,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ModelNode, NodeConfig, SeedNode, SourceNode } from '../manifest/types.js';
-import { persistDocsOf } from '../materializations/persist-docs.js';
 import type { NodeState } from './node-state.js';
 
 /** Bump when the fingerprint's content changes, so old states stop matching deliberately. */
@@ -88,24 +87,6 @@ export function nodeFingerprint(node: FingerprintedNode, parentFingerprints: Rec
     .map((id) => [id, parentFingerprints[id]]);
   const content = canonicalJson({ format: FINGERPRINT_FORMAT, node: ownContent(node), parents });
   return createHash('sha256').update(content).digest('hex');
-}
-
-/**
- * A model or seed with `persist_docs` comments its relation and columns with their descriptions on every
- * build (src/materializations/persist-docs.ts): an edited description must build it again, so
- * the descriptions persisted are part of its fingerprint. Only of its own: `nodeFingerprint`,
- * which its children include, leaves them out, so editing a description does not rebuild what
- * reads the model. Models without `persist_docs` keep `fingerprint` unchanged.
- */
-export function withPersistedDocs(node: FingerprintedNode, fingerprint: string): string {
-  if (node.resourceType === 'source') return fingerprint;
-  const docs = persistDocsOf(node.config);
-  if (!docs.relation && !docs.columns) return fingerprint;
-  const persisted = {
-    relation: docs.relation ? node.description ?? '' : undefined,
-    columns: docs.columns ? Object.values(node.columns ?? {}).map((c) => [c.name, c.description ?? '']) : undefined,
-  };
-  return createHash('sha256').update(fingerprint).update('\0').update(canonicalJson(persisted)).digest('hex');
 }
 
 /**

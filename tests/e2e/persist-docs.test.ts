@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Database } from '../../src/adapters/postgres/index.js';
+import { runResultsOf } from '../helpers/e2e-project.js';
 import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
 import { useTestDatabase } from '../setup/test-database.js';
 
@@ -88,6 +89,11 @@ describe('persist_docs', () => {
     writeFileSync(join(dir, 'seeds/states.csv'), 'code,name\nCA,California\nNY,New York\n');
     expect((await strata(dir, 'seed')).code).toBe(0);
     expect(await comments('pds')).toEqual(expected);
+    // A description edit alone does not load the seed again.
+    writeFileSync(join(dir, 'seeds/props.yml'), 'version: 2\nseeds:\n  - name: states\n    description: US states and DC\n    columns:\n      - name: code\n        description: Two-letter code\n');
+    expect((await strata(dir, 'seed')).code).toBe(0);
+    expect(runResultsOf(dir).results.map((r) => [r.name, r.status, r.message])).toEqual([['states', 'success', 'persist_docs']]);
+    expect(await comments('pds')).toEqual([{ ...expected[0], comment: 'US states and DC' }, expected[1]]);
   });
 
 
@@ -125,10 +131,19 @@ describe('persist_docs', () => {
     ];
     expect(await comments('pd')).toEqual(expected('One row per loan'));
 
-    // A second run swaps the table in (a new object) and increments the incremental one.
+    // Only a description changed: its comment is applied alone; nothing is built again, and what
+    // reads the model stays up to date (its data version is kept).
     writeFileSync(join(dir, 'models/props.yml'), props('One row per loan, deduplicated'));
     const second = await strata(dir, 'run');
     expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(await comments('pd')).toEqual(expected('One row per loan, deduplicated'));
+    const outcome = Object.fromEntries(runResultsOf(dir).results.map((r) => [r.name, `${r.status} ${r.message}`]));
+    expect(outcome).toEqual({ loans: 'success persist_docs', loans_v: 'up_to_date up to date', loans_inc: 'up_to_date up to date', undocumented_setting: 'up_to_date up to date' });
+    expect(second.stdout).toMatch(/OK table model pd\.loans .*persist_docs/);
+
+    // A real rebuild (the table swapped in: a new object) comments it again.
+    const third = await strata(dir, 'run', '--full-refresh', '-s', 'loans');
+    expect(third.code, third.stdout + third.stderr).toBe(0);
     expect(await comments('pd')).toEqual(expected('One row per loan, deduplicated'));
   });
 });

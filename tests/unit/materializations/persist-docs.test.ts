@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { persistDocsOf, persistDocsStatements } from '../../../src/materializations/persist-docs.js';
+import { parseProject } from '../../../src/compile/parse-project.js';
+import { cleanupProjects, writeProject } from '../../helpers/temp-project.js';
 import { model } from './helpers.js';
+
+cleanupProjects();
 
 const documented = (persist: unknown) => {
   const node = model({ config: { persist_docs: persist } });
@@ -36,5 +40,15 @@ describe('persist_docs statements', () => {
     expect(sql).toContain("(values ('id', 'Order id'), ('note', null), ('odd', 'has $strata_docs$ in it'))");
     expect(sql.startsWith('do $strata_docs_0$\n')).toBe(true);
     expect(sql.endsWith('\n$strata_docs_0$')).toBe(true);
+  });
+});
+
+describe('persist_docs config', () => {
+  it('a value that is not {relation, columns} booleans is a config error naming the model', () => {
+    for (const value of ['true', "{relation: 'yes'}", '{relations: true}']) {
+      const dir = writeProject({ 'project.yml': 'name: proj\n', 'models/a.sql': `{{ config(persist_docs=${value === 'true' ? 'true' : value.replace(/(\w+):/g, "'$1':")}) }}\nselect 1 as id` });
+      const result = parseProject(dir, { env: {}, cache: false });
+      expect(result.errors.map((e) => [e.location?.file, e.message])).toEqual([['models/a.sql', expect.stringContaining('persist_docs must be a mapping like {relation: true, columns: true}')]]);
+    }
   });
 });
