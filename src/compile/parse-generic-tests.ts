@@ -104,6 +104,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
   const raw: Record<string, unknown> = {};
   for (const level of [{ severity: 'error' }, ...configFromTree(ctx.config.trees.data_tests, fqn), def.config]) mergeConfig(raw, level);
   delete raw['__name'];
+  delete raw['__description'];
   const { config, problems } = finalizeConfig(raw, { materialized: 'test' });
   config.materialized = 'test';
   if (problems.length) reportConfigProblems(ctx.errors, problems, preciseLocation(def), uniqueId);
@@ -150,7 +151,7 @@ export function parseGenericTest(ctx: ParseContext, target: TestTarget, column: 
     originalFilePath: def.location.file,
     path: def.location.file,
     fqn,
-    description: '',
+    description: typeof def.config['__description'] === 'string' ? def.config['__description'] : '',
     config,
     tags: config.tags,
     dependsOn: { nodes: [], macros: state.macrosCalled.size ? [...state.macrosCalled].sort().map((m) => `macro.${project}.${m}`) : [] },

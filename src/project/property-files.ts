@@ -104,6 +104,8 @@ function parseTestBody(def: unknown, file: string): ColumnTestDef {
     if (k === 'config') continue;
     if (k === 'arguments' && v && typeof v === 'object') Object.assign(args, v as Obj);
     else if (k === 'name') config['__name'] = v;
+    // A property of the test, as in dbt (not an argument of its macro).
+    else if (k === 'description') config['__description'] = v;
     else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
     else args[k] = v;
   }

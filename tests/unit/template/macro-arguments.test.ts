@@ -137,3 +137,17 @@ describe("Jinja2's varargs and kwargs inside a macro", () => {
     expect(sql['b']).toBe("select '4|9|/|1' as c, '12:1:0' as d");
   });
 });
+
+describe('a data test with a description', () => {
+  it('is not passed the description as an argument (dbt reads it as a property of the test)', () => {
+    const result = parseProject(writeProject({
+      'project.yml': 'name: proj\n',
+      'macros/t.sql': '{% test is_positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}',
+      'models/a.sql': 'select 1 as id',
+      'models/props.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - is_positive:\n              description: ids are positive\n          - not_null:\n              description: every row has one\n',
+    }), { env: {}, cache: false });
+    expect(result.errors.map((e) => e.message)).toEqual([]);
+    const tests = Object.values(result.manifest!.nodes).filter((n) => n.resourceType === 'test');
+    expect(tests.map((t) => [t.name, t.description]).sort()).toEqual([['is_positive_a_id', 'ids are positive'], ['not_null_a_id', 'every row has one']]);
+  });
+});
