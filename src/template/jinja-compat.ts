@@ -13,7 +13,9 @@
  */
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
-import { installParenthesizedLoopTargets } from './loop-targets.js';
+import { installParenthesizedLoopTargets, LOOP_FILTER, loopFilter } from './loop-targets.js';
+import { attributeFilter, pythonMod } from './python-semantics.js';
+import { installTupleAssignment } from './tuple-assignment.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -133,20 +135,33 @@ export function installJinjaCompat(): void {
   nunjucks.installJinjaCompat();
   installNamespaceAssignment();
   installParenthesizedLoopTargets();
+  installTupleAssignment();
   // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
   // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
-  // nothing. A Group of two or more items is a tuple, i.e. an array (what Jinja's tuple behaves as
-  // in a template); a Group of one item stays a parenthesized expression. template-interpreter.ts
+  // nothing. A Group of two or more items, or none (`()`), is a tuple, i.e. an array (what Jinja's
+  // tuple behaves as in a template); a Group of one item stays a parenthesized expression. template-interpreter.ts
   // does the same.
   const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler;
   const compileGroup = compiler.Compiler.prototype.compileGroup;
   compiler.Compiler.prototype.compileGroup = function compileTuple(this: CompilerProto, node: { children: unknown[] }, frame: unknown) {
-    if (node.children.length > 1) return this.compileArray(node, frame);
+    if (node.children.length !== 1) return this.compileArray(node, frame);
     return compileGroup.call(this, node, frame);
+  };
+  // `%` as Python: string formatting, floored modulo (python-semantics.ts); JavaScript's `%` gave
+  // NaN for `'%s' % x`. A call, so the operands keep the tree's grouping.
+  (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataMod'] = pythonMod;
+  (compiler.Compiler.prototype as unknown as Record<string, AnyFn>)['compileMod'] = function compileMod(this: any, node: any, frame: unknown) {
+    this._emit('runtime.strataMod(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
   };
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
+    // Python's negative indexes count from the end (`l[-1]`, `'a.b'.split('.')[-1]`).
+    if (typeof key === 'number' && key < 0 && Number.isInteger(key) && (Array.isArray(obj) || typeof obj === 'string')) key = obj.length + key;
     // Objects of a class (relations, query results) answer with their own methods; the Python
     // dict methods (`.values()`, `.items()`, `.get()`) are for plain mappings only.
     if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
@@ -171,6 +186,10 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // @types/nunjucks lacks addTest; the method exists on Environment since nunjucks 3.
   const env = nunjucksEnv as nunjucks.Environment & { addTest(name: string, fn: (...args: any[]) => boolean): void };
   env.addExtension('do', new DoExtension());
+  const getTest = (name: string) => (env as unknown as { getTest(n: string): AnyFn }).getTest(name);
+  env.addFilter('selectattr', attributeFilter(getTest, true));
+  env.addFilter('rejectattr', attributeFilter(getTest, false));
+  env.addGlobal(LOOP_FILTER, loopFilter);
   env.addTest('none', (v: unknown) => v === null || v === undefined);
   env.addTest('string', (v: unknown) => typeof v === 'string');
   env.addTest('number', (v: unknown) => typeof v === 'number');

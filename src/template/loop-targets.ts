@@ -1,12 +1,37 @@
 /**
- * Jinja's `{% for (key, value) in pairs %}`: loop targets may be written in parentheses (dbt's own
- * docs do, e.g. `{% for (database, schema) in database_schemas %}`), which nunjucks' parser
- * refuses ("variable name expected for loop"). nunjucks' `parseFor` is replaced, for the `for`
- * tag only, by one that takes an optional pair of parentheses around the targets and otherwise
- * builds the very node nunjucks does (a Symbol, or an Array of them for `a, b`), so the compiler
- * and template-interpreter.ts, which both read nunjucks' tree, need nothing more.
+ * Jinja's `for` tag beyond what nunjucks parses; nunjucks' `parseFor` is replaced for `for` (not
+ * its async forms):
+ *
+ * - `{% for (key, value) in pairs %}`: loop targets may be written in parentheses (dbt's own docs
+ *   do, e.g. `{% for (database, schema) in database_schemas %}`), which nunjucks refused
+ *   ("variable name expected for loop"). The node is the one nunjucks builds (a Symbol, or an
+ *   Array of them for `a, b`).
+ * - `{% for c in columns if c != 'id' %}`, the loop filter: nunjucks read `columns if c != 'id'`
+ *   as an inline if without else (with `c` undefined), so it looped over everything or nothing.
+ *   As in Jinja, the filter selects the items first, so `loop.index`, `loop.last` and `loop.length`
+ *   count the selected ones: the iterable becomes `__strata_loop_filter(items, n, test)`, `test`
+ *   being an anonymous macro (the node `{% call %}` uses) of the loop's names that prints `1` when
+ *   the condition holds. Such a template is compiled (the interpreter takes no macros).
  */
 import nunjucks from 'nunjucks';
+
+/** The global the loop filter calls (installed in each environment by jinja-compat.ts). */
+export const LOOP_FILTER = '__strata_loop_filter';
+
+/**
+ * The items of a filtered loop: `test` is called with each item (unpacked into `names` > 1
+ * names) and keeps it when it prints `1`. A mapping loops over its keys, or its (key, value)
+ * pairs with two names, as nunjucks does.
+ */
+export function loopFilter(items: unknown, names: number, test: (...args: unknown[]) => unknown): unknown {
+  if (items === null || items === undefined) return items;
+  let list: unknown[];
+  if (Array.isArray(items)) list = items;
+  else if (typeof items === 'string') list = [...items];
+  else if (typeof items === 'object') list = names > 1 ? Object.entries(items as object) : Object.keys(items as object);
+  else return items;
+  return list.filter((item) => String(names > 1 && Array.isArray(item) ? test(...item) : test(item)) === '1');
+}
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' parser internals are untyped */
 let installed = false;
@@ -38,6 +63,7 @@ export function installParenthesizedLoopTargets(): void {
     if (parenthesized && !this.skip(lexer.TOKEN_RIGHT_PAREN)) this.fail('parseFor: expected ")" after the loop variables', forTok.lineno, forTok.colno);
     if (!this.skipSymbol('in')) this.fail('parseFor: expected "in" keyword for loop', forTok.lineno, forTok.colno);
     node.arr = this.parseExpression();
+    if (node.arr instanceof nodes.InlineIf && !node.arr.else_) node.arr = filtered(node, node.arr);
     this.advanceAfterBlockEnd(forTok.value);
     node.body = this.parseUntilBlocks('endfor', 'else');
     if (this.skipSymbol('else')) {
@@ -47,4 +73,17 @@ export function installParenthesizedLoopTargets(): void {
     this.advanceAfterBlockEnd();
     return node;
   };
+}
+
+/** `items if cond` of a `for` tag: `__strata_loop_filter(items, n, <macro of the loop's names printing 1 when cond>)`. */
+function filtered(loop: any, inline: any): unknown {
+  const { nodes } = nunjucks as any;
+  const { lineno, colno } = inline;
+  const names: any[] = loop.name instanceof nodes.Array ? loop.name.children : [loop.name];
+  const args = new nodes.NodeList(lineno, colno, names.map((n) => new nodes.Symbol(n.lineno, n.colno, n.value)));
+  const holds = new nodes.InlineIf(lineno, colno, inline.cond, new nodes.Literal(lineno, colno, '1'), new nodes.Literal(lineno, colno, ''));
+  const body = new nodes.NodeList(lineno, colno, [new nodes.Output(lineno, colno, [holds])]);
+  const test = new nodes.Caller(lineno, colno, new nodes.Symbol(lineno, colno, 'caller'), args, body);
+  const call = new nodes.NodeList(lineno, colno, [inline.body, new nodes.Literal(lineno, colno, names.length), test]);
+  return new nodes.FunCall(lineno, colno, new nodes.Symbol(lineno, colno, LOOP_FILTER), call);
 }

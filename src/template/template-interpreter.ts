@@ -32,6 +32,7 @@
  */
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
+import { pythonMod } from './python-semantics.js';
 import { SharedParses } from './template-shapes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- template values are any JavaScript value, as in the generated code */
@@ -378,10 +379,9 @@ class Builder {
 
   /** `(a)`, or `(a, b)`: JavaScript's comma operator, the last value. */
   group(node: Node, scope: Scope): Expression {
-    if (!node.children.length) unsupported(node);
     const items = this.list(node.children, scope);
     if (items.length === 1) return atom(items[0]!);
-    // A tuple, as jinja-compat.ts compiles it: an array of its items.
+    // A tuple (`()` the empty one), as jinja-compat.ts compiles it: an array of its items.
     return atom((run) => items.map((item) => item(run)));
   }
 
@@ -572,7 +572,7 @@ function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate
     case 'Div':
       return (run) => (left(run) as any) / (right(run) as any);
     case 'Mod':
-      return (run) => (left(run) as any) % (right(run) as any);
+      return (run) => pythonMod(left(run), right(run));
     case 'And':
       return (run) => (left(run) as any) && right(run);
     default:

@@ -52,6 +52,25 @@ describe('Jinja compatibility', () => {
     expect(renderError(() => render('{% for (a, b in [] %}{% endfor %}')).message).toMatch(/\)/);
   });
 
+  describe('Jinja semantics nunjucks alone gets silently wrong', () => {
+    // Each case renders in a model (interpreted when it can be) and inside a macro (compiled).
+    const cases: Array<[string, string, string]> = [
+      ['negative indexes', "{% set l = [1, 2, 3] %}{{ l[-1] }}|{{ 'a.b.c'.split('.')[-1] }}|{{ l[-3] }}|{{ 'xyz'[-1] }}", '3|c|1|z'],
+      ['a loop filter', "{% for c in ['id', 'name', 'secret'] if c != 'secret' %}{{ c }}{{ ', ' if not loop.last }}{% endfor %}|{% for x in [1, 2, 3] if x > 1 %}{{ loop.index }}{{ x }}{% endfor %}", 'id, name|1223'],
+      ['a loop filter over pairs and dict keys', "{% for k, v in [('a', 1), ('b', 2)] if v > 1 %}{{ k }}{% endfor %}|{% for k in {'x': 1, 'y': 2} if k != 'x' %}{{ k }}{% endfor %}", 'b|y'],
+      ['tuple assignment', "{% set a, b = (1, 2) %}{{ a }}-{{ b }}", '1-2'],
+      ['selectattr and rejectattr with a test', "{% set rows = [{'k': 1}, {'k': 2}, {'k': 2}] %}{{ rows | selectattr('k', 'equalto', 2) | list | length }}{{ rows | rejectattr('k', 'eq', 1) | list | length }}{{ rows | selectattr('k', '==', 1) | list | length }}{{ rows | selectattr('k') | list | length }}", '2213'],
+      ['% string formatting', "{{ '%s-%s' % ('x', 1) }}|{{ '%d rows' % 5 }}|{{ '%05.1f' % 3.14159 }}|{{ '%(n)s!' % {'n': 'hi'} }}|{{ '100%%' % () }}|{{ 7 % 3 }}|{{ -7 % 3 }}", 'x-1|5 rows|003.1|hi!|100%|1|2'],
+    ];
+    for (const [what, template, expected] of cases) {
+      it(what, () => {
+        const { render } = setup({ 'macros/m.sql': `{% macro m() %}${template}{% endmacro %}` });
+        expect(render(template)).toBe(expected);
+        expect(render('{{ m() }}')).toBe(expected);
+      });
+    }
+  });
+
   it('drops comments, including whitespace-controlled ones', () => {
     const { render } = setup();
     expect(render('a {#- note -#} b {# other #}c')).toBe('ab c');

@@ -1,0 +1,129 @@
+/**
+ * Python's meaning of a few operations, where JavaScript's (what nunjucks' generated code does)
+ * renders different SQL without an error:
+ *
+ * - `%`: printf-style formatting of a string (`'%s_%s' % (a, b)`, `'%(name)s' % d`), and a
+ *   modulo whose sign follows the divisor (`-7 % 3` is 2). JavaScript gave `NaN` and -1.
+ * - truthiness: an empty list or dict is false (selectattr without a test).
+ * - `selectattr` / `rejectattr` with a test (`rows | selectattr('k', 'equalto', 1)`): nunjucks
+ *   ignores the test and keeps the rows whose attribute is truthy.
+ *
+ * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
+ */
+
+/** Python's truth value of a template value. */
+export function pythonTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
+export function pythonMod(left: unknown, right: unknown): unknown {
+  if (typeof left === 'string') return percentFormat(left, right);
+  const a = Number(left);
+  const b = Number(right);
+  const r = a % b;
+  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+}
+
+const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;
+
+/** Python's exponent has at least two digits: `1.5e+00`, not `1.5e+0`. */
+function pythonExponent(text: string): string {
+  return text.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+function convert(value: unknown, conversion: string, precision: number | undefined): string {
+  switch (conversion) {
+    case 's':
+      return value === null || value === undefined ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
+    case 'r':
+    case 'a':
+      return typeof value === 'string' ? `'${value.replace(/'/g, "\\'")}'` : convert(value, 's', undefined);
+    case 'd':
+    case 'i':
+    case 'u':
+      return String(Math.trunc(Number(value)));
+    case 'f':
+    case 'F':
+      return Number(value).toFixed(precision ?? 6);
+    case 'e':
+    case 'E': {
+      const text = pythonExponent(Number(value).toExponential(precision ?? 6));
+      return conversion === 'E' ? text.toUpperCase() : text;
+    }
+    case 'g':
+    case 'G': {
+      const text = String(Number(Number(value).toPrecision(precision === 0 ? 1 : precision ?? 6)));
+      return conversion === 'G' ? text.toUpperCase() : text;
+    }
+    case 'x':
+      return Math.trunc(Number(value)).toString(16);
+    case 'X':
+      return Math.trunc(Number(value)).toString(16).toUpperCase();
+    case 'o':
+      return Math.trunc(Number(value)).toString(8);
+    default: // 'c'
+      return typeof value === 'number' ? String.fromCharCode(value) : String(value);
+  }
+}
+
+/** Python's `format % values` (printf-style). Throws, as Python does, when the values do not fit. */
+export function percentFormat(format: string, values: unknown): string {
+  const mapping = values !== null && typeof values === 'object' && !Array.isArray(values) ? (values as Record<string, unknown>) : undefined;
+  const positional = Array.isArray(values) ? values : mapping && format.includes('%(') ? [] : [values];
+  let next = 0;
+  const take = (): unknown => {
+    if (next >= positional.length) throw new Error(`not enough arguments for format string '${format}'`);
+    return positional[next++];
+  };
+  const out = format.replace(SPEC, (_all, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conversion: string) => {
+    if (conversion === '%') return '%';
+    const w = width === '*' ? Number(take()) : width === undefined ? 0 : Number(width);
+    const p = precision === '*' ? Number(take()) : precision === undefined ? undefined : Number(precision);
+    const value = key !== undefined ? mapping?.[key] : take();
+    if (key !== undefined && (mapping === undefined || !(key in mapping))) throw new Error(`format string '${format}' has no value for '%(${key})'`);
+    let text = convert(value, conversion, p);
+    const numeric = 'diouxXeEfFgG'.includes(conversion);
+    if (numeric && !text.startsWith('-')) {
+      if (flags.includes('+')) text = `+${text}`;
+      else if (flags.includes(' ')) text = ` ${text}`;
+    }
+    if (conversion === 's' && p !== undefined) text = text.slice(0, p);
+    if (text.length >= w) return text;
+    if (flags.includes('-')) return text.padEnd(w);
+    if (flags.includes('0') && numeric) {
+      const sign = /^[+\- ]/.test(text) ? text[0]! : '';
+      return sign + text.slice(sign.length).padStart(w - sign.length, '0');
+    }
+    return text.padStart(w);
+  });
+  if (next < positional.length && !mapping) throw new Error(`not all arguments converted during string formatting of '${format}'`);
+  return out;
+}
+
+/** Jinja's spelling of comparison tests in selectattr / select: `'=='` is `equalto`. */
+const TEST_ALIASES: Record<string, string> = { '==': 'equalto', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+
+/** `item.a.b` for the attribute path `a.b`. */
+function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[part];
+  return value;
+}
+
+/**
+ * Jinja's `selectattr` (keep = true) or `rejectattr` (keep = false): the items whose attribute
+ * passes the test (Python truthiness without one).
+ */
+export function attributeFilter(getTest: (name: string) => (...args: unknown[]) => unknown, keep: boolean) {
+  return (items: unknown, attribute: string, testName?: string, ...args: unknown[]): unknown[] => {
+    const list = Array.isArray(items) ? items : items === null || items === undefined ? [] : [...(items as Iterable<unknown>)];
+    const test = testName === undefined ? undefined : getTest(TEST_ALIASES[testName] ?? testName);
+    return list.filter((item) => {
+      const value = attributeOf(item, attribute);
+      return (test ? Boolean(test(value, ...args)) : pythonTruthy(value)) === keep;
+    });
+  };
+}
