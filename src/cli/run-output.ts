@@ -45,6 +45,7 @@ export function runEvents(r: Reporter): RunEvents {
   return {
     onRunStart: (info) => r.info(`${time()}  Running on target ${info.target} (PostgreSQL ${info.serverVersion}): ${info.nodes} nodes`, { event: 'run_started', ...info }),
     onWaitForLock: (holder) => r.info(`${time()}  Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
+    onLog: (message) => r.info(`${time()}  ${message}`, { event: 'log', message }),
     onNodeStart: (node, index, total) => {
       labels.set(node.uniqueId, node.label);
       r.info(dotted(`${time()}  ${index} of ${total} START ${node.label}`, '[RUN]'), {

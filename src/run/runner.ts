@@ -37,6 +37,8 @@ export interface RunEvents {
   onNodeStart?(node: { uniqueId: string; name: string; label: string }, index: number, total: number): void;
   onNodeFinish?(result: NodeResult, index: number, total: number): void;
   onWaitForLock?(holder: string): void;
+  /** A template's `log(msg, info=True)`, print() or exceptions.warn() while the run renders it. */
+  onLog?(message: string): void;
 }
 
 export interface RunRequest {
@@ -225,6 +227,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   const { opened, lock, runId } = session;
   // Templates rendered from here on (run-time renders, hooks) print this run's id and start.
   project.ctx.engine.setInvocation({ invocationId: runId, runStartedAt: startedAt });
+  project.ctx.engine.setLogSink(events?.onLog);
   let results: NodeResult[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   const along = req.alongNodes ? inIdleSlices(req.alongNodes) : Promise.resolve();

@@ -6,6 +6,7 @@
  * Installed once as nunjucks globals; each reads the current RenderState (see render-state.ts).
  * Values that must look like variables (`this`, `target`, `execute`, `model`) are getters.
  */
+import { pythonTruthy } from './python-semantics.js';
 import { StrataError } from '../errors/strata-error.js';
 import { namespace } from './namespace.js';
 import { makeRelation, quoteIdent } from './relation.js';
@@ -111,9 +112,32 @@ function envVar(name: unknown, fallback?: unknown) {
   });
 }
 
-function log(message: unknown, info?: unknown) {
-  currentState().logs.push({ message: String(message), info: Boolean(info) });
-  return '';
+/** Where `log(msg, info=True)` prints, per engine; set by a run (setLogSink). */
+const logSinks = new WeakMap<Record<string, unknown>, (message: string) => void>();
+
+/**
+ * dbt's `log(msg, info=True)` prints the message while a run renders the template (its run-time
+ * renders and hooks); without `info`, nothing (dbt writes those to its debug log only). A template
+ * calling log() is rendered again at run time, like one reading `execute`, so its messages come
+ * every run, as in dbt; its SQL is still compared for being up to date.
+ */
+export function setLogSink(globals: Record<string, unknown>, sink: ((message: string) => void) | undefined): void {
+  if (sink) logSinks.set(globals, sink);
+  else logSinks.delete(globals);
+}
+
+/** `log(msg, info=False)`; `always` for print() and exceptions.warn(), which dbt prints regardless. */
+function logFor(globals: Record<string, unknown>, always = false) {
+  return function log(...args: unknown[]): string {
+    const { positional, kwargs } = splitArgs(args);
+    const message = String(positional[0] ?? kwargs['msg'] ?? '');
+    const info = always || pythonTruthy(positional.length > 1 ? positional[1] : kwargs['info']);
+    const state = currentState();
+    state.readExecute = true;
+    state.logs.push({ message, info });
+    if (info) logSinks.get(globals)?.(message);
+    return '';
+  };
 }
 
 function runQuery(sql: unknown) {
@@ -187,8 +211,8 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     config: makeConfig(),
     var: varFn,
     env_var: envVar,
-    log,
-    print: log,
+    log: logFor(globals),
+    print: logFor(globals, true),
     run_query: runQuery,
     is_incremental: () => {
       const state = currentState();
@@ -203,7 +227,7 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
       raise_compiler_error: (message: unknown) => {
         throw new StrataError('TEMPLATE', String(message), { nodeId: currentState().uniqueId });
       },
-      warn: (message: unknown) => log(`warning: ${String(message)}`, true),
+      warn: (message: unknown) => logFor(globals, true)(`warning: ${String(message)}`),
     },
     adapter: adapterFor(lookupMacro),
     project_name: projectName,

@@ -33,8 +33,8 @@ const END_HOOKS = [
   // inline, without the macro
   '  - "insert into hk_audit.counted values ({{ results | length }})"',
   '  - "{% for s in schemas %}insert into hk_audit.schemas values (\'{{ s }}\');{% endfor %}"',
-  // dbt's docs write `for (database, schema) in`: parenthesized targets do not parse (src/template)
-  '  - "{% for database, schema in database_schemas %}insert into hk_audit.db_schemas values (\'{{ database }}\', \'{{ schema }}\');{% endfor %}"',
+  // as dbt's docs write it, with the loop targets in parentheses
+  '  - "{% for (database, schema) in database_schemas %}insert into hk_audit.db_schemas values (\'{{ database }}\', \'{{ schema }}\');{% endfor %}"',
 ].join('\n');
 
 const PROJECT = (schema: string) => ({
@@ -202,5 +202,26 @@ describe('a failing on-run-end hook', () => {
     expect(out).toMatch(/PASS=2 WARN=0 ERROR=1 SKIP=1 TOTAL=4/);
     expect(await rows('select x from hk_end.second')).toEqual([{ x: 1 }]);
     expect(await rows('select * from hk_audit.statuses')).toEqual([]);
+  });
+});
+
+describe('log() while a run renders', () => {
+  it('log(msg, info=True), print() and exceptions.warn() print in models and hooks; info=False stays quiet', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml('hk_log', [
+        'on-run-end:',
+        '  - "{{ log(\'ran \' ~ (results | length) ~ \' nodes\', info=True) }}"',
+      ].join('\n')),
+      'macros/note.sql': "{% macro note(what) %}{{ log('noting ' ~ what, info=True) }}{{ log('debug only ' ~ what) }}{% endmacro %}",
+      'models/a.sql': "{{ note('a') }}{% do print('printed from a') %}{% do exceptions.warn('careful with a') %}select 1 as id",
+    });
+    const first = await strata(dir, 'run');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    for (const line of ['noting a', 'printed from a', 'warning: careful with a', 'ran 1 nodes']) expect(first.stdout).toContain(line);
+    expect(first.stdout).not.toContain('debug only');
+    // Up to date on the next run (log() renders nothing into the SQL), and the messages come again.
+    const second = await strata(dir, 'run');
+    expect(second.stdout).toMatch(/SKIP \(up to date\).*hk_log\.a/);
+    expect(second.stdout).toContain('noting a');
   });
 });
