@@ -23,6 +23,8 @@ export interface LoadOptions extends ProjectOptions, SelectionOptions {
   lockTimeoutSeconds?: number;
   onEvent?: (e: LoadEvent) => void;
   onWaitForLock?: (holder: string) => void;
+  /** The project's warnings and the selection's (a criterion matching nothing), before anything loads. */
+  onWarning?: (warning: StrataError) => void;
 }
 
 export interface LoadOutcome {
@@ -34,6 +36,7 @@ export interface LoadOutcome {
 export async function load(options: LoadOptions = {}): Promise<LoadOutcome> {
   const started = performance.now();
   const project = compileProject({ ...options, parseOnly: true });
+  for (const w of [...project.warnings, ...project.selectionWarnings]) options.onWarning?.(w);
   const sources = loadableSources(project.manifest, project.selected);
   if (!sources.length) {
     throw new StrataError('USAGE', 'no selected source has a load: block', {

@@ -42,6 +42,7 @@ export function addLoadCommand(program: Command, kit: CommandKit): void {
           ...(f.lockTimeout !== undefined ? { lockTimeoutSeconds: lockTimeoutOption(f.lockTimeout) } : {}),
           onEvent: (e) => progress.onEvent(e),
           onWaitForLock: (holder) => r.info(`Waiting for another run of this project to finish: ${holder}`, { event: 'waiting_for_lock', holder }),
+          onWarning: (w) => r.warn(w),
         });
         return res.results.some((x) => x.status === 'failed') ? EXIT_NODE_FAILURE : EXIT_OK;
       } finally {

@@ -187,7 +187,6 @@ function targetView(t: TargetInfo): Record<string, unknown> {
   return view;
 }
 
-/** Defines every context name on `globals` (nunjucks' env.globals object). */
 /** Each engine's invocation values (`run_started_at`, `invocation_id`), which a run sets to its own. */
 const invocations = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
 
@@ -204,6 +203,7 @@ export function setInvocation(globals: Record<string, unknown>, run: { invocatio
   invocation['run_started_at'] = run.runStartedAt.toISOString();
 }
 
+/** Defines every context name on `globals` (nunjucks' env.globals object). */
 export function installContextGlobals(globals: Record<string, unknown>, lookupMacro: (name: string) => unknown, projectName: string): void {
   const values: Record<string, unknown> = {
     ref,

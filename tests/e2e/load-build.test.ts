@@ -56,6 +56,17 @@ function strata(dir: string, ...args: string[]) {
 }
 
 describe('loading raw files', () => {
+  it('a selection criterion matching nothing is a warning, before the load', async () => {
+    const dir = project();
+    const run = await strata(dir, 'load', '-s', 'source:raw.sales', 'source:raw.salez', '--dry-run');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).toContain("the selection criterion 'source:raw.salez' does not match any enabled node");
+    const none = await strata(dir, 'load', '-s', 'source:raw.salez');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("the selection criterion 'source:raw.salez' does not match any enabled node");
+    expect(none.stderr).toContain('no selected source has a load: block');
+  });
+
   it('a source none of whose patterns match anything is an error naming them', async () => {
     const dir = project();
     const run = await strata(dir, 'load', '--vars', '{raw_path: nowhere}');
