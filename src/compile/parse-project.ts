@@ -27,6 +27,7 @@ import { configuredByProperties, parseModel, parseSingularTest, renderModel, rep
 import { EarlyRenders, readText as read } from './model-renders.js';
 import { checkDatabases, checkIdentifiers } from './identifiers.js';
 import { checkLoadBlocks } from './load-blocks.js';
+import { checkProjectHookSyntax } from './project-hooks-syntax.js';
 import { applyNamingMacros } from './naming-macros.js';
 
 export const STRATA_VERSION = '0.1.0';
@@ -411,6 +412,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   ctx.errors.push(...applyNamingMacros(ctx, manifest));
   ctx.errors.push(...checkIdentifiers(manifest));
   ctx.errors.push(...checkLoadBlocks(manifest));
+  ctx.errors.push(...checkProjectHookSyntax(ctx));
   // Known without connecting when the target names its database; else the run checks it (runner.ts).
   if (ctx.config.target.database) ctx.errors.push(...checkDatabases(manifest, ctx.config.target.database, ctx.config.target.name));
   ctx.errors.push(...link(manifest, texts));

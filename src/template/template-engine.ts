@@ -240,6 +240,16 @@ export class TemplateEngine {
   }
 
   /** Turns a nunjucks error (parse or render) into a StrataError with a precise location. */
+  /** What is wrong with the syntax of `text`, if anything, found by compiling it without rendering. */
+  syntaxError(file: string, text: string): StrataError | undefined {
+    try {
+      new nunjucks.Template(text, this.env, file, true);
+      return undefined;
+    } catch (e) {
+      return this.toStrataError(e, file, text);
+    }
+  }
+
   toStrataError(e: unknown, file: string, text: string): StrataError {
     if (e instanceof StrataError) return e;
     const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };
