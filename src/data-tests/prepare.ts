@@ -10,7 +10,7 @@ import type { PlacedStatement, RunFile } from '../run/executed-sql.js';
 import { writeRunFile } from '../run/executed-sql.js';
 import { scanWorkMem } from './scan-work-mem.js';
 import { failuresTable, type FailuresTable } from './store-failures.js';
-import { countSql, DEFAULT_FAIL_CALC, storeFailuresSql } from './test-sql.js';
+import { countSql, readFailCalc, storeFailuresSql } from './test-sql.js';
 import type { TestOutcome } from './types.js';
 import { verdictConfig, type VerdictConfig } from './verdict.js';
 
@@ -54,20 +54,6 @@ function readLimit(node: TestNode): number | undefined {
     });
   }
   return limit;
-}
-
-/** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
-export function readFailCalc(node: TestNode): string {
-  const value = node.config['fail_calc'];
-  if (value === undefined || value === null) return DEFAULT_FAIL_CALC;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new StrataError('CONFIG', `invalid fail_calc ${JSON.stringify(value)} on ${node.uniqueId}: expected an SQL aggregate over the test's rows, as a string`, {
-      nodeId: node.uniqueId,
-      location: node.location,
-      hint: "e.g. fail_calc: 'sum(n_records)' for a test returning one row per group with its count",
-    });
-  }
-  return value.trim();
 }
 
 /** Per-test config wins over the command-line flag, as in dbt (`store_failures: false` opts out). */

@@ -6,6 +6,9 @@
  * the compiled SQL is line k + 1 of the statement and an error position maps back to the user's
  * file. `limit` goes inside the wrapper, as in dbt: the failure count is min(real count, limit).
  */
+import { StrataError } from '../errors/strata-error.js';
+import type { TestNode } from '../manifest/types.js';
+
 /** Rows shown per failing test (TestOutcome.failingRows). */
 export const FAILING_ROWS_SHOWN = 5;
 
@@ -49,4 +52,18 @@ export function failingRowsSql(compiledSql: string, limit?: number, shown = FAIL
  */
 export function storeFailuresSql(compiledSql: string, limit: number | undefined, relation: string): string {
   return `drop table if exists ${relation};\ncreate table ${relation} as\nselect * from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
+}
+
+/** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
+export function readFailCalc(node: TestNode): string {
+  const value = node.config['fail_calc'];
+  if (value === undefined || value === null) return DEFAULT_FAIL_CALC;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new StrataError('CONFIG', `invalid fail_calc ${JSON.stringify(value)} on ${node.uniqueId}: expected an SQL aggregate over the test's rows, as a string`, {
+      nodeId: node.uniqueId,
+      location: node.location,
+      hint: "e.g. fail_calc: 'sum(n_records)' for a test returning one row per group with its count",
+    });
+  }
+  return value.trim();
 }

@@ -6,6 +6,8 @@
  *   `post_hook` (appended), `meta` (merged). Everything else: the most specific level wins.
  * - Values are validated here so a bad value gets the same message wherever it was written.
  */
+import { parseCondition } from '../data-tests/verdict.js';
+import type { StrataError } from '../errors/strata-error.js';
 import type { NodeConfig, Materialization } from '../manifest/types.js';
 import type { ConfigTree } from './project-config.js';
 
@@ -120,6 +122,19 @@ export function finalizeConfig(raw: Record<string, unknown>, defaults: { materia
   if (c['severity'] !== undefined) {
     c['severity'] = String(c['severity']).toLowerCase();
     oneOf('severity', ['error', 'warn']);
+  }
+  // A data test's thresholds and failure count, judged by the same rules as when it runs.
+  for (const key of ['warn_if', 'error_if'] as const) {
+    if (c[key] === undefined) continue;
+    try {
+      parseCondition(c[key], key);
+    } catch (e) {
+      problems.push({ key, message: `${(e as Error).message}${(e as StrataError).hint ? ` (${(e as StrataError).hint})` : ''}` });
+    }
+  }
+  const failCalc = c['fail_calc'];
+  if (failCalc !== undefined && failCalc !== null && (typeof failCalc !== 'string' || failCalc.trim() === '')) {
+    problems.push({ key: 'fail_calc', message: "fail_calc must be an SQL aggregate over the test's rows, as a string (e.g. 'sum(n_records)')" });
   }
   if (c['enabled'] !== undefined && typeof c['enabled'] !== 'boolean') problems.push({ key: 'enabled', message: 'enabled must be true or false' });
   for (const key of ['schema', 'alias', 'database']) {
