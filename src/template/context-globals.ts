@@ -6,6 +6,7 @@
  * Installed once as nunjucks globals; each reads the current RenderState (see render-state.ts).
  * Values that must look like variables (`this`, `target`, `execute`, `model`) are getters.
  */
+import { PyDatetime } from './py-datetime.js';
 import { pythonTruthy } from './python-semantics.js';
 import { StrataError } from '../errors/strata-error.js';
 import { namespace } from './namespace.js';
@@ -200,7 +201,7 @@ export function setInvocation(globals: Record<string, unknown>, run: { invocatio
   const invocation = invocations.get(globals);
   if (!invocation) return;
   invocation['invocation_id'] = run.invocationId;
-  invocation['run_started_at'] = run.runStartedAt.toISOString();
+  invocation['run_started_at'] = new PyDatetime(run.runStartedAt);
 }
 
 /** Defines every context name on `globals` (nunjucks' env.globals object). */
@@ -239,7 +240,7 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     ...NAMING_BUILTINS,
   };
   const invocation: Record<string, unknown> = {
-    run_started_at: new Date().toISOString(),
+    run_started_at: new PyDatetime(new Date()),
     invocation_id: globalThis.crypto.randomUUID(),
     modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
   };

@@ -71,6 +71,16 @@ describe('Jinja compatibility', () => {
     }
   });
 
+  it('run_started_at is a datetime as in dbt (strftime, isoformat, parts), printed as ISO 8601', () => {
+    const { render } = setup({ 'macros/d.sql': "{% macro stamp() %}{{ run_started_at.strftime('%Y%m%d') }}{% endmacro %}" });
+    const printed = render('{{ run_started_at }}');
+    expect(printed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const day = printed.slice(0, 10);
+    expect(render("{{ run_started_at.strftime('%Y-%m-%d') }}|{{ run_started_at.year }}|{{ run_started_at.date() }}|{{ run_started_at ~ '' }}")).toBe(`${day}|${day.slice(0, 4)}|${day}|${printed}`);
+    expect(render('{{ run_started_at.isoformat() }}')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    expect(render('{{ stamp() }}')).toBe(day.replace(/-/g, ''));
+  });
+
   it('drops comments, including whitespace-controlled ones', () => {
     const { render } = setup();
     expect(render('a {#- note -#} b {# other #}c')).toBe('ab c');

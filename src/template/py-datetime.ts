@@ -1,0 +1,75 @@
+/**
+ * `run_started_at` as dbt gives it: a datetime (UTC), so `run_started_at.strftime('%Y%m%d')`,
+ * `.isoformat()`, `.year` and `.date()` work. Printed (`{{ run_started_at }}`, `~`, `tojson`) it is
+ * the ISO 8601 text strata always printed (`2026-11-21T23:17:38.123Z`), which PostgreSQL reads as
+ * a timestamptz; dbt prints Python's `2026-11-21 23:17:38.123000+00:00`, which it reads the same.
+ */
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export class PyDatetime {
+  constructor(private readonly at: Date) {}
+
+  get year(): number {
+    return this.at.getUTCFullYear();
+  }
+  get month(): number {
+    return this.at.getUTCMonth() + 1;
+  }
+  get day(): number {
+    return this.at.getUTCDate();
+  }
+  get hour(): number {
+    return this.at.getUTCHours();
+  }
+  get minute(): number {
+    return this.at.getUTCMinutes();
+  }
+  get second(): number {
+    return this.at.getUTCSeconds();
+  }
+  get microsecond(): number {
+    return this.at.getUTCMilliseconds() * 1000;
+  }
+
+  /** Python's strftime directives (UTC; `%z` is +0000, `%Z` UTC). An unknown one is kept as written. */
+  strftime(format: unknown): string {
+    const d = this.at;
+    const dayOfYear = Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
+    const hour12 = d.getUTCHours() % 12 || 12;
+    const values: Record<string, string> = {
+      Y: String(d.getUTCFullYear()), y: pad(d.getUTCFullYear() % 100), m: pad(d.getUTCMonth() + 1), d: pad(d.getUTCDate()),
+      H: pad(d.getUTCHours()), I: pad(hour12), M: pad(d.getUTCMinutes()), S: pad(d.getUTCSeconds()), f: pad(d.getUTCMilliseconds() * 1000, 6),
+      j: pad(dayOfYear, 3), a: DAYS[d.getUTCDay()]!.slice(0, 3), A: DAYS[d.getUTCDay()]!, b: MONTHS[d.getUTCMonth()]!.slice(0, 3),
+      B: MONTHS[d.getUTCMonth()]!, p: d.getUTCHours() < 12 ? 'AM' : 'PM', z: '+0000', Z: 'UTC', w: String(d.getUTCDay()), '%': '%',
+    };
+    return String(format).replace(/%([a-zA-Z%])/g, (all, c: string) => values[c] ?? all);
+  }
+
+  /** Python's isoformat: `2026-11-21T23:17:38.123000+00:00`. */
+  isoformat(): string {
+    return `${this.strftime('%Y-%m-%dT%H:%M:%S.%f')}+00:00`;
+  }
+
+  /** The date part, printed as `2026-11-21`. */
+  date(): { toString(): string; isoformat(): string; strftime(f: unknown): string } {
+    const text = this.strftime('%Y-%m-%d');
+    return { toString: () => text, isoformat: () => text, strftime: (f: unknown) => this.strftime(f) };
+  }
+
+  /** Seconds since the epoch, as Python's timestamp(). */
+  timestamp(): number {
+    return this.at.getTime() / 1000;
+  }
+
+  toString(): string {
+    return this.at.toISOString();
+  }
+
+  toJSON(): string {
+    return this.at.toISOString();
+  }
+}
