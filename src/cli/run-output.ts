@@ -25,7 +25,7 @@ function dotted(left: string, right: string): string {
 function finishLabel(r: NodeResult): string {
   const secs = `${r.seconds.toFixed(2)}s`;
   // A warning (an increment whose SQL changed) built as a success did: its action and rows.
-  if (r.status === 'success' || r.status === 'warn') return `[${r.message}${r.rows !== undefined ? `, ${r.rows} rows` : ''} in ${secs}]`;
+  if (r.status === 'success' || r.status === 'warn') return `[${r.message}${r.rows !== undefined ? `, ${r.rows} row${r.rows === 1 ? '' : 's'}` : ''} in ${secs}]`;
   if (r.status === 'up_to_date') return '[UP TO DATE]';
   if (r.status === 'skipped') return '[SKIP]';
   return `[ERROR in ${secs}]`;

@@ -51,7 +51,7 @@ export function fileLine(r: FileLoadResult): string {
   const delta = r.delta?.mode === 'delta'
     ? ` (${nf.format(r.delta.inserted)} new or changed written, ${nf.format(r.delta.deleted)} removed${skipped})`
     : r.delta ? ' (replaced whole: its keys repeat)' : '';
-  return `loaded   ${name} (${why(r)}): ${nf.format(r.rows)} rows${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
+  return `loaded   ${name} (${why(r)}): ${nf.format(r.rows)} row${r.rows === 1 ? '' : 's'}${delta}${bad}, ${r.seconds.toFixed(1)} s${rate}`;
 }
 
 /** The reason, with the file a moved file was (its rows replaced rather than loaded twice). */
@@ -72,7 +72,7 @@ export function summaryLines(results: readonly FileLoadResult[], seconds: number
   const rows = loaded.reduce((n, r) => n + r.rows, 0);
   const quarantined = loaded.reduce((n, r) => n + r.quarantined, 0);
   const lines = [
-    `Loaded ${loaded.length} file${loaded.length === 1 ? '' : 's'} (${nf.format(rows)} rows) in ${seconds.toFixed(1)} s; ${skipped} unchanged (skipped); ${failed.length} failed.`,
+    `Loaded ${loaded.length} file${loaded.length === 1 ? '' : 's'} (${nf.format(rows)} row${rows === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s; ${skipped} unchanged (skipped); ${failed.length} failed.`,
   ];
   if (quarantined > 0) {
     lines.push(`${nf.format(quarantined)} row${quarantined === 1 ? '' : 's'} quarantined; to see them:`, `  ${quarantineQuery(batchId === undefined ? {} : { batchId })}`);

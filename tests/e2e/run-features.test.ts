@@ -73,7 +73,7 @@ describe('an incremental model whose SQL changed', () => {
     await db.query("insert into landing.clicks_src values (4, 'view')");
     const changed = await strata(dir, 'run');
     expect(changed.code).toBe(0);
-    expect(changed.stdout).toMatch(/WARN incremental model feat\.labels \.+ \[incremental[^\]]*, 1 rows in /);
+    expect(changed.stdout).toMatch(/WARN incremental model feat\.labels \.+ \[incremental[^\]]*, 1 row in /);
     expect(changed.stdout).toMatch(/Warning in model labels[\s\S]*its SQL changed since its last build: the rows built before keep the old SQL[\s\S]*--full-refresh/);
     expect(changed.stdout).toMatch(/PASS=0 WARN=1 ERROR=0/);
     expect((await db.query('select id, label from feat.labels order by id')).rows).toEqual([
