@@ -57,15 +57,15 @@ describe('fail_calc', () => {
     expect(run.code).toBe(1);
   });
 
-  it('a fail_calc that is not a string is an error naming the test', async () => {
+  it('a fail_calc that is not a string is a parse error naming the test', async () => {
     const dir = writeProject({
       'project.yml': ['name: fc2', 'targets:', '  test:', "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"", '    schema: fc2', ''].join('\n'),
       'models/a.sql': 'select 1 as id',
       'tests/t.sql': "{{ config(fail_calc=3) }}\nselect * from {{ ref('a') }} where false",
     });
     const run = await strata(dir, 'build');
-    expect(run.code).toBe(1);
-    expect(run.stdout + run.stderr).toMatch(/fail_calc/);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/tests\/t\.sql:1:\d+: CONFIG fail_calc must be an SQL aggregate/);
     expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -49,7 +49,7 @@ models:
           - expression_is_true: {name: thr_lt, expression: ">= 0", config: {error_if: "<3", warn_if: "<>0"}}
       - name: region
         tests:
-          - not_null: {name: bad_condition, config: {error_if: "lots"}}
+          - not_null: {name: bad_condition, config: {error_if: ">1"}}
     tests:
       - unique_combination_of_columns: {name: where_combo, combination_of_columns: [region, sku], config: {where: "paid"}}
   - name: orders2
@@ -116,6 +116,10 @@ beforeAll(async () => {
   db = createPool(testDb.target({ threads: 2 }));
   await db.query(TABLES_SQL + EXTRA_SQL);
   fixture = compileFixture(CONFIG_FILES);
+  // The parse refuses `error_if: "lots"` (tests/unit/compile/parse-time-checks.test.ts); the run
+  // still judges a manifest it did not check (one written by an older strata) the same way.
+  const bad = Object.values(fixture.project.manifest.nodes).find((n) => n.name === 'bad_condition')!;
+  bad.config.error_if = 'lots';
   unfused = await runAll(false);
   fused = await runAll(true);
 });
