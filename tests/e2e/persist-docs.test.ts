@@ -6,25 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type Database } from '../../src/adapters/postgres/index.js';
-import { runResultsOf } from '../helpers/e2e-project.js';
-import { cleanupProjects, cli, writeProject } from '../helpers/temp-project.js';
-import { useTestDatabase } from '../setup/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eDatabase } from '../helpers/e2e-database.js';
+import { runResultsOf, strataOn } from '../helpers/e2e-project.js';
+import { writeProject } from '../helpers/temp-project.js';
 
-cleanupProjects();
-const testDb = useTestDatabase();
-let db: Database;
-beforeAll(() => {
-  db = createPool(testDb.target());
-});
-afterAll(async () => {
-  await db?.close();
-});
-
-function strata(dir: string, ...args: string[]) {
-  return cli(['--project-dir', dir, '--target', 'test', ...args], { env: { TEST_DATABASE_URL: testDb.url } });
-}
+const { testDb, rows } = useE2eDatabase();
+const strata = strataOn(testDb);
 
 const props = (loansDescription: string) => [
   'version: 2',
@@ -56,14 +44,12 @@ const props = (loansDescription: string) => [
 ].join('\n');
 
 async function comments(schema: string): Promise<Array<{ rel: string; col: string | null; comment: string }>> {
-  const res = await db.query(
+  return (await rows(
     `select c.relname as rel, a.attname as col, d.description as comment
        from pg_description d join pg_class c on c.oid = d.objoid join pg_namespace n on n.oid = c.relnamespace
        left join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
-      where n.nspname = $1 and d.classoid = 'pg_class'::regclass order by 1, 2 nulls first`,
-    [schema],
-  );
-  return res.rows as never;
+      where n.nspname = '${schema}' and d.classoid = 'pg_class'::regclass order by 1, 2 nulls first`,
+  )) as never;
 }
 
 describe('persist_docs', () => {
