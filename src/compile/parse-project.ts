@@ -4,7 +4,7 @@
  * Every error of every file is collected; the caller decides whether to continue.
  */
 import { readFileSync } from 'node:fs';
-import { StrataError } from '../errors/strata-error.js';
+import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import type { Manifest, ModelNode, SeedNode, SourceNode, TestNode, UnitTestNode, DocBlock, MacroNode } from '../manifest/types.js';
 import { discoverFiles, FolderListings, type FoundFile } from '../project/discover-files.js';
 import { parseDocsFile, renderDescription } from '../project/docs-blocks.js';
@@ -16,7 +16,7 @@ import type { PropertyDocument } from './property-documents.js';
 import { ParseHelper } from './parse-helper.js';
 import type { MacroFile } from '../template/template-engine.js';
 import { WORKER_MIN_FILES } from './sync-worker.js';
-import { compileNodes } from './compile-sql.js';
+import { compileNodes, renderInContext } from './compile-sql.js';
 import { hashText, ParseCache } from './parse-cache.js';
 import { inputFolders } from './fingerprint.js';
 import { join } from 'node:path';
@@ -421,12 +421,30 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   return { manifest, ctx, errors: ctx.errors, warnings: ctx.warnings };
 }
 
-/** Descriptions with doc() rendered; property entries that match no file are warnings. */
+/**
+ * A description with doc() replaced, then, when Jinja is left (`{{ var('x') }}`, `{{ target.name }}`),
+ * rendered in the project's context as dbt renders descriptions. Only those few pay for a render.
+ */
+function describe(ctx: ParseContext, manifest: Manifest, text: string, where: SourceLocation): string {
+  const described = renderDescription(text, manifest.docs, where, ctx.errors);
+  if (!described.includes('{{') && !described.includes('{%')) return described;
+  try {
+    return renderInContext(ctx, manifest, undefined, where.file, described, { execute: false });
+  } catch (e) {
+    const error = e instanceof StrataError ? e : new StrataError('TEMPLATE', String((e as Error)?.message ?? e));
+    ctx.errors.push(new StrataError(error.code, `description: ${error.message}`, { location: where, ...(error.hint ? { hint: error.hint } : {}) }));
+    return described;
+  }
+}
+
+/** Descriptions rendered (describe); property entries that match no file are warnings. */
 function describeAndWarn(ctx: ParseContext, manifest: Manifest, props: PropertyIndex, byName: Map<string, ModelNode | SeedNode>): void {
   for (const node of [...byName.values(), ...Object.values(manifest.sources)]) {
-    const where = node.location;
-    node.description = renderDescription(node.description, manifest.docs, where, ctx.errors);
-    for (const c of Object.values(node.columns)) c.description = renderDescription(c.description, manifest.docs, where, ctx.errors);
+    // A model's or seed's descriptions are in its property file, not at its own location.
+    const patch = node.resourceType === 'source' ? undefined : node.patchPath;
+    const where = patch ? { file: patch, line: 0, column: 0 } : node.location;
+    node.description = describe(ctx, manifest, node.description, where);
+    for (const c of Object.values(node.columns)) c.description = describe(ctx, manifest, c.description, where);
   }
   for (const [kind, map] of [['model', props.models], ['seed', props.seeds]] as const) {
     for (const [name, entry] of map) {

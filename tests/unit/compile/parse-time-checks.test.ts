@@ -62,3 +62,23 @@ describe('data test config at parse time', () => {
     expect(run.stderr).toMatch(/tests\/t\.sql/);
   });
 });
+
+describe('descriptions', () => {
+  it("are rendered as dbt renders them: doc(), var(), env_var() and target; an error names the file", async () => {
+    const { parseProject } = await import('../../../src/compile/parse-project.js');
+    const dir = writeProject({
+      'project.yml': 'name: proj\nvars:\n  region: EU\n',
+      'models/a.sql': 'select 1 as id',
+      'models/docs.md': '{% docs ids %}The id{% enddocs %}',
+      'models/props.yml': "version: 2\nmodels:\n  - name: a\n    description: \"Orders in {{ var('region') }} ({{ target.name }})\"\n    columns:\n      - name: id\n        description: \"{{ doc('ids') }}, {{ env_var('WHO', 'nobody') }}\"\n",
+    });
+    const result = parseProject(dir, { env: { WHO: 'qa' }, cache: false });
+    expect(result.errors).toEqual([]);
+    const a = result.manifest!.nodes['model.proj.a']!;
+    expect(a.description).toBe('Orders in EU (default)');
+    expect((a as { columns: Record<string, { description: string }> }).columns['id']!.description).toBe('The id, qa');
+    writeProject({ 'models/props.yml': "version: 2\nmodels:\n  - name: a\n    description: \"{{ var('nope') }}\"\n" }, dir);
+    const bad = parseProject(dir, { env: {}, cache: false });
+    expect(bad.errors.map((e) => [e.location?.file, e.message])).toEqual([['models/props.yml', expect.stringContaining("description: ")]]);
+  });
+});
