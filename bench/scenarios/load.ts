@@ -6,7 +6,7 @@
  * strata's raw table (the reference: ratio 1), and into a bare 32-text-column table (context).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { DEFAULT_SEED } from '../generate-project.js';
 import { alternate, type Contender, type Measurement } from '../lib/alternate.js';
 import {
@@ -218,6 +218,8 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
       ];
       return runCommand(psql!, [url, '-X', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((st) => ['-c', st])], { cwd: REPO_ROOT, timeoutMs: 30 * 60_000 });
     };
+    // strata knows a file inside the project by its project-relative path; the COPY contenders set the absolute one.
+    const strataFile = relative(projectDir, file).split(sep).join('/');
     const counts = async (table: string): Promise<{ n: number; lines: number; maxLine: number; files: number }> => {
       const shaped = table !== BARE_TABLE;
       const r = await query(
@@ -226,7 +228,7 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
           ? `select count(*)::bigint as n, count("_line")::bigint as lines, coalesce(max("_line"), 0)::bigint as max_line,
                     count(*) filter (where "_file" = $1 and "_batch_id" is not null and "_loaded_at" is not null)::bigint as files from ${table}`
           : `select count(*)::bigint as n, 0 as lines, 0 as max_line, 0 as files from ${table} where $1::text is not null`,
-        [file],
+        [table === STRATA_TABLE ? strataFile : file],
       );
       const row = r.rows[0] ?? {};
       return { n: Number(row.n), lines: Number(row.lines), maxLine: Number(row.max_line), files: Number(row.files) };
@@ -263,11 +265,11 @@ async function measureSize(ctx: ScenarioContext, size: SizeName, strata: string,
                     max(rows_quarantined) filter (where status = 'loaded')::bigint as quarantined,
                     max(size) filter (where status = 'loaded')::bigint as size
                from strata_meta.load_ledger where file_uri = $1`,
-            [file],
+            [strataFile],
           );
           const e = l.rows[0] ?? {};
           if (Number(e.loaded) !== 1 || Number(e.rows_loaded) !== rows || Number(e.quarantined) !== 0 || Number(e.size) !== bytes) {
-            return `ledger entry of ${file}: ${JSON.stringify(e)}; expected 1 loaded entry with ${rows} rows, 0 quarantined, size ${bytes}`;
+            return `ledger entry of ${strataFile}: ${JSON.stringify(e)}; expected 1 loaded entry with ${rows} rows, 0 quarantined, size ${bytes}`;
           }
           return null;
         },
