@@ -149,7 +149,7 @@ async function readRunCatalog(db: OpenedTarget['db'], items: WorkItem[]): Promis
  * the caller's `beforeNodes` work and the nodes' fingerprints are this thread's work while the
  * server answers; node states and run history wait for strata_meta.
  */
-async function prepare(session: RunSession, req: RunRequest, items: WorkItem[]): Promise<RunContext> {
+async function prepare(session: RunSession, req: RunRequest, items: WorkItem[], startedAt: Date): Promise<RunContext> {
   const { project } = req;
   const { opened, runId } = session;
   const db = opened.db;
@@ -157,7 +157,7 @@ async function prepare(session: RunSession, req: RunRequest, items: WorkItem[]):
   const afterMeta = <T>(read: () => Promise<T>): Promise<T> => session.meta.then(read);
   const history = afterMeta(async () => {
     await markInterrupted(db, project.manifest.metadata.projectName, project.ctx.config.target.name);
-    await startRun(db, { runId, project: project.manifest.metadata.projectName, target: project.ctx.config.target.name, command: req.options.command, args: req.args });
+    await startRun(db, { runId, project: project.manifest.metadata.projectName, target: project.ctx.config.target.name, command: req.options.command, args: req.args, startedAt });
   });
   const reads = allSettled<[void, void, RunCatalog, Map<string, NodeState>, Map<string, string>]>([
     session.meta,
@@ -239,7 +239,7 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
       const database = opened.capabilities.database;
       const wrongDatabase = !project.ctx.config.target.database && database ? checkDatabases(project.manifest, database, targetName) : [];
       if (wrongDatabase.length) throw new StrataErrors(wrongDatabase);
-      const rc = await prepare(session, req, items);
+      const rc = await prepare(session, req, items, startedAt);
       cleanups.push(() => rc.closeSyncQuery());
       events?.onRunStart?.({ target: targetName, serverVersion: String(opened.capabilities.versionString ?? opened.capabilities.version), runId, nodes: items.length });
       const onResult = (r: NodeResult, index: number, total: number) => events?.onNodeFinish?.(r, index, total);

@@ -24,6 +24,8 @@ export interface RunInfo {
   args: unknown;
   /** Defaults to this strata's version. */
   strataVersion?: string;
+  /** When the run started (the templates' `run_started_at`); default: the server's now(). */
+  startedAt?: Date;
 }
 
 export interface RunRecord {
@@ -76,8 +78,8 @@ function toRecord(row: RunRow): RunRecord {
 /** Records the start of a run (status 'running', this process's pid and host name). */
 export async function startRun(db: DbClient, info: RunInfo): Promise<void> {
   await db.query(
-    `INSERT INTO strata_meta.runs (run_id, project, target, command, args, status, pid, host, strata_version)
-     VALUES ($1, $2, $3, $4, $5::jsonb, 'running', $6, $7, $8)`,
+    `INSERT INTO strata_meta.runs (run_id, project, target, command, args, status, pid, host, strata_version, started_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, 'running', $6, $7, $8, coalesce($9::timestamptz, now()))`,
     [
       info.runId,
       info.project,
@@ -88,6 +90,7 @@ export async function startRun(db: DbClient, info: RunInfo): Promise<void> {
       process.pid,
       hostname(),
       info.strataVersion ?? STRATA_VERSION,
+      info.startedAt?.toISOString() ?? null,
     ],
   );
 }
