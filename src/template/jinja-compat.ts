@@ -15,6 +15,8 @@ import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, loopFilter } from './loop-targets.js';
 import { attributeFilter, pythonMod } from './python-semantics.js';
+import { installStarArguments } from './star-arguments.js';
+import { installPythonTruthiness } from './truthiness.js';
 import { installTupleAssignment } from './tuple-assignment.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -136,6 +138,8 @@ export function installJinjaCompat(): void {
   installNamespaceAssignment();
   installParenthesizedLoopTargets();
   installTupleAssignment();
+  installStarArguments();
+  installPythonTruthiness();
   // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
   // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
   // nothing. A Group of two or more items, or none (`()`), is a tuple, i.e. an array (what Jinja's

@@ -4,7 +4,7 @@
  *
  * - `%`: printf-style formatting of a string (`'%s_%s' % (a, b)`, `'%(name)s' % d`), and a
  *   modulo whose sign follows the divisor (`-7 % 3` is 2). JavaScript gave `NaN` and -1.
- * - truthiness: an empty list or dict is false (selectattr without a test).
+ * - truthiness: an empty list, dict or markup string is false (truthiness.ts, selectattr).
  * - `selectattr` / `rejectattr` with a test (`rows | selectattr('k', 'equalto', 1)`): nunjucks
  *   ignores the test and keeps the rows whose attribute is truthy.
  *
@@ -14,6 +14,8 @@
 /** Python's truth value of a template value. */
 export function pythonTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
+  // nunjucks' SafeString (what a macro call or caller() returns) is a String object: true when not empty.
+  if (value instanceof String) return value.length > 0;
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
   return Boolean(value);
 }

@@ -32,7 +32,7 @@
  */
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
-import { pythonMod } from './python-semantics.js';
+import { pythonMod, pythonTruthy } from './python-semantics.js';
 import { SharedParses } from './template-shapes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- template values are any JavaScript value, as in the generated code */
@@ -150,7 +150,7 @@ class Builder {
     const body = this.statements(node.body, scope);
     const otherwise = node.else_ ? this.statements(node.else_, scope) : undefined;
     return (run) => {
-      if (cond(run)) body(run);
+      if (pythonTruthy(cond(run))) body(run);
       else otherwise?.(run);
     };
   }
@@ -340,7 +340,7 @@ class Builder {
         const cond = this.expression(node.cond, scope).evaluate;
         const body = this.expression(node.body, scope).evaluate;
         const otherwise = node.else_ ? this.expression(node.else_, scope).evaluate : () => '';
-        return atom((run) => (cond(run) ? body(run) : otherwise(run)));
+        return atom((run) => (pythonTruthy(cond(run)) ? body(run) : otherwise(run)));
       }
       case 'Compare':
         return this.compare(node, scope);
@@ -463,7 +463,7 @@ class Builder {
     const sign = node.typename === 'Neg' ? '-' : node.typename === 'Pos' ? '+' : undefined;
     if (target.precedence < UNARY || (sign && target.sign === sign)) unsupported(node);
     const t = target.evaluate;
-    const evaluate: Evaluate = sign === '-' ? (run) => -(t(run) as any) : sign === '+' ? (run) => +(t(run) as any) : (run) => !t(run);
+    const evaluate: Evaluate = sign === '-' ? (run) => -(t(run) as any) : sign === '+' ? (run) => +(t(run) as any) : (run) => !pythonTruthy(t(run));
     return { precedence: UNARY, evaluate, ...(sign ? { sign } : {}) };
   }
 
@@ -573,10 +573,17 @@ function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate
       return (run) => (left(run) as any) / (right(run) as any);
     case 'Mod':
       return (run) => pythonMod(left(run), right(run));
+    // Python's `and` / `or` (truthiness.ts): the deciding operand's value, the right one only when needed.
     case 'And':
-      return (run) => (left(run) as any) && right(run);
+      return (run) => {
+        const l = left(run);
+        return pythonTruthy(l) ? right(run) : l;
+      };
     default:
-      return (run) => (left(run) as any) || right(run);
+      return (run) => {
+        const l = left(run);
+        return pythonTruthy(l) ? l : right(run);
+      };
   }
 }
 

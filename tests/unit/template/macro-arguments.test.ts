@@ -138,6 +138,21 @@ describe("Jinja2's varargs and kwargs inside a macro", () => {
   });
 });
 
+describe('*args and **kwargs in a call', () => {
+  it('pass a sequence and a mapping on as arguments, as a macro forwards its varargs and kwargs', () => {
+    const { errors, sql } = compile({
+      'macros/fwd.sql': [
+        "{% macro inner(a, b, sep='-') %}{{ a }}{{ sep }}{{ b }}{{ '|' ~ kwargs.get('tail', '') if kwargs }}{% endmacro %}", // an empty kwargs is false
+        '{% macro outer() %}{{ inner(*varargs, **kwargs) }}{% endmacro %}',
+        "{% macro dispatched() %}{{ return(adapter.dispatch('inner')(*varargs, **kwargs)) }}{% endmacro %}",
+      ].join('\n'),
+      'models/a.sql': "select '{{ outer(1, 2, sep='+') }}' as a, '{{ inner(*[3, 4]) }}' as b, '{{ dispatched(5, 6) }}' as c, '{{ inner(7, **{'b': 8, 'sep': ':'}) }}' as d",
+    });
+    expect(errors).toEqual([]);
+    expect(sql['a']).toBe("select '1+2' as a, '3-4' as b, '5-6' as c, '7:8' as d");
+  });
+});
+
 describe('a data test with a description', () => {
   it('is not passed the description as an argument (dbt reads it as a property of the test)', () => {
     const result = parseProject(writeProject({
