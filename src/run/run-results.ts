@@ -41,6 +41,8 @@ export interface NodeResult {
   warning?: { message: string; hint?: string };
   /** For skipped nodes: the failed ancestor. */
   skippedBecause?: string;
+  /** A skipped test group: how many tests it holds (each counts in the summary, as when they run). */
+  skippedTests?: number;
   /** For test groups and unit tests: one outcome per test. */
   tests?: TestOutcome[];
 }
@@ -80,6 +82,11 @@ export interface RunSummary {
 export function summarizeResults(results: NodeResult[]): RunSummary {
   const s: RunSummary = { pass: 0, warn: 0, error: 0, skip: 0, upToDate: 0, total: 0 };
   for (const r of results) {
+    if (r.status === 'skipped' && r.skippedTests) {
+      s.total += r.skippedTests;
+      s.skip += r.skippedTests;
+      continue;
+    }
     if (r.tests && r.status !== 'skipped') {
       for (const t of r.tests) {
         s.total++;

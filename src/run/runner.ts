@@ -308,7 +308,10 @@ async function runItem(rc: RunContext, item: WorkItem, fuse: boolean): Promise<N
 /** The result of an item that never ran because `failed` (a node, or a hook) failed. */
 function skippedResult(rc: RunContext, item: WorkItem, failed: { uniqueId: string; name: string }): NodeResult {
   const resourceType = item.kind === 'tests' ? 'test' : item.kind === 'unit' ? 'unit_test' : item.kind === 'load' ? 'source' : item.node.resourceType;
-  return { uniqueId: item.id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${failed.name} failed`, seconds: 0, skippedBecause: failed.uniqueId };
+  return {
+    uniqueId: item.id, name: nameOf(item), label: labelOf(item), resourceType, status: 'skipped', message: `skipped: ${failed.name} failed`, seconds: 0, skippedBecause: failed.uniqueId,
+    ...(item.kind === 'tests' ? { skippedTests: item.group.testIds.length } : {}),
+  };
 }
 
 /** Every item skipped, because of a failed on-run-start hook. */
