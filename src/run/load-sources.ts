@@ -33,7 +33,8 @@ export async function loadSourceItem(rc: RunContext, source: SourceNode, spec: L
     const loaded = results.filter((r) => r.status === 'loaded');
     const rows = loaded.reduce((n, r) => n + r.rows, 0);
     const quarantined = results.reduce((n, r) => n + r.quarantined, 0);
-    const message = `${loaded.length} loaded, ${results.length - loaded.length - failed.length} unchanged, ${failed.length} failed${quarantined ? `, ${quarantined} row${quarantined === 1 ? '' : 's'} quarantined` : ''}`;
+    const moved = loaded.filter((r) => r.reason === 'moved').length;
+    const message = `${loaded.length} loaded${moved ? ` (${moved} moved)` : ''}, ${results.length - loaded.length - failed.length} unchanged, ${failed.length} failed${quarantined ? `, ${quarantined} row${quarantined === 1 ? '' : 's'} quarantined` : ''}`;
     const seconds = (performance.now() - started) / 1000;
     if (failed.length) {
       return {
