@@ -151,7 +151,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   // Patterns matching nothing fail the source only when none of its patterns matches anything.
   const { listed, unmatched } = await listSource(spec, fileSourceFor);
   const found = new Set(listed.flatMap((l) => ('file' in l ? [knownAs(l.file, ledger).uri] : [])));
-  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)), opts.projectDir);
+  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)), spec.files, opts.projectDir);
   for (const item of listed) {
     if (!('file' in item)) {
       settle(item.failed, 'new', item.error);

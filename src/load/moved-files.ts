@@ -9,7 +9,8 @@
  * - **the same place below the data's root**: its path below its pattern's static base (the part
  *   before the first glob character: `data/raw` of `data/raw/**\/*.txt`, plus `!member` in a zip)
  *   is the vanished file's. When the vanished file lies under the same base, its path below it
- *   must be equal; when it does not (the root itself moved), its path must end with that part;
+ *   must be equal; under another base of the source's patterns, it is another place's file; under
+ *   none (the root itself moved), its path must end with that part;
  * - **the same bytes**: the sha1 of the new file's bytes is the vanished file's checksum.
  *
  * Then its load replaces that file's rows in the same transaction. Both conditions matter: files
@@ -49,8 +50,15 @@ export function patternBase(pattern: string, projectDir: string): string {
 export class MovedFiles {
   private readonly candidates: Array<{ entry: LedgerEntry; absolute: string }>;
 
-  /** `vanished`: the source's loaded entries whose files were not listed this time. */
-  constructor(vanished: Iterable<LedgerEntry>, private readonly projectDir: string) {
+  private readonly bases: string[];
+
+  /**
+   * `vanished`: the source's loaded entries whose files were not listed this time; `patterns`: all
+   * of the source's `files:` patterns (a vanished file under any of their bases is a file of that
+   * place, not of a moved root).
+   */
+  constructor(vanished: Iterable<LedgerEntry>, patterns: readonly string[], private readonly projectDir: string) {
+    this.bases = patterns.map((p) => patternBase(p, projectDir));
     this.candidates = [...vanished]
       .filter((e) => e.checksum !== null)
       .map((entry) => ({ entry, absolute: absoluteIdentity(entry.fileUri, projectDir) }));
@@ -67,8 +75,12 @@ export class MovedFiles {
     const { path, member } = splitMember(absoluteIdentity(file.uri, this.projectDir), file.member);
     if (!path.startsWith(`${base}/`)) return undefined;
     const below = `${path.slice(base.length + 1)}${member}`;
+    const under = (absolute: string, b: string) => absolute.startsWith(`${b}/`);
     const samePlace = this.candidates.filter(({ absolute }) =>
-      absolute.startsWith(`${base}/`) ? absolute.slice(base.length + 1) === below : absolute.endsWith(`/${below}`));
+      // Under the same base: the same path below it. Under another base of the source (another
+      // folder it reads, `exports/2024-01/` beside `exports/2024-02/`): a file of its own. Under
+      // none: the root moved, so its path ends with the same part.
+      under(absolute, base) ? absolute.slice(base.length + 1) === below : !this.bases.some((b) => under(absolute, b)) && absolute.endsWith(`/${below}`));
     if (samePlace.length === 0) return undefined;
     let sha1: string;
     try {

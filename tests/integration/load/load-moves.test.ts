@@ -14,7 +14,7 @@ import { writeZip } from '../../unit/load/file-fixture.js';
 import { threeColumnRows, useLoadHarness } from './load-fixture.js';
 
 const h = useLoadHarness();
-const block = (files: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ files, columns: ['a', 'b', 'c'], ...extra });
+const block = (files: string | string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ files, columns: ['a', 'b', 'c'], ...extra });
 const source = (name: string): string => `source.proj.raw.${name}`;
 
 const elsewhere: string[] = [];
@@ -121,6 +121,20 @@ describe('a loaded file found below a moved root with the same bytes is the same
       { _file: 'landing/inventory_2024-01-01.csv', n: 2 },
       { _file: 'landing/inventory_2024-01-02.csv', n: 2 },
     ]);
+  });
+
+  it('a source reading several folders: a vanished file of one folder is not moved to another', async () => {
+    const months = block(['multi/exports/2024-01/*.csv', 'multi/exports/2024-02/*.csv', 'multi/landing/*.csv', 'multi/landing/sub/*.csv']);
+    h.files.file('multi/exports/2024-01/regions.csv', threeColumnRows(2));
+    h.files.file('multi/landing/x.csv', threeColumnRows(2, 20));
+    await h.load('folders', months);
+    rmSync(join(h.files.dir(), 'multi/exports/2024-01'), { recursive: true });
+    rmSync(join(h.files.dir(), 'multi/landing/x.csv'));
+    h.files.file('multi/exports/2024-02/regions.csv', threeColumnRows(2));
+    h.files.file('multi/landing/sub/x.csv', threeColumnRows(2, 20));
+    const results = await h.load('folders', months);
+    expect(results.map((r) => [r.file.uri, r.reason, r.status])).toEqual([['multi/exports/2024-02/regions.csv', 'new', 'loaded'], ['multi/landing/sub/x.csv', 'new', 'loaded']]);
+    expect((await table('folders')).length).toBe(8);
   });
 
   it('a moved root whose file changed too loads it as new, and the old rows stay', async () => {
