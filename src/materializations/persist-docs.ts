@@ -3,12 +3,13 @@
  * after every build like grants: a table swapped in is a new object without comments, and
  * re-commenting a view replaced in place also applies a changed description.
  *
- * Column comments go through one DO block over the columns the relation has (its catalog decides,
- * after the build): each gets its documented description, or none. Documented columns a model
- * does not select are skipped, as dbt does; the plan is made before the final columns are known
- * for every path (a view replaced in place is not described), and `comment on column` fails on a
- * missing one. A column is matched by its exact name, else by its lower-case spelling (unquoted
- * names fold to it). An empty or removed description removes the comment (`is null`).
+ * Column comments go through one DO block that comments only the documented columns the
+ * relation has (its catalog decides, after the build), as dbt does: documented columns a model does
+ * not select are skipped (the plan is made before the final columns are known for every path: a
+ * view replaced in place is not described, and `comment on column` fails on a missing one), and
+ * columns not documented are left alone (a post-hook's or a DBA's comment stays). A column is
+ * matched by its exact name, else by its lower-case spelling (unquoted names fold to it). An empty
+ * description removes the comment (`is null`).
  */
 import { quoteLiteral } from '../adapters/postgres/index.js';
 import type { ColumnInfo, NodeConfig, RelationName } from '../manifest/types.js';
@@ -51,19 +52,15 @@ export function persistDocsStatements(node: Documented, relation: RelationName, 
   if (want.relation) {
     out.push({ sql: `comment on ${kind} ${target} is ${literalOrNull(node.description ?? '')}`, label: `comment on ${kind} ${relation.identifier}` });
   }
-  if (want.columns) {
-    // Every column of the relation gets its description, or none: a description removed from the
-    // property file (or a column no longer documented) loses its comment, as a rebuilt relation
-    // would, also on a view replaced in place or an incremental table.
-    const columns = Object.values(node.columns ?? {});
-    const documented = columns.length
-      ? `(select d.descr from (values ${columns.map((c) => `(${quoteLiteral(c.name)}, ${literalOrNull(c.description ?? '')})`).join(', ')}) as d(col, descr)
-       where d.col = a.attname or lower(d.col) = a.attname order by d.col = a.attname desc limit 1)`
-      : 'null::text';
+  const columns = Object.values(node.columns ?? {});
+  if (want.columns && columns.length > 0) {
+    // Only documented columns, as dbt: comments on the others (a post-hook's, a DBA's) are theirs.
+    const values = columns.map((c) => `(${quoteLiteral(c.name)}, ${literalOrNull(c.description ?? '')})`).join(', ');
     const body = [
       'declare r record; begin',
-      `  for r in select a.attname, ${documented} as descr`,
-      `    from pg_attribute a where a.attrelid = ${quoteLiteral(target)}::regclass and a.attnum > 0 and not a.attisdropped`,
+      `  for r in select a.attname, d.descr from (values ${values}) as d(col, descr)`,
+      `    join pg_attribute a on a.attrelid = ${quoteLiteral(target)}::regclass and a.attnum > 0 and not a.attisdropped`,
+      '     and a.attname = case when exists (select 1 from pg_attribute x where x.attrelid = a.attrelid and x.attname = d.col and not x.attisdropped) then d.col else lower(d.col) end',
       '  loop',
       `    execute format('comment on column %s.%I is %s', ${quoteLiteral(target)}, r.attname, coalesce(quote_literal(r.descr), 'null'));`,
       '  end loop;',

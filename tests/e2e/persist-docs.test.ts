@@ -132,8 +132,8 @@ describe('persist_docs', () => {
     expect(third.code, third.stdout + third.stderr).toBe(0);
     expect(await comments('pd')).toEqual(expected('One row per loan, deduplicated'));
 
-    // A column no longer documented loses its comment, also on the view (replaced in place).
-    writeFileSync(join(dir, 'models/props.yml'), props('One row per loan, deduplicated').replace("        description: Same id\n", ''));
+    // An emptied column description removes its comment, also on the view (replaced in place).
+    writeFileSync(join(dir, 'models/props.yml'), props('One row per loan, deduplicated').replace('description: Same id', "description: ''"));
     const fourth = await strata(dir, 'run');
     expect(fourth.code, fourth.stdout + fourth.stderr).toBe(0);
     expect(await comments('pd')).toEqual(expected('One row per loan, deduplicated').filter((c) => !(c.rel === 'loans_v' && c.col === 'loan_id')));
