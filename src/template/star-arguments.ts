@@ -51,7 +51,22 @@ export function installStarArguments(): void {
   };
   const proto = (nunjucks as any).parser.Parser.prototype;
   const parseSignature = proto.parseSignature;
+  // A macro's parameters and a call block's caller parameters are parsed as a signature too; Jinja
+  // has no `*args` there (the body reads `varargs` / `kwargs`): the next signature is marked.
+  for (const tag of ['parseMacro', 'parseCall']) {
+    const parse = proto[tag];
+    proto[tag] = function parseParameters(this: any, ...args: unknown[]) {
+      this.strataParameters = true;
+      try {
+        return parse.apply(this, args);
+      } finally {
+        this.strataParameters = false;
+      }
+    };
+  }
   proto.parseSignature = function parseStarSignature(this: any, tolerant: boolean, noParens: boolean) {
+    const parameters = this.strataParameters === true;
+    this.strataParameters = false;
     // Only a parenthesised call can hold `*`: other signatures (a filter's, a tag's) are nunjucks'.
     const open = this.peekToken();
     if (noParens || open?.type !== lexer.TOKEN_LEFT_PAREN) return parseSignature.call(this, tolerant, noParens);
@@ -59,17 +74,24 @@ export function installStarArguments(): void {
     const args = new nodes.NodeList(open.lineno, open.colno);
     const kwargs = new nodes.KeywordArgs(open.lineno, open.colno);
     let first = true;
+    const next = () => {
+      const tok = this.peekToken();
+      // The end of the file inside a call: the unclosed `(` / `{{` is what to report (unclosed-tags.ts).
+      if (!tok) this.fail('unexpected end of file', open.lineno, open.colno);
+      return tok;
+    };
     for (;;) {
-      let tok = this.peekToken();
+      let tok = next();
       if (tok.type === lexer.TOKEN_RIGHT_PAREN) {
         this.nextToken();
         break;
       }
       if (!first && !this.skip(lexer.TOKEN_COMMA)) this.fail('parseSignature: expected comma after expression', tok.lineno, tok.colno);
       first = false;
-      tok = this.peekToken();
+      tok = next();
       if (tok.type === lexer.TOKEN_RIGHT_PAREN) continue; // a trailing comma
       if (tok.type === lexer.TOKEN_OPERATOR && (tok.value === '*' || tok.value === '**')) {
+        if (parameters) this.fail(`a macro's parameters cannot be ${tok.value === '*' ? '*args' : '**kwargs'}: its body reads extra arguments as varargs and kwargs`, tok.lineno, tok.colno);
         this.nextToken();
         const value = this.parseExpression();
         if (tok.value === '*') args.addChild(new StarArgs(tok.lineno, tok.colno, value));

@@ -153,6 +153,15 @@ describe('*args and **kwargs in a call', () => {
   });
 });
 
+describe('*args in a macro definition, and a call left open', () => {
+  it('are clear errors at the right file and line', () => {
+    const { errors } = compile({ 'macros/star.sql': "\n\n{% macro spread(**kw) %}{{ kw }}{% endmacro %}", 'models/a.sql': 'select 1' });
+    expect(errors).toEqual([expect.objectContaining({ file: 'macros/star.sql', line: 3, message: expect.stringContaining("a macro's parameters cannot be **kwargs") })]);
+    const open = compile({ 'models/b.sql': 'select {{ my_macro(1,' });
+    expect(open.errors).toEqual([expect.objectContaining({ file: 'models/b.sql', line: 1, message: expect.stringContaining('is not closed') })]);
+  });
+});
+
 describe('a data test with a description', () => {
   it('is not passed the description as an argument (dbt reads it as a property of the test)', () => {
     const result = parseProject(writeProject({
