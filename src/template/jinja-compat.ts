@@ -13,7 +13,7 @@
  */
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
-import { installParenthesizedLoopTargets, LOOP_FILTER, loopFilter } from './loop-targets.js';
+import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
 import { attributeFilter, pythonMod } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
@@ -194,6 +194,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('selectattr', attributeFilter(getTest, true));
   env.addFilter('rejectattr', attributeFilter(getTest, false));
   env.addGlobal(LOOP_FILTER, loopFilter);
+  env.addGlobal(LOOP_ITEMS, loopItems);
   env.addTest('none', (v: unknown) => v === null || v === undefined);
   env.addTest('string', (v: unknown) => typeof v === 'string');
   env.addTest('number', (v: unknown) => typeof v === 'number');

@@ -6,6 +6,8 @@
  *   do, e.g. `{% for (database, schema) in database_schemas %}`), which nunjucks refused
  *   ("variable name expected for loop"). The node is the one nunjucks builds (a Symbol, or an
  *   Array of them for `a, b`).
+ * - `{% for k in mapping %}` loops over its keys, as Jinja (nunjucks took a mapping only with two
+ *   names, `k, v`, and looped over nothing): a one-name loop iterates `__strata_loop_items(x)`.
  * - `{% for c in columns if c != 'id' %}`, the loop filter: nunjucks read `columns if c != 'id'`
  *   as an inline if without else (with `c` undefined), so it looped over everything or nothing.
  *   As in Jinja, the filter selects the items first, so `loop.index`, `loop.last` and `loop.length`
@@ -17,6 +19,15 @@ import nunjucks from 'nunjucks';
 
 /** The global the loop filter calls (installed in each environment by jinja-compat.ts). */
 export const LOOP_FILTER = '__strata_loop_filter';
+/** The global a one-name loop iterates through: a mapping's keys, as Jinja (nunjucks looped over nothing). */
+export const LOOP_ITEMS = '__strata_loop_items';
+
+/** A plain mapping as its keys (what `for k in mapping` iterates in Jinja); anything else as it is. */
+export function loopItems(items: unknown): unknown {
+  if (items === null || typeof items !== 'object' || Array.isArray(items)) return items;
+  const proto = Object.getPrototypeOf(items);
+  return proto === Object.prototype || proto === null ? Object.keys(items as object) : items;
+}
 
 /**
  * The items of a filtered loop: `test` is called with each item (unpacked into `names` > 1
@@ -64,6 +75,10 @@ export function installParenthesizedLoopTargets(): void {
     if (!this.skipSymbol('in')) this.fail('parseFor: expected "in" keyword for loop', forTok.lineno, forTok.colno);
     node.arr = this.parseExpression();
     if (node.arr instanceof nodes.InlineIf && !node.arr.else_) node.arr = filtered(node, node.arr);
+    else if (node.name instanceof nodes.Symbol) {
+      const { lineno, colno } = node.arr;
+      node.arr = new nodes.FunCall(lineno, colno, new nodes.Symbol(lineno, colno, LOOP_ITEMS), new nodes.NodeList(lineno, colno, [node.arr]));
+    }
     this.advanceAfterBlockEnd(forTok.value);
     node.body = this.parseUntilBlocks('endfor', 'else');
     if (this.skipSymbol('else')) {

@@ -58,6 +58,7 @@ describe('Jinja compatibility', () => {
       ['negative indexes', "{% set l = [1, 2, 3] %}{{ l[-1] }}|{{ 'a.b.c'.split('.')[-1] }}|{{ l[-3] }}|{{ 'xyz'[-1] }}", '3|c|1|z'],
       ['a loop filter', "{% for c in ['id', 'name', 'secret'] if c != 'secret' %}{{ c }}{{ ', ' if not loop.last }}{% endfor %}|{% for x in [1, 2, 3] if x > 1 %}{{ loop.index }}{{ x }}{% endfor %}", 'id, name|1223'],
       ['a loop filter over pairs and dict keys', "{% for k, v in [('a', 1), ('b', 2)] if v > 1 %}{{ k }}{% endfor %}|{% for k in {'x': 1, 'y': 2} if k != 'x' %}{{ k }}{% endfor %}", 'b|y'],
+      ['a loop over a mapping: its keys, as Jinja', "{% for k in {'x': 1, 'y': 2} %}{{ k }}{{ loop.index }}{% endfor %}|{% for k, v in {'x': 1} %}{{ k }}={{ v }}{% endfor %}|{% for c in 'ab' %}{{ c }}{% endfor %}", 'x1y2|x=1|ab'],
       ['tuple assignment', "{% set a, b = (1, 2) %}{{ a }}-{{ b }}", '1-2'],
       ['selectattr and rejectattr with a test', "{% set rows = [{'k': 1}, {'k': 2}, {'k': 2}] %}{{ rows | selectattr('k', 'equalto', 2) | list | length }}{{ rows | rejectattr('k', 'eq', 1) | list | length }}{{ rows | selectattr('k', '==', 1) | list | length }}{{ rows | selectattr('k') | list | length }}", '2213'],
       ['truthiness: empty lists and dicts are false', "{% set cols = [] %}{% if cols %}T{% else %}F{% endif %}|{{ 'T' if {} else 'F' }}|{{ 'T' if not cols else 'F' }}|{{ cols or 'default' }}|{{ 'x' and 'y' }}|{% if cols and cols[0] %}never{% endif %}|{% if caller is not defined and ['a'] %}L{% endif %}", 'F|F|T|default|y||L'],
