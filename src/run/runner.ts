@@ -229,7 +229,8 @@ export async function executeRun(req: RunRequest): Promise<RunResults> {
   project.ctx.engine.setInvocation({ invocationId: runId, runStartedAt: startedAt });
   project.ctx.engine.setLogSink(events?.onLog);
   let results: NodeResult[] = [];
-  const cleanups: Array<() => Promise<void>> = [];
+  // The sink is this run's: a later render of the same project (another run, a compile) prints elsewhere.
+  const cleanups: Array<() => Promise<void>> = [async () => project.ctx.engine.setLogSink(undefined)];
   const along = req.alongNodes ? inIdleSlices(req.alongNodes) : Promise.resolve();
   along.catch(() => undefined); // awaited below, on every path; never an unhandled rejection meanwhile
   try {

@@ -118,9 +118,10 @@ const logSinks = new WeakMap<Record<string, unknown>, (message: string) => void>
 
 /**
  * dbt's `log(msg, info=True)` prints the message while a run renders the template (its run-time
- * renders and hooks); without `info`, nothing (dbt writes those to its debug log only). A template
- * calling log() is rendered again at run time, like one reading `execute`, so its messages come
- * every run, as in dbt; its SQL is still compared for being up to date.
+ * renders and hooks; printLogs, when the render ends); without `info`, nothing (dbt writes those to
+ * its debug log only). A template calling log() with info is rendered again at run time, like one
+ * reading `execute`, so its messages come every run, as in dbt; its SQL is still compared for
+ * being up to date.
  */
 export function setLogSink(globals: Record<string, unknown>, sink: ((message: string) => void) | undefined): void {
   if (sink) logSinks.set(globals, sink);
@@ -134,11 +135,22 @@ function logFor(globals: Record<string, unknown>, always = false) {
     const message = String(positional[0] ?? kwargs['msg'] ?? '');
     const info = always || pythonTruthy(positional.length > 1 ? positional[1] : kwargs['info']);
     const state = currentState();
-    state.readExecute = true;
+    // A message that prints makes the template render at run time, where a run shows it; one that
+    // does not (dbt's debug-level log) changes nothing.
+    if (info) state.readExecute = true;
     state.logs.push({ message, info });
-    if (info) logSinks.get(globals)?.(message);
     return '';
   };
+}
+
+/**
+ * Prints the messages a render logged with info (from index `from` of its logs), once it ended:
+ * a render tried again another way (interpreted, then compiled) keeps only its last attempt's.
+ */
+export function printLogs(globals: Record<string, unknown>, logs: ReadonlyArray<{ message: string; info: boolean }>, from: number): void {
+  const sink = logSinks.get(globals);
+  if (!sink) return;
+  for (let i = from; i < logs.length; i++) if (logs[i]!.info) sink(logs[i]!.message);
 }
 
 function runQuery(sql: unknown) {

@@ -8,7 +8,7 @@
 import nunjucks from 'nunjucks';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
-import { installContextGlobals, MacroReturn, setInvocation, setLogSink } from './context-globals.js';
+import { installContextGlobals, MacroReturn, printLogs, setInvocation, setLogSink } from './context-globals.js';
 import { extraArguments, macroArgumentProblem } from './macro-arguments.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
@@ -148,6 +148,8 @@ export class TemplateEngine {
    * this leaves does not matter, since the render fails).
    */
   #renderTemplate(file: string, text: string, source: string): string {
+    const logs = currentState().logs;
+    const mark = logs.length;
     let interpreted = false;
     try {
       const entry = this.#template(file, text);
@@ -156,6 +158,7 @@ export class TemplateEngine {
     } catch (e) {
       if (!interpreted) throw this.toStrataError(e, file, source);
     }
+    logs.length = mark; // the compiled render logs again what the interpreted one did
     const compiled = new nunjucks.Template(text, this.env, file, true);
     this.#templates.set(file, { text, template: compiled, interpreted: false });
     try {
@@ -170,6 +173,15 @@ export class TemplateEngine {
    * arguments take the static fast path; the result is the same either way.
    */
   render(file: string, text: string, state: RenderState): string {
+    const mark = state.logs.length;
+    try {
+      return this.#render(file, text, state, mark);
+    } finally {
+      printLogs(this.#globals, state.logs, mark);
+    }
+  }
+
+  #render(file: string, text: string, state: RenderState, mark: number): string {
     return withState(state, () => {
       const scan = scanStatic(text, this.#isMacro);
       if (scan) {
@@ -179,7 +191,10 @@ export class TemplateEngine {
           // An error raised inside a macro is reported as nunjucks reports it (its position is
           // nunjucks' own): render the file with nunjucks, which fails the same way. The state
           // this leaves does not matter, since the render fails.
-          if (scan.calls.some((c) => !isContextFunction(c.fn))) this.#renderWithNunjucks(file, text);
+          if (scan.calls.some((c) => !isContextFunction(c.fn))) {
+            state.logs.length = mark;
+            this.#renderWithNunjucks(file, text);
+          }
           const s = (e as { staticError?: StaticCallError }).staticError;
           if (s) throw this.#causeToError(s.error, file, s.line, s.column);
           throw e;

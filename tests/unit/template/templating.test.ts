@@ -83,6 +83,18 @@ describe('Jinja compatibility', () => {
     expect(render('{{ stamp() }}')).toBe(day.replace(/-/g, ''));
   });
 
+  it('log(info=True) reaches the run once per render, also when a failed render is tried again; log() alone renders nothing', () => {
+    const { engine, render, state } = setup({ 'macros/l.sql': "{% macro shout(x) %}{{ log('shout ' ~ x, info=True) }}{% endmacro %}" });
+    const printed: string[] = [];
+    engine.setLogSink((m) => printed.push(m));
+    expect(render("{{ shout(1) }}{{ log('quiet') }}select 1")).toBe('select 1');
+    expect(() => render("{{ log('before the error', info=True) }}{{ no_such_macro() }}")).toThrow();
+    expect(printed).toEqual(['shout 1', 'before the error']);
+    const quiet = state();
+    render("{{ log('debug only') }}select 1", quiet);
+    expect(quiet.readExecute).toBe(false); // a message that does not print does not make it render at run time
+  });
+
   it('drops comments, including whitespace-controlled ones', () => {
     const { render } = setup();
     expect(render('a {#- note -#} b {# other #}c')).toBe('ab c');
