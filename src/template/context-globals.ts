@@ -209,6 +209,16 @@ const invocations = new WeakMap<Record<string, unknown>, Record<string, unknown>
  * the run that wrote them (`strata_meta.runs`). Until a run sets them (compile, parse), they are
  * the command's own.
  */
+/** The texts the engine's invocation values printed so far (per-run-values.ts masks them in SQL). */
+export function perRunTexts(globals: Record<string, unknown>): Array<{ name: string; value: string }> {
+  const invocation = invocations.get(globals);
+  if (!invocation) return [];
+  const started = invocation['run_started_at'];
+  const texts = [{ name: 'invocation_id', value: String(invocation['invocation_id']) }, { name: 'run_started_at', value: String(started) }];
+  if (started instanceof PyDatetime) for (const value of started.printed) texts.push({ name: 'run_started_at', value });
+  return texts;
+}
+
 export function setInvocation(globals: Record<string, unknown>, run: { invocationId: string; runStartedAt: Date }): void {
   const invocation = invocations.get(globals);
   if (!invocation) return;

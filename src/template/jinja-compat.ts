@@ -164,6 +164,8 @@ export function installJinjaCompat(): void {
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
+    // A String object (run_started_at, a macro's markup) is indexed and sliced as its text.
+    if (obj instanceof String && (rest.length === 2 || typeof key === 'number')) obj = obj.toString();
     // Python's negative indexes count from the end (`l[-1]`, `'a.b'.split('.')[-1]`).
     if (typeof key === 'number' && key < 0 && Number.isInteger(key) && (Array.isArray(obj) || typeof obj === 'string')) key = obj.length + key;
     // Objects of a class (relations, query results) answer with their own methods; the Python

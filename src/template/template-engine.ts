@@ -8,7 +8,7 @@
 import nunjucks from 'nunjucks';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
 import { didYouMean } from '../graph/did-you-mean.js';
-import { installContextGlobals, MacroReturn, printLogs, setInvocation, setLogSink } from './context-globals.js';
+import { installContextGlobals, MacroReturn, perRunTexts, printLogs, setInvocation, setLogSink } from './context-globals.js';
 import { extraArguments, macroArgumentProblem } from './macro-arguments.js';
 import { addJinjaFiltersAndTests, installJinjaCompat } from './jinja-compat.js';
 import { hasMaterialization, lineColumnAt, PRIVATE_PREFIX, rewriteMacroFile, type MacroSignature } from './macro-source.js';
@@ -69,6 +69,11 @@ export class TemplateEngine {
   /** The run's id and start, for `invocation_id` and `run_started_at` (context-globals.ts). */
   setInvocation(run: { invocationId: string; runStartedAt: Date }): void {
     setInvocation(this.#globals, run);
+  }
+
+  /** The texts `invocation_id` and `run_started_at` have printed so far (context-globals.ts). */
+  perRunTexts(): Array<{ name: string; value: string }> {
+    return perRunTexts(this.#globals);
   }
 
   /** Where `log(msg, info=True)`, print() and exceptions.warn() print (a run's output); undefined: nowhere. */

@@ -72,7 +72,7 @@ describe('models reading the run\'s values', () => {
       'models/sources.yml': 'version: 2\nsources:\n  - name: prv_src\n    tables: [{name: events}]\n',
       'models/events.sql': [
         "{{ config(materialized='incremental', unique_key='id') }}",
-        "select id, '{{ run_started_at }}'::timestamptz as loaded_at from {{ source('prv_src', 'events') }}",
+        "select id, '{{ run_started_at }}'::timestamptz as loaded_at, '{{ run_started_at.strftime('%Y-%m-%d %H:%M:%S') }}' as loaded_text, {{ run_started_at.strftime('%Y%m%d') }} as load_day from {{ source('prv_src', 'events') }}",
         '{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}',
       ].join('\n'),
     });

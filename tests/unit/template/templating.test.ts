@@ -81,6 +81,8 @@ describe('Jinja compatibility', () => {
     expect(render("{{ run_started_at.strftime('%Y-%m-%d') }}|{{ run_started_at.year }}|{{ run_started_at.date() }}|{{ run_started_at ~ '' }}")).toBe(`${day}|${day.slice(0, 4)}|${day}|${printed}`);
     expect(render('{{ run_started_at.isoformat() }}')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     expect(render('{{ stamp() }}')).toBe(day.replace(/-/g, ''));
+    // Still its ISO text for what templates did with the text: slices, string filters and methods.
+    expect(render("{{ run_started_at[:10] }}|{{ run_started_at | replace('T', ' ') | length }}|{{ run_started_at.split('T')[0] }}|{{ run_started_at.date() | tojson }}")).toBe(`${day}|24|${day}|"${day}"`);
   });
 
   it('log(info=True) reaches the run once per render, also when a failed render is tried again; log() alone renders nothing', () => {
