@@ -425,7 +425,9 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
  * A description with doc() replaced, then, when Jinja is left (`{{ var('x') }}`, `{{ target.name }}`),
  * rendered in the project's context as dbt renders descriptions. Only those few pay for a render.
  */
-function describe(ctx: ParseContext, manifest: Manifest, text: string, where: SourceLocation): string {
+function describe(ctx: ParseContext, manifest: Manifest, text: string, locate: () => SourceLocation): string {
+  if (!text.includes('{')) return text;
+  const where = locate();
   const described = renderDescription(text, manifest.docs, where, ctx.errors);
   if (!described.includes('{{') && !described.includes('{%')) return described;
   try {
@@ -440,11 +442,13 @@ function describe(ctx: ParseContext, manifest: Manifest, text: string, where: So
 /** Descriptions rendered (describe); property entries that match no file are warnings. */
 function describeAndWarn(ctx: ParseContext, manifest: Manifest, props: PropertyIndex, byName: Map<string, ModelNode | SeedNode>): void {
   for (const node of [...byName.values(), ...Object.values(manifest.sources)]) {
-    // A model's or seed's descriptions are in its property file, not at its own location.
-    const patch = node.resourceType === 'source' ? undefined : node.patchPath;
-    const where = patch ? { file: patch, line: 0, column: 0 } : node.location;
-    node.description = describe(ctx, manifest, node.description, where);
-    for (const c of Object.values(node.columns)) c.description = describe(ctx, manifest, c.description, where);
+    // A model's or seed's descriptions are in its property file entry, not at its own location.
+    const entry = node.resourceType === 'model' ? props.models.get(node.name) : node.resourceType === 'seed' ? props.seeds.get(node.name) : undefined;
+    const at = (...path: Array<string | number>): SourceLocation => (entry ? locateEntry(entry.origin, ...path) ?? node.location : node.location);
+    if (node.description) node.description = describe(ctx, manifest, node.description, () => at('description'));
+    for (const [i, c] of Object.values(node.columns).entries()) {
+      if (c.description) c.description = describe(ctx, manifest, c.description, () => at('columns', i, 'description'));
+    }
   }
   for (const [kind, map] of [['model', props.models], ['seed', props.seeds]] as const) {
     for (const [name, entry] of map) {

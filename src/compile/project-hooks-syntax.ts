@@ -14,9 +14,12 @@ export function checkProjectHookSyntax(ctx: ParseContext): StrataError[] {
     list.forEach((hook, i) => {
       const error = ctx.engine.syntaxError(`${key}[${i}]`, hook);
       if (!error) return;
-      // The hook's entry in the project file; its own line within a multi-line hook is added.
+      // The hook's entry in the project file, and the error's line within the hook: a block scalar
+      // (`- |`) starts on the line after its indicator.
       const entry = ctx.config.locator.locate([key, i]);
-      const within = Math.max(0, (error.location?.line ?? 1) - 1);
+      const entryLine = ctx.config.locator.text.split('\n')[entry.line - 1] ?? '';
+      const block = /[|>][-+0-9]*\s*(#.*)?$/.test(entryLine.slice(entry.column - 1)) ? 1 : 0;
+      const within = Math.max(0, (error.location?.line ?? 1) - 1) + block;
       errors.push(new StrataError('TEMPLATE', `${key}[${i}]: ${error.message}`, {
         location: { file: entry.file, line: entry.line + within, column: within ? error.location?.column ?? 0 : entry.column },
         ...(error.hint ? { hint: error.hint } : {}),

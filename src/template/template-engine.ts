@@ -259,7 +259,6 @@ export class TemplateEngine {
     return new StrataError('TEMPLATE', message, { location: { file, line, column }, cause });
   }
 
-  /** Turns a nunjucks error (parse or render) into a StrataError with a precise location. */
   /** What is wrong with the syntax of `text`, if anything, found by compiling it without rendering. */
   syntaxError(file: string, text: string): StrataError | undefined {
     try {
@@ -270,6 +269,7 @@ export class TemplateEngine {
     }
   }
 
+  /** Turns a nunjucks error (parse or render) into a StrataError with a precise location. */
   toStrataError(e: unknown, file: string, text: string): StrataError {
     if (e instanceof StrataError) return e;
     const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };

@@ -27,6 +27,10 @@ describe('project hook syntax', () => {
     expect(run.stderr).toMatch(/project\.yml:6:\d+/);
     expect(run.stderr).toContain('on-run-end[1]');
     expect(run.stderr).not.toContain('on-run-end[0]');
+    // A block scalar hook: the error's own line.
+    writeProject({ 'project.yml': 'name: proj\non-run-end:\n  - |\n    select 1;\n    {% if %}\n' }, dir);
+    const block = await cli(['--project-dir', dir, 'parse']);
+    expect(block.stderr).toMatch(/project\.yml:5:/);
     writeProject({ 'project.yml': 'name: proj\non-run-end: "{% for r in results %}select 1;{% endfor %}"\n' }, dir);
     const fine = await cli(['--project-dir', dir, 'parse']);
     expect(fine.code, fine.stderr).toBe(0);
@@ -79,6 +83,6 @@ describe('descriptions', () => {
     expect((a as { columns: Record<string, { description: string }> }).columns['id']!.description).toBe('The id, qa');
     writeProject({ 'models/props.yml': "version: 2\nmodels:\n  - name: a\n    description: \"{{ var('nope') }}\"\n" }, dir);
     const bad = parseProject(dir, { env: {}, cache: false });
-    expect(bad.errors.map((e) => [e.location?.file, e.message])).toEqual([['models/props.yml', expect.stringContaining("description: ")]]);
+    expect(bad.errors.map((e) => [e.location?.file, e.location?.line, e.message])).toEqual([['models/props.yml', 4, expect.stringContaining('description: ')]]);
   });
 });
