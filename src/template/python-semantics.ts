@@ -36,10 +36,21 @@ function pythonExponent(text: string): string {
   return text.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/** Python's `%g`: scientific when the exponent is below -4 or at least the precision; no trailing zeros. */
+function generalFormat(v: number, precision: number): string {
+  if (!Number.isFinite(v)) return String(v).toLowerCase().replace('infinity', 'inf');
+  if (v === 0) return '0';
+  const exponent = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(precision)))));
+  const trim = (t: string) => (t.includes('.') ? t.replace(/0+(?=e|$)/, '').replace(/\.(?=e|$)/, '') : t);
+  if (exponent < -4 || exponent >= precision) return pythonExponent(trim(v.toExponential(precision - 1)));
+  return trim(v.toFixed(Math.max(0, precision - 1 - exponent)));
+}
+
 function convert(value: unknown, conversion: string, precision: number | undefined): string {
   switch (conversion) {
     case 's':
-      return value === null || value === undefined ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
+      // Jinja prints an undefined value as nothing, None as None.
+      return value === undefined ? '' : value === null ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
     case 'r':
     case 'a':
       return typeof value === 'string' ? `'${value.replace(/'/g, "\\'")}'` : convert(value, 's', undefined);
@@ -57,7 +68,7 @@ function convert(value: unknown, conversion: string, precision: number | undefin
     }
     case 'g':
     case 'G': {
-      const text = String(Number(Number(value).toPrecision(precision === 0 ? 1 : precision ?? 6)));
+      const text = generalFormat(Number(value), precision === 0 ? 1 : precision ?? 6);
       return conversion === 'G' ? text.toUpperCase() : text;
     }
     case 'x':

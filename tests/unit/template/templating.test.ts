@@ -62,7 +62,7 @@ describe('Jinja compatibility', () => {
       ['tuple assignment', "{% set a, b = (1, 2) %}{{ a }}-{{ b }}", '1-2'],
       ['selectattr and rejectattr with a test', "{% set rows = [{'k': 1}, {'k': 2}, {'k': 2}] %}{{ rows | selectattr('k', 'equalto', 2) | list | length }}{{ rows | rejectattr('k', 'eq', 1) | list | length }}{{ rows | selectattr('k', '==', 1) | list | length }}{{ rows | selectattr('k') | list | length }}", '2213'],
       ['truthiness: empty lists and dicts are false', "{% set cols = [] %}{% if cols %}T{% else %}F{% endif %}|{{ 'T' if {} else 'F' }}|{{ 'T' if not cols else 'F' }}|{{ cols or 'default' }}|{{ 'x' and 'y' }}|{% if cols and cols[0] %}never{% endif %}|{% if caller is not defined and ['a'] %}L{% endif %}", 'F|F|T|default|y||L'],
-      ['% string formatting', "{{ '%s-%s' % ('x', 1) }}|{{ '%d rows' % 5 }}|{{ '%05.1f' % 3.14159 }}|{{ '%(n)s!' % {'n': 'hi'} }}|{{ '100%%' % () }}|{{ 7 % 3 }}|{{ -7 % 3 }}", 'x-1|5 rows|003.1|hi!|100%|1|2'],
+      ['% string formatting', "{{ '%s-%s' % ('x', 1) }}|{{ '%d rows' % 5 }}|{{ '%05.1f' % 3.14159 }}|{{ '%(n)s!' % {'n': 'hi'} }}|{{ '100%%' % () }}|{{ 7 % 3 }}|{{ -7 % 3 }}|{{ '%g %g %g %g' % (1234567, 0.00001, 0.5, 100) }}|{{ '[%s]' % nothing }}", 'x-1|5 rows|003.1|hi!|100%|1|2|1.23457e+06 1e-05 0.5 100|[]'],
     ];
     for (const [what, template, expected] of cases) {
       it(what, () => {
