@@ -75,7 +75,8 @@ export function installParenthesizedLoopTargets(): void {
     if (!this.skipSymbol('in')) this.fail('parseFor: expected "in" keyword for loop', forTok.lineno, forTok.colno);
     node.arr = this.parseExpression();
     if (node.arr instanceof nodes.InlineIf && !node.arr.else_) node.arr = filtered(node, node.arr);
-    else if (node.name instanceof nodes.Symbol) {
+    else if (node.name instanceof nodes.Symbol && !(node.arr instanceof nodes.Array) && !(node.arr instanceof nodes.Literal)) {
+      // (a list or string written in the template is iterated as it is)
       const { lineno, colno } = node.arr;
       node.arr = new nodes.FunCall(lineno, colno, new nodes.Symbol(lineno, colno, LOOP_ITEMS), new nodes.NodeList(lineno, colno, [node.arr]));
     }
