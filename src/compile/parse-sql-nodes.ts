@@ -106,7 +106,7 @@ function renderSqlFile(
     mergeConfig(base, call);
     for (const key in call) {
       const what = `config() of ${defaults.materialized === 'test' ? 'data test' : 'model'} '${name}'`;
-      const warning = configKeyWarning(key, what, (k) => configKeyLocation(file.path, text, k));
+      const warning = configKeyWarning(key, what, (k) => configKeyLocation(file.path, text, k), call[key]);
       if (warning) report.warnings.push(warning);
     }
   }

@@ -87,7 +87,7 @@ function parseTest(def: unknown, origin: EntryOrigin, path: YamlPath, warnings: 
   // Only a key of the test's own `config:` can be unknown (the config keys it takes from the
   // test's top level are known ones). Tests are many and most have no config: an empty loop.
   for (const key in test.config) {
-    const warning = configKeyWarning(key, `the config of data test '${test.name}'`, (k) => origin.locator.locate([...path, test.name, 'config', k], true));
+    const warning = configKeyWarning(key, `the config of data test '${test.name}'`, (k) => origin.locator.locate([...path, test.name, 'config', k], true), test.config[key]);
     if (warning) warnings.push(warning);
   }
   return test;
@@ -167,7 +167,7 @@ export function parsePropertyFile(file: string, text: string, cache?: DocumentCa
   /** Misspelt keys under `config:` at `path` (what: the resource, as the user names it). */
   const checkConfig = (config: unknown, path: YamlPath, what: string) => {
     if (!config || typeof config !== 'object') return;
-    for (const w of configKeyWarnings(Object.keys(config), `the config of ${what}`, (k) => locator.locate([...path, 'config', k], true))) warnings.push(w);
+    for (const w of configKeyWarnings(config as Record<string, unknown>, `the config of ${what}`, (k) => locator.locate([...path, 'config', k], true))) warnings.push(w);
   };
   const resource = (kind: 'models' | 'seeds') =>
     ((d[kind] as Obj[] | undefined) ?? []).map((m, i): ModelProperties => {

@@ -51,10 +51,11 @@ export function configTreeWarnings(config: ProjectConfig): StrataError[] {
   const warnings: StrataError[] = [];
   for (const [name, tree] of Object.entries(config.trees)) {
     const treeKey = config.treeKeys[name as keyof ProjectConfig['trees']];
-    forEachTreeLevel(tree, (path, configKeys) => {
+    forEachTreeLevel(tree, (path, configKeys, level) => {
       if (!configKeys.length) return;
       const at = [treeKey, ...path];
-      warnings.push(...configKeyWarnings(configKeys, at.join('.'), (key) => config.locator.locate([...at, key], true)));
+      const values = Object.fromEntries(configKeys.map((k) => [k, (level as Record<string, unknown>)[k]]));
+      warnings.push(...configKeyWarnings(values, at.join('.'), (key) => config.locator.locate([...at, key], true)));
     });
   }
   return warnings;
@@ -77,9 +78,12 @@ const UNSUPPORTED_CONFIG_KEYS = new Map<string, string>([
  * The warning for a config key, if it needs one: a key strata does not act on, or a misspelt one;
  * `locate` is called only for a key being reported.
  */
-export function configKeyWarning(rawKey: string, where: string, locate: (rawKey: string) => SourceLocation): StrataError | undefined {
-  const instead = UNSUPPORTED_CONFIG_KEYS.get(normalizeKey(rawKey));
-  if (instead !== undefined) {
+export function configKeyWarning(rawKey: string, where: string, locate: (rawKey: string) => SourceLocation, value?: unknown): StrataError | undefined {
+  const key = normalizeKey(rawKey);
+  const instead = UNSUPPORTED_CONFIG_KEYS.get(key);
+  // A setting that asks for nothing strata lacks (a contract not enforced) is no surprise.
+  const asksNothing = key === 'contract' && value !== null && typeof value === 'object' && (value as Record<string, unknown>)['enforced'] === false;
+  if (instead !== undefined && !asksNothing) {
     return new StrataError('CONFIG', `config '${rawKey}' in ${where} is not supported by strata: it has no effect`, { location: locate(rawKey), hint: instead });
   }
   const meant = misspeltConfigKey(rawKey);
@@ -95,10 +99,10 @@ export function misspeltConfigKeyWarning(rawKey: string, meant: string, where: s
 }
 
 /** A warning for each misspelt or unsupported key of a config (configKeyWarning). */
-export function configKeyWarnings(keys: Iterable<string>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
+export function configKeyWarnings(config: Record<string, unknown>, where: string, locate: (rawKey: string) => SourceLocation): StrataError[] {
   const warnings: StrataError[] = [];
-  for (const rawKey of keys) {
-    const warning = configKeyWarning(rawKey, where, locate);
+  for (const rawKey of Object.keys(config)) {
+    const warning = configKeyWarning(rawKey, where, locate, config[rawKey]);
     if (warning) warnings.push(warning);
   }
   return warnings;

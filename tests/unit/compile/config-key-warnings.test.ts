@@ -157,5 +157,8 @@ describe('a dbt config key strata does not act on is a warning saying what to do
       { code: 'CONFIG', message: "config 'event_time' in the config of model 'b' is not supported by strata: it has no effect", file: 'models/props.yml', line: 5, hint: expect.stringContaining('microbatch') },
       { code: 'CONFIG', message: "config 'sql_header' in config() of model 'a' is not supported by strata: it has no effect", file: 'models/a.sql', line: 1, hint: expect.stringContaining('pre_hook') },
     ]);
+    // A contract that is not enforced asks for nothing strata lacks.
+    const unenforced = parsed({ ...files, 'project.yml': 'name: proj\nmodels:\n  proj:\n    +contract: {enforced: false}\n' });
+    expect(unenforced.warnings.map((w) => w.message)).not.toContainEqual(expect.stringContaining('contract'));
   });
 });
