@@ -14,9 +14,10 @@
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
-import { attributeFilter, pythonMod } from './python-semantics.js';
+import { attributeFilter, percentFormat, pythonMod, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
+import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
 import { installTupleAssignment } from './tuple-assignment.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -140,6 +141,7 @@ export function installJinjaCompat(): void {
   installTupleAssignment();
   installStarArguments();
   installPythonTruthiness();
+  installPythonOperators();
   // Jinja's tuples: nunjucks parses `('a', 1)` as a Group and compiles it to JavaScript's comma
   // operator, which yields only its last item, so `{% for name, value in [('a', 1)] %}` unpacked
   // nothing. A Group of two or more items, or none (`()`), is a tuple, i.e. an array (what Jinja's
@@ -161,7 +163,16 @@ export function installJinjaCompat(): void {
     this.compile(node.right, frame);
     this._emit(')');
   };
-  const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn } }).runtime;
+  const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn; inOperator: AnyFn } }).runtime;
+  // `x in list` compares by value, as Python (`['a'] in [['a']]`).
+  const inOperator = runtime.inOperator;
+  runtime.inOperator = (key: unknown, container: unknown) => {
+    if (Array.isArray(container)) return container.some((x) => pythonEquals(x, key));
+    const proto = container !== null && typeof container === 'object' ? Object.getPrototypeOf(container) : undefined;
+    // A mapping holds its own keys only (`'toString' in {}` is false).
+    if (proto === Object.prototype || proto === null) return Object.hasOwn(container as object, String(key));
+    return inOperator(key, container);
+  };
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
     // A String object (run_started_at, a macro's markup) is indexed and sliced as its text.
@@ -172,6 +183,8 @@ export function installJinjaCompat(): void {
     // dict methods (`.values()`, `.items()`, `.get()`) are for plain mappings only.
     if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
       const proto = Object.getPrototypeOf(obj);
+      // A mapping's own key wins over the dict method of that name (`meta['values']`, `d['items']`).
+      if ((proto === Object.prototype || proto === null) && Object.hasOwn(obj, key)) return (obj as Record<string, unknown>)[key];
       const member = (obj as Record<string, unknown>)[key];
       // A namespace's attributes are what it holds, even one named `items` or `get`.
       if (proto === Namespace.prototype) return member;
@@ -193,6 +206,46 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   const env = nunjucksEnv as nunjucks.Environment & { addTest(name: string, fn: (...args: any[]) => boolean): void };
   env.addExtension('do', new DoExtension());
   const getTest = (name: string) => (env as unknown as { getTest(n: string): AnyFn }).getTest(name);
+  // Jinja's int / float: a value they cannot read is the default (0), never NaN; '1e3' | int is 1000.
+  env.addFilter('int', (v: unknown, fallback: unknown = 0, base: unknown = 10) => {
+    if (typeof v === 'boolean') return Number(v);
+    if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : fallback;
+    if (typeof v !== 'string' && !(v instanceof String)) return fallback;
+    const text = String(v).trim().replace(/_/g, '');
+    if (Number(base) === 10 && /^[+-]?\d+$/.test(text)) return Number.parseInt(text, 10);
+    if (Number(base) !== 10) {
+      const parsed = Number.parseInt(text, Number(base));
+      return Number.isNaN(parsed) ? fallback : parsed;
+    }
+    const asFloat = text === '' ? Number.NaN : Number(text);
+    return Number.isFinite(asFloat) ? Math.trunc(asFloat) : fallback;
+  });
+  env.addFilter('float', (v: unknown, fallback: unknown = 0) => {
+    if (typeof v === 'boolean') return Number(v);
+    const n = typeof v === 'number' ? v : typeof v === 'string' || v instanceof String ? (String(v).trim() === '' ? Number.NaN : Number(String(v).trim().replace(/_/g, ''))) : Number.NaN;
+    return Number.isNaN(n) ? fallback : n;
+  });
+  // String filters read any value as its text, as Jinja (`true | lower` is 'true').
+  for (const name of ['lower', 'upper', 'trim', 'title', 'capitalize']) {
+    const filter = env.getFilter(name) as AnyFn;
+    env.addFilter(name, (v: unknown, ...args: unknown[]) => filter(typeof v === 'string' ? v : pythonText(v), ...args));
+  }
+  env.addFilter('format', (v: unknown, ...args: unknown[]) => percentFormat(String(v), args.length === 1 ? args[0] : args));
+  env.addFilter('count', (v: unknown) => (env.getFilter('length') as AnyFn)(v));
+  env.addFilter('items', (v: unknown) => (v !== null && typeof v === 'object' ? Object.entries(v as object) : []));
+  env.addFilter('attr', (v: unknown, name: unknown) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[String(name)]));
+  for (const [name, pick] of [['min', (a: number, b: number) => a < b], ['max', (a: number, b: number) => a > b]] as const) {
+    env.addFilter(name, (v: unknown, ...rest: unknown[]) => {
+      const kwargs = rest.find((r) => r !== null && typeof r === 'object') as { attribute?: string } | undefined;
+      const items = Array.isArray(v) ? v : typeof v === 'string' ? [...v] : [];
+      const key = (x: unknown) => (kwargs?.attribute ? (x as Record<string, unknown>)?.[kwargs.attribute] : x) as number;
+      return items.reduce((best: unknown, x) => (best === undefined || pick(key(x), key(best)) ? x : best), undefined);
+    });
+  }
+  env.addTest('integer', (v: unknown) => typeof v === 'number' && Number.isInteger(v));
+  env.addTest('float', (v: unknown) => typeof v === 'number' && !Number.isInteger(v));
+  env.addTest('true', (v: unknown) => v === true);
+  env.addTest('false', (v: unknown) => v === false);
   env.addFilter('selectattr', attributeFilter(getTest, true));
   env.addFilter('rejectattr', attributeFilter(getTest, false));
   env.addGlobal(LOOP_FILTER, loopFilter);
@@ -213,16 +266,100 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('as_number', (v: unknown) => Number(v));
   env.addFilter('as_text', (v: unknown) => (v === null || v === undefined ? '' : String(v)));
   env.addFilter('as_native', (v: unknown) => v);
-  env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+  env.addFilter('tojson', (v: unknown, ...args: unknown[]) => {
+    const indent = typeof args[0] === 'number' ? args[0] : (args[0] as { indent?: number } | undefined)?.indent;
+    return pythonJson(v, typeof indent === 'number' ? indent : undefined);
+  });
   env.addFilter('string', (v: unknown) => (v === null || v === undefined ? 'None' : String(v)));
-  env.addFilter('unique', (v: unknown[]) => Array.from(new Set(v ?? [])));
-  env.addFilter('map', (v: unknown[], attr: unknown) => {
-    // Jinja's `map(attribute='x')` and `map('upper')`-style filter calls.
+  // unique, case-insensitive for strings unless case_sensitive=true, as Jinja (the first spelling kept).
+  env.addFilter('unique', (v: unknown[], ...args: unknown[]) => {
+    const caseSensitive = args[0] === true || (args[0] as { case_sensitive?: unknown } | undefined)?.case_sensitive === true;
+    const seen = new Set<unknown>();
+    const out: unknown[] = [];
+    for (const x of v ?? []) {
+      const key = !caseSensitive && typeof x === 'string' ? x.toLowerCase() : x;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(x);
+      }
+    }
+    return out;
+  });
+  env.addFilter('map', (v: unknown[], attr: unknown, ...args: unknown[]) => {
+    // Jinja's `map(attribute='x', default=...)` and `map('replace', 'a', 'b')`-style filter calls.
     if (attr && typeof attr === 'object' && 'attribute' in (attr as object)) {
-      const a = (attr as { attribute: string }).attribute;
-      return (v ?? []).map((x) => (x as Record<string, unknown>)?.[a]);
+      const { attribute, default: fallback } = attr as { attribute: string; default?: unknown };
+      return [...(v ?? [])].map((x) => attributeOf(x, attribute) ?? fallback);
     }
     const f = env.getFilter(String(attr)) as AnyFn;
-    return (v ?? []).map((x) => f(x));
+    return [...(v ?? [])].map((x) => f(x, ...args));
   });
+  const keywordArgs = (args: unknown[]) => args.find((a): a is Record<string, unknown> => a !== null && typeof a === 'object' && Object.hasOwn(a, '__keywords'));
+  // join(attribute=...), sum(attribute=..., start=...), as Jinja.
+  const join = env.getFilter('join') as AnyFn;
+  env.addFilter('join', (v: unknown, ...args: unknown[]) => {
+    const kw = keywordArgs(args);
+    const separator = typeof args[0] === 'string' ? args[0] : kw?.['d'] ?? '';
+    const items = Array.isArray(v) ? v : v === null || v === undefined ? [] : typeof v === 'string' ? [...v] : [...(v as Iterable<unknown>)];
+    const attribute = typeof args[1] === 'string' ? args[1] : kw?.['attribute'];
+    const values = attribute === undefined ? items : items.map((x) => attributeOf(x, String(attribute)));
+    return join(values.map((x) => pythonText(x)), separator);
+  });
+  env.addFilter('sum', (v: unknown, ...args: unknown[]) => {
+    const kw = keywordArgs(args);
+    const attribute = typeof args[0] === 'string' ? args[0] : kw?.['attribute'];
+    const start = typeof args[1] === 'number' ? args[1] : (kw?.['start'] as number | undefined) ?? 0;
+    const items = Array.isArray(v) ? v : [];
+    return items.reduce((total: number, x) => total + Number(attribute === undefined ? x : attributeOf(x, String(attribute))), start);
+  });
+  // default(value, fallback, boolean=false): with boolean, any false value (an empty list too) takes the fallback.
+  env.addFilter('default', (v: unknown, fallback: unknown = '', boolean: unknown = false) => (boolean === true ? (pythonTruthy(v) ? v : fallback) : v === undefined ? fallback : v));
+  env.addFilter('d', (v: unknown, fallback: unknown = '', boolean: unknown = false) => (env.getFilter('default') as AnyFn)(v, fallback, boolean));
+  // trim(chars), list of a mapping (its keys) or a string (its characters), as Python.
+  const trim = env.getFilter('trim') as AnyFn;
+  env.addFilter('trim', (v: unknown, chars?: unknown) => {
+    const text = typeof v === 'string' ? v : pythonText(v);
+    if (typeof chars !== 'string' || chars === '') return trim(text);
+    const set = new Set(chars);
+    let a = 0;
+    let b = text.length;
+    while (a < b && set.has(text[a]!)) a++;
+    while (b > a && set.has(text[b - 1]!)) b--;
+    return text.slice(a, b);
+  });
+  env.addFilter('list', (v: unknown) => {
+    if (v === null || v === undefined) return [];
+    if (typeof v === 'string' || v instanceof String) return [...String(v)];
+    if (Array.isArray(v)) return [...v];
+    const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+    if (proto === Object.prototype || proto === null) return Object.keys(v as object);
+    return Symbol.iterator in (v as object) ? [...(v as Iterable<unknown>)] : [v];
+  });
+}
+
+/** `item.a.b` for an attribute path `a.b`. */
+function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[part];
+  return value;
+}
+
+/**
+ * Jinja's `tojson`: keys sorted, `, ` and `: ` between items, and `<`, `>`, `&`, `'` escaped as
+ * `\u003c`... (what json.dumps with Jinja's defaults and htmlsafe_json_dumps print).
+ */
+function pythonJson(value: unknown, indent?: number): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === 'object' && !(v instanceof String)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v instanceof String ? String(v) : v;
+  };
+  const text = indent !== undefined
+    ? JSON.stringify(sortKeys(value), null, indent)
+    : JSON.stringify(sortKeys(value), (_k, v: unknown) => v)?.replace(/("(?:[^"\\]|\\.)*")|([,:])/g, (m, str: string | undefined, sep: string | undefined) => (str ? str : sep === ',' ? ', ' : ': '));
+  return (text ?? 'null').replace(/[<>&']/g, (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -32,6 +32,7 @@
  */
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
+import { pythonAdd, pythonCompare, pythonMul, pythonText } from './python-operators.js';
 import { pythonMod, pythonTruthy } from './python-semantics.js';
 import { SharedParses } from './template-shapes.js';
 
@@ -538,37 +539,21 @@ function setLoopBindings(frame: any, i: number, len: number): void {
   frame.set('loop.length', len);
 }
 
+/** A comparison as the compiled code makes it (python-operators.ts): Python's `==`, by value. */
 function compareFunction(op: string, left: Evaluate, right: Evaluate): Evaluate {
-  switch (op) {
-    case '==':
-      return (run) => left(run) == right(run); // eslint-disable-line eqeqeq -- the generated code's ==
-    case '!=':
-      return (run) => left(run) != right(run); // eslint-disable-line eqeqeq
-    case '===':
-      return (run) => left(run) === right(run);
-    case '!==':
-      return (run) => left(run) !== right(run);
-    case '<':
-      return (run) => (left(run) as any) < (right(run) as any);
-    case '>':
-      return (run) => (left(run) as any) > (right(run) as any);
-    case '<=':
-      return (run) => (left(run) as any) <= (right(run) as any);
-    default:
-      return (run) => (left(run) as any) >= (right(run) as any);
-  }
+  return (run) => pythonCompare(left(run), [[op, right(run)]]);
 }
 
 function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate {
   switch (type) {
     case 'Add':
-      return (run) => (left(run) as any) + (right(run) as any);
+      return (run) => pythonAdd(left(run), right(run));
     case 'Concat':
-      return (run) => (left(run) as any) + '' + (right(run) as any);
+      return (run) => pythonText(left(run)) + pythonText(right(run));
     case 'Sub':
       return (run) => (left(run) as any) - (right(run) as any);
     case 'Mul':
-      return (run) => (left(run) as any) * (right(run) as any);
+      return (run) => pythonMul(left(run), right(run));
     case 'Div':
       return (run) => (left(run) as any) / (right(run) as any);
     case 'Mod':
