@@ -38,7 +38,8 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function compareOne(a: any, op: string, b: any): boolean {
+/** One comparison `a op b`, Python's way (`==` by value). */
+export function compareOne(a: any, op: string, b: any): boolean {
   switch (op) {
     case '==':
     case '===':

@@ -32,7 +32,7 @@
  */
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
-import { pythonAdd, pythonCompare, pythonMul, pythonText } from './python-operators.js';
+import { compareOne, pythonAdd, pythonMul, pythonText } from './python-operators.js';
 import { pythonMod, pythonTruthy } from './python-semantics.js';
 import { SharedParses } from './template-shapes.js';
 
@@ -541,7 +541,7 @@ function setLoopBindings(frame: any, i: number, len: number): void {
 
 /** A comparison as the compiled code makes it (python-operators.ts): Python's `==`, by value. */
 function compareFunction(op: string, left: Evaluate, right: Evaluate): Evaluate {
-  return (run) => pythonCompare(left(run), [[op, right(run)]]);
+  return (run) => compareOne(left(run), op, right(run));
 }
 
 function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate {
