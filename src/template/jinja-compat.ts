@@ -14,7 +14,8 @@
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
-import { attributeFilter, percentFormat, pythonMod, pythonTruthy } from './python-semantics.js';
+import { splitArgs } from './context-globals.js';
+import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
 import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
@@ -168,9 +169,8 @@ export function installJinjaCompat(): void {
   const inOperator = runtime.inOperator;
   runtime.inOperator = (key: unknown, container: unknown) => {
     if (Array.isArray(container)) return container.some((x) => pythonEquals(x, key));
-    const proto = container !== null && typeof container === 'object' ? Object.getPrototypeOf(container) : undefined;
     // A mapping holds its own keys only (`'toString' in {}` is false).
-    if (proto === Object.prototype || proto === null) return Object.hasOwn(container as object, String(key));
+    if (isMapping(container)) return Object.hasOwn(container, String(key));
     return inOperator(key, container);
   };
   const compatLookup = runtime.memberLookup;
@@ -184,7 +184,7 @@ export function installJinjaCompat(): void {
     if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
       const proto = Object.getPrototypeOf(obj);
       // A mapping's own key wins over the dict method of that name (`meta['values']`, `d['items']`).
-      if ((proto === Object.prototype || proto === null) && Object.hasOwn(obj, key)) return (obj as Record<string, unknown>)[key];
+      if (isMapping(obj) && Object.hasOwn(obj, key)) return obj[key];
       const member = (obj as Record<string, unknown>)[key];
       // A namespace's attributes are what it holds, even one named `items` or `get`.
       if (proto === Namespace.prototype) return member;
@@ -294,21 +294,20 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     const f = env.getFilter(String(attr)) as AnyFn;
     return [...(v ?? [])].map((x) => f(x, ...args));
   });
-  const keywordArgs = (args: unknown[]) => args.find((a): a is Record<string, unknown> => a !== null && typeof a === 'object' && Object.hasOwn(a, '__keywords'));
   // join(attribute=...), sum(attribute=..., start=...), as Jinja.
   const join = env.getFilter('join') as AnyFn;
   env.addFilter('join', (v: unknown, ...args: unknown[]) => {
-    const kw = keywordArgs(args);
-    const separator = typeof args[0] === 'string' ? args[0] : kw?.['d'] ?? '';
-    const items = Array.isArray(v) ? v : v === null || v === undefined ? [] : typeof v === 'string' ? [...v] : [...(v as Iterable<unknown>)];
-    const attribute = typeof args[1] === 'string' ? args[1] : kw?.['attribute'];
+    const { kwargs: kw } = splitArgs(args);
+    const separator = typeof args[0] === 'string' ? args[0] : kw['d'] ?? '';
+    const items = pythonSequence(v);
+    const attribute = typeof args[1] === 'string' ? args[1] : kw['attribute'];
     const values = attribute === undefined ? items : items.map((x) => attributeOf(x, String(attribute)));
     return join(values.map((x) => pythonText(x)), separator);
   });
   env.addFilter('sum', (v: unknown, ...args: unknown[]) => {
-    const kw = keywordArgs(args);
-    const attribute = typeof args[0] === 'string' ? args[0] : kw?.['attribute'];
-    const start = typeof args[1] === 'number' ? args[1] : (kw?.['start'] as number | undefined) ?? 0;
+    const { kwargs: kw } = splitArgs(args);
+    const attribute = typeof args[0] === 'string' ? args[0] : kw['attribute'];
+    const start = typeof args[1] === 'number' ? args[1] : (kw['start'] as number | undefined) ?? 0;
     const items = Array.isArray(v) ? v : [];
     return items.reduce((total: number, x) => total + Number(attribute === undefined ? x : attributeOf(x, String(attribute))), start);
   });
@@ -327,21 +326,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     while (b > a && set.has(text[b - 1]!)) b--;
     return text.slice(a, b);
   });
-  env.addFilter('list', (v: unknown) => {
-    if (v === null || v === undefined) return [];
-    if (typeof v === 'string' || v instanceof String) return [...String(v)];
-    if (Array.isArray(v)) return [...v];
-    const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
-    if (proto === Object.prototype || proto === null) return Object.keys(v as object);
-    return Symbol.iterator in (v as object) ? [...(v as Iterable<unknown>)] : [v];
-  });
-}
-
-/** `item.a.b` for an attribute path `a.b`. */
-function attributeOf(item: unknown, path: string): unknown {
-  let value = item;
-  for (const part of path.split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[part];
-  return value;
+  env.addFilter('list', (v: unknown) => [...pythonSequence(v)]);
 }
 
 /**

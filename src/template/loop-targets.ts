@@ -16,6 +16,7 @@
  *   the condition holds. Such a template is compiled (the interpreter takes no macros).
  */
 import nunjucks from 'nunjucks';
+import { isMapping, pythonSequence } from './python-semantics.js';
 
 /** The global the loop filter calls (installed in each environment by jinja-compat.ts). */
 export const LOOP_FILTER = '__strata_loop_filter';
@@ -24,9 +25,7 @@ export const LOOP_ITEMS = '__strata_loop_items';
 
 /** A plain mapping as its keys (what `for k in mapping` iterates in Jinja); anything else as it is. */
 export function loopItems(items: unknown): unknown {
-  if (items === null || typeof items !== 'object' || Array.isArray(items)) return items;
-  const proto = Object.getPrototypeOf(items);
-  return proto === Object.prototype || proto === null ? Object.keys(items as object) : items;
+  return isMapping(items) ? Object.keys(items) : items;
 }
 
 /**
@@ -36,11 +35,8 @@ export function loopItems(items: unknown): unknown {
  */
 export function loopFilter(items: unknown, names: number, test: (...args: unknown[]) => unknown): unknown {
   if (items === null || items === undefined) return items;
-  let list: unknown[];
-  if (Array.isArray(items)) list = items;
-  else if (typeof items === 'string') list = [...items];
-  else if (typeof items === 'object') list = names > 1 ? Object.entries(items as object) : Object.keys(items as object);
-  else return items;
+  // Two names over a mapping take its (key, value) pairs; otherwise what Python iterates.
+  const list = names > 1 && isMapping(items) ? Object.entries(items) : pythonSequence(items);
   return list.filter((item) => String(names > 1 && Array.isArray(item) ? test(...item) : test(item)) === '1');
 }
 

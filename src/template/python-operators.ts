@@ -14,11 +14,9 @@
  * runtime); template-interpreter.ts calls them too.
  */
 import nunjucks from 'nunjucks';
+import { isMapping } from './python-semantics.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
-
-const isPlain = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** Python's `==`. */
 export function pythonEquals(a: unknown, b: unknown): boolean {
@@ -26,8 +24,8 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pythonEquals(x, b[i]));
   }
-  if (isPlain(a) || isPlain(b)) {
-    if (!isPlain(a) || !isPlain(b)) return false;
+  if (isMapping(a) || isMapping(b)) {
+    if (!isMapping(a) || !isMapping(b)) return false;
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && pythonEquals(a[k], b[k]));
   }

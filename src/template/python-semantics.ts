@@ -11,12 +11,35 @@
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
 
+/** A plain mapping (a YAML or template dict), not a list or an object of a class. */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What Python iterates of a value: a list's items, a string's characters, a mapping's keys. */
+export function pythonSequence(value: unknown): unknown[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string' || value instanceof String) return [...String(value)];
+  if (isMapping(value)) return Object.keys(value);
+  return typeof value === 'object' && Symbol.iterator in value ? [...(value as Iterable<unknown>)] : [value];
+}
+
+/** `item.a.b` for the attribute path `a.b` (selectattr, map, join, sum: `attribute=`). */
+export function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[part];
+  return value;
+}
+
 /** Python's truth value of a template value. */
 export function pythonTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   // nunjucks' SafeString (what a macro call or caller() returns) is a String object: true when not empty.
   if (value instanceof String) return value.length > 0;
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  if (isMapping(value)) return Object.keys(value).length > 0;
   return Boolean(value);
 }
 
@@ -119,20 +142,13 @@ export function percentFormat(format: string, values: unknown): string {
 /** Jinja's spelling of comparison tests in selectattr / select: `'=='` is `equalto`. */
 const TEST_ALIASES: Record<string, string> = { '==': 'equalto', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 
-/** `item.a.b` for the attribute path `a.b`. */
-function attributeOf(item: unknown, path: string): unknown {
-  let value = item;
-  for (const part of path.split('.')) value = value === null || value === undefined ? undefined : (value as Record<string, unknown>)[part];
-  return value;
-}
-
 /**
  * Jinja's `selectattr` (keep = true) or `rejectattr` (keep = false): the items whose attribute
  * passes the test (Python truthiness without one).
  */
 export function attributeFilter(getTest: (name: string) => (...args: unknown[]) => unknown, keep: boolean) {
   return (items: unknown, attribute: string, testName?: string, ...args: unknown[]): unknown[] => {
-    const list = Array.isArray(items) ? items : items === null || items === undefined ? [] : [...(items as Iterable<unknown>)];
+    const list = pythonSequence(items);
     const test = testName === undefined ? undefined : getTest(TEST_ALIASES[testName] ?? testName);
     return list.filter((item) => {
       const value = attributeOf(item, attribute);

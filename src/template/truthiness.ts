@@ -15,47 +15,30 @@ let installed = false;
 export function installPythonTruthiness(): void {
   if (installed) return;
   installed = true;
-  (nunjucks as any).runtime.strataTruthy = pythonTruthy;
+  const { nodes, runtime } = nunjucks as any;
+  runtime.strataTruthy = pythonTruthy;
+  // A condition as Python reads it: `runtime.strataTruthy(<cond>)`. A FunCall by kind, so the
+  // compiler's own methods take it wherever they take an expression; nunjucks' If, InlineIf and
+  // Not are then compiled by nunjucks with their condition wrapped (once: a tree compiled again
+  // keeps its wrapper).
+  const Truth = nodes.FunCall.extend('StrataTruth', { fields: ['value'] });
+  const truth = (node: any): any => (node instanceof Truth ? node : new Truth(node.lineno, node.colno, node));
   const proto = (nunjucks as any).compiler.Compiler.prototype;
-  const truth = (compiler: any, node: any, frame: unknown): void => {
-    compiler._emit('runtime.strataTruthy(');
-    compiler.compile(node, frame);
-    compiler._emit(')');
-  };
-  proto.compileIf = function compileIf(this: any, node: any, frame: any, async: boolean) {
-    this._emit('if(');
-    truth(this, node.cond, frame);
-    this._emitLine(') {');
-    this._withScopedSyntax(() => {
-      this.compile(node.body, frame);
-      if (async) this._emit('cb()');
-    });
-    if (node.else_) {
-      this._emitLine('}\nelse {');
-      this._withScopedSyntax(() => {
-        this.compile(node.else_, frame);
-        if (async) this._emit('cb()');
-      });
-    } else if (async) {
-      this._emitLine('}\nelse {');
-      this._emit('cb()');
-    }
-    this._emitLine('}');
-  };
-  proto.compileInlineIf = function compileInlineIf(this: any, node: any, frame: unknown) {
-    this._emit('(');
-    truth(this, node.cond, frame);
-    this._emit('?');
-    this.compile(node.body, frame);
-    this._emit(':');
-    if (node.else_ !== null) this.compile(node.else_, frame);
-    else this._emit('""');
+  proto.compileStrataTruth = function compileTruth(this: any, node: any, frame: unknown) {
+    this._emit('runtime.strataTruthy(');
+    this.compile(node.value, frame);
     this._emit(')');
   };
-  proto.compileNot = function compileNot(this: any, node: any, frame: unknown) {
-    this._emit('!');
-    truth(this, node.target, frame);
+  const withTruth = (method: string, field: string) => {
+    const original = proto[method];
+    proto[method] = function compileWithTruth(this: any, node: any, ...rest: unknown[]) {
+      node[field] = truth(node[field]);
+      return original.call(this, node, ...rest);
+    };
   };
+  withTruth('compileIf', 'cond');
+  withTruth('compileInlineIf', 'cond');
+  withTruth('compileNot', 'target');
   const logical = (keepLeftWhen: boolean) =>
     function compileLogical(this: any, node: any, frame: unknown) {
       // (function (l) { return truthy(l) ? l : right; })(left): the right side is evaluated only when needed.
