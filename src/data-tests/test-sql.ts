@@ -55,15 +55,19 @@ export function storeFailuresSql(compiledSql: string, limit: number | undefined,
 }
 
 /** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
+/** A usable `fail_calc`: unset, or a non-empty string (the parse checks it too: src/project/node-config.ts). */
+export function validFailCalc(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() !== '');
+}
+
 export function readFailCalc(node: TestNode): string {
   const value = node.config['fail_calc'];
-  if (value === undefined || value === null) return DEFAULT_FAIL_CALC;
-  if (typeof value !== 'string' || value.trim() === '') {
+  if (!validFailCalc(value)) {
     throw new StrataError('CONFIG', `invalid fail_calc ${JSON.stringify(value)} on ${node.uniqueId}: expected an SQL aggregate over the test's rows, as a string`, {
       nodeId: node.uniqueId,
       location: node.location,
       hint: "e.g. fail_calc: 'sum(n_records)' for a test returning one row per group with its count",
     });
   }
-  return value.trim();
+  return typeof value === 'string' ? value.trim() : DEFAULT_FAIL_CALC;
 }

@@ -6,6 +6,7 @@
  *   `post_hook` (appended), `meta` (merged). Everything else: the most specific level wins.
  * - Values are validated here so a bad value gets the same message wherever it was written.
  */
+import { validFailCalc } from '../data-tests/test-sql.js';
 import { parseCondition } from '../data-tests/verdict.js';
 import type { StrataError } from '../errors/strata-error.js';
 import type { NodeConfig, Materialization } from '../manifest/types.js';
@@ -132,8 +133,7 @@ export function finalizeConfig(raw: Record<string, unknown>, defaults: { materia
       problems.push({ key, message: `${(e as Error).message}${(e as StrataError).hint ? ` (${(e as StrataError).hint})` : ''}` });
     }
   }
-  const failCalc = c['fail_calc'];
-  if (failCalc !== undefined && failCalc !== null && (typeof failCalc !== 'string' || failCalc.trim() === '')) {
+  if (!validFailCalc(c['fail_calc'])) {
     problems.push({ key: 'fail_calc', message: "fail_calc must be an SQL aggregate over the test's rows, as a string (e.g. 'sum(n_records)')" });
   }
   if (c['enabled'] !== undefined && typeof c['enabled'] !== 'boolean') problems.push({ key: 'enabled', message: 'enabled must be true or false' });
