@@ -2,7 +2,7 @@
  * Raw files through the CLI: `strata load` (dry run, quarantine, exit codes) and `strata build`
  * loading sources before the models that read them, with state-aware skipping on unchanged files.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Database } from '../../src/adapters/postgres/index.js';
@@ -118,6 +118,20 @@ describe('loading raw files', () => {
     const rowsOf = async (name: string) => (await db.query('select count(*)::int as n from ld_raw.sales where _file = $1', [`incoming/${name}`])).rows;
     expect(await rowsOf('sales_bad.txt')).toEqual([{ n: 0 }]);
     expect(await rowsOf('sales_1.txt')).toEqual([{ n: 3 }]);
+  });
+
+  it('build after the data folder moved: its files replace their rows (moved), nothing is counted twice', async () => {
+    const dir = project();
+    expect((await strata(dir, 'build')).code).toBe(0);
+    const before = (await db.query('select region, n::int, total::int from ld.sales_by_region order by region')).rows;
+    renameSync(join(dir, 'incoming'), join(dir, 'landing'));
+    const moved = await strata(dir, 'build', '--vars', '{raw_path: landing}');
+    expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/OK load raw\.sales .*2 loaded \(2 moved\), 0 unchanged/);
+    expect((await db.query('select region, n::int, total::int from ld.sales_by_region order by region')).rows).toEqual(before);
+    // (other tests of this file load into the same table: only these two files are looked at)
+    const files = (await db.query("select distinct _file from ld_raw.sales where _file ~ '/sales_[12]\\.txt$' order by 1")).rows;
+    expect(files).toEqual([{ _file: 'landing/sales_1.txt' }, { _file: 'landing/sales_2.txt' }]);
   });
 
   it('strata retry loads a source whose files failed again, then builds what was skipped', async () => {
