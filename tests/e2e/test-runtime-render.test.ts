@@ -10,20 +10,12 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/manifest/types.js';
 import type { RunResults } from '../../src/run/run-results.js';
 import { useE2eDatabase } from '../helpers/e2e-database.js';
+import { testProjectYml } from '../helpers/e2e-project.js';
 import { cli, writeProject } from '../helpers/temp-project.js';
 
 const { testDb, rows } = useE2eDatabase();
 
-const projectYml = (schema: string) => [
-  'name: rt',
-  'targets:',
-  '  test:',
-  '    type: postgres',
-  "    url: \"{{ env_var('TEST_DATABASE_URL') }}\"",
-  `    schema: ${schema}`,
-  '    threads: 2',
-  '',
-].join('\n');
+const projectYml = (schema: string) => testProjectYml('rt', schema);
 
 /** A generic test comparing a column's distinct values with another relation's, both fetched with run_query. */
 const SAME_DISTINCT_VALUES = [
