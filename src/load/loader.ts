@@ -142,6 +142,7 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
   const plan: SourcePlan = { planned: [], tasks: [], settled: new Map() };
   const { ledger, before, tableError } = await ledgerFor(db, node, spec, opts);
   const readAs = readFingerprint(spec);
+  const fullRefresh = opts.fullRefresh === true;
   const legacy: string[] = [];
   const settle = (file: FileRef, reason: LoadReason, error?: StrataError, movedFrom?: string): void => {
     const action = error ? 'fail' : reason === 'unchanged' ? 'skip' : 'load'; // 'load': what a real run would do (dry run)
@@ -149,22 +150,25 @@ async function planSource(db: Database, node: SourceNode, spec: LoadSpec, opts: 
     plan.settled.set(file.uri, { ...settledResult(node.uniqueId, file, reason, error), ...(movedFrom !== undefined ? { movedFrom } : {}) });
   };
   // Patterns matching nothing fail the source only when none of its patterns matches anything.
-  const { listed, unmatched } = await listSource(spec, fileSourceFor);
-  const found = new Set(listed.flatMap((l) => ('file' in l ? [knownAs(l.file, ledger).uri] : [])));
-  const moves = new MovedFiles([...ledger.values()].filter((e) => !found.has(e.fileUri)), spec.files, opts.projectDir);
+  const { listed: found, unmatched } = await listSource(spec, fileSourceFor);
+  // Each file under the identity the ledger knows it by; the loaded ones not found may have moved.
+  const listed = found.map((l) => ('file' in l ? { ...l, file: knownAs(l.file, ledger), formerUri: l.file.formerUri } : l));
+  const uris = new Set(listed.flatMap((l) => ('file' in l ? [l.file.uri] : [])));
+  const moves = new MovedFiles([...ledger.values()].filter((e) => !uris.has(e.fileUri)), spec.files, opts.projectDir);
   for (const item of listed) {
     if (!('file' in item)) {
       settle(item.failed, 'new', item.error);
       continue;
     }
-    const { source, pattern } = item;
-    const file = knownAs(item.file, ledger);
+    const { source, pattern, file, formerUri } = item;
     if (isUnlistedArchive(file)) {
       settle(file, 'new', await unlistedError(source, file));
       continue;
     }
     const entry = ledger.get(file.uri);
-    let reason = opts.fullRefresh && (before.has(file.uri) || (item.file.formerUri !== undefined && before.has(item.file.formerUri))) ? 'reload' : decide(file, entry, opts.reload, readAs);
+    // A full refresh reloads what was loaded (a fresh table: under the project-relative identity).
+    const wasLoaded = before.has(file.uri) || (formerUri !== undefined && before.has(formerUri));
+    let reason = fullRefresh && wasLoaded ? 'reload' : decide(file, entry, opts.reload, readAs);
     if (reason === 'changed' && !tableError && (await sameContent(source, file, entry!))) {
       // Same bytes under a new mtime (a fresh download, a copy): nothing to load, unless the
       // load: block reads them differently now.
