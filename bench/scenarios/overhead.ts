@@ -80,7 +80,9 @@ function psqlScript(projectDir: string): { script: string; nodes: number } {
   for (const r of runResults.results) {
     if (r.status !== 'success' || !r.executedSqlPath) throw new Error(`run_results.json: ${r.uniqueId} is ${r.status} without a run file`);
     const sql = readFileSync(join(projectDir, r.executedSqlPath), 'utf8');
-    if (/^\s*(begin|commit|start transaction)\b/im.test(sql)) throw new Error(`${r.executedSqlPath} has its own transaction control`);
+    // Dollar-quoted bodies (a DO block's BEGIN ... END) are not transaction control.
+    const outsideBodies = sql.replace(/(\$[A-Za-z_]*\$)[\s\S]*?\1/g, '');
+    if (/^\s*(begin|commit|start transaction)\b/im.test(outsideBodies)) throw new Error(`${r.executedSqlPath} has its own transaction control`);
     parts.push(`-- ${r.uniqueId} (${r.executedSqlPath})\nbegin;\n${sql.trimEnd()}\ncommit;\n`);
   }
   return { script: parts.join('\n'), nodes: parts.length };
