@@ -15,11 +15,14 @@ import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
 import { splitArgs } from './context-globals.js';
-import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pythonSequence, pythonTruthy } from './python-semantics.js';
+import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
 import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
 import { installTupleAssignment } from './tuple-assignment.js';
+import { pythonFormat } from './python-format.js';
+import { markTuple } from './python-repr.js';
+import { installLiteralSyntax } from './literal-syntax.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -98,17 +101,13 @@ function pyReplace(s: string, old: string, replacement: string, count?: number):
   return out;
 }
 
-/** `'{} and {}'.format(a, b)` and `'{0}'.format(a)`; keyword args via `{name}`. */
+/** `'{:>8.2f} {name}'.format(x, name=n)`: Python's str.format (python-format.ts). */
 function pyFormat(s: string, args: unknown[]): string {
   const last = args[args.length - 1] as Record<string, unknown> | undefined;
   const kwargs = last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords ? last : undefined;
   const positional = kwargs ? args.slice(0, -1) : args;
-  let auto = 0;
-  return s.replace(/\{([^{}]*)\}/g, (_m, key: string) => {
-    if (key === '') return String(positional[auto++] ?? '');
-    if (/^\d+$/.test(key)) return String(positional[Number(key)] ?? '');
-    return String(kwargs?.[key] ?? '');
-  });
+  const { __keywords: _marker, ...keywords } = kwargs ?? {};
+  return pythonFormat(String(s), positional, keywords);
 }
 
 /** `{% do expr %}`: evaluate an expression for its side effect, output nothing. */
@@ -136,6 +135,8 @@ let installed = false;
 export function installJinjaCompat(): void {
   if (installed) return;
   installed = true;
+  // First: nunjucks' slices (`x[1:]`) wrap the parseAggregate they find, which must be this one.
+  installLiteralSyntax();
   nunjucks.installJinjaCompat();
   installNamespaceAssignment();
   installParenthesizedLoopTargets();
@@ -150,10 +151,17 @@ export function installJinjaCompat(): void {
   // does the same.
   const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler;
   const compileGroup = compiler.Compiler.prototype.compileGroup;
-  compiler.Compiler.prototype.compileGroup = function compileTuple(this: CompilerProto, node: { children: unknown[] }, frame: unknown) {
-    if (node.children.length !== 1) return this.compileArray(node, frame);
+  compiler.Compiler.prototype.compileGroup = function compileTuple(this: CompilerProto, node: { children: unknown[]; strataTuple?: boolean }, frame: unknown) {
+    if (node.children.length !== 1 || node.strataTuple) {
+      // Marked as a tuple, so that it prints as one (python-repr.ts).
+      (this as unknown as { _emit(code: string): void })._emit('runtime.strataTuple(');
+      this.compileArray(node, frame);
+      (this as unknown as { _emit(code: string): void })._emit(')');
+      return;
+    }
     return compileGroup.call(this, node, frame);
   };
+  (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataTuple'] = markTuple;
   // `%` as Python: string formatting, floored modulo (python-semantics.ts); JavaScript's `%` gave
   // NaN for `'%s' % x`. A call, so the operands keep the tree's grouping.
   (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataMod'] = pythonMod;
@@ -185,6 +193,8 @@ export function installJinjaCompat(): void {
       const proto = Object.getPrototypeOf(obj);
       // A mapping's own key wins over the dict method of that name (`meta['values']`, `d['items']`).
       if (isMapping(obj) && Object.hasOwn(obj, key)) return obj[key];
+      // Its pairs are tuples, printed `('a', 1)` (python-repr.ts).
+      if (key === 'items' && isMapping(obj)) return () => Object.entries(obj).map(markTuple);
       const member = (obj as Record<string, unknown>)[key];
       // A namespace's attributes are what it holds, even one named `items` or `get`.
       if (proto === Namespace.prototype) return member;
@@ -220,6 +230,14 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     const asFloat = text === '' ? Number.NaN : Number(text);
     return Number.isFinite(asFloat) ? Math.trunc(asFloat) : fallback;
   });
+  // Jinja's round: 'common' is Python's round(), which takes a half to the even neighbour
+  // (2.5 -> 2, 3.5 -> 4, 0.125 -> 0.12; python-semantics.ts); nunjucks' Math.round took every half up.
+  env.addFilter('round', (v: unknown, precision: unknown = 0, method: unknown = 'common') => {
+    if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new Error("method must be 'common', 'ceil' or 'floor'");
+    if (method === 'common') return pythonRound(Number(v), Number(precision));
+    const factor = 10 ** Number(precision);
+    return (method === 'ceil' ? Math.ceil : Math.floor)(Number(v) * factor) / factor;
+  });
   env.addFilter('float', (v: unknown, fallback: unknown = 0) => {
     if (typeof v === 'boolean') return Number(v);
     const n = typeof v === 'number' ? v : typeof v === 'string' || v instanceof String ? (String(v).trim() === '' ? Number.NaN : Number(String(v).trim().replace(/_/g, ''))) : Number.NaN;
@@ -232,7 +250,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   }
   env.addFilter('format', (v: unknown, ...args: unknown[]) => percentFormat(String(v), args.length === 1 ? args[0] : args));
   env.addFilter('count', (v: unknown) => (env.getFilter('length') as AnyFn)(v));
-  env.addFilter('items', (v: unknown) => (v !== null && typeof v === 'object' ? Object.entries(v as object) : []));
+  env.addFilter('items', (v: unknown) => (v !== null && typeof v === 'object' ? Object.entries(v as object).map(markTuple) : []));
   env.addFilter('attr', (v: unknown, name: unknown) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[String(name)]));
   for (const [name, pick] of [['min', (a: number, b: number) => a < b], ['max', (a: number, b: number) => a > b]] as const) {
     env.addFilter(name, (v: unknown, ...rest: unknown[]) => {

@@ -15,6 +15,7 @@
  */
 import nunjucks from 'nunjucks';
 import { isMapping } from './python-semantics.js';
+import { pythonStr } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
 
@@ -81,13 +82,9 @@ export function pythonMul(a: unknown, b: unknown): unknown {
   return (a as any) * (b as any);
 }
 
-/** A value as Jinja's `~` and string filters print it: undefined as nothing, None, True, False. */
+/** A value as Jinja's `~` and string filters print it: undefined as nothing, None, True, False, lists as lists. */
 export function pythonText(v: unknown): string {
-  if (v === undefined) return '';
-  if (v === null) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  return String(v);
+  return String(pythonStr(v));
 }
 
 let installed = false;
@@ -100,6 +97,10 @@ export function installPythonOperators(): void {
   runtime.strataAdd = pythonAdd;
   runtime.strataMul = pythonMul;
   runtime.strataConcat = (a: unknown, b: unknown) => pythonText(a) + pythonText(b);
+  // `{{ value }}` prints Python's str() of the value (python-repr.ts), in compiled templates and
+  // in the interpreter alike (both print through runtime.suppressValue).
+  const suppressValue = runtime.suppressValue;
+  runtime.suppressValue = (value: unknown, autoescape: boolean) => suppressValue(pythonStr(value), autoescape);
   const proto = (nunjucks as any).compiler.Compiler.prototype;
   const call = (name: string) =>
     function compileAsCall(this: any, node: any, frame: unknown) {

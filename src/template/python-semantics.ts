@@ -156,3 +156,25 @@ export function attributeFilter(getTest: (name: string) => (...args: unknown[]) 
     });
   };
 }
+
+/**
+ * Python's round(value, ndigits): the decimal nearest to the double's exact value, a tie going to
+ * the even neighbour (2.5 -> 2, 0.125 -> 0.12, 2.675 -> 2.67 because 2.675 is stored as
+ * 2.67499999...). Multiplying by 10^ndigits first, as nunjucks did, rounds the product instead
+ * (2.675 * 100 is 267.5). toFixed() works on the exact value, ties away from zero; an exact tie
+ * (its digits past ndigits are 5 then zeros) is taken to the even neighbour here.
+ */
+export function pythonRound(value: number, ndigits: number): number {
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return value;
+  if (ndigits < 0) {
+    const factor = 10 ** -ndigits;
+    return pythonRound(value / factor, 0) * factor;
+  }
+  if (ndigits > 75) return value;
+  const away = value.toFixed(ndigits);
+  const exact = value.toFixed(ndigits + 25);
+  const dot = exact.indexOf('.');
+  const kept = ndigits === 0 ? exact.slice(0, dot) : exact.slice(0, dot + 1 + ndigits);
+  if (!/^50*$/.test(exact.slice(dot + 1 + ndigits))) return Number(away);
+  return Number(kept.at(-1)!) % 2 === 0 ? Number(kept) : Number(away);
+}

@@ -10,6 +10,7 @@
  * undefined and the caller uses nunjucks.
  */
 import { lineColumnAt } from './macro-source.js';
+import { pythonStr } from './python-repr.js';
 
 export interface StaticCall {
   /** A context function, or a project macro (see `scanStatic`). */
@@ -149,7 +150,7 @@ export interface StaticCallError {
 
 /**
  * Renders a scanned file by calling `invoke` for each call in order (the same global functions
- * nunjucks would call). nunjucks prints null/undefined as '' and anything else with String().
+ * nunjucks would call), each value printed as the engine prints it (Python's str(), python-repr.ts).
  */
 export function renderStatic(
   text: string,
@@ -172,7 +173,7 @@ export function renderStatic(
         const at = lineColumnAt(text, cut.start);
         throw Object.assign(new Error('static render error'), { staticError: { error, line: at.line, column: at.column } });
       }
-      out += value === null || value === undefined ? '' : String(value);
+      out += String(pythonStr(value));
     }
     pos = cut.end;
   }

@@ -34,6 +34,7 @@ import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
 import { compareOne, pythonAdd, pythonMul, pythonText } from './python-operators.js';
 import { pythonMod, pythonTruthy } from './python-semantics.js';
+import { markTuple } from './python-repr.js';
 import { SharedParses } from './template-shapes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- template values are any JavaScript value, as in the generated code */
@@ -381,9 +382,9 @@ class Builder {
   /** `(a)`, or `(a, b)`: JavaScript's comma operator, the last value. */
   group(node: Node, scope: Scope): Expression {
     const items = this.list(node.children, scope);
-    if (items.length === 1) return atom(items[0]!);
+    if (items.length === 1 && !node.strataTuple) return atom(items[0]!);
     // A tuple (`()` the empty one), as jinja-compat.ts compiles it: an array of its items.
-    return atom((run) => items.map((item) => item(run)));
+    return atom((run) => markTuple(items.map((item) => item(run))));
   }
 
   /** `{"k": v, name: v}` as an object literal (a `__proto__` key would set the prototype there). */

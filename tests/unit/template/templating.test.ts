@@ -67,6 +67,10 @@ describe('Jinja compatibility', () => {
       ['a mapping key named like a dict method, string filters on any value, format, min, max, count, items', "{% set m = {'values': [1, 2], 'items': 'i'} %}{% for v in m['values'] %}{{ v }}{% endfor %}{{ m['items'] }}|{{ true | lower }}|{{ '%02d' | format(7) }}|{{ [3, 1, 2] | min }}{{ [3, 1, 2] | max }}|{{ [1, 2] | count }}|{% for k, v in {'a': 1} | items %}{{ k }}{{ v }}{% endfor %}|{{ 'Y' if 3 is integer and 2.5 is float and true is true else 'N' }}", '12i|true|07|13|2|a1|Y'],
       ['filters with Jinja\'s arguments: tojson, unique, join / sum attribute, default boolean, trim chars, list of a mapping, map arguments, in a mapping', "{{ {'b': 1, 'a': [1, 'x<']} | tojson }}|{{ ['A', 'a', 'b'] | unique | join(',') }}|{{ [{'n': 'x'}, {'n': 'y'}] | join(', ', attribute='n') }}|{{ [{'v': 2}, {'v': 3}] | sum(attribute='v') }}|{{ [] | default('e', true) }}|{{ 'xxhixx' | trim('x') }}|{{ {'a': 1} | list | join }}|{{ 'Y' if 'toString' in {} else 'N' }}|{{ ['id'] | map('replace', 'i', 'I') | join }}", '{"a": [1, "x\\u003c"], "b": 1}|A,b|x, y|5|e|hi|a|N|Id'],
       ['% string formatting', "{{ '%s-%s' % ('x', 1) }}|{{ '%d rows' % 5 }}|{{ '%05.1f' % 3.14159 }}|{{ '%(n)s!' % {'n': 'hi'} }}|{{ '100%%' % () }}|{{ 7 % 3 }}|{{ -7 % 3 }}|{{ '%g %g %g %g' % (1234567, 0.00001, 0.5, 100) }}|{{ '[%s]' % nothing }}", 'x-1|5 rows|003.1|hi!|100%|1|2|1.23457e+06 1e-05 0.5 100|[]'],
+      ['number literals: exponents, underscores, hex / octal / binary (1e3 printed nothing, 1e-7 NaN)', "{{ 1e3 }}|{{ 1E3 }}|{{ 1_000 + 1 }}|{{ 0x1F }}|{{ 0o17 }}|{{ 0b101 }}|{{ 1e-7 * 1e7 }}|{{ 2.5e1 }}|{{ 1.5 }}|{{ [10, 20][1] }}", '1000|1000|1001|31|15|5|1|25|1.5|20'],
+      ['nested dicts, trailing commas and the one-item tuple', "{% set d = {'a': {'b': 1}, 'c': [1, 2,],} %}{{ d.a.b }}|{{ {'x': {'y': 2}}.x.y }}|{{ d.c | length }}|{% set t = (1,) %}{{ t | length }}|{{ t }}|{{ (1, 2,) }}|{{ (3) }}", "1|2|2|1|(1,)|(1, 2)|3"],
+      ['printing as Python: None, True, lists, dicts, tuples, dict items', "{{ none }}|{{ true }}|{{ [1, 'a', none, false] }}|{{ {'a': [1, 2], 'b': \"it's\"} }}|{{ (1, 'b') }}|{{ {'k': 1}.items() | list }}|{{ {'k': 2} | items | list }}|{{ 'x' ~ [1] ~ none }}|where id in {{ (1, 2) }}|{{ nothing }}", "None|True|[1, 'a', None, False]|{'a': [1, 2], 'b': \"it's\"}|(1, 'b')|[('k', 1)]|[('k', 2)]|x[1]None|where id in (1, 2)|"],
+      ['round as Python: a half to the even neighbour, on the stored value', "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ -2.5 | round }}|{{ 0.125 | round(2) }}|{{ 2.675 | round(2) }}|{{ 2.45 | round(1) }}|{{ 1250 | round(-2) }}|{{ 2.4 | round(0, 'ceil') }}|{{ 2.6 | round(0, 'floor') }}", '2|4|-2|0.12|2.67|2.5|1200|3|2'],
     ];
     for (const [what, template, expected] of cases) {
       it(what, () => {
@@ -118,7 +122,7 @@ describe('Jinja compatibility', () => {
         '|{{ none is none }}|{{ "s" is string }}',
       ].join(''),
     );
-    expect(out).toBe('x, y|HELLO WORLD|2|pad|bc|1|9|two|x-y|true|1-2|true|true');
+    expect(out).toBe('x, y|HELLO WORLD|2|pad|bc|1|9|two|x-y|True|1-2|True|True');
   });
 
   it('calls macros with positional and keyword arguments, and macros see other macros', () => {
@@ -214,7 +218,7 @@ describe('dbt context functions', () => {
   it('is_incremental(), execute, target and log behave as in dbt', () => {
     const { render, state } = setup();
     const s = state({ isIncremental: true });
-    expect(render("{% if is_incremental() %}inc{% endif %} {{ execute }} {{ target.schema }}/{{ target.name }}{{ log('hi', info=True) }}", s)).toBe('inc false analytics/dev');
+    expect(render("{% if is_incremental() %}inc{% endif %} {{ execute }} {{ target.schema }}/{{ target.name }}{{ log('hi', info=True) }}", s)).toBe('inc False analytics/dev');
     expect(s.calledIsIncremental).toBe(true);
     expect(s.readExecute).toBe(true);
     expect(s.logs).toEqual([{ message: 'hi', info: true }]);

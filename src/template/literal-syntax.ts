@@ -1,0 +1,115 @@
+/**
+ * Jinja2's literal syntax that nunjucks' lexer and parser lack, each of which was an error or,
+ * worse, other output without one:
+ *
+ * - Number literals. nunjucks' lexer knows only `12` and `1.5`; anything else that starts with a
+ *   digit became a variable name, so `{{ 1e3 }}` and `{{ 1_000 }}` printed nothing (an undefined
+ *   variable) and `{{ 1e-7 }}` printed NaN (the variable `1e` minus 7): SQL with a number silently
+ *   missing or wrong. Jinja2 (lexer.py's `float_re` and `integer_re`) also reads exponents (`1e3`,
+ *   `1.5E-7`), `_` between digits, and `0x` / `0o` / `0b` integers. What follows a number is a
+ *   token of its own, so `1abc` is the error Jinja2 reports (`expected variable end`) instead of
+ *   an undefined variable. One leniency of nunjucks is kept: a decimal integer may start with 0
+ *   (`012` is 12; Jinja2 rejects it).
+ * - Nested dicts. `{% set m = {'a': {'b': 1}} %}` failed: nunjucks took the `}}` that closes both
+ *   dicts for the end of a `{{ }}` tag. As Jinja2's lexer does, braces opened inside a tag are
+ *   balanced first.
+ * - Trailing commas (`[1, 2,]`, `{'a': 1,}`, `(1, 2,)`) and the one-item tuple `(1,)`, which
+ *   Jinja2 accepts: the tuple is marked on its Group node (`strataTuple`), which jinja-compat.ts
+ *   and template-interpreter.ts build as a tuple although it has one item.
+ */
+import nunjucks from 'nunjucks';
+
+// Sticky: matched at the lexer's position without slicing the template.
+const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/y;
+const INTEGER = /0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|\d(?:_?\d)*/y;
+
+/** The decimal text of a Jinja integer literal (what nunjucks' parser reads with parseInt). */
+function integerText(literal: string): string {
+  const digits = literal.replace(/_/g, '');
+  return /^0[bBoOxX]/.test(digits) ? BigInt(digits.toLowerCase()).toString() : digits;
+}
+
+function matchAt(re: RegExp, text: string, index: number): string | undefined {
+  re.lastIndex = index;
+  return re.exec(text)?.[0];
+}
+
+/** Counts the braces opened inside the current tag (a tag's start resets the count). */
+function braces(tokenizer: any, tok: any): any {
+  const { lexer } = nunjucks as any;
+  if (!tok) return tok;
+  if (tok.type === lexer.TOKEN_LEFT_CURLY) tokenizer.strataOpenBraces = (tokenizer.strataOpenBraces ?? 0) + 1;
+  else if (tok.type === lexer.TOKEN_RIGHT_CURLY) tokenizer.strataOpenBraces = Math.max(0, (tokenizer.strataOpenBraces ?? 0) - 1);
+  else if (tok.type === lexer.TOKEN_BLOCK_START || tok.type === lexer.TOKEN_VARIABLE_START) tokenizer.strataOpenBraces = 0;
+  return tok;
+}
+
+/**
+ * nunjucks' parseAggregate with Jinja2's trailing comma: a comma may come before the closing
+ * bracket, and a parenthesized expression with a comma is a tuple, even of one item.
+ */
+function parseAggregate(this: any): any {
+  const { lexer, nodes } = nunjucks as any;
+  const tok = this.nextToken();
+  let node: any;
+  if (tok.type === lexer.TOKEN_LEFT_PAREN) node = new nodes.Group(tok.lineno, tok.colno);
+  else if (tok.type === lexer.TOKEN_LEFT_BRACKET) node = new nodes.Array(tok.lineno, tok.colno);
+  else if (tok.type === lexer.TOKEN_LEFT_CURLY) node = new nodes.Dict(tok.lineno, tok.colno);
+  else return null;
+  const closing = (type: string) => type === lexer.TOKEN_RIGHT_PAREN || type === lexer.TOKEN_RIGHT_BRACKET || type === lexer.TOKEN_RIGHT_CURLY;
+  for (;;) {
+    if (closing(this.peekToken().type)) {
+      this.nextToken();
+      break;
+    }
+    if (node.children.length > 0) {
+      if (!this.skip(lexer.TOKEN_COMMA)) this.fail('parseAggregate: expected comma after expression', tok.lineno, tok.colno);
+      if (node instanceof nodes.Group) node.strataTuple = true;
+      if (closing(this.peekToken().type)) {
+        this.nextToken();
+        break;
+      }
+    }
+    if (node instanceof nodes.Dict) {
+      const key = this.parsePrimary();
+      if (!this.skip(lexer.TOKEN_COLON)) this.fail('parseAggregate: expected colon after dict key', tok.lineno, tok.colno);
+      const value = this.parseExpression();
+      node.addChild(new nodes.Pair(key.lineno, key.colno, key, value));
+    } else {
+      node.addChild(this.parseExpression());
+    }
+  }
+  return node;
+}
+
+let installed = false;
+
+export function installLiteralSyntax(): void {
+  if (installed) return;
+  installed = true;
+  const lexer = (nunjucks as any).lexer;
+  // The Tokenizer class is not exported: its prototype is that of any tokenizer.
+  const proto = Object.getPrototypeOf(lexer.lex(''));
+  const nextToken = proto.nextToken;
+  (nunjucks as any).parser.Parser.prototype.parseAggregate = parseAggregate;
+  proto.nextToken = function nextLiteralToken(this: any) {
+    if (!this.in_code || this.isFinished()) return braces(this, nextToken.call(this));
+    const at: number = this.index;
+    const first = this.str.charCodeAt(at);
+    const { lineno, colno } = this;
+    // A `}` while a brace opened in this tag is open closes that dict, even as the first of `}}`.
+    if (first === 125 && this.strataOpenBraces > 0) {
+      this.strataOpenBraces--;
+      this.forward();
+      return { type: lexer.TOKEN_RIGHT_CURLY, value: '}', lineno, colno };
+    }
+    if (first < 48 || first > 57) return braces(this, nextToken.call(this));
+    // After a dot (`row.0.1`), a float would swallow the next attribute: as Jinja2, integers only.
+    const float = this.str[at - 1] === '.' ? undefined : matchAt(FLOAT, this.str, at);
+    const literal = float ?? matchAt(INTEGER, this.str, at)!;
+    this.forwardN(literal.length);
+    return float !== undefined
+      ? { type: lexer.TOKEN_FLOAT, value: float.replace(/_/g, ''), lineno, colno }
+      : { type: lexer.TOKEN_INT, value: integerText(literal), lineno, colno };
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Python's `str()` and `repr()` of template values: what Jinja2 prints for `{{ value }}` and what
+ * `'{!r}'.format(v)` gives. nunjucks printed JavaScript's text instead: `{{ none }}` nothing,
+ * `{{ true }}` `true`, a list `a,b`, a dict `[object Object]`, a tuple like a list. So
+ * `where id in {{ (1, 2) }}` became `where id in 1,2`, and a log of a list lost its quotes.
+ *
+ * Tuples are arrays (jinja-compat.ts compiles `(a, b)` to one); the arrays that were written as
+ * tuples are remembered here (`markTuple`) so that they print in parentheses.
+ */
+
+const tuples = new WeakSet<object>();
+
+/** Marks an array as a tuple (printed `(1, 2)`, `(1,)`), and returns it. */
+export function markTuple<T extends unknown[]>(items: T): T {
+  tuples.add(items);
+  return items;
+}
+
+export function isTuple(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && tuples.has(value);
+}
+
+/**
+ * A plain object (a dict literal, YAML or JSON data), as opposed to a class instance or an object
+ * that prints as a text of its own (a `toString`, as run_started_at.date() has).
+ */
+function isDict(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, 'toString');
+}
+
+/** Python's repr of a str: single quotes unless the text has one and no double quote. */
+export function reprString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+function reprNumber(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
+  return String(n);
+}
+
+/** Python's repr(): strings quoted, None/True/False, lists, tuples and dicts with their items' reprs. */
+export function pythonRepr(value: unknown, seen: Set<object> = new Set()): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return reprString(value);
+  if (typeof value === 'number') return reprNumber(value);
+  if (typeof value !== 'object') return String(value);
+  if (value instanceof String) return reprString(String(value));
+  if (seen.has(value)) return Array.isArray(value) ? '[...]' : '{...}';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = value.map((v) => pythonRepr(v, seen));
+      if (!isTuple(value)) return `[${items.join(', ')}]`;
+      return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+    }
+    if (isDict(value)) {
+      return `{${Object.entries(value).map(([k, v]) => `${reprString(k)}: ${pythonRepr(v, seen)}`).join(', ')}}`;
+    }
+    return String(value);
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/**
+ * Python's str(), as `{{ value }}` prints it: an undefined value prints nothing (Jinja's
+ * Undefined), None/True/False by name, lists, tuples and dicts as their repr; strings, numbers and
+ * objects with a text of their own (relations, markup) as they are.
+ */
+export function pythonStr(value: unknown): unknown {
+  if (value === undefined) return '';
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'object' && (Array.isArray(value) || isDict(value))) return pythonRepr(value);
+  return value;
+}
