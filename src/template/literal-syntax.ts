@@ -19,6 +19,10 @@
  */
 import nunjucks from 'nunjucks';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' lexer and parser internals are untyped */
+
+const { lexer, nodes } = nunjucks as any;
+
 // Sticky: matched at the lexer's position without slicing the template.
 const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/y;
 const INTEGER = /0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|\d(?:_?\d)*/y;
@@ -36,7 +40,6 @@ function matchAt(re: RegExp, text: string, index: number): string | undefined {
 
 /** Counts the braces opened inside the current tag (a tag's start resets the count). */
 function braces(tokenizer: any, tok: any): any {
-  const { lexer } = nunjucks as any;
   if (!tok) return tok;
   if (tok.type === lexer.TOKEN_LEFT_CURLY) tokenizer.strataOpenBraces = (tokenizer.strataOpenBraces ?? 0) + 1;
   else if (tok.type === lexer.TOKEN_RIGHT_CURLY) tokenizer.strataOpenBraces = Math.max(0, (tokenizer.strataOpenBraces ?? 0) - 1);
@@ -49,7 +52,6 @@ function braces(tokenizer: any, tok: any): any {
  * bracket, and a parenthesized expression with a comma is a tuple, even of one item.
  */
 function parseAggregate(this: any): any {
-  const { lexer, nodes } = nunjucks as any;
   const tok = this.nextToken();
   let node: any;
   if (tok.type === lexer.TOKEN_LEFT_PAREN) node = new nodes.Group(tok.lineno, tok.colno);
@@ -87,7 +89,6 @@ let installed = false;
 export function installLiteralSyntax(): void {
   if (installed) return;
   installed = true;
-  const lexer = (nunjucks as any).lexer;
   // The Tokenizer class is not exported: its prototype is that of any tokenizer.
   const proto = Object.getPrototypeOf(lexer.lex(''));
   const nextToken = proto.nextToken;

@@ -13,7 +13,7 @@
  * `{}` prints `3`), any other one a float (`{}` prints its repr, `{:d}` fails as on a float). A
  * float presentation type (`f`, `e`, `%`...) formats either as a float, as Python converts an int.
  */
-import { isTuple, pythonRepr, pythonStr, reprString } from './python-repr.js';
+import { isDict, isTuple, pythonRepr, pythonStr, reprString } from './python-repr.js';
 
 /** CPython's recursion budget: a spec may nest one level of replacement fields, not two. */
 const MAX_DEPTH = 2;
@@ -167,12 +167,6 @@ function fieldValue(name: string, args: unknown[], kwargs: Record<string, unknow
   return value;
 }
 
-/** A plain object: a dict literal or YAML/JSON data, as opposed to a class instance. */
-function isDict(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** Whether `key` is one of the object's own data: a dict's key, an instance's property or getter. */
 function hasMember(value: object, key: string): boolean {
   if (isDict(value)) return Object.prototype.hasOwnProperty.call(value, key);
@@ -230,8 +224,8 @@ function charName(ch: string, quote: string): string {
   return code > 32 && code < 127 ? `${quote}${ch}${quote}` : `${quote}\\x${code.toString(16)}${quote}`;
 }
 
-/** `!s`, `!r`, `!a`. */
-function convert(value: unknown, conversion: string): string {
+/** `!s`, `!r`, `!a` (and `%s`, `%r`, `%a`: python-semantics.ts). */
+export function convert(value: unknown, conversion: string): string {
   switch (conversion) {
     case 's':
       return strOf(value);
@@ -277,7 +271,7 @@ function numberStr(n: number | bigint): string {
 }
 
 /** format(value, spec): each type reads the spec its own way, as Python's `__format__` methods do. */
-function formatValue(value: unknown, spec: string): string {
+export function formatValue(value: unknown, spec: string): string {
   if (spec === '') return strOf(value);
   // A datetime formats through strftime (Python's datetime.__format__); checked first, as
   // run_started_at is also a String.

@@ -24,7 +24,7 @@ export function isTuple(value: unknown): boolean {
  * A plain object (a dict literal, YAML or JSON data), as opposed to a class instance or an object
  * that prints as a text of its own (a `toString`, as run_started_at.date() has).
  */
-function isDict(value: object): boolean {
+export function isDict(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, 'toString');
 }

@@ -10,6 +10,7 @@
  *
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
+import { convert as convertField, formatValue } from './python-format.js';
 
 /** A plain mapping (a YAML or template dict), not a list or an object of a class. */
 export function isMapping(value: unknown): value is Record<string, unknown> {
@@ -54,54 +55,29 @@ export function pythonMod(left: unknown, right: unknown): unknown {
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;
 
-/** Python's exponent has at least two digits: `1.5e+00`, not `1.5e+0`. */
-function pythonExponent(text: string): string {
-  return text.replace(/e([+-])(\d)$/, 'e$10$2');
-}
-
-/** Python's `%g`: scientific when the exponent is below -4 or at least the precision; no trailing zeros. */
-function generalFormat(v: number, precision: number): string {
-  if (!Number.isFinite(v)) return String(v).toLowerCase().replace('infinity', 'inf');
-  if (v === 0) return '0';
-  const exponent = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(precision)))));
-  const trim = (t: string) => (t.includes('.') ? t.replace(/0+(?=e|$)/, '').replace(/\.(?=e|$)/, '') : t);
-  if (exponent < -4 || exponent >= precision) return pythonExponent(trim(v.toExponential(precision - 1)));
-  return trim(v.toFixed(Math.max(0, precision - 1 - exponent)));
-}
-
+/**
+ * One `%` conversion of a value. Strings, reprs and the float conversions are those of
+ * `str.format` (python-format.ts: `'%.2f' % x` is `format(x, '.2f')`, with its half-even rounding
+ * of the exact value); the integer ones truncate first, as Python's `%d` takes a float.
+ */
 function convert(value: unknown, conversion: string, precision: number | undefined): string {
   switch (conversion) {
     case 's':
-      // Jinja prints an undefined value as nothing, None as None.
-      return value === undefined ? '' : value === null ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
     case 'r':
     case 'a':
-      return typeof value === 'string' ? `'${value.replace(/'/g, "\\'")}'` : convert(value, 's', undefined);
+      return convertField(value, conversion);
     case 'd':
     case 'i':
     case 'u':
       return String(Math.trunc(Number(value)));
-    case 'f':
-    case 'F':
-      return Number(value).toFixed(precision ?? 6);
-    case 'e':
-    case 'E': {
-      const text = pythonExponent(Number(value).toExponential(precision ?? 6));
-      return conversion === 'E' ? text.toUpperCase() : text;
-    }
-    case 'g':
-    case 'G': {
-      const text = generalFormat(Number(value), precision === 0 ? 1 : precision ?? 6);
-      return conversion === 'G' ? text.toUpperCase() : text;
-    }
     case 'x':
-      return Math.trunc(Number(value)).toString(16);
     case 'X':
-      return Math.trunc(Number(value)).toString(16).toUpperCase();
     case 'o':
-      return Math.trunc(Number(value)).toString(8);
-    default: // 'c'
+      return formatValue(Math.trunc(Number(value)), conversion);
+    case 'c':
       return typeof value === 'number' ? String.fromCharCode(value) : String(value);
+    default: // f F e E g G
+      return formatValue(Number(value), `.${precision ?? 6}${conversion}`);
   }
 }
 
