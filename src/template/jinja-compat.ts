@@ -19,9 +19,13 @@ import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pyth
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
 import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
-import { installTupleAssignment } from './tuple-assignment.js';
+import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { markTuple } from './python-repr.js';
+import { dictsort, groupby, truncate } from './collection-filters.js';
+import { installLoopControls, LoopControls } from './loop-controls.js';
+import { installLoopScope } from './loop-scope.js';
+import { installMacroFrames } from './macro-frames.js';
 import { installLiteralSyntax } from './literal-syntax.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -32,7 +36,10 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   strip(chars?: string) { return stripChars(this, chars, true, true); },
   lstrip(chars?: string) { return stripChars(this, chars, true, false); },
   rstrip(chars?: string) { return stripChars(this, chars, false, true); },
-  split(sep?: string | null, maxsplit?: number) { return pySplit(this, sep ?? undefined, maxsplit); },
+  split(...args: unknown[]) {
+    const { sep, maxsplit } = splitArguments(args);
+    return pySplit(this, sep, maxsplit);
+  },
   startswith(prefix: string | string[]) { return anyOf(prefix, (p) => this.startsWith(p)); },
   endswith(suffix: string | string[]) { return anyOf(suffix, (s) => this.endsWith(s)); },
   replace(old: string, replacement: string, count?: number) { return pyReplace(this, old, replacement, count); },
@@ -52,10 +59,50 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   isalnum() { return /^[a-zA-Z0-9]+$/.test(this); },
   isupper() { return this !== this.toLowerCase() && this === this.toUpperCase(); },
   islower() { return this !== this.toUpperCase() && this === this.toLowerCase(); },
+  rsplit(...args: unknown[]) {
+    const { sep, maxsplit } = splitArguments(args);
+    return pyRsplit(this, sep, maxsplit);
+  },
+  rfind(sub: string) { return this.lastIndexOf(sub); },
+  rindex(sub: string) {
+    const i = this.lastIndexOf(sub);
+    if (i < 0) throw new Error(`ValueError: substring ${JSON.stringify(sub)} not found`);
+    return i;
+  },
+  partition(sep: string) {
+    const i = this.indexOf(sep);
+    return markTuple(i < 0 ? [String(this), '', ''] : [this.slice(0, i), sep, this.slice(i + sep.length)]);
+  },
+  rpartition(sep: string) {
+    const i = this.lastIndexOf(sep);
+    return markTuple(i < 0 ? ['', '', String(this)] : [this.slice(0, i), sep, this.slice(i + sep.length)]);
+  },
+  removeprefix(prefix: string) { return this.startsWith(prefix) ? this.slice(prefix.length) : String(this); },
+  removesuffix(suffix: string) { return suffix && this.endsWith(suffix) ? this.slice(0, -suffix.length) : String(this); },
+  splitlines() { return this.split(/\r\n|\r|\n/).filter((line, i, all) => i < all.length - 1 || line !== ''); },
+  swapcase() { return [...this].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''); },
+  casefold() { return this.toLowerCase(); },
+  center(width: number, fill = ' ') {
+    const total = Math.max(0, width - this.length);
+    // CPython's rule for the odd extra fill character: on the left only when both the margin and the width are odd.
+    const left = Math.floor(total / 2) + (total % 2 && width % 2 ? 1 : 0);
+    return fill.repeat(left) + this + fill.repeat(total - left);
+  },
+  isspace() { return /^\s+$/.test(this); },
+  isnumeric() { return /^[0-9]+$/.test(this); },
+  isdecimal() { return /^[0-9]+$/.test(this); },
   zfill(width: number) { return this.padStart(width, '0'); },
   ljust(width: number, fill = ' ') { return this.padEnd(width, fill); },
   rjust(width: number, fill = ' ') { return this.padStart(width, fill); },
 };
+
+/** split's and rsplit's `(sep=None, maxsplit=-1)`, positional or by keyword. */
+function splitArguments(args: unknown[]): { sep: string | undefined; maxsplit: number | undefined } {
+  const { positional, kwargs } = splitArgs(args);
+  const sep = positional.length > 0 ? positional[0] : kwargs['sep'];
+  const maxsplit = positional.length > 1 ? positional[1] : kwargs['maxsplit'];
+  return { sep: sep === null || sep === undefined ? undefined : String(sep), maxsplit: maxsplit === undefined || maxsplit === null ? undefined : Number(maxsplit) };
+}
 
 function anyOf(x: string | string[], test: (s: string) => boolean): boolean {
   return Array.isArray(x) ? x.some(test) : test(x);
@@ -86,6 +133,23 @@ function pySplit(s: string, sep: string | undefined, maxsplit?: number): string[
   const parts = s.split(sep);
   if (limit === Infinity || parts.length <= limit + 1) return parts;
   return [...parts.slice(0, limit), parts.slice(limit).join(sep)];
+}
+
+/** Python's str.rsplit: from the right, at most maxsplit cuts. */
+function pyRsplit(s: string, sep: string | undefined, maxsplit?: number): string[] {
+  const limit = maxsplit === undefined || maxsplit < 0 ? Infinity : maxsplit;
+  if (limit === Infinity) return pySplit(s, sep);
+  if (sep === undefined) {
+    const parts = s.trim().split(/\s+/).filter((p) => p !== '');
+    if (parts.length <= limit) return parts;
+    const tail = parts.slice(parts.length - limit);
+    let rest = s.trim();
+    for (const t of [...tail].reverse()) rest = rest.slice(0, rest.lastIndexOf(t)).trimEnd();
+    return [rest, ...tail];
+  }
+  const parts = s.split(sep);
+  if (parts.length <= limit + 1) return parts;
+  return [parts.slice(0, parts.length - limit).join(sep), ...parts.slice(parts.length - limit)];
 }
 
 function pyReplace(s: string, old: string, replacement: string, count?: number): string {
@@ -140,6 +204,9 @@ export function installJinjaCompat(): void {
   nunjucks.installJinjaCompat();
   installNamespaceAssignment();
   installParenthesizedLoopTargets();
+  installLoopScope();
+  installMacroFrames();
+  installLoopControls();
   installTupleAssignment();
   installStarArguments();
   installPythonTruthiness();
@@ -195,6 +262,8 @@ export function installJinjaCompat(): void {
       if (isMapping(obj) && Object.hasOwn(obj, key)) return obj[key];
       // Its pairs are tuples, printed `('a', 1)` (python-repr.ts).
       if (key === 'items' && isMapping(obj)) return () => Object.entries(obj).map(markTuple);
+      // A missing key is None, as Python's dict.get (printed `None`), and only own keys count.
+      if (key === 'get' && isMapping(obj)) return (k: unknown, fallback: unknown = null) => (Object.hasOwn(obj, String(k)) ? obj[String(k)] : fallback);
       const member = (obj as Record<string, unknown>)[key];
       // A namespace's attributes are what it holds, even one named `items` or `get`.
       if (proto === Namespace.prototype) return member;
@@ -215,6 +284,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // @types/nunjucks lacks addTest; the method exists on Environment since nunjucks 3.
   const env = nunjucksEnv as nunjucks.Environment & { addTest(name: string, fn: (...args: any[]) => boolean): void };
   env.addExtension('do', new DoExtension());
+  env.addExtension('loopcontrols', new LoopControls());
   const getTest = (name: string) => (env as unknown as { getTest(n: string): AnyFn }).getTest(name);
   // Jinja's int / float: a value they cannot read is the default (0), never NaN; '1e3' | int is 1000.
   env.addFilter('int', (v: unknown, fallback: unknown = 0, base: unknown = 10) => {
@@ -268,6 +338,17 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('rejectattr', attributeFilter(getTest, false));
   env.addGlobal(LOOP_FILTER, loopFilter);
   env.addGlobal(LOOP_ITEMS, loopItems);
+  env.addGlobal(UNPACK, unpack);
+  env.addFilter('dictsort', dictsort);
+  env.addFilter('groupby', groupby);
+  env.addFilter('truncate', truncate);
+  // dict(a=1, b=2), and dict(mapping) / dict(pairs) with keywords added.
+  env.addGlobal('dict', (...args: unknown[]) => {
+    const { positional, kwargs } = splitArgs(args);
+    const first = positional[0];
+    const base = first === undefined ? {} : isMapping(first) ? first : Object.fromEntries(pythonSequence(first) as Array<[string, unknown]>);
+    return { ...(base as object), ...kwargs };
+  });
   env.addTest('none', (v: unknown) => v === null || v === undefined);
   env.addTest('string', (v: unknown) => typeof v === 'string');
   env.addTest('number', (v: unknown) => typeof v === 'number');

@@ -16,6 +16,8 @@
  * - Trailing commas (`[1, 2,]`, `{'a': 1,}`, `(1, 2,)`) and the one-item tuple `(1,)`, which
  *   Jinja2 accepts: the tuple is marked on its Group node (`strataTuple`), which jinja-compat.ts
  *   and template-interpreter.ts build as a tuple although it has one item.
+ * - An integer after a dot is an index, as Jinja2's parser reads it: `row.0` is `row[0]`, and
+ *   `rows.0.1` is `rows[0][1]` (nunjucks' parser wanted a name after the dot: a syntax error).
  */
 import nunjucks from 'nunjucks';
 
@@ -84,6 +86,30 @@ function parseAggregate(this: any): any {
   return node;
 }
 
+/** nunjucks' parsePostfix (calls, `[index]`, `.name`), with `.<integer>` as an index. */
+function parsePostfix(this: any, node: any): any {
+  for (let tok = this.peekToken(); tok; tok = this.peekToken()) {
+    if (tok.type === lexer.TOKEN_LEFT_PAREN) {
+      node = new nodes.FunCall(tok.lineno, tok.colno, node, this.parseSignature());
+    } else if (tok.type === lexer.TOKEN_LEFT_BRACKET) {
+      const lookup = this.parseAggregate();
+      if (lookup.children.length > 1) this.fail('invalid index');
+      node = new nodes.LookupVal(tok.lineno, tok.colno, node, lookup.children[0]);
+    } else if (tok.type === lexer.TOKEN_OPERATOR && tok.value === '.') {
+      this.nextToken();
+      const val = this.nextToken();
+      let key: unknown;
+      if (val.type === lexer.TOKEN_SYMBOL) key = val.value;
+      else if (val.type === lexer.TOKEN_INT) key = Number(val.value);
+      else this.fail(`expected name as lookup value, got ${val.value}`, val.lineno, val.colno);
+      node = new nodes.LookupVal(tok.lineno, tok.colno, node, new nodes.Literal(val.lineno, val.colno, key));
+    } else {
+      break;
+    }
+  }
+  return node;
+}
+
 let installed = false;
 
 export function installLiteralSyntax(): void {
@@ -93,6 +119,7 @@ export function installLiteralSyntax(): void {
   const proto = Object.getPrototypeOf(lexer.lex(''));
   const nextToken = proto.nextToken;
   (nunjucks as any).parser.Parser.prototype.parseAggregate = parseAggregate;
+  (nunjucks as any).parser.Parser.prototype.parsePostfix = parsePostfix;
   proto.nextToken = function nextLiteralToken(this: any) {
     if (!this.in_code || this.isFinished()) return braces(this, nextToken.call(this));
     const at: number = this.index;

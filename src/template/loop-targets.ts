@@ -16,6 +16,7 @@
  *   the condition holds. Such a template is compiled (the interpreter takes no macros).
  */
 import nunjucks from 'nunjucks';
+import { parseLoopBody } from './loop-controls.js';
 import { isMapping, pythonSequence } from './python-semantics.js';
 
 /** The global the loop filter calls (installed in each environment by jinja-compat.ts). */
@@ -77,7 +78,7 @@ export function installParenthesizedLoopTargets(): void {
       node.arr = new nodes.FunCall(lineno, colno, new nodes.Symbol(lineno, colno, LOOP_ITEMS), new nodes.NodeList(lineno, colno, [node.arr]));
     }
     this.advanceAfterBlockEnd(forTok.value);
-    node.body = this.parseUntilBlocks('endfor', 'else');
+    node.body = parseLoopBody(this, () => this.parseUntilBlocks('endfor', 'else'));
     if (this.skipSymbol('else')) {
       this.advanceAfterBlockEnd('else');
       node.else_ = this.parseUntilBlocks('endfor');

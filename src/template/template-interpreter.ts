@@ -32,6 +32,8 @@
  */
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
+import { LOOP_BREAK, LOOP_CONTINUE } from './loop-controls.js';
+import { loopChanged, setLoopExtras } from './loop-scope.js';
 import { compareOne, pythonAdd, pythonMul, pythonText } from './python-operators.js';
 import { pythonMod, pythonTruthy } from './python-semantics.js';
 import { markTuple } from './python-repr.js';
@@ -114,6 +116,8 @@ class Builder {
     switch (node.typename) {
       case 'NodeList':
         return this.statements(node, scope);
+      case 'StrataLoopBody':
+        return this.loopBody(node, scope);
       case 'Output':
         return this.output(node, scope);
       case 'If':
@@ -158,10 +162,10 @@ class Builder {
   }
 
   /**
-   * The compiler's `for`: a frame pushed for the whole loop, the array evaluated in it, `loop.*` set
-   * in that frame each iteration, the loop's counters in function-wide locals (so `else` after a
-   * loop whose array is empty or missing tests the last length that local held, as the generated
-   * code does).
+   * The compiler's `for` (with loop-scope.ts): a frame pushed for the whole loop, the array
+   * evaluated in it, a new frame each iteration with the loop variables and `loop.*` set in it,
+   * the loop's counters in function-wide locals (so `else` after a loop whose array is empty or
+   * missing tests the last length that local held, as the generated code does).
    */
   for(node: Node, outer: Scope): Statement {
     const i = this.newLocal();
@@ -173,7 +177,8 @@ class Builder {
     const otherwise = node.else_ ? this.statements(node.else_, scope) : undefined;
     return (run) => {
       const l = run.locals;
-      run.frame = run.frame.push();
+      // Jinja's scoping (loop-scope.ts): the loop's frame keeps its writes, each iteration has its own.
+      run.frame = run.frame.push(true);
       l[arr] = array(run);
       if (l[arr]) {
         l[arr] = run.runtime.fromIterator(l[arr]);
@@ -181,6 +186,21 @@ class Builder {
       }
       if (otherwise && !l[len]) otherwise(run);
       run.frame = run.frame.pop();
+    };
+  }
+
+  /**
+   * A loop body with `{% break %}` / `{% continue %}` (loop-controls.ts): continue ends this
+   * iteration here; break goes on to the loop, which stops (`broke`).
+   */
+  loopBody(node: Node, scope: Scope): Statement {
+    const body = this.statements({ typename: 'NodeList', children: node.children }, scope);
+    return (run) => {
+      try {
+        body(run);
+      } catch (e) {
+        if (e !== LOOP_CONTINUE) throw e;
+      }
     };
   }
 
@@ -193,12 +213,14 @@ class Builder {
     const body = this.statements(node.body, scope);
     return (run) => {
       const l = run.locals as any[];
+      const changed = loopChanged();
       l[len] = l[arr].length;
       for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
+        run.frame = run.frame.pop().push(true);
         l[item] = l[arr][l[i]];
         run.frame.set(name, l[item]);
-        setLoopBindings(run.frame, l[i], l[len]);
-        body(run);
+        setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
+        if (broke(body, run)) break;
       }
     };
   }
@@ -226,27 +248,30 @@ class Builder {
     const valueName: string = names[1].value;
     return (run) => {
       const l = run.locals as any[];
+      const changed = loopChanged();
       if (run.runtime.isArray(l[arr])) {
         l[len] = l[arr].length;
         for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
+          run.frame = run.frame.pop().push(true);
           for (let u = 0; u < items.length; u++) {
             l[items[u]!.local] = l[arr][l[i]][u];
             run.frame.set(items[u]!.frameName, l[arr][l[i]][u]);
           }
-          setLoopBindings(run.frame, l[i], l[len]);
-          overArray(run);
+          setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
+          if (broke(overArray, run)) break;
         }
       } else {
         l[i] = -1;
         l[len] = run.runtime.keys(l[arr]).length;
         for (const k in l[arr]) {
+          run.frame = run.frame.pop().push(true);
           l[key] = k;
           l[i]++;
           l[value] = l[arr][k];
           run.frame.set(keyName, l[key]);
           run.frame.set(valueName, l[value]);
-          setLoopBindings(run.frame, l[i], l[len]);
-          overObject(run);
+          setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
+          if (broke(overObject, run)) break;
         }
       }
     };
@@ -493,10 +518,15 @@ class Builder {
     return (run) => {
       const saved = run.out;
       run.out = '';
-      body(run);
-      const captured = run.out;
-      run.out = saved;
-      return captured;
+      // A scope of its own, as in Jinja (loop-scope.ts). A `{% continue %}` inside leaves it early.
+      run.frame = run.frame.push(true);
+      try {
+        body(run);
+        return run.out;
+      } finally {
+        run.frame = run.frame.pop();
+        run.out = saved;
+      }
     };
   }
 }
@@ -530,7 +560,18 @@ function nodeName(node: Node): string {
   }
 }
 
-function setLoopBindings(frame: any, i: number, len: number): void {
+/** Runs one iteration's body; true when it ended with `{% break %}`. */
+function broke(body: Statement, run: Run): boolean {
+  try {
+    body(run);
+    return false;
+  } catch (e) {
+    if (e === LOOP_BREAK) return true;
+    throw e;
+  }
+}
+
+function setLoopBindings(frame: any, items: unknown, i: number, len: number, changed: (...values: unknown[]) => boolean): void {
   frame.set('loop.index', i + 1);
   frame.set('loop.index0', i);
   frame.set('loop.revindex', len - i);
@@ -538,6 +579,7 @@ function setLoopBindings(frame: any, i: number, len: number): void {
   frame.set('loop.first', i === 0);
   frame.set('loop.last', i === len - 1);
   frame.set('loop.length', len);
+  setLoopExtras(frame, items, i, changed);
 }
 
 /** A comparison as the compiled code makes it (python-operators.ts): Python's `==`, by value. */

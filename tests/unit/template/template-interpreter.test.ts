@@ -91,7 +91,13 @@ const INTERPRETED: string[] = [
   '{% for x in var("names") %}{{ cents_to_dollars(x, scale=loop.index) }}\n{% endfor %}{{ cols("t", var("names")) }}',
   '{{ proj.cents_to_dollars("amount") }}',
   '{% set xs = [] %}{% for n in range(4) %}{% do xs.append(n * 2) %}{% endfor %}{{ xs | join(",") }}',
-  '{% set a, b = 1 %}{{ a }}{{ b }}{% set _private = 3 %}{{ _private }}',
+  '{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set _private = 3 %}{{ _private }}',
+  '{% for i in range(5) %}{% if i == 3 %}{% break %}{% endif %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% set s %}{% if i == 2 %}{% continue %}{% endif %}x{% endset %}{{ s }}{% endfor %}',
+  '{% for k, v in {"a": 1, "b": 2, "c": 3} %}{% for j in [1, 2] %}{% if j == 2 %}{% break %}{% endif %}{{ k }}{{ j }}{% endfor %}{% if v == 2 %}{% break %}{% endif %}{% endfor %}',
+  '{% for i in [1, 1, 2] %}{{ loop.previtem }}/{{ loop.nextitem }}/{{ loop.cycle("o", "e") }}/{{ loop.changed(i) }}/{{ loop.depth }}{{ loop.depth0 }};{% endfor %}',
+  '{% for k, v in {"a": 1, "b": 2} %}{{ loop.previtem }}|{{ loop.nextitem }};{% endfor %}',
+  '{% for i in [1, 2] %}{% if i == 1 %}{% set x = "a" %}{% endif %}[{{ x }}]{% endfor %}{{ x }}{% for i in [] %}{% else %}{% set y = 1 %}{% endfor %}{{ y }}',
+  '{% set x %}{% set y = 1 %}{{ y }}{% endset %}[{{ y }}]{{ x }}{% filter upper %}{% set z = "a" %}{{ z }}{% endfilter %}[{{ z }}]',
   '{% set total = 0 %}{% for n in [1, 2, 3] %}{% set total = total + n %}{{ total }}{% endfor %}|{{ total }}',
   '{% for n in [1, 2] %}{% set n = n * 10 %}{{ n }}{% endfor %}',
   '{% set block %}\n  inside {{ 1 + 1 }}\n{% endset %}[{{ block }}]{{ block | trim }}',
@@ -156,6 +162,8 @@ const FAILING: string[] = [
   '{{ var("missing" ~ "_var") }}',
   '{% set d = {} %}\n{% for x in [1] %}\n  {% set d.x = x %}{% endfor %}',
   '{% set ns = namespace() %}\n{% set ns.x = ref() %}',
+  'select\n  {% set a, b = 1 %}',
+  '{% for i in [1] %}\n{{ loop.cycle() }}{% endfor %}',
 ];
 
 describe('template interpreter', () => {

@@ -71,6 +71,14 @@ describe('Jinja compatibility', () => {
       ['number literals: exponents, underscores, hex / octal / binary (1e3 printed nothing, 1e-7 NaN)', "{{ 1e3 }}|{{ 1E3 }}|{{ 1_000 + 1 }}|{{ 0x1F }}|{{ 0o17 }}|{{ 0b101 }}|{{ 1e-7 * 1e7 }}|{{ 2.5e1 }}|{{ 1.5 }}|{{ [10, 20][1] }}", '1000|1000|1001|31|15|5|1|25|1.5|20'],
       ['nested dicts, trailing commas and the one-item tuple', "{% set d = {'a': {'b': 1}, 'c': [1, 2,],} %}{{ d.a.b }}|{{ {'x': {'y': 2}}.x.y }}|{{ d.c | length }}|{% set t = (1,) %}{{ t | length }}|{{ t }}|{{ (1, 2,) }}|{{ (3) }}", "1|2|2|1|(1,)|(1, 2)|3"],
       ['printing as Python: None, True, lists, dicts, tuples, dict items', "{{ none }}|{{ true }}|{{ [1, 'a', none, false] }}|{{ {'a': [1, 2], 'b': \"it's\"} }}|{{ (1, 'b') }}|{{ {'k': 1}.items() | list }}|{{ {'k': 2} | items | list }}|{{ 'x' ~ [1] ~ none }}|where id in {{ (1, 2) }}|{{ nothing }}", "None|True|[1, 'a', None, False]|{'a': [1, 2], 'b': \"it's\"}|(1, 'b')|[('k', 1)]|[('k', 2)]|x[1]None|where id in (1, 2)|"],
+      ['set inside a loop: one scope per iteration, nothing leaks out (a namespace carries values out)', "{% set total = 0 %}{% for x in [1, 2, 3] %}{% set total = total + x %}{{ total }},{% endfor %}|{{ total }}|{% for i in range(3) %}{% if i == 0 %}{% set y = 'a' %}{% endif %}[{{ y }}]{% endfor %}|{% set ns = namespace(t=0) %}{% for x in [1, 2, 3] %}{% set ns.t = ns.t + x %}{% endfor %}{{ ns.t }}|{% for i in [] %}{% else %}{% set k = 5 %}{% endfor %}[{{ k }}]", '1,2,3,|0|[a][][]|6|[]'],
+      ['set blocks and filter blocks are scopes of their own', "{% set y = 0 %}{% set x %}{% set y = 1 %}{{ y }}{% endset %}[{{ y }}]{{ x }}|{% filter upper %}{% set z = 'a' %}{{ z }}{% endfilter %}[{{ z }}]", '[0]1|A[]'],
+      ['loop.previtem, nextitem, cycle, changed, depth', "{% for a in [1, 1, 2] %}{{ loop.previtem }}-{{ loop.nextitem }}-{{ loop.cycle('x', 'y') }}-{{ loop.changed(a) }}-{{ loop.depth }}{{ loop.depth0 }};{% endfor %}|{% for i in [1, 2, 3] %}{% for j in [1, 1] %}{{ loop.changed(j) }}{% endfor %}{% endfor %}", '-1-x-True-10;1-2-y-False-10;1--x-True-10;|TrueFalseTrueFalseTrueFalse'],
+      ['an integer after a dot indexes, and set takes a tuple without parentheses', "{% set rows = [[1, [2, 3]]] %}{{ rows.0.1.1 }}{{ rows.0.0 }}{{ (4, 5).1 }}|{% set a, b = 1, 2 %}{{ a }}{{ b }}|{% set t = 'x', %}{{ t }}|{% set u = 1, 2 %}{{ u }}", '315|12|(\'x\',)|(1, 2)'],
+      ['break and continue (dbt enables loopcontrols)', "{% for i in range(5) %}{% if i == 3 %}{% break %}{% endif %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% endfor %}|{% for i in range(3) %}{% for j in range(3) %}{% if j == 1 %}{% break %}{% endif %}{{ i }}{{ j }}{% endfor %};{% endfor %}|{% for k, v in {'a': 1, 'b': 2, 'c': 3}.items() %}{% if v == 2 %}{% continue %}{% endif %}{{ k }}{% endfor %}", '02|00;10;20;|ac'],
+      ['groupby: sorted (grouper, list) tuples, case-insensitive', "{% for g in [{'s': 'b', 'v': 1}, {'s': 'a', 'v': 2}, {'s': 'B', 'v': 3}] | groupby('s') %}{{ g.grouper }}:{{ g.list | map(attribute='v') | list }};{% endfor %}|{% for s, rows in [{'s': 2}, {'s': 1}, {'s': 2}] | groupby('s') %}{{ s }}{{ rows | length }}{% endfor %}|{{ [{'s': 1}] | groupby('s') }}", "a:[2];b:[1, 3];|1122|[(1, [{'s': 1}])]"],
+      ['dictsort with by and reverse, truncate with Jinja\'s length, killwords and leeway', "{{ {'b': 1, 'A': 2, 'c': 0} | dictsort }}|{{ {'b': 1, 'A': 2, 'c': 0} | dictsort(by='value') }}|{{ {'b': 1, 'a': 2} | dictsort(reverse=true) }}|{{ 'hello world foo bar' | truncate(12) }}|{{ 'hello world foo bar' | truncate(12, true) }}|{{ 'hello world' | truncate(9, leeway=0) }}|{{ 'short' | truncate(3) }}", "[('A', 2), ('b', 1), ('c', 0)]|[('c', 0), ('b', 1), ('A', 2)]|[('b', 1), ('a', 2)]|hello...|hello wor...|hello...|short"],
+      ['more str methods, dict(), dict.get of a missing key is None', "{{ 'a-b-c'.rsplit('-', 1) }}{{ 'a b c'.split(maxsplit=1) }}{{ 'a=b=c'.rpartition('=') }}{{ 'stg_orders'.removeprefix('stg_') }}{{ 'AbC'.swapcase() }}{{ 'ab'.center(7, '*') }}|{{ dict(a=1) }}{{ dict({'x': 1}, y=2) }}|{{ {'a': 1}.get('b') }}|{{ {'a': 1}.get('b', 0) }}", "['a-b', 'c']['a', 'b c']('a=b', '=', 'c')ordersaBc***ab**|{'a': 1}{'x': 1, 'y': 2}|None|0"],
       ['round as Python: a half to the even neighbour, on the stored value', "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ -2.5 | round }}|{{ 0.125 | round(2) }}|{{ 2.675 | round(2) }}|{{ 2.45 | round(1) }}|{{ 1250 | round(-2) }}|{{ 2.4 | round(0, 'ceil') }}|{{ 2.6 | round(0, 'floor') }}", '2|4|-2|0.12|2.67|2.5|1200|3|2'],
     ];
     for (const [what, template, expected] of cases) {
@@ -141,6 +149,22 @@ describe('Jinja compatibility', () => {
       'macros/b.sql': '{% macro first_status() %}{{ return(statuses()[0]) }}{% endmacro %}',
     });
     expect(render('{{ statuses() | join("|") }} {{ count_statuses() }} {{ first_status() }}')).toBe('a|b 2 a');
+  });
+
+  it('a macro that ends with return() gives its caller its own variables back (same file)', () => {
+    // The caller's `{% set %}` variables printed as nothing after the call, and a loop over the
+    // call's value lost its frame.
+    const { render } = setup({
+      'macros/a.sql': [
+        '{% macro one() %}{{ return(1) }}{% endmacro %}',
+        '{% macro after_call() %}{% set z = 5 %}{% set y = one() %}[{{ z }}{{ y }}]{% endmacro %}',
+        '{% macro statuses() %}{{ return(["a", "b"]) }}{% endmacro %}',
+        "{% macro quoted() %}{% for s in statuses() %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}{% endmacro %}",
+        '{% macro wrap() %}({{ caller() }}){% endmacro %}',
+        '{% macro with_call() %}{% set k = "v" %}{% call wrap() %}{{ one() }}{% endcall %}{{ k }}{% endmacro %}',
+      ].join('\n'),
+    });
+    expect(render('{{ after_call() }} {{ quoted() }} {{ with_call() }}')).toBe("[51] 'a', 'b' (1)v");
   });
 
   it('supports {% call %} with caller()', () => {
@@ -234,6 +258,16 @@ describe('dbt context functions', () => {
 });
 
 describe('template errors', () => {
+  it('break or continue outside a loop, and unpacking the wrong number of values, name the line', () => {
+    const { render } = setup();
+    const outside = renderError(() => render('select 1\n{% if true %}{% break %}{% endif %}'));
+    expect(outside.message).toMatch(/'break' outside of a for loop/);
+    expect(outside.location).toMatchObject({ file: 'models/m.sql', line: 2 });
+    const unpack = renderError(() => render('select 1\n\n{% set a, b, c = 1, 2 %}'));
+    expect(unpack.message).toMatch(/not enough values to unpack \(expected 3, got 2\)/);
+    expect(unpack.location).toMatchObject({ line: 3 });
+  });
+
   it('a syntax error names the file, line and column', () => {
     const { render } = setup();
     const err = renderError(() => render('select\n  {{ ref("a" }}\nfrom x'));

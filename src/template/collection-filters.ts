@@ -1,0 +1,108 @@
+/**
+ * Jinja2's `dictsort`, `groupby` and `truncate`, whose nunjucks namesakes return other values
+ * without an error:
+ *
+ * - `dictsort` ignored `reverse=true` (nunjucks' filter takes no keyword arguments: the keywords
+ *   object landed in `case_sensitive`) and its pairs printed as lists.
+ * - `groupby('attr')` returned an object keyed by the group's text, so `{% for g in rows |
+ *   groupby('state') %}{{ g.grouper }}: {{ g.list | length }}{% endfor %}` printed nothing; in Jinja2
+ *   it is a sorted list of `(grouper, list)` tuples (also unpacked: `{% for state, rows in ... %}`).
+ * - `truncate(n)` cut at n characters and then added `...`; Jinja2's result is at most n long with
+ *   the end, cut at a word boundary unless `killwords`, and a text at most 5 (`leeway`) over the
+ *   length is left whole.
+ */
+import { splitArgs } from './context-globals.js';
+import { attributeOf, isMapping } from './python-semantics.js';
+import { markTuple } from './python-repr.js';
+
+/** Positional argument `i` or keyword `name`, else the default. */
+function argument<T>(args: ReturnType<typeof splitArgs>, i: number, name: string, fallback: T): T {
+  if (args.positional.length > i) return args.positional[i] as T;
+  return (name in args.kwargs ? args.kwargs[name] : fallback) as T;
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  return Array.isArray(v) ? 'list' : 'dict';
+}
+
+/** Python's `<` ordering of two sort keys (numbers with numbers, texts with texts), else its TypeError. */
+function compareKeys(a: unknown, b: unknown): number {
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
+  if (numeric(a) && numeric(b)) return Number(a) - Number(b);
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  throw new TypeError(`'<' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+const folded = (v: unknown, caseSensitive: boolean): unknown => (!caseSensitive && typeof v === 'string' ? v.toLowerCase() : v);
+
+/** `dictsort(case_sensitive=false, by='key', reverse=false)`: the (key, value) pairs, sorted. */
+export function dictsort(value: unknown, ...rest: unknown[]): unknown[] {
+  const args = splitArgs(rest);
+  const caseSensitive = Boolean(argument(args, 0, 'case_sensitive', false));
+  const by = argument(args, 1, 'by', 'key');
+  const reverse = Boolean(argument(args, 2, 'reverse', false));
+  if (by !== 'key' && by !== 'value') throw new Error("You can only sort by either 'key' or 'value'");
+  if (!isMapping(value)) throw new Error('dictsort filter: val must be an object');
+  const index = by === 'key' ? 0 : 1;
+  const pairs = Object.entries(value).map((p) => markTuple(p));
+  // A stable sort, reversed as Python's sorted(reverse=True) is (equal keys keep their order).
+  const sorted = pairs.sort((a, b) => compareKeys(folded(a[index], caseSensitive), folded(b[index], caseSensitive)) * (reverse ? -1 : 1));
+  return sorted;
+}
+
+/** A group of `groupby`: a (grouper, list) tuple with those two names, as Jinja2's namedtuple. */
+type Group = [unknown, unknown[]] & { grouper: unknown; list: unknown[] };
+
+/** `groupby(attribute, default=none, case_sensitive=false)`: the items grouped by the attribute, groups sorted. */
+export function groupby(value: unknown, ...rest: unknown[]): Group[] {
+  const args = splitArgs(rest);
+  const attribute = String(argument(args, 0, 'attribute', ''));
+  const fallback = argument<unknown>(args, 1, 'default', undefined);
+  const caseSensitive = Boolean(argument(args, 2, 'case_sensitive', false));
+  const items = Array.isArray(value) ? value : value === null || value === undefined ? [] : isMapping(value) ? Object.keys(value) : [...(value as Iterable<unknown>)];
+  const keyOf = (item: unknown): unknown => {
+    const v = attributeOf(item, attribute);
+    return v === undefined ? fallback : v;
+  };
+  const sorted = items.map((item) => ({ item, key: folded(keyOf(item), caseSensitive) })).sort((a, b) => compareKeys(a.key, b.key));
+  const groups: Group[] = [];
+  let current: { key: unknown; items: unknown[] } | undefined;
+  const close = () => {
+    if (!current) return;
+    // The grouper is the first item's own value, not its lowercased key (as Jinja2).
+    const group = markTuple([keyOf(current.items[0]), current.items]) as Group;
+    group.grouper = group[0];
+    group.list = group[1];
+    groups.push(group);
+  };
+  for (const { item, key } of sorted) {
+    if (current && compareKeys(current.key, key) === 0) current.items.push(item);
+    else {
+      close();
+      current = { key, items: [item] };
+    }
+  }
+  close();
+  return groups;
+}
+
+/** `truncate(length=255, killwords=false, end='...', leeway=5)`. */
+export function truncate(value: unknown, ...rest: unknown[]): string {
+  const args = splitArgs(rest);
+  const text = value === null || value === undefined ? '' : String(value);
+  const length = Number(argument(args, 0, 'length', 255));
+  const killwords = Boolean(argument(args, 1, 'killwords', false));
+  const end = String(argument(args, 2, 'end', '...'));
+  const leeway = Number(argument(args, 3, 'leeway', 5));
+  if (length < end.length) throw new Error(`expected length >= ${end.length}, got ${length}`);
+  if (leeway < 0) throw new Error(`expected leeway >= 0, got ${leeway}`);
+  if (text.length <= length + leeway) return text;
+  const head = text.slice(0, length - end.length);
+  if (killwords) return head + end;
+  const space = head.lastIndexOf(' ');
+  return (space < 0 ? head : head.slice(0, space)) + end;
+}

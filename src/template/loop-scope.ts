@@ -1,0 +1,118 @@
+/**
+ * Jinja2's `for` scoping and the `loop` variable's members that nunjucks lacks.
+ *
+ * Scope. In Jinja2 each iteration of a loop body is a scope of its own: `{% set %}` inside it
+ * assigns for that iteration only, and nothing set in the body (or in the loop's `else`) is seen
+ * after the loop. nunjucks pushes one frame for the whole loop and its `set` writes into the
+ * frame that already holds the name, so a set leaked into the next iteration and out of the loop:
+ *
+ *     {% set total = 0 %}{% for x in [1, 2, 3] %}{% set total = total + x %}{% endfor %}{{ total }}
+ *
+ * printed 6 where dbt prints 0 (the documented Jinja pitfall; `namespace()` is the way to carry a
+ * value out of a loop, and works here as in Jinja). Here the loop's frame isolates writes and each
+ * iteration starts from a new frame under the frame outside the loop, before the loop variables
+ * and `loop.*` are set in it. template-interpreter.ts does the same.
+ *
+ * The body of `{% set x %}...{% endset %}` and of `{% filter %}` is a scope of its own too, as in
+ * Jinja2: a set inside it is not seen after it.
+ *
+ * `loop` members (Jinja2's LoopContext): `previtem` and `nextitem` (undefined at the ends),
+ * `cycle(a, b, ...)`, `changed(value, ...)` (true when the values differ from its previous call in
+ * this run of the loop), and `depth` / `depth0` (always 1 / 0: nunjucks has no recursive loops, and
+ * a loop nested in another is a loop of depth 1 in Jinja2 too).
+ */
+import nunjucks from 'nunjucks';
+import { pythonEquals } from './python-operators.js';
+import { markTuple } from './python-repr.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler and Frame are untyped */
+
+/** The item at `index` of what a loop iterates (a (key, value) tuple when it is a mapping), or undefined. */
+export function loopItem(items: unknown, index: number): unknown {
+  if (index < 0) return undefined;
+  if (Array.isArray(items)) return index < items.length ? items[index] : undefined;
+  if (items !== null && typeof items === 'object') {
+    const key = Object.keys(items)[index];
+    return key === undefined ? undefined : markTuple([key, (items as Record<string, unknown>)[key]]);
+  }
+  return undefined;
+}
+
+/** `loop.cycle` of iteration `index`. */
+export function loopCycle(index: number): (...values: unknown[]) => unknown {
+  return (...values: unknown[]) => {
+    if (!values.length) throw new TypeError('no items for cycling given');
+    return values[index % values.length];
+  };
+}
+
+/** One run of a loop's `loop.changed`: remembers the values of its last call. */
+export function loopChanged(): (...values: unknown[]) => boolean {
+  let last: unknown[] | undefined;
+  return (...values: unknown[]) => {
+    if (last !== undefined && last.length === values.length && values.every((v, i) => pythonEquals(v, last![i]))) return false;
+    last = values;
+    return true;
+  };
+}
+
+/** The members nunjucks does not set, for iteration `index` of `items` (`changed`: this run's). */
+export function setLoopExtras(frame: any, items: unknown, index: number, changed: (...values: unknown[]) => boolean): void {
+  frame.set('loop.previtem', loopItem(items, index - 1));
+  frame.set('loop.nextitem', loopItem(items, index + 1));
+  frame.set('loop.cycle', loopCycle(index));
+  frame.set('loop.changed', changed);
+  frame.set('loop.depth', 1);
+  frame.set('loop.depth0', 0);
+}
+
+let installed = false;
+
+export function installLoopScope(): void {
+  if (installed) return;
+  installed = true;
+  const runtime = (nunjucks as any).runtime;
+  runtime.strataLoopExtras = setLoopExtras;
+  runtime.strataLoopChanged = loopChanged;
+  const proto = (nunjucks as any).compiler.Compiler.prototype;
+
+  const emitLoopBindings = proto._emitLoopBindings;
+  proto._emitLoopBindings = function emitJinjaLoopBindings(this: any, node: any, arr: string, i: string, len: string) {
+    emitLoopBindings.call(this, node, arr, i, len);
+    // A `var` is function-wide in the generated code: it keeps this run's `changed` from one
+    // iteration to the next, and a new run of the loop (i is 0 again) starts a new one.
+    const changed = this._tmpid();
+    this._emitLine(`var ${changed} = ${i} === 0 || !${changed} ? runtime.strataLoopChanged() : ${changed};`);
+    this._emitLine(`runtime.strataLoopExtras(frame, ${arr}, ${i}, ${changed});`);
+  };
+
+  const compileCapture = proto.compileCapture;
+  proto.compileCapture = function compileScopedCapture(this: any, node: any, frame: any) {
+    const start = this.codebuf.length;
+    compileCapture.call(this, node, frame);
+    const end = this.codebuf.length;
+    if (this.codebuf[start + 1] !== 'var output = "";\n' || this.codebuf[end - 2] !== 'return output;\n') {
+      throw new Error('strata: nunjucks generated an unexpected capture (loop-scope.ts needs updating for this nunjucks version)');
+    }
+    this.codebuf[start + 1] += 'frame = frame.push(true);\ntry {\n';
+    this.codebuf[end - 2] = `} finally {\nframe = frame.pop();\n}\n${this.codebuf[end - 2]}`;
+  };
+
+  const compileFor = proto.compileFor;
+  proto.compileFor = function compileScopedFor(this: any, node: any, frame: any) {
+    const start = this.codebuf.length;
+    // compileFor's own temporaries, taken first: the index, the length, then the array.
+    const arr = `t_${this.lastId + 3}`;
+    compileFor.call(this, node, frame);
+    if (this.codebuf[start] !== 'frame = frame.push();\n' || this.codebuf[start + 1] !== `var ${arr} = `) {
+      throw new Error('strata: nunjucks generated an unexpected for loop (loop-scope.ts needs updating for this nunjucks version)');
+    }
+    // The loop's frame (its array's evaluation, its `else`) keeps its writes...
+    this.codebuf[start] = 'frame = frame.push(true);\n';
+    // ...and each iteration starts from a new one, before its loop variables are set.
+    const header = new RegExp(`^for\\((?:var )?t_\\d+(?:=0; t_\\d+ < ${arr}\\.length; t_\\d+\\+\\+| in ${arr})\\) \\{\\n$`);
+    for (let k = start + 2; k < this.codebuf.length; k++) {
+      if (header.test(this.codebuf[k])) this.codebuf[k] += 'frame = frame.pop().push(true);\n';
+    }
+  };
+}

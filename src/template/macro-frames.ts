@@ -1,0 +1,38 @@
+/**
+ * A macro's caller gets its own frame back however the macro ends.
+ *
+ * nunjucks' generated macro function switches the template function's `frame` variable to the
+ * macro's own frame on entry and back to the caller's on its last line. dbt's `return()` ends a
+ * macro by throwing (context-globals.ts' MacroReturn, caught by the macro wrapper in
+ * template-engine.ts), which skipped that line: after `{% set y = other_macro() %}`, a macro of
+ * the same file went on with the other macro's frame, so its own `{% set %}` variables printed as
+ * nothing (silently other SQL), and a loop over such a call (`{% for s in statuses() %}`) lost its
+ * enclosing frame. The body now runs in `try { ... } finally { frame = callerFrame; }`.
+ */
+import nunjucks from 'nunjucks';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler is untyped */
+let installed = false;
+
+export function installMacroFrames(): void {
+  if (installed) return;
+  installed = true;
+  const proto = (nunjucks as any).compiler.Compiler.prototype;
+  const compileMacro = proto._compileMacro;
+  proto._compileMacro = function compileMacroRestoringFrame(this: any, node: any, frame: any) {
+    const start = this.codebuf.length;
+    const funcId = compileMacro.call(this, node, frame);
+    const buf: string[] = this.codebuf;
+    const entry = buf.indexOf('var callerFrame = frame;\n', start);
+    const end = buf.length;
+    const restore = buf[end - 3];
+    const switched = buf[entry + 1];
+    if (entry < 0 || (switched !== 'frame = new runtime.Frame();\n' && switched !== 'frame = frame.push(true);\n')
+      || (restore !== 'frame = callerFrame;\n' && restore !== 'frame = frame.pop();\n') || !buf[end - 2]!.startsWith('return new runtime.SafeString(')) {
+      throw new Error('strata: nunjucks generated an unexpected macro (macro-frames.ts needs updating for this nunjucks version)');
+    }
+    buf[entry + 1] = `${switched}try {\n`;
+    buf[end - 3] = '} finally {\nframe = callerFrame;\n}\n';
+    return funcId;
+  };
+}
