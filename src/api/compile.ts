@@ -89,7 +89,7 @@ export function compileProject(options: ProjectOptions & SelectionOptions & Pick
 /** A parsed project (or one read back, warm-project.ts) with its selection. */
 function selectIn(projectDir: string, parsed: { manifest: Manifest; ctx: ParseContext; warnings: StrataError[] }, options: SelectionOptions): CompiledProject {
   const { manifest, ctx } = parsed;
-  const targetDir = join(projectDir, ctx.config.targetPath);
+  const targetDir = resolve(projectDir, ctx.config.targetPath);
   const selectors = loadSelectors(projectDir);
   manifest.selectors = selectors as Record<string, unknown>;
   const selectAll = !options.select?.length && !options.exclude?.length && !options.selector && !options.resourceTypes

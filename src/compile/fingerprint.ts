@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const FORMAT = 3;
 const EXTENSIONS = ['.sql', '.yml', '.yaml', '.csv', '.md'];
@@ -90,7 +90,7 @@ export function targetPathOf(projectText: string): string {
 }
 
 function fingerprintPath(projectDir: string, projectText: string): string {
-  return join(projectDir, targetPathOf(projectText), '.cache', 'compile-fingerprint.json');
+  return resolve(projectDir, targetPathOf(projectText), '.cache', 'compile-fingerprint.json');
 }
 
 function statStamp(path: string): FileStamp | undefined {

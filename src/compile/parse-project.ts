@@ -19,7 +19,7 @@ import { WORKER_MIN_FILES } from './sync-worker.js';
 import { compileNodes, renderInContext } from './compile-sql.js';
 import { hashText, ParseCache } from './parse-cache.js';
 import { inputFolders } from './fingerprint.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { link } from './link.js';
 import { ParseContext } from './parse-context.js';
 import { parseGenericTest, type TestTarget } from './parse-generic-tests.js';
@@ -321,7 +321,7 @@ export function parseProject(projectDir: string, options: ParseOptions = {}): Pa
   const propertyFiles = discoverFiles(projectDir, [...config.modelPaths, ...config.seedPaths, ...config.testPaths], ['.yml', '.yaml'], [], listings);
   const modelFiles = discoverFiles(projectDir, config.modelPaths, ['.sql'], [], listings);
   const testFiles = discoverFiles(projectDir, config.testPaths, ['.sql'], genericTestDirs, listings);
-  if (options.cache !== false) ctx.cache = ParseCache.load(join(projectDir, config.targetPath), strataBuild());
+  if (options.cache !== false) ctx.cache = ParseCache.load(resolve(projectDir, config.targetPath), strataBuild());
   const macroSources = readMacroFiles(projectDir, config, listings);
   const helper = parseHelper(ctx, projectDir, options, propertyFiles, modelFiles, macroSources);
   ctx.errors.push(...ctx.engine.loadMacros(macroSources));

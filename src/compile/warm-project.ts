@@ -52,7 +52,7 @@ export function warmProject(
   // records, which the manifest does not hold): a command that runs them parses.
   if (options.runsUnitTests && fp.summary.unitTests > 0) return undefined;
   const config = loaded.config;
-  const path = join(input.projectDir, config.targetPath, 'manifest.json');
+  const path = resolve(input.projectDir, config.targetPath, 'manifest.json');
   // The manifest the fingerprint vouches for is this configuration's (a target-path from an env var or var).
   if (resolve(fp.manifestPath) !== resolve(path)) return undefined;
   const manifest = readManifestIf(path, fp.manifest);

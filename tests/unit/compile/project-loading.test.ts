@@ -274,3 +274,20 @@ describe('compiled SQL of the shop fixture', () => {
     await expect(inc.compiledIncrementalCode).toMatchFileSnapshot(join(import.meta.dirname, '__snapshots__/shop/orders_incremental.incremental.sql'));
   });
 });
+
+describe('target-path', () => {
+  it('may be absolute: the compile writes there, and the next one finds its cache there', () => {
+    const elsewhere = writeProject({});
+    const out = join(elsewhere, 'build-output');
+    const dir = writeProject({
+      'project.yml': `name: tp\nversion: '1'\ntarget-path: ${JSON.stringify(out)}\n`,
+      'models/a.sql': 'select 1 as id',
+    });
+    const first = compile({ projectDir: dir, env: {} });
+    expect(first.upToDate).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).nodes['model.tp.a']).toBeDefined();
+    expect(readFileSync(join(out, 'compiled/models/a.sql'), 'utf8').trim()).toBe('select 1 as id');
+    expect(readdirSync(dir).sort()).toEqual(['models', 'project.yml']);
+    expect(compile({ projectDir: dir, env: {} }).upToDate).toBe(true);
+  });
+});
