@@ -16,6 +16,9 @@
  * - Trailing commas (`[1, 2,]`, `{'a': 1,}`, `(1, 2,)`) and the one-item tuple `(1,)`, which
  *   Jinja2 accepts: the tuple is marked on its Group node (`strataTuple`), which jinja-compat.ts
  *   and template-interpreter.ts build as a tuple although it has one item.
+ * - A string literal with a line break, called on (`{{ 'a\nb'.splitlines() }}`), was a JavaScript
+ *   syntax error in the generated code: nunjucks prints the callee's name for its error messages
+ *   into a string literal without escaping the line break (`_getNodeName`).
  * - An integer after a dot is an index, as Jinja2's parser reads it: `row.0` is `row[0]`, and
  *   `rows.0.1` is `rows[0][1]` (nunjucks' parser wanted a name after the dot: a syntax error).
  */
@@ -120,6 +123,13 @@ export function installLiteralSyntax(): void {
   const nextToken = proto.nextToken;
   (nunjucks as any).parser.Parser.prototype.parseAggregate = parseAggregate;
   (nunjucks as any).parser.Parser.prototype.parsePostfix = parsePostfix;
+  const compiler = (nunjucks as any).compiler.Compiler.prototype;
+  const getNodeName = compiler._getNodeName;
+  compiler._getNodeName = function getEscapedNodeName(this: any, node: any): string {
+    // Escaped once, where the text comes from: the caller escapes only the quotes.
+    if (node.typename === 'Literal') return String(node.value).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+    return getNodeName.call(this, node);
+  };
   proto.nextToken = function nextLiteralToken(this: any) {
     if (!this.in_code || this.isFinished()) return braces(this, nextToken.call(this));
     const at: number = this.index;

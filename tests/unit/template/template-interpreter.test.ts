@@ -164,6 +164,7 @@ const FAILING: string[] = [
   '{% set ns = namespace() %}\n{% set ns.x = ref() %}',
   'select\n  {% set a, b = 1 %}',
   '{% for i in [1] %}\n{{ loop.cycle() }}{% endfor %}',
+  '{{ "a\nb\\\\c".no_such_method() }}',
 ];
 
 describe('template interpreter', () => {
