@@ -25,6 +25,7 @@ import { markTuple } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
 import { installLoopScope } from './loop-scope.js';
+import { installTestSyntax } from './test-syntax.js';
 import { installMacroFrames } from './macro-frames.js';
 import { installLiteralSyntax } from './literal-syntax.js';
 
@@ -207,6 +208,7 @@ export function installJinjaCompat(): void {
   installLoopScope();
   installMacroFrames();
   installLoopControls();
+  installTestSyntax();
   installTupleAssignment();
   installStarArguments();
   installPythonTruthiness();
