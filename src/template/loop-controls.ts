@@ -65,9 +65,13 @@ export function installLoopControls(): void {
   const proto = (nunjucks as any).compiler.Compiler.prototype;
   proto.compileStrataLoopBody = function compileLoopBody(this: any, node: any, frame: any) {
     const e = this._tmpid();
+    const iterationFrame = this._tmpid();
+    // A break from a nested loop's else (or any block that pushed a frame) skips that block's pop.
+    this._emitLine(`var ${iterationFrame} = frame;`);
     this._emitLine('try {');
     this._compileChildren(node, frame);
     this._emitLine(`} catch (${e}) {`);
+    this._emitLine(`frame = ${iterationFrame};`);
     this._emitLine(`if (${e} === runtime.strataLoopBreak) break;`);
     this._emitLine(`if (${e} !== runtime.strataLoopContinue) throw ${e};`);
     this._emitLine('}');

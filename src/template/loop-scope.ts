@@ -30,7 +30,7 @@ import { markTuple } from './python-repr.js';
 /** The item at `index` of what a loop iterates (a (key, value) tuple when it is a mapping), or undefined. */
 export function loopItem(items: unknown, index: number): unknown {
   if (index < 0) return undefined;
-  if (Array.isArray(items)) return index < items.length ? items[index] : undefined;
+  if (Array.isArray(items) || typeof items === 'string') return index < items.length ? items[index] : undefined;
   if (items !== null && typeof items === 'object') {
     const key = Object.keys(items)[index];
     return key === undefined ? undefined : markTuple([key, (items as Record<string, unknown>)[key]]);
@@ -86,15 +86,48 @@ export function installLoopScope(): void {
     this._emitLine(`runtime.strataLoopExtras(frame, ${arr}, ${i}, ${changed});`);
   };
 
+  // Names the generated code keeps in JavaScript variables (a macro's arguments, a loop's
+  // variables) are assigned there by `set`, not in a frame: inside a loop body or a block, a set
+  // of such a name bound outside it assigns a variable of the scope's own instead (a "shadow"),
+  // which starts as the outer value in each iteration and each run of the block.
+  const compileSet = proto.compileSet;
+  proto.compileSet = function compileScopedSet(this: any, node: any, frame: any) {
+    for (const target of node.targets) {
+      if (target?.typename !== 'Symbol') continue;
+      const name: string = target.value;
+      let scope: any;
+      for (let f = frame; f; f = f.parent) {
+        if (f.variables[name] !== undefined) break;
+        if (f.strataScope) {
+          scope = f;
+          break;
+        }
+      }
+      const outer = scope?.parent?.lookup(name);
+      if (outer === undefined || outer === null) continue;
+      const shadow = this._tmpid();
+      scope.set(name, shadow);
+      scope.strataScope.push(`var ${shadow} = ${outer};\n`);
+    }
+    return compileSet.call(this, node, frame);
+  };
+  /** A compile-time frame that bounds a scope; its list collects the shadows' initialisations. */
+  const scopeFrame = (frame: any): any => {
+    const scope = frame.push();
+    scope.strataScope = [];
+    return scope;
+  };
+
   const compileCapture = proto.compileCapture;
   proto.compileCapture = function compileScopedCapture(this: any, node: any, frame: any) {
     const start = this.codebuf.length;
-    compileCapture.call(this, node, frame);
+    const scope = scopeFrame(frame);
+    compileCapture.call(this, node, scope);
     const end = this.codebuf.length;
     if (this.codebuf[start + 1] !== 'var output = "";\n' || this.codebuf[end - 2] !== 'return output;\n') {
       throw new Error('strata: nunjucks generated an unexpected capture (loop-scope.ts needs updating for this nunjucks version)');
     }
-    this.codebuf[start + 1] += 'frame = frame.push(true);\ntry {\n';
+    this.codebuf[start + 1] += `frame = frame.push(true);\n${scope.strataScope.join('')}try {\n`;
     this.codebuf[end - 2] = `} finally {\nframe = frame.pop();\n}\n${this.codebuf[end - 2]}`;
   };
 
@@ -102,17 +135,22 @@ export function installLoopScope(): void {
   proto.compileFor = function compileScopedFor(this: any, node: any, frame: any) {
     const start = this.codebuf.length;
     // compileFor's own temporaries, taken first: the index, the length, then the array.
+    const len = `t_${this.lastId + 2}`;
     const arr = `t_${this.lastId + 3}`;
-    compileFor.call(this, node, frame);
+    const scope = scopeFrame(frame);
+    compileFor.call(this, node, scope);
     if (this.codebuf[start] !== 'frame = frame.push();\n' || this.codebuf[start + 1] !== `var ${arr} = `) {
       throw new Error('strata: nunjucks generated an unexpected for loop (loop-scope.ts needs updating for this nunjucks version)');
     }
+    const shadows: string = scope.strataScope.join('');
     // The loop's frame (its array's evaluation, its `else`) keeps its writes...
     this.codebuf[start] = 'frame = frame.push(true);\n';
     // ...and each iteration starts from a new one, before its loop variables are set.
     const header = new RegExp(`^for\\((?:var )?t_\\d+(?:=0; t_\\d+ < ${arr}\\.length; t_\\d+\\+\\+| in ${arr})\\) \\{\\n$`);
+    const otherwise = `if (!${len}) {\n`;
     for (let k = start + 2; k < this.codebuf.length; k++) {
-      if (header.test(this.codebuf[k])) this.codebuf[k] += 'frame = frame.pop().push(true);\n';
+      if (header.test(this.codebuf[k])) this.codebuf[k] += `frame = frame.pop().push(true);\n${shadows}`;
+      else if (shadows && node.else_ && this.codebuf[k] === otherwise) this.codebuf[k] += shadows;
     }
   };
 }

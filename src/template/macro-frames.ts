@@ -8,6 +8,9 @@
  * the same file went on with the other macro's frame, so its own `{% set %}` variables printed as
  * nothing (silently other SQL), and a loop over such a call (`{% for s in statuses() %}`) lost its
  * enclosing frame. The body now runs in `try { ... } finally { frame = callerFrame; }`.
+ *
+ * A `{% call %}` body is such a function too, run when the macro calls `caller()`: it now starts
+ * from the frame where it is written, as in Jinja2, not from the called macro's.
  */
 import nunjucks from 'nunjucks';
 
@@ -31,7 +34,16 @@ export function installMacroFrames(): void {
       || (restore !== 'frame = callerFrame;\n' && restore !== 'frame = frame.pop();\n') || !buf[end - 2]!.startsWith('return new runtime.SafeString(')) {
       throw new Error('strata: nunjucks generated an unexpected macro (macro-frames.ts needs updating for this nunjucks version)');
     }
-    buf[entry + 1] = `${switched}try {\n`;
+    if (switched === 'frame = frame.push(true);\n') {
+      // A `{% call %}` body (a macro that keeps a frame): its variables are those where it is
+      // written, not those of the macro that calls `caller()` (a macro of the same file has
+      // switched the shared `frame` to its own by then).
+      const defined = this._tmpid();
+      buf[start] = `var ${defined} = frame;\n${buf[start]}`;
+      buf[entry + 1] = `frame = ${defined}.push(true);\ntry {\n`;
+    } else {
+      buf[entry + 1] = `${switched}try {\n`;
+    }
     buf[end - 3] = '} finally {\nframe = callerFrame;\n}\n';
     return funcId;
   };

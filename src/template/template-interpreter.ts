@@ -85,6 +85,11 @@ function unsupported(node: Node): never {
 /** Compile-time names, as the compiler's own frames: a loop variable is bound to a local. */
 class Scope {
   readonly #names = new Map<string, number>();
+  /**
+   * On a loop's or a block's scope (loop-scope.ts): the shadows of names bound outside it that a
+   * `set` inside assigns, [shadow, outer] locals, each shadow starting as the outer value.
+   */
+  shadows?: Array<[number, number]>;
   constructor(readonly parent?: Scope) {}
   lookup(name: string): number | undefined {
     return this.#names.get(name) ?? this.parent?.lookup(name);
@@ -92,6 +97,34 @@ class Scope {
   bind(name: string, local: number): void {
     this.#names.set(name, local);
   }
+  /** The local a `set` of `name` assigns: its own, a shadow of the enclosing scope, or none yet (as compileSet). */
+  setTarget(name: string, newLocal: () => number): number | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const own = s.#names.get(name);
+      if (own !== undefined) return own;
+      if (s.shadows) {
+        const outer = s.parent?.lookup(name);
+        if (outer === undefined) return undefined;
+        const shadow = newLocal();
+        s.bind(name, shadow);
+        s.shadows.push([shadow, outer]);
+        return shadow;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A scope that bounds a loop body or a block. */
+function boundScope(parent: Scope): Scope & { shadows: Array<[number, number]> } {
+  const scope = new Scope(parent) as Scope & { shadows: Array<[number, number]> };
+  scope.shadows = [];
+  return scope;
+}
+
+/** Each shadow of `scope` starts as the outer value. */
+function initShadows(scope: { shadows: Array<[number, number]> }, locals: unknown[]): void {
+  for (const [shadow, outer] of scope.shadows) locals[shadow] = locals[outer];
 }
 
 /** Turns one parsed template into closures; `locals` counts the generated code's `t_<n>`. */
@@ -171,7 +204,7 @@ class Builder {
     const i = this.newLocal();
     const len = this.newLocal();
     const arr = this.newLocal();
-    const scope = new Scope(outer);
+    const scope = boundScope(outer);
     const array = this.expression(node.arr, scope).evaluate;
     const loop = node.name.typename === 'Array' ? this.forPairs(node, scope, i, len, arr) : this.forItems(node, scope, i, len, arr);
     const otherwise = node.else_ ? this.statements(node.else_, scope) : undefined;
@@ -184,7 +217,10 @@ class Builder {
         l[arr] = run.runtime.fromIterator(l[arr]);
         loop(run);
       }
-      if (otherwise && !l[len]) otherwise(run);
+      if (otherwise && !l[len]) {
+        initShadows(scope, l);
+        otherwise(run);
+      }
       run.frame = run.frame.pop();
     };
   }
@@ -196,16 +232,19 @@ class Builder {
   loopBody(node: Node, scope: Scope): Statement {
     const body = this.statements({ typename: 'NodeList', children: node.children }, scope);
     return (run) => {
+      const frame = run.frame;
       try {
         body(run);
       } catch (e) {
+        // A nested loop's else (or a block that pushed a frame) did not pop it.
+        run.frame = frame;
         if (e !== LOOP_CONTINUE) throw e;
       }
     };
   }
 
   /** `for x in items`. */
-  forItems(node: Node, scope: Scope, i: number, len: number, arr: number): Statement {
+  forItems(node: Node, scope: ReturnType<typeof boundScope>, i: number, len: number, arr: number): Statement {
     if (node.name.typename !== 'Symbol') unsupported(node.name);
     const name: string = node.name.value;
     const item = this.newLocal();
@@ -217,6 +256,7 @@ class Builder {
       l[len] = l[arr].length;
       for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
         run.frame = run.frame.pop().push(true);
+        initShadows(scope, l);
         l[item] = l[arr][l[i]];
         run.frame.set(name, l[item]);
         setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
@@ -230,7 +270,7 @@ class Builder {
    * generated code sets the frame variable named after the name *node*, "[object Object]", which is
    * mirrored); over an object, the first name its keys and the second their values.
    */
-  forPairs(node: Node, scope: Scope, i: number, len: number, arr: number): Statement {
+  forPairs(node: Node, scope: ReturnType<typeof boundScope>, i: number, len: number, arr: number): Statement {
     const names: Node[] = node.name.children;
     if (names.length < 2 || names.some((n) => n.typename !== 'Symbol')) unsupported(node.name);
     const items = names.map((n) => {
@@ -253,6 +293,7 @@ class Builder {
         l[len] = l[arr].length;
         for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
           run.frame = run.frame.pop().push(true);
+          initShadows(scope, l);
           for (let u = 0; u < items.length; u++) {
             l[items[u]!.local] = l[arr][l[i]][u];
             run.frame.set(items[u]!.frameName, l[arr][l[i]][u]);
@@ -265,6 +306,7 @@ class Builder {
         l[len] = run.runtime.keys(l[arr]).length;
         for (const k in l[arr]) {
           run.frame = run.frame.pop().push(true);
+          initShadows(scope, l);
           l[key] = k;
           l[i]++;
           l[value] = l[arr][k];
@@ -285,7 +327,7 @@ class Builder {
     if (node.targets.some((t: Node) => t.typename === 'LookupVal')) return this.setAttribute(node, scope);
     const targets: Array<{ name: string; local: number }> = node.targets.map((t: Node) => {
       if (t.typename !== 'Symbol') unsupported(t);
-      return { name: t.value as string, local: scope.lookup(t.value) ?? this.newLocal() };
+      return { name: t.value as string, local: scope.setTarget(t.value, () => this.newLocal()) ?? this.newLocal() };
     });
     const value = node.value ? this.expression(node.value, scope).evaluate : this.expression(node.body, scope).evaluate;
     return (run) => {
@@ -513,13 +555,15 @@ class Builder {
   }
 
   /** A block `set` or `{% filter %}` body: rendered into its own output. */
-  capture(node: Node, scope: Scope): Evaluate {
+  capture(node: Node, outer: Scope): Evaluate {
+    const scope = boundScope(outer);
     const body = this.statements(node.body, scope);
     return (run) => {
       const saved = run.out;
       run.out = '';
       // A scope of its own, as in Jinja (loop-scope.ts). A `{% continue %}` inside leaves it early.
       run.frame = run.frame.push(true);
+      initShadows(scope, run.locals);
       try {
         body(run);
         return run.out;
@@ -562,12 +606,14 @@ function nodeName(node: Node): string {
 
 /** Runs one iteration's body; true when it ended with `{% break %}`. */
 function broke(body: Statement, run: Run): boolean {
+  const frame = run.frame;
   try {
     body(run);
     return false;
   } catch (e) {
-    if (e === LOOP_BREAK) return true;
-    throw e;
+    if (e !== LOOP_BREAK) throw e;
+    run.frame = frame;
+    return true;
   }
 }
 

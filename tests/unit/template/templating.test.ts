@@ -73,7 +73,7 @@ describe('Jinja compatibility', () => {
       ['printing as Python: None, True, lists, dicts, tuples, dict items', "{{ none }}|{{ true }}|{{ [1, 'a', none, false] }}|{{ {'a': [1, 2], 'b': \"it's\"} }}|{{ (1, 'b') }}|{{ {'k': 1}.items() | list }}|{{ {'k': 2} | items | list }}|{{ 'x' ~ [1] ~ none }}|where id in {{ (1, 2) }}|{{ nothing }}", "None|True|[1, 'a', None, False]|{'a': [1, 2], 'b': \"it's\"}|(1, 'b')|[('k', 1)]|[('k', 2)]|x[1]None|where id in (1, 2)|"],
       ['set inside a loop: one scope per iteration, nothing leaks out (a namespace carries values out)', "{% set total = 0 %}{% for x in [1, 2, 3] %}{% set total = total + x %}{{ total }},{% endfor %}|{{ total }}|{% for i in range(3) %}{% if i == 0 %}{% set y = 'a' %}{% endif %}[{{ y }}]{% endfor %}|{% set ns = namespace(t=0) %}{% for x in [1, 2, 3] %}{% set ns.t = ns.t + x %}{% endfor %}{{ ns.t }}|{% for i in [] %}{% else %}{% set k = 5 %}{% endfor %}[{{ k }}]", '1,2,3,|0|[a][][]|6|[]'],
       ['set blocks and filter blocks are scopes of their own', "{% set y = 0 %}{% set x %}{% set y = 1 %}{{ y }}{% endset %}[{{ y }}]{{ x }}|{% filter upper %}{% set z = 'a' %}{{ z }}{% endfilter %}[{{ z }}]", '[0]1|A[]'],
-      ['loop.previtem, nextitem, cycle, changed, depth', "{% for a in [1, 1, 2] %}{{ loop.previtem }}-{{ loop.nextitem }}-{{ loop.cycle('x', 'y') }}-{{ loop.changed(a) }}-{{ loop.depth }}{{ loop.depth0 }};{% endfor %}|{% for i in [1, 2, 3] %}{% for j in [1, 1] %}{{ loop.changed(j) }}{% endfor %}{% endfor %}", '-1-x-True-10;1-2-y-False-10;1--x-True-10;|TrueFalseTrueFalseTrueFalse'],
+      ['loop.previtem, nextitem, cycle, changed, depth', "{% for a in [1, 1, 2] %}{{ loop.previtem }}-{{ loop.nextitem }}-{{ loop.cycle('x', 'y') }}-{{ loop.changed(a) }}-{{ loop.depth }}{{ loop.depth0 }};{% endfor %}|{% for i in [1, 2, 3] %}{% for j in [1, 1] %}{{ loop.changed(j) }}{% endfor %}{% endfor %}|{% for c in 'abc' %}{{ loop.previtem }}{{ loop.nextitem }};{% endfor %}", '-1-x-True-10;1-2-y-False-10;1--x-True-10;|TrueFalseTrueFalseTrueFalse|b;ac;b;'],
       ['an integer after a dot indexes, and set takes a tuple without parentheses', "{% set rows = [[1, [2, 3]]] %}{{ rows.0.1.1 }}{{ rows.0.0 }}{{ (4, 5).1 }}|{% set a, b = 1, 2 %}{{ a }}{{ b }}|{% set t = 'x', %}{{ t }}|{% set u = 1, 2 %}{{ u }}", '315|12|(\'x\',)|(1, 2)'],
       ['break and continue (dbt enables loopcontrols)', "{% for i in range(5) %}{% if i == 3 %}{% break %}{% endif %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% endfor %}|{% for i in range(3) %}{% for j in range(3) %}{% if j == 1 %}{% break %}{% endif %}{{ i }}{{ j }}{% endfor %};{% endfor %}|{% for k, v in {'a': 1, 'b': 2, 'c': 3}.items() %}{% if v == 2 %}{% continue %}{% endif %}{{ k }}{% endfor %}", '02|00;10;20;|ac'],
       ['groupby: sorted (grouper, list) tuples, case-insensitive', "{% for g in [{'s': 'b', 'v': 1}, {'s': 'a', 'v': 2}, {'s': 'B', 'v': 3}] | groupby('s') %}{{ g.grouper }}:{{ g.list | map(attribute='v') | list }};{% endfor %}|{% for s, rows in [{'s': 2}, {'s': 1}, {'s': 2}] | groupby('s') %}{{ s }}{{ rows | length }}{% endfor %}|{{ [{'s': 1}] | groupby('s') }}", "a:[2];b:[1, 3];|1122|[(1, [{'s': 1}])]"],
@@ -166,6 +166,33 @@ describe('Jinja compatibility', () => {
       ].join('\n'),
     });
     expect(render('{{ after_call() }} {{ quoted() }} {{ with_call() }}')).toBe("[51] 'a', 'b' (1)v");
+  });
+
+  it("scopes a set of a macro's argument or an outer loop variable to the loop or block, as Jinja2", () => {
+    // nunjucks keeps those names in JavaScript variables, which a set assigned past the loop.
+    const { render } = setup({
+      'macros/a.sql': [
+        '{% macro total(t) %}{% for x in [1, 2, 3] %}{% set t = t + x %}{% endfor %}{{ t }}{% endmacro %}',
+        '{% macro each(a) %}{% for x in [1, 2] %}{{ a }}{% set a = a + 10 %}{{ a }};{% endfor %}{{ a }}{% endmacro %}',
+        '{% macro late(a) %}{% for x in [1, 2] %}{% if x == 2 %}{% set a = 5 %}{% endif %}{{ a }}{% endfor %}{% for x in [] %}{% else %}{{ a }}{% set a = 6 %}{% endfor %}{{ a }}{% endmacro %}',
+        '{% macro block(a) %}{% set y %}{% set a = 9 %}{{ a }}{% endset %}{{ a }}{{ y }}{% endmacro %}',
+      ].join('\n'),
+    });
+    // Each expected text is Jinja2 3.1's.
+    expect(render('{{ total(0) }}|{{ each(1) }}|{{ late(1) }}|{{ block(1) }}')).toBe('0|111;111;1|1511|19');
+    expect(render('{% for a in [1] %}{% for x in [1, 2] %}{% set a = a + x %}{{ a }},{% endfor %}{{ a }}{% endfor %}|{% for x in [1, 2] %}{% set y %}{% set x = 9 %}{% endset %}{{ x }}{% endfor %}')).toBe('2,3,1|12');
+  });
+
+  it('a {% call %} body sees the variables where it is written, also calling a macro of the same file', () => {
+    const { render } = setup({
+      'macros/a.sql': '{% macro m() %}[{{ caller() }}]{% endmacro %}\n{% macro outer() %}{% for i in [1, 2] %}{% set t = i * 10 %}{% call m() %}{{ t }}{{ loop.index }}{% endcall %}{% endfor %}{% endmacro %}',
+    });
+    expect(render('{{ outer() }}')).toBe('[101][202]');
+  });
+
+  it('a break out of a nested loop\'s else leaves the frames as they were', () => {
+    const { render } = setup({ 'macros/a.sql': '{% macro m() %}{% for x in [1] %}{% for y in [] %}{% else %}{% break %}{% endfor %}{% endfor %}{% set a = 2 %}{{ a }}{% endmacro %}' });
+    expect(render('{{ m() }}|{% for x in [1] %}{% for y in [] %}{% else %}{% continue %}{% endfor %}{% endfor %}{% set a = 3 %}{{ a }}')).toBe('2|3');
   });
 
   it('supports {% call %} with caller()', () => {
