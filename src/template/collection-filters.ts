@@ -93,7 +93,11 @@ export function groupby(value: unknown, ...rest: unknown[]): Group[] {
 /** `truncate(length=255, killwords=false, end='...', leeway=5)`. */
 export function truncate(value: unknown, ...rest: unknown[]): string {
   const args = splitArgs(rest);
-  const text = value === null || value === undefined ? '' : String(value);
+  // Jinja2 takes the length of what it truncates: None or a number is Python's TypeError.
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') {
+    throw new TypeError(`object of type '${typeName(value)}' has no len()`);
+  }
+  const text = String(value);
   const length = Number(argument(args, 0, 'length', 255));
   const killwords = Boolean(argument(args, 1, 'killwords', false));
   const end = String(argument(args, 2, 'end', '...'));

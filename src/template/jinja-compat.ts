@@ -46,13 +46,12 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   replace(old: string, replacement: string, count?: number) { return pyReplace(this, old, replacement, count); },
   title() { return this.toLowerCase().replace(/(^|[^a-zA-Z0-9])([a-z])/g, (_m, a: string, b: string) => a + b.toUpperCase()); },
   capitalize() { return this.charAt(0).toUpperCase() + this.slice(1).toLowerCase(); },
-  find(sub: string) { return this.indexOf(sub); },
-  index(sub: string) {
-    const i = this.indexOf(sub);
-    if (i < 0) throw new Error(`ValueError: substring ${JSON.stringify(sub)} not found`);
-    return i;
+  find(sub: string, start?: number, end?: number) { return findIn(this, sub, start, end, false); },
+  index(sub: string, start?: number, end?: number) { return found(findIn(this, sub, start, end, false)); },
+  count(sub: string, start?: number, end?: number) {
+    const { text } = window(this, start, end);
+    return sub === '' ? text.length + 1 : text.split(sub).length - 1;
   },
-  count(sub: string) { return sub === '' ? this.length + 1 : this.split(sub).length - 1; },
   join(items: unknown[]) { return (items ?? []).map((x) => String(x)).join(this); },
   format(...args: unknown[]) { return pyFormat(this, args); },
   isdigit() { return /^[0-9]+$/.test(this); },
@@ -64,12 +63,8 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
     const { sep, maxsplit } = splitArguments(args);
     return pyRsplit(this, sep, maxsplit);
   },
-  rfind(sub: string) { return this.lastIndexOf(sub); },
-  rindex(sub: string) {
-    const i = this.lastIndexOf(sub);
-    if (i < 0) throw new Error(`ValueError: substring ${JSON.stringify(sub)} not found`);
-    return i;
-  },
+  rfind(sub: string, start?: number, end?: number) { return findIn(this, sub, start, end, true); },
+  rindex(sub: string, start?: number, end?: number) { return found(findIn(this, sub, start, end, true)); },
   partition(sep: string) {
     const i = this.indexOf(sep);
     return markTuple(i < 0 ? [String(this), '', ''] : [this.slice(0, i), sep, this.slice(i + sep.length)]);
@@ -105,6 +100,26 @@ function splitArguments(args: unknown[]): { sep: string | undefined; maxsplit: n
   return { sep: sep === null || sep === undefined ? undefined : String(sep), maxsplit: maxsplit === undefined || maxsplit === null ? undefined : Number(maxsplit) };
 }
 
+/** `s[start:end]` as Python slices it (negative positions count from the end), and where it starts. */
+function window(s: string, start?: number, end?: number): { text: string; offset: number } {
+  const at = (n: number | undefined, fallback: number) => (n === undefined || n === null ? fallback : n < 0 ? Math.max(0, s.length + n) : Math.min(n, s.length));
+  const from = at(start, 0);
+  return { text: s.slice(from, Math.max(from, at(end, s.length))), offset: from };
+}
+
+/** str.find / str.rfind with Python's optional start and end. */
+function findIn(s: string, sub: string, start: number | undefined, end: number | undefined, last: boolean): number {
+  const { text, offset } = window(s, start, end);
+  const i = last ? text.lastIndexOf(sub) : text.indexOf(sub);
+  return i < 0 ? -1 : i + offset;
+}
+
+/** str.index / str.rindex: a position, or Python's ValueError. */
+function found(i: number): number {
+  if (i < 0) throw new Error('ValueError: substring not found');
+  return i;
+}
+
 function anyOf(x: string | string[], test: (s: string) => boolean): boolean {
   return Array.isArray(x) ? x.some(test) : test(x);
 }
@@ -127,7 +142,8 @@ function pySplit(s: string, sep: string | undefined, maxsplit?: number): string[
     const parts = s.trim().split(/\s+/).filter((p) => p !== '');
     if (limit === Infinity || parts.length <= limit) return parts;
     const head = parts.slice(0, limit);
-    let rest = s.trim();
+    // The rest keeps its trailing whitespace, as Python's split(None, n) does.
+    let rest = s.trimStart();
     for (const h of head) rest = rest.slice(rest.indexOf(h) + h.length).trimStart();
     return [...head, rest];
   }
@@ -144,7 +160,8 @@ function pyRsplit(s: string, sep: string | undefined, maxsplit?: number): string
     const parts = s.trim().split(/\s+/).filter((p) => p !== '');
     if (parts.length <= limit) return parts;
     const tail = parts.slice(parts.length - limit);
-    let rest = s.trim();
+    // The rest keeps its leading whitespace, as Python's rsplit(None, n) does.
+    let rest = s.trimEnd();
     for (const t of [...tail].reverse()) rest = rest.slice(0, rest.lastIndexOf(t)).trimEnd();
     return [rest, ...tail];
   }

@@ -19,6 +19,7 @@
  * - A string literal with a line break, called on (`{{ 'a\nb'.splitlines() }}`), was a JavaScript
  *   syntax error in the generated code: nunjucks prints the callee's name for its error messages
  *   into a string literal without escaping the line break (`_getNodeName`).
+ * - A filter's error is reported at the filter (nunjucks positioned only calls).
  * - An integer after a dot is an index, as Jinja2's parser reads it: `row.0` is `row[0]`, and
  *   `rows.0.1` is `rows[0][1]` (nunjucks' parser wanted a name after the dot: a syntax error).
  */
@@ -124,6 +125,14 @@ export function installLiteralSyntax(): void {
   (nunjucks as any).parser.Parser.prototype.parseAggregate = parseAggregate;
   (nunjucks as any).parser.Parser.prototype.parsePostfix = parsePostfix;
   const compiler = (nunjucks as any).compiler.Compiler.prototype;
+  // A filter's error names the filter's line and column, as a call's does (nunjucks set the
+  // position for calls only, so a failing filter reported the last call's or 1:1).
+  const compileFilter = compiler.compileFilter;
+  compiler.compileFilter = function compilePositionedFilter(this: any, node: any, frame: any): void {
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, `);
+    compileFilter.call(this, node, frame);
+    this._emit(')');
+  };
   const getNodeName = compiler._getNodeName;
   compiler._getNodeName = function getEscapedNodeName(this: any, node: any): string {
     // Escaped once, where the text comes from: the caller escapes only the quotes.

@@ -46,6 +46,11 @@ export function reprString(s: string): string {
   return out + quote;
 }
 
+/** A function (a macro, `loop.cycle`) as Python names one, not its JavaScript source. */
+function functionRepr(fn: { name?: string }): string {
+  return `<function ${fn.name || '<lambda>'}>`;
+}
+
 function reprNumber(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';
@@ -60,6 +65,7 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
   if (value === false) return 'False';
   if (typeof value === 'string') return reprString(value);
   if (typeof value === 'number') return reprNumber(value);
+  if (typeof value === 'function') return functionRepr(value);
   if (typeof value !== 'object') return String(value);
   if (value instanceof String) return reprString(String(value));
   if (seen.has(value)) return Array.isArray(value) ? '[...]' : '{...}';
@@ -90,5 +96,6 @@ export function pythonStr(value: unknown): unknown {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'object' && (Array.isArray(value) || isDict(value))) return pythonRepr(value);
+  if (typeof value === 'function') return functionRepr(value);
   return value;
 }

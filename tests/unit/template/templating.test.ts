@@ -79,6 +79,7 @@ describe('Jinja compatibility', () => {
       ['groupby: sorted (grouper, list) tuples, case-insensitive', "{% for g in [{'s': 'b', 'v': 1}, {'s': 'a', 'v': 2}, {'s': 'B', 'v': 3}] | groupby('s') %}{{ g.grouper }}:{{ g.list | map(attribute='v') | list }};{% endfor %}|{% for s, rows in [{'s': 2}, {'s': 1}, {'s': 2}] | groupby('s') %}{{ s }}{{ rows | length }}{% endfor %}|{{ [{'s': 1}] | groupby('s') }}", "a:[2];b:[1, 3];|1122|[(1, [{'s': 1}])]"],
       ['dictsort with by and reverse, truncate with Jinja\'s length, killwords and leeway', "{{ {'b': 1, 'A': 2, 'c': 0} | dictsort }}|{{ {'b': 1, 'A': 2, 'c': 0} | dictsort(by='value') }}|{{ {'b': 1, 'a': 2} | dictsort(reverse=true) }}|{{ 'hello world foo bar' | truncate(12) }}|{{ 'hello world foo bar' | truncate(12, true) }}|{{ 'hello world' | truncate(9, leeway=0) }}|{{ 'short' | truncate(3) }}", "[('A', 2), ('b', 1), ('c', 0)]|[('c', 0), ('b', 1), ('A', 2)]|[('b', 1), ('a', 2)]|hello...|hello wor...|hello...|short"],
       ['more str methods, dict(), dict.get of a missing key is None', "{{ 'a-b-c'.rsplit('-', 1) }}{{ 'a b c'.split(maxsplit=1) }}{{ 'a=b=c'.rpartition('=') }}{{ 'stg_orders'.removeprefix('stg_') }}{{ 'AbC'.swapcase() }}{{ 'ab'.center(7, '*') }}|{{ dict(a=1) }}{{ dict({'x': 1}, y=2) }}|{{ {'a': 1}.get('b') }}|{{ {'a': 1}.get('b', 0) }}|{{ 'a\nb\n'.splitlines() }}", "['a-b', 'c']['a', 'b c']('a=b', '=', 'c')ordersaBc***ab**|{'a': 1}{'x': 1, 'y': 2}|None|0|['a', 'b']"],
+      ['split and rsplit with maxsplit keep the rest as Python does; find, rfind, count, index with start and end', "{{ '  a b  c  '.rsplit(None, 1) }}{{ ' a b  '.split(None, 1) }}|{{ 'abcabc'.rfind('b', 0, 3) }}{{ 'abcabc'.find('c', 3) }}{{ 'abcabc'.find('c', -2) }}{{ 'abcabc'.count('a', 1) }}{{ 'ab'.index('b', 1, 2) }}", "['  a b', 'c']['a', 'b  ']|15511"],
       ['a test\'s one argument without parentheses', "{{ 6 is divisibleby 3 }}{{ 7 is not divisibleby 3 }}{{ false is sameas false }}{{ 2 is eq 2 }}{{ 'a' is in 'abc' }}{{ 'ab' is in ['ab'] }}{{ 'x' if 3 is odd else 'y' }}{{ 3 is odd and 4 is even }}{{ 2 is eq(2) }}{{ none is none }}", 'TrueTrueTrueTrueTrueTruexTrueTrueTrue'],
       ['round as Python: a half to the even neighbour, on the stored value', "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ -2.5 | round }}|{{ 0.125 | round(2) }}|{{ 2.675 | round(2) }}|{{ 2.45 | round(1) }}|{{ 1250 | round(-2) }}|{{ 2.4 | round(0, 'ceil') }}|{{ 2.6 | round(0, 'floor') }}", '2|4|-2|0.12|2.67|2.5|1200|3|2'],
     ];
@@ -286,6 +287,21 @@ describe('dbt context functions', () => {
 });
 
 describe('template errors', () => {
+  it("a filter's error names the filter's line; truncate of None is Python's TypeError", () => {
+    const { render } = setup();
+    const sorted = renderError(() => render("select 1,\n  {{ {'a': 1} | dictsort(by='x') }}"));
+    expect(sorted.message).toMatch(/sort by either 'key' or 'value'/);
+    expect(sorted.location).toMatchObject({ line: 2, column: 17 });
+    const none = renderError(() => render('select {{ 1 }}\n\n{{ none | truncate(2) }}'));
+    expect(none.message).toBe("object of type 'NoneType' has no len()");
+    expect(none.location).toMatchObject({ line: 3 });
+  });
+
+  it('prints a function by its name, not its JavaScript source', () => {
+    const { render } = setup();
+    expect(render('{% for x in [1] %}{{ loop.cycle }}{% endfor %}')).toBe('<function <lambda>>');
+  });
+
   it('break or continue outside a loop, and unpacking the wrong number of values, name the line', () => {
     const { render } = setup();
     const outside = renderError(() => render('select 1\n{% if true %}{% break %}{% endif %}'));
