@@ -62,6 +62,21 @@ export function installLoopControls(): void {
   installed = true;
   (nunjucks as any).runtime.strataLoopBreak = LOOP_BREAK;
   (nunjucks as any).runtime.strataLoopContinue = LOOP_CONTINUE;
+  // A macro's or a call block's body is a function of its own: a loop around its definition is
+  // not one it can break out of (Jinja2 rejects that too).
+  const parser = (nunjucks as any).parser.Parser.prototype;
+  for (const method of ['parseMacro', 'parseCall']) {
+    const parse = parser[method];
+    parser[method] = function parseOutsideLoops(this: any, ...args: unknown[]) {
+      const depth = this.strataLoopDepth;
+      this.strataLoopDepth = 0;
+      try {
+        return parse.apply(this, args);
+      } finally {
+        this.strataLoopDepth = depth;
+      }
+    };
+  }
   const proto = (nunjucks as any).compiler.Compiler.prototype;
   proto.compileStrataLoopBody = function compileLoopBody(this: any, node: any, frame: any) {
     const e = this._tmpid();

@@ -307,6 +307,10 @@ describe('template errors', () => {
     const outside = renderError(() => render('select 1\n{% if true %}{% break %}{% endif %}'));
     expect(outside.message).toMatch(/'break' outside of a for loop/);
     expect(outside.location).toMatchObject({ file: 'models/m.sql', line: 2 });
+    // A call block's body is a function of its own, even inside a loop (Jinja2 rejects it too).
+    const inCall = renderError(() => render('{% for i in [1] %}{% call m() %}\n{% continue %}{% endcall %}{% endfor %}'));
+    expect(inCall.message).toMatch(/'continue' outside of a for loop/);
+    expect(inCall.location).toMatchObject({ line: 2 });
     const unpack = renderError(() => render('select 1\n\n{% set a, b, c = 1, 2 %}'));
     expect(unpack.message).toMatch(/not enough values to unpack \(expected 3, got 2\)/);
     expect(unpack.location).toMatchObject({ line: 3 });
