@@ -6,6 +6,8 @@
  * Installed once as nunjucks globals; each reads the current RenderState (see render-state.ts).
  * Values that must look like variables (`this`, `target`, `execute`, `model`) are getters.
  */
+import { dbtBuiltins, pythonModules } from './dbt-builtins.js';
+import { markTuple } from './python-repr.js';
 import { PyDatetime } from './py-datetime.js';
 import { pythonTruthy } from './python-semantics.js';
 import { StrataError } from '../errors/strata-error.js';
@@ -257,14 +259,15 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     namespace,
     zip: (...lists: unknown[][]) => {
       const n = Math.min(...lists.map((l) => l.length));
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+      return Array.from({ length: n }, (_, i) => markTuple(lists.map((l) => l[i])));
     },
     ...NAMING_BUILTINS,
+    ...dbtBuiltins,
   };
   const invocation: Record<string, unknown> = {
     run_started_at: new PyDatetime(new Date()),
     invocation_id: globalThis.crypto.randomUUID(),
-    modules: { datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } } },
+    modules: pythonModules(),
   };
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {

@@ -21,6 +21,7 @@ import { installPythonTruthiness } from './truthiness.js';
 import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
+import { pythonJsonDumps } from './python-json.js';
 import { markTuple } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
@@ -386,7 +387,8 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('as_native', (v: unknown) => v);
   env.addFilter('tojson', (v: unknown, ...args: unknown[]) => {
     const indent = typeof args[0] === 'number' ? args[0] : (args[0] as { indent?: number } | undefined)?.indent;
-    return pythonJson(v, typeof indent === 'number' ? indent : undefined);
+    // Jinja's: keys sorted, HTML-safe (htmlsafe_json_dumps).
+    return pythonJsonDumps(v, { indent: typeof indent === 'number' ? indent : undefined, sortKeys: true, htmlSafe: true });
   });
   env.addFilter('string', (v: unknown) => (v === null || v === undefined ? 'None' : String(v)));
   // unique, case-insensitive for strings unless case_sensitive=true, as Jinja (the first spelling kept).
@@ -445,24 +447,4 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     return text.slice(a, b);
   });
   env.addFilter('list', (v: unknown) => [...pythonSequence(v)]);
-}
-
-/**
- * Jinja's `tojson`: keys sorted, `, ` and `: ` between items, and `<`, `>`, `&`, `'` escaped as
- * `\u003c`... (what json.dumps with Jinja's defaults and htmlsafe_json_dumps print).
- */
-function pythonJson(value: unknown, indent?: number): string {
-  const sortKeys = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sortKeys);
-    if (v !== null && typeof v === 'object' && !(v instanceof String)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-      return out;
-    }
-    return v instanceof String ? String(v) : v;
-  };
-  const text = indent !== undefined
-    ? JSON.stringify(sortKeys(value), null, indent)
-    : JSON.stringify(sortKeys(value), (_k, v: unknown) => v)?.replace(/("(?:[^"\\]|\\.)*")|([,:])/g, (m, str: string | undefined, sep: string | undefined) => (str ? str : sep === ',' ? ', ' : ': '));
-  return (text ?? 'null').replace(/[<>&']/g, (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

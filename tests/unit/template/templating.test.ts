@@ -213,6 +213,19 @@ describe('Jinja compatibility', () => {
 });
 
 describe('dbt context functions', () => {
+  // Each expected text is what Jinja2 3.1 renders with dbt's definitions (Python's re, json, yaml, hashlib).
+  it.each([
+    ["{{ modules.re.sub('[aeiou]', '_', 'hello') }}|{{ modules.re.sub('(\\\\w+)@(\\\\w+)', '\\\\2 at \\\\1', 'me@host you@there') }}|{{ modules.re.sub('a', 'b', 'aaa', count=1) }}", 'h_ll_|host at me there at you|baa'],
+    ["{% set m = modules.re.match('(\\\\d+)-(\\\\d+)', '12-34 rest') %}{{ m.group(0) }}|{{ m.group(1) }}|{{ m.groups() }}|{{ m.span() }}|{{ modules.re.match('b', 'ab') }}|{{ modules.re.search('b', 'ab').group() }}", "12-34|12|('12', '34')|(0, 5)|None|b"],
+    ["{{ modules.re.findall('\\\\d+', 'a1b22') }}|{{ modules.re.findall('(\\\\w)(\\\\d)', 'a1 b2') }}|{{ modules.re.split(',\\\\s*', 'a, b,c') }}|{{ modules.re.split('x*', 'axbc') }}", "['1', '22']|[('a', '1'), ('b', '2')]|['a', 'b', 'c']|['', 'a', '', 'b', 'c', '']"],
+    ["{% set p = modules.re.compile('^stg_(?P<name>\\\\w+)$', modules.re.I) %}{{ p.match('STG_orders').group('name') }}|{{ modules.re.escape('a.b*c') }}|{% if modules.re.fullmatch('\\\\d{4}', '2024') %}year{% endif %}", 'orders|a\\.b\\*c|year'],
+    ["{{ tojson({'b': 1, 'a': [1, none, true, 'é']}) }}|{{ fromjson('{\"x\": [1, 2]}').x[1] }}|{{ fromjson('nope', 'd') }}|{{ local_md5('hello') }}|{{ zip_strict([1, 2], ['a', 'b']) | list }}|{{ fromyaml('a: 1\nb: [x, y]') }}", '{"b": 1, "a": [1, null, true, "\\u00e9"]}|2|d|5d41402abc4b2a76b9719d911017c592|[(1, \'a\'), (2, \'b\')]|{\'a\': 1, \'b\': [\'x\', \'y\']}'],
+  ])('%s', (template, expected) => {
+    const { render } = setup({ 'macros/m.sql': `{% macro m() %}${template}{% endmacro %}` });
+    expect(render(template)).toBe(expected);
+    expect(render('{{ m() }}')).toBe(expected);
+  });
+
   it('config() takes keyword arguments and config.get reads them back', () => {
     const { render, state } = setup();
     const s = state({ config: { materialized: 'view' } });
