@@ -263,11 +263,11 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
     },
     ...NAMING_BUILTINS,
     ...dbtBuiltins,
+    modules: pythonModules(),
   };
   const invocation: Record<string, unknown> = {
     run_started_at: new PyDatetime(new Date()),
     invocation_id: globalThis.crypto.randomUUID(),
-    modules: pythonModules(),
   };
   Object.assign(globals, values);
   const getters: Record<string, (s: RenderState) => unknown> = {

@@ -82,13 +82,20 @@ export const dbtBuiltins: Record<string, unknown> = {
   },
 };
 
-/** `modules`: Python's `re`, and `datetime` for the current time (UTC) and date. */
+/**
+ * `modules`: Python's `re`, and `datetime` for the current time (UTC) and date. A template that
+ * asks for the time is rendered again at run time, as one reading `execute` (context-globals.ts).
+ */
 export function pythonModules(): Record<string, unknown> {
-  const now = () => new PyDatetime(new Date());
+  const clock = () => {
+    currentState().readExecute = true;
+    return new Date();
+  };
+  const now = () => new PyDatetime(clock());
   return {
     re: pyRe,
     datetime: {
-      date: { today: () => new Date().toISOString().slice(0, 10) },
+      date: { today: () => clock().toISOString().slice(0, 10) },
       datetime: { now, utcnow: now },
     },
   };
