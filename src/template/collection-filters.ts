@@ -13,6 +13,7 @@
  */
 import { splitArgs } from './context-globals.js';
 import { attributeOf, isMapping } from './python-semantics.js';
+import { isFloat, isNumber } from './python-float.js';
 import { markTuple } from './python-repr.js';
 
 /** Positional argument `i` or keyword `name`, else the default. */
@@ -23,7 +24,7 @@ function argument<T>(args: ReturnType<typeof splitArgs>, i: number, name: string
 
 function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (isNumber(v)) return isFloat(v) ? 'float' : 'int';
   if (typeof v === 'string') return 'str';
   if (typeof v === 'boolean') return 'bool';
   return Array.isArray(v) ? 'list' : 'dict';
@@ -31,7 +32,7 @@ function typeName(v: unknown): string {
 
 /** Python's `<` ordering of two sort keys (numbers with numbers, texts with texts), else its TypeError. */
 function compareKeys(a: unknown, b: unknown): number {
-  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
+  const numeric = (v: unknown) => isNumber(v) || typeof v === 'boolean';
   if (numeric(a) && numeric(b)) return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   throw new TypeError(`'<' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
@@ -94,7 +95,7 @@ export function groupby(value: unknown, ...rest: unknown[]): Group[] {
 export function truncate(value: unknown, ...rest: unknown[]): string {
   const args = splitArgs(rest);
   // Jinja2 takes the length of what it truncates: None or a number is Python's TypeError.
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') {
+  if (value === null || value === undefined || isNumber(value) || typeof value === 'boolean') {
     throw new TypeError(`object of type '${typeName(value)}' has no len()`);
   }
   const text = String(value);

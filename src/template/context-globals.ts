@@ -8,6 +8,7 @@
  */
 import { dbtBuiltins, pythonModules } from './dbt-builtins.js';
 import { markTuple } from './python-repr.js';
+import { plainValue } from './python-float.js';
 import { PyDatetime } from './py-datetime.js';
 import { pythonTruthy } from './python-semantics.js';
 import { StrataError } from '../errors/strata-error.js';
@@ -67,6 +68,8 @@ function makeConfig() {
       if (p && typeof p === 'object') Object.assign(values, p);
       else throw argError('config() takes keyword arguments: config(materialized="table")');
     }
+    // What leaves the templates holds plain numbers (python-float.ts: a float like 1.0 is an object in them).
+    for (const [k, v] of Object.entries(values)) values[k] = plainValue(v);
     state.configCalls.push(values);
     Object.assign(state.config, values);
     return '';

@@ -5,16 +5,33 @@
  * `try_or_compiler_error`, and `modules.re` (py-re.ts) with `modules.datetime`.
  */
 import { createHash } from 'node:crypto';
-import { dump as dumpYaml, load as loadYaml } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { StrataError } from '../errors/strata-error.js';
 import { splitArgs } from './context-globals.js';
 import { PyDatetime } from './py-datetime.js';
 import { pyRe } from './py-re.js';
 import { pythonJsonDumps } from './python-json.js';
+import { plainValue } from './python-float.js';
 import { pythonEquals } from './python-operators.js';
 import { markTuple } from './python-repr.js';
 import { pythonSequence } from './python-semantics.js';
 import { currentState } from './render-state.js';
+
+/** The `yaml` package, loaded when first used (as selectors-file.ts does: it costs ~35 ms at startup). */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
+/**
+ * YAML 1.1's booleans as PyYAML reads them: yes / no, true / false, on / off, not the single
+ * letters `y` / `n` the `yaml` package's 1.1 schema also takes (`[x, y]` stays two strings).
+ */
+function pyyamlBooleans(tags: import('yaml').Tags): import('yaml').Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || !tag.test) return tag;
+    const test = tag.test.test('yes') ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+    return { ...tag, test };
+  });
+}
 
 /** Positional argument `i` or keyword `name`, else the default. */
 function argument(args: unknown[], i: number, name: string, fallback: unknown): unknown {
@@ -46,14 +63,16 @@ export const dbtBuiltins: Record<string, unknown> = {
   },
   fromyaml: (text: unknown, ...args: unknown[]) => {
     try {
-      return loadYaml(String(text)) ?? null;
+      // YAML 1.1, as PyYAML's safe_load reads it (yes / on are true, 017 is octal); the last of two equal keys wins.
+      return yaml().parse(String(text), { version: '1.1', uniqueKeys: false, customTags: pyyamlBooleans }) ?? null;
     } catch {
       return argument(args, 0, 'default', null);
     }
   },
   toyaml: (value: unknown, ...args: unknown[]) => {
     try {
-      return dumpYaml(value, { sortKeys: Boolean(argument(args, 1, 'sort_keys', false)) });
+      // PyYAML's safe_dump layout: block style, a list in a mapping not indented.
+      return yaml().stringify(plainValue(value), { version: '1.1', indentSeq: false, sortMapEntries: Boolean(argument(args, 1, 'sort_keys', false)) });
     } catch {
       return argument(args, 0, 'default', null);
     }

@@ -18,11 +18,12 @@ import { splitArgs } from './context-globals.js';
 import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
-import { installPythonOperators, pythonEquals, pythonText } from './python-operators.js';
+import { installPythonOperators, pythonAdd, pythonEquals, pythonText } from './python-operators.js';
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { pythonJsonDumps } from './python-json.js';
-import { markTuple } from './python-repr.js';
+import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
+import { markTuple, pythonRepr } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
 import { installLoopScope } from './loop-scope.js';
@@ -50,7 +51,8 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   find(sub: string, start?: number, end?: number) { return findIn(this, sub, start, end, false); },
   index(sub: string, start?: number, end?: number) { return found(findIn(this, sub, start, end, false)); },
   count(sub: string, start?: number, end?: number) {
-    const { text } = window(this, start, end);
+    const { text, empty } = window(this, start, end);
+    if (empty) return 0;
     return sub === '' ? text.length + 1 : text.split(sub).length - 1;
   },
   join(items: unknown[]) { return (items ?? []).map((x) => String(x)).join(this); },
@@ -102,15 +104,19 @@ function splitArguments(args: unknown[]): { sep: string | undefined; maxsplit: n
 }
 
 /** `s[start:end]` as Python slices it (negative positions count from the end), and where it starts. */
-function window(s: string, start?: number, end?: number): { text: string; offset: number } {
+function window(s: string, start?: number, end?: number): { text: string; offset: number; empty: boolean } {
   const at = (n: number | undefined, fallback: number) => (n === undefined || n === null ? fallback : n < 0 ? Math.max(0, s.length + n) : Math.min(n, s.length));
   const from = at(start, 0);
-  return { text: s.slice(from, Math.max(from, at(end, s.length))), offset: from };
+  const to = at(end, s.length);
+  // A window that starts past the end, or ends before it starts, holds not even the empty string.
+  const empty = (start !== undefined && start !== null && start > s.length) || to < from;
+  return { text: s.slice(from, Math.max(from, to)), offset: from, empty };
 }
 
 /** str.find / str.rfind with Python's optional start and end. */
 function findIn(s: string, sub: string, start: number | undefined, end: number | undefined, last: boolean): number {
-  const { text, offset } = window(s, start, end);
+  const { text, offset, empty } = window(s, start, end);
+  if (empty) return -1;
   const i = last ? text.lastIndexOf(sub) : text.indexOf(sub);
   return i < 0 ? -1 : i + offset;
 }
@@ -120,6 +126,43 @@ function found(i: number): number {
   if (i < 0) throw new Error('ValueError: substring not found');
   return i;
 }
+
+/** The position of `item` in a list by Python's `==`, or Python's ValueError. */
+function listIndex(list: unknown[], item: unknown): number {
+  const i = list.findIndex((x) => pythonEquals(x, item));
+  if (i < 0) throw new Error(`ValueError: ${pythonRepr(item)} is not in list`);
+  return i;
+}
+
+/** Python's list methods, on the list itself (`{% do cols.extend(more) %}`). */
+const LIST_MEMBERS: Record<string, (this: unknown[], ...args: any[]) => unknown> = {
+  append(item: unknown) { this.push(item); return null; },
+  extend(items: unknown) { this.push(...pythonSequence(items)); return null; },
+  insert(index: number, item: unknown) {
+    const i = index < 0 ? Math.max(0, this.length + index) : Math.min(index, this.length);
+    this.splice(i, 0, item);
+    return null;
+  },
+  pop(index: number = -1) {
+    if (!this.length) throw new Error('IndexError: pop from empty list');
+    const i = index < 0 ? this.length + index : index;
+    if (i < 0 || i >= this.length) throw new Error('IndexError: pop index out of range');
+    return this.splice(i, 1)[0];
+  },
+  remove(item: unknown) { this.splice(listIndex(this, item), 1); return null; },
+  index(item: unknown) { return listIndex(this, item); },
+  count(item: unknown) { return this.filter((x) => pythonEquals(x, item)).length; },
+  reverse() { this.reverse(); return null; },
+  sort(...args: unknown[]) {
+    const { kwargs } = splitArgs(args);
+    const sorted = [...this].sort((a: any, b: any) => (a < b ? -1 : a > b ? 1 : 0));
+    if (kwargs['reverse'] === true) sorted.reverse();
+    this.splice(0, this.length, ...sorted);
+    return null;
+  },
+  copy() { return [...this]; },
+  clear() { this.length = 0; return null; },
+};
 
 function anyOf(x: string | string[], test: (s: string) => boolean): boolean {
   return Array.isArray(x) ? x.some(test) : test(x);
@@ -250,15 +293,9 @@ export function installJinjaCompat(): void {
   };
   (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataTuple'] = markTuple;
   // `%` as Python: string formatting, floored modulo (python-semantics.ts); JavaScript's `%` gave
-  // NaN for `'%s' % x`. A call, so the operands keep the tree's grouping.
+  // NaN for `'%s' % x`. A call (python-operators.ts compiles `%` to it), so the operands keep the
+  // tree's grouping.
   (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataMod'] = pythonMod;
-  (compiler.Compiler.prototype as unknown as Record<string, AnyFn>)['compileMod'] = function compileMod(this: any, node: any, frame: unknown) {
-    this._emit('runtime.strataMod(');
-    this.compile(node.left, frame);
-    this._emit(', ');
-    this.compile(node.right, frame);
-    this._emit(')');
-  };
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn; inOperator: AnyFn } }).runtime;
   // `x in list` compares by value, as Python (`['a'] in [['a']]`).
   const inOperator = runtime.inOperator;
@@ -274,6 +311,8 @@ export function installJinjaCompat(): void {
     if (obj instanceof String && (rest.length === 2 || typeof key === 'number')) obj = obj.toString();
     // Python's negative indexes count from the end (`l[-1]`, `'a.b'.split('.')[-1]`).
     if (typeof key === 'number' && key < 0 && Number.isInteger(key) && (Array.isArray(obj) || typeof obj === 'string')) key = obj.length + key;
+    // Python's list methods (nunjucks' pop and remove differed, extend and sort were missing).
+    if (Array.isArray(obj) && typeof key === 'string' && Object.hasOwn(LIST_MEMBERS, key)) return LIST_MEMBERS[key]!.bind(obj);
     // Objects of a class (relations, query results) answer with their own methods; the Python
     // dict methods (`.values()`, `.items()`, `.get()`) are for plain mappings only.
     if (obj !== null && typeof obj === 'object' && typeof key === 'string' && !Array.isArray(obj)) {
@@ -309,6 +348,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // Jinja's int / float: a value they cannot read is the default (0), never NaN; '1e3' | int is 1000.
   env.addFilter('int', (v: unknown, fallback: unknown = 0, base: unknown = 10) => {
     if (typeof v === 'boolean') return Number(v);
+    if (v instanceof PyFloat) v = v.value;
     if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : fallback;
     if (typeof v !== 'string' && !(v instanceof String)) return fallback;
     const text = String(v).trim().replace(/_/g, '');
@@ -324,15 +364,18 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // (2.5 -> 2, 3.5 -> 4, 0.125 -> 0.12; python-semantics.ts); nunjucks' Math.round took every half up.
   env.addFilter('round', (v: unknown, precision: unknown = 0, method: unknown = 'common') => {
     if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new Error("method must be 'common', 'ceil' or 'floor'");
-    if (method === 'common') return pythonRound(Number(v), Number(precision));
+    // Python's round keeps an int an int; a float, and ceil / floor (a division), give a float.
+    if (method === 'common') return isFloat(v) ? toFloat(pythonRound(Number(v), Number(precision))) : pythonRound(Number(v), Number(precision));
     const factor = 10 ** Number(precision);
-    return (method === 'ceil' ? Math.ceil : Math.floor)(Number(v) * factor) / factor;
+    return toFloat((method === 'ceil' ? Math.ceil : Math.floor)(Number(v) * factor) / factor);
   });
-  env.addFilter('float', (v: unknown, fallback: unknown = 0) => {
-    if (typeof v === 'boolean') return Number(v);
+  env.addFilter('float', (v: unknown, fallback: unknown = new PyFloat(0)) => {
+    if (v instanceof PyFloat) return v;
+    if (typeof v === 'boolean') return toFloat(Number(v));
     const n = typeof v === 'number' ? v : typeof v === 'string' || v instanceof String ? (String(v).trim() === '' ? Number.NaN : Number(String(v).trim().replace(/_/g, ''))) : Number.NaN;
-    return Number.isNaN(n) ? fallback : n;
+    return Number.isNaN(n) ? fallback : toFloat(n);
   });
+  env.addFilter('abs', (v: unknown) => (isFloat(v) ? toFloat(Math.abs(Number(v))) : Math.abs(Number(num(v)))));
   // String filters read any value as its text, as Jinja (`true | lower` is 'true').
   for (const name of ['lower', 'upper', 'trim', 'title', 'capitalize']) {
     const filter = env.getFilter(name) as AnyFn;
@@ -351,7 +394,10 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     });
   }
   env.addTest('integer', (v: unknown) => typeof v === 'number' && Number.isInteger(v));
-  env.addTest('float', (v: unknown) => typeof v === 'number' && !Number.isInteger(v));
+  env.addTest('float', (v: unknown) => isFloat(v));
+  // Python's == (by value; 1.0 == 1), where nunjucks' tests compared with ===.
+  for (const name of ['eq', 'equalto', '==']) env.addTest(name, (v: unknown, other: unknown) => pythonEquals(v, other));
+  for (const name of ['ne', '!=']) env.addTest(name, (v: unknown, other: unknown) => !pythonEquals(v, other));
   env.addTest('true', (v: unknown) => v === true);
   env.addTest('false', (v: unknown) => v === false);
   env.addFilter('selectattr', attributeFilter(getTest, true));
@@ -371,7 +417,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   });
   env.addTest('none', (v: unknown) => v === null || v === undefined);
   env.addTest('string', (v: unknown) => typeof v === 'string');
-  env.addTest('number', (v: unknown) => typeof v === 'number');
+  env.addTest('number', (v: unknown) => isNumber(v));
   env.addTest('boolean', (v: unknown) => typeof v === 'boolean');
   env.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v));
   env.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
@@ -390,14 +436,15 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     // Jinja's: keys sorted, HTML-safe (htmlsafe_json_dumps).
     return pythonJsonDumps(v, { indent: typeof indent === 'number' ? indent : undefined, sortKeys: true, htmlSafe: true });
   });
-  env.addFilter('string', (v: unknown) => (v === null || v === undefined ? 'None' : String(v)));
+  env.addFilter('string', (v: unknown) => (v === null ? 'None' : pythonText(v)));
   // unique, case-insensitive for strings unless case_sensitive=true, as Jinja (the first spelling kept).
   env.addFilter('unique', (v: unknown[], ...args: unknown[]) => {
     const caseSensitive = args[0] === true || (args[0] as { case_sensitive?: unknown } | undefined)?.case_sensitive === true;
     const seen = new Set<unknown>();
     const out: unknown[] = [];
     for (const x of v ?? []) {
-      const key = !caseSensitive && typeof x === 'string' ? x.toLowerCase() : x;
+      // A float equals the int of its value (1.0 and 1 are one item, as in Python).
+      const key = !caseSensitive && typeof x === 'string' ? x.toLowerCase() : x instanceof PyFloat ? x.value : x;
       if (!seen.has(key)) {
         seen.add(key);
         out.push(x);
@@ -427,9 +474,10 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('sum', (v: unknown, ...args: unknown[]) => {
     const { kwargs: kw } = splitArgs(args);
     const attribute = typeof args[0] === 'string' ? args[0] : kw['attribute'];
-    const start = typeof args[1] === 'number' ? args[1] : (kw['start'] as number | undefined) ?? 0;
+    const start = isNumber(args[1]) ? args[1] : (kw['start'] as number | undefined) ?? 0;
     const items = Array.isArray(v) ? v : [];
-    return items.reduce((total: number, x) => total + Number(attribute === undefined ? x : attributeOf(x, String(attribute))), start);
+    // Python's sum: a float as soon as one item (or the start) is one.
+    return items.reduce((total: unknown, x) => pythonAdd(total, attribute === undefined ? x : attributeOf(x, String(attribute))), start);
   });
   // default(value, fallback, boolean=false): with boolean, any false value (an empty list too) takes the fallback.
   env.addFilter('default', (v: unknown, fallback: unknown = '', boolean: unknown = false) => (boolean === true ? (pythonTruthy(v) ? v : fallback) : v === undefined ? fallback : v));

@@ -19,6 +19,8 @@
  * - A string literal with a line break, called on (`{{ 'a\nb'.splitlines() }}`), was a JavaScript
  *   syntax error in the generated code: nunjucks prints the callee's name for its error messages
  *   into a string literal without escaping the line break (`_getNodeName`).
+ * - String literals read their escapes as Python does (`pythonUnescape`): `'\d'` keeps its backslash.
+ * - A float literal with a whole value (`1.0`, `1e3`) is marked `strataFloat` (python-float.ts).
  * - A filter's error is reported at the filter (nunjucks positioned only calls).
  * - An integer after a dot is an index, as Jinja2's parser reads it: `row.0` is `row[0]`, and
  *   `rows.0.1` is `rows[0][1]` (nunjucks' parser wanted a name after the dot: a syntax error).
@@ -114,6 +116,22 @@ function parsePostfix(this: any, node: any): any {
   return node;
 }
 
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+
+/**
+ * The escapes of a Python string literal (Jinja2 reads its literals with Python's
+ * `unicode-escape`): `\n`, `\t`, `\\`, `\'`, `\x41`, `\u00e9`, octal `\101`, a line continuation;
+ * any other backslash stays, so `'^\d+$'` is the regular expression it says. nunjucks' lexer knew
+ * only `\n`, `\t` and `\r` and dropped every other backslash: `'\d'` became `d`.
+ */
+export function pythonUnescape(body: string): string {
+  return body.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (whole, octal: string | undefined, x: string | undefined, u: string | undefined, bigU: string | undefined, c: string | undefined) => {
+    const code = octal ?? x ?? u ?? bigU;
+    if (code !== undefined) return String.fromCodePoint(Number.parseInt(code, octal !== undefined ? 8 : 16));
+    return SIMPLE_ESCAPES[c!] ?? whole;
+  });
+}
+
 let installed = false;
 
 export function installLiteralSyntax(): void {
@@ -123,7 +141,32 @@ export function installLiteralSyntax(): void {
   const proto = Object.getPrototypeOf(lexer.lex(''));
   const nextToken = proto.nextToken;
   (nunjucks as any).parser.Parser.prototype.parseAggregate = parseAggregate;
+  proto._parseString = function parsePythonString(this: any, delimiter: string): string {
+    // The literal's body up to its unescaped closing quote, unescaped as Python does.
+    this.forward();
+    const start = this.index;
+    while (!this.isFinished() && this.current() !== delimiter) {
+      if (this.current() === '\\') this.forward();
+      this.forward();
+    }
+    const body = this.str.slice(start, this.index);
+    this.forward();
+    return pythonUnescape(body);
+  };
   (nunjucks as any).parser.Parser.prototype.parsePostfix = parsePostfix;
+  // A float literal with a whole value (`1.0`, `1e3`) is marked: it is a float (python-float.ts),
+  // which python-operators.ts compiles and template-interpreter.ts builds as one.
+  const parsePrimary = (nunjucks as any).parser.Parser.prototype.parsePrimary;
+  (nunjucks as any).parser.Parser.prototype.parsePrimary = function parseFloatPrimary(this: any, noPostfix?: boolean): any {
+    const tok = this.peekToken();
+    const node = parsePrimary.call(this, noPostfix);
+    if (tok?.type === lexer.TOKEN_FLOAT) {
+      let base = node;
+      while (base && !(base instanceof nodes.Literal)) base = base.target ?? base.name;
+      if (base && typeof base.value === 'number' && Number.isInteger(base.value)) base.strataFloat = true;
+    }
+    return node;
+  };
   const compiler = (nunjucks as any).compiler.Compiler.prototype;
   // A filter's error names the filter's line and column, as a call's does (nunjucks set the
   // position for calls only, so a failing filter reported the last call's or 1:1).

@@ -66,6 +66,17 @@ export function setLoopExtras(frame: any, items: unknown, index: number, changed
   frame.set('loop.depth0', 0);
 }
 
+/**
+ * A compile-time frame that bounds a scope (a loop body, a block, a call block's body): a `set`
+ * inside of a name kept in a JavaScript variable outside gets a shadow there, whose
+ * initialisation (`var t_9 = l_x;`) its list collects for the scope's start.
+ */
+export function scopeFrame(frame: any): any {
+  const scope = frame.push();
+  scope.strataScope = [];
+  return scope;
+}
+
 let installed = false;
 
 export function installLoopScope(): void {
@@ -110,12 +121,6 @@ export function installLoopScope(): void {
       scope.strataScope.push(`var ${shadow} = ${outer};\n`);
     }
     return compileSet.call(this, node, frame);
-  };
-  /** A compile-time frame that bounds a scope; its list collects the shadows' initialisations. */
-  const scopeFrame = (frame: any): any => {
-    const scope = frame.push();
-    scope.strataScope = [];
-    return scope;
   };
 
   const compileCapture = proto.compileCapture;

@@ -13,6 +13,7 @@
  * from the frame where it is written, as in Jinja2, not from the called macro's.
  */
 import nunjucks from 'nunjucks';
+import { scopeFrame } from './loop-scope.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler is untyped */
 let installed = false;
@@ -24,7 +25,10 @@ export function installMacroFrames(): void {
   const compileMacro = proto._compileMacro;
   proto._compileMacro = function compileMacroRestoringFrame(this: any, node: any, frame: any) {
     const start = this.codebuf.length;
-    const funcId = compileMacro.call(this, node, frame);
+    // A call block's body is a scope of its own (loop-scope.ts): a set there of the enclosing
+    // macro's argument or loop variable is not seen after the block.
+    const scope = frame === undefined ? undefined : scopeFrame(frame);
+    const funcId = compileMacro.call(this, node, scope);
     const buf: string[] = this.codebuf;
     const entry = buf.indexOf('var callerFrame = frame;\n', start);
     const end = buf.length;
@@ -40,7 +44,7 @@ export function installMacroFrames(): void {
       // switched the shared `frame` to its own by then).
       const defined = this._tmpid();
       buf[start] = `var ${defined} = frame;\n${buf[start]}`;
-      buf[entry + 1] = `frame = ${defined}.push(true);\ntry {\n`;
+      buf[entry + 1] = `frame = ${defined}.push(true);\n${scope.strataScope.join('')}try {\n`;
     } else {
       buf[entry + 1] = `${switched}try {\n`;
     }

@@ -1,41 +1,108 @@
 /**
  * `modules.re`, the part of Python's `re` that dbt macros use: `match`, `search`, `fullmatch`,
- * `sub`, `findall`, `split`, `compile`, `escape` and the flags `I` / `IGNORECASE`, `M` /
- * `MULTILINE`, `S` / `DOTALL`. Patterns run as JavaScript regular expressions after Python's own
- * spellings are translated (`(?P<name>...)`, `(?P=name)`, `\A`, `\Z`); `\1` / `\g<name>` in a
- * replacement are Python's. A match is an object with `group()`, `groups()`, `groupdict()`,
- * `start()`, `end()` and `span()`; no match is None.
+ * `sub`, `findall`, `split`, `compile` (a pattern with the same methods, `pos` / `endpos` too),
+ * `escape` and the flags `I` / `IGNORECASE`, `M` / `MULTILINE`, `S` / `DOTALL` (also as a leading
+ * `(?i)`). A match is an object with `group()`, `groups()`, `groupdict()`, `start()`, `end()`,
+ * `span()` and `m[1]`; no match is None.
+ *
+ * Patterns run as JavaScript regular expressions, translated where the two read the same text
+ * otherwise: `(?P<name>...)` and `(?P=name)`; `\A` and `\Z`; `$`, which in Python also matches
+ * before a newline that ends the text; `^`, `$` and `.`, for which only `\n` ends a line in Python
+ * (JavaScript also stops at `\r`, U+2028 and U+2029); `{,n}`; and a `]` first in a class.
+ * `\w`, `\d`, `\s` and `\b` are ASCII here (Python's match any Unicode letter or digit).
  */
 import { splitArgs } from './context-globals.js';
 import { markTuple, reprString } from './python-repr.js';
 
 const FLAGS = { I: 2, IGNORECASE: 2, M: 8, MULTILINE: 8, S: 16, DOTALL: 16, X: 64, VERBOSE: 64 } as const;
+const INLINE: Record<string, number> = { i: FLAGS.I, m: FLAGS.M, s: FLAGS.S, x: FLAGS.X };
 
-function jsFlags(flags: number): string {
-  if (flags & FLAGS.X) throw new Error('re.VERBOSE is not supported: write the pattern without it');
-  return `${flags & FLAGS.I ? 'i' : ''}${flags & FLAGS.M ? 'm' : ''}${flags & FLAGS.S ? 's' : ''}`;
+/** The pattern without a leading `(?ims)` group, and the flags that group set. */
+function inlineFlags(pattern: string): { pattern: string; flags: number } {
+  const m = /^\(\?([imsx]+)\)/.exec(pattern);
+  if (!m) return { pattern, flags: 0 };
+  return { pattern: pattern.slice(m[0].length), flags: [...m[1]!].reduce((f, c) => f | INLINE[c]!, 0) };
 }
 
-/** Python's pattern spellings that JavaScript writes otherwise. */
-function jsPattern(pattern: string): string {
-  return pattern.replace(/\\\\|\(\?P<|\(\?P=(\w+)\)|\\A|\\Z/g, (m, name: string | undefined) => {
-    if (m === '\\\\') return m;
-    if (m === '(?P<') return '(?<';
-    if (name !== undefined) return `\\k<${name}>`;
-    return m === '\\A' ? '(?<![\\s\\S])' : '(?![\\s\\S])';
-  });
+/** Python's pattern as a JavaScript one that matches the same texts (see the module's comment). */
+function jsPattern(pattern: string, flags: number): string {
+  const multiline = (flags & FLAGS.M) !== 0;
+  const dotAll = (flags & FLAGS.S) !== 0;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      i++;
+      if (!inClass && next === 'A') out += '(?<![\\s\\S])';
+      else if (!inClass && next === 'Z') out += '(?![\\s\\S])';
+      else out += c + next;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      // A `]` right after `[` or `[^` is a member in Python (JavaScript reads an empty class).
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
+      continue;
+    }
+    if (pattern.startsWith('(?P<', i)) {
+      out += '(?<';
+      i += 3;
+    } else if (pattern.startsWith('(?P=', i)) {
+      const end = pattern.indexOf(')', i);
+      out += `\\k<${pattern.slice(i + 4, end)}>`;
+      i = end;
+    } else if (c === '{' && /^\{,\d+\}/.test(pattern.slice(i))) {
+      out += '{0,';
+      i++;
+    } else if (c === '.') {
+      out += dotAll ? '[\\s\\S]' : '[^\\n]';
+    } else if (c === '^') {
+      out += multiline ? '(?<![^\\n])' : '^';
+    } else if (c === '$') {
+      out += multiline ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 class PyMatch {
   readonly #m: RegExpExecArray;
-  constructor(m: RegExpExecArray) {
+  readonly #subject: string;
+  [group: number]: unknown;
+  constructor(m: RegExpExecArray, subject: string) {
     this.#m = m;
+    this.#subject = subject;
+    // m[1], as Python's match[1].
+    m.forEach((v, i) => {
+      this[i] = v === undefined ? null : v;
+    });
+  }
+  /** A group's value and span, by number or name; Python's IndexError for one that does not exist. */
+  #group(g: unknown): { value: string | undefined; span: [number, number] | undefined } {
+    if (typeof g === 'string') {
+      if (!this.#m.groups || !(g in this.#m.groups)) throw new Error('IndexError: no such group');
+      return { value: this.#m.groups[g], span: this.#m.indices?.groups?.[g] };
+    }
+    const n = Number(g ?? 0);
+    if (!Number.isInteger(n) || n < 0 || n >= this.#m.length) throw new Error('IndexError: no such group');
+    return { value: this.#m[n], span: this.#m.indices?.[n] };
   }
   group(...which: unknown[]): unknown {
-    const one = (g: unknown) => {
-      const v = typeof g === 'string' ? this.#m.groups?.[g] : this.#m[Number(g ?? 0)];
-      return v === undefined ? null : v;
-    };
+    const one = (g: unknown) => this.#group(g).value ?? null;
     return which.length <= 1 ? one(which[0]) : markTuple(which.map(one));
   }
   groups(fallback: unknown = null): unknown[] {
@@ -44,14 +111,17 @@ class PyMatch {
   groupdict(fallback: unknown = null): Record<string, unknown> {
     return Object.fromEntries(Object.entries(this.#m.groups ?? {}).map(([k, v]) => [k, v === undefined ? fallback : v]));
   }
-  start(): number {
-    return this.#m.index;
+  start(g: unknown = 0): number {
+    return this.#group(g).span?.[0] ?? -1;
   }
-  end(): number {
-    return this.#m.index + this.#m[0].length;
+  end(g: unknown = 0): number {
+    return this.#group(g).span?.[1] ?? -1;
   }
-  span(): unknown[] {
-    return markTuple([this.start(), this.end()]);
+  span(g: unknown = 0): unknown[] {
+    return markTuple([this.start(g), this.end(g)]);
+  }
+  get string(): string {
+    return this.#subject;
   }
   toString(): string {
     return `<re.Match object; span=(${this.start()}, ${this.end()}), match=${reprString(this.#m[0])}>`;
@@ -63,11 +133,23 @@ function expand(repl: string, m: RegExpExecArray): string {
   return repl.replace(/\\(?:g<(\w+)>|(\d{1,2})|(.))/gs, (whole, g: string | undefined, n: string | undefined, c: string | undefined) => {
     if (g !== undefined || n !== undefined) {
       const key = g ?? n!;
-      const v = /^\d+$/.test(key) ? m[Number(key)] : m.groups?.[key];
-      return v ?? '';
+      const numbered = /^\d+$/.test(key);
+      if (numbered ? Number(key) >= m.length : !(key in (m.groups ?? {}))) throw new Error(`invalid group reference ${key}`);
+      return (numbered ? m[Number(key)] : m.groups![key]) ?? '';
     }
     return ({ n: '\n', t: '\t', r: '\r', '\\': '\\' } as Record<string, string>)[c!] ?? whole;
   });
+}
+
+/** `(string, pos=0, endpos=len)` of a pattern's search methods: the text to read and where to start. */
+function window(args: unknown[], names: string[]): { text: string; pos: number; rest: unknown[] } {
+  const { positional, kwargs } = splitArgs(args);
+  const value = (i: number, name: string) => (positional.length > i ? positional[i] : kwargs[name]);
+  const full = String(value(0, names[0]!));
+  const endpos = value(names.indexOf('endpos'), 'endpos');
+  const text = names.includes('endpos') && endpos !== undefined && endpos !== null ? full.slice(0, Math.max(0, Number(endpos))) : full;
+  const pos = names.includes('pos') ? Math.min(text.length, Math.max(0, Number(value(1, 'pos') ?? 0))) : 0;
+  return { text, pos, rest: names.slice(1).map((n, i) => value(i + 1, n)) };
 }
 
 export class PyPattern {
@@ -77,49 +159,62 @@ export class PyPattern {
   readonly #flags: string;
   constructor(pattern: unknown, flags: unknown = 0) {
     this.pattern = String(pattern);
-    this.flags = Number(flags) || 0;
-    this.#source = jsPattern(this.pattern);
-    this.#flags = jsFlags(this.flags);
+    const inline = inlineFlags(this.pattern);
+    this.flags = (Number(flags) || 0) | inline.flags;
+    if (this.flags & FLAGS.X) throw new Error('re.VERBOSE is not supported: write the pattern without it');
+    this.#source = jsPattern(inline.pattern, this.flags);
+    // `d`: the groups' positions (start(1), span(1)). Lines and `.` are translated (jsPattern).
+    this.#flags = `d${this.flags & FLAGS.I ? 'i' : ''}`;
     new RegExp(this.#source, this.#flags); // a bad pattern fails here, at compile()
   }
-  #re(extra = ''): RegExp {
-    return new RegExp(this.#source, this.#flags + extra);
+  #re(extra: string, source = this.#source): RegExp {
+    return new RegExp(source, this.#flags + extra);
   }
-  match(text: unknown): PyMatch | null {
-    const re = this.#re('y');
-    const m = re.exec(String(text));
-    return m ? new PyMatch(m) : null;
+  #at(re: RegExp, text: string, pos: number): PyMatch | null {
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    return m ? new PyMatch(m, text) : null;
   }
-  fullmatch(text: unknown): PyMatch | null {
-    const m = new RegExp(`(?:${this.#source})$`, `${this.#flags}y`).exec(String(text));
-    return m && m[0].length === String(text).length ? new PyMatch(m) : null;
+  match(...args: unknown[]): PyMatch | null {
+    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    return this.#at(this.#re('y'), text, pos);
   }
-  search(text: unknown): PyMatch | null {
-    const m = this.#re().exec(String(text));
-    return m ? new PyMatch(m) : null;
+  fullmatch(...args: unknown[]): PyMatch | null {
+    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    return this.#at(this.#re('y', `(?:${this.#source})(?![\\s\\S])`), text, pos);
   }
-  findall(text: unknown): unknown[] {
-    return [...String(text).matchAll(this.#re('g'))].map((m) => {
-      if (m.length === 1) return m[0];
-      if (m.length === 2) return m[1] ?? '';
-      return markTuple(m.slice(1).map((v) => v ?? ''));
-    });
+  search(...args: unknown[]): PyMatch | null {
+    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    return this.#at(this.#re('g'), text, pos);
   }
-  sub(repl: unknown, text: unknown, count: unknown = 0): string {
+  findall(...args: unknown[]): unknown[] {
+    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    const re = this.#re('g');
+    re.lastIndex = pos;
+    const out: unknown[] = [];
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (m[0] === '') re.lastIndex++;
+      out.push(m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : markTuple(m.slice(1).map((v) => v ?? '')));
+    }
+    return out;
+  }
+  sub(...args: unknown[]): string {
+    const { text: repl, rest: [subject, count] } = window(args, ['repl', 'string', 'count']);
+    const replacement: unknown = splitArgs(args).positional[0] ?? splitArgs(args).kwargs['repl'];
+    const s = String(subject);
     const limit = Number(count) || Infinity;
-    const s = String(text);
     let out = '';
     let last = 0;
     let done = 0;
     for (const m of s.matchAll(this.#re('g'))) {
       if (done++ >= limit) break;
-      out += s.slice(last, m.index) + (typeof repl === 'function' ? String(repl(new PyMatch(m))) : expand(String(repl), m));
+      out += s.slice(last, m.index) + (typeof replacement === 'function' ? String(replacement(new PyMatch(m, s))) : expand(repl, m));
       last = m.index + m[0].length;
     }
     return out + s.slice(last);
   }
-  split(text: unknown, maxsplit: unknown = 0): unknown[] {
-    const s = String(text);
+  split(...args: unknown[]): unknown[] {
+    const { text: s, rest: [maxsplit] } = window(args, ['string', 'maxsplit']);
     const limit = Number(maxsplit) || Infinity;
     const out: unknown[] = [];
     let last = 0;
@@ -137,29 +232,31 @@ export class PyPattern {
   }
 }
 
-/** `re.f(pattern, ..., flags=0)`: the flags given last or by keyword. */
-function withPattern<T>(call: (p: PyPattern, rest: unknown[]) => T, flagsAt: number) {
-  return (pattern: unknown, ...args: unknown[]): T => {
+/** `re.f(pattern, ..., flags=0)`: the pattern compiled (or given compiled), then its method. */
+function withPattern(method: 'match' | 'fullmatch' | 'search' | 'findall' | 'sub' | 'split', flagsAt: number) {
+  return (pattern: unknown, ...args: unknown[]): unknown => {
     const { positional, kwargs } = splitArgs(args);
     const flags = kwargs['flags'] ?? positional[flagsAt] ?? 0;
     const p = pattern instanceof PyPattern ? pattern : new PyPattern(pattern, flags);
-    const rest = positional.slice(0, flagsAt);
-    return call(p, rest.concat(Object.entries(kwargs).filter(([k]) => k !== 'flags').map(([, v]) => v)));
+    const { flags: _flags, ...rest } = kwargs;
+    const call = [...positional.slice(0, flagsAt), ...(Object.keys(rest).length ? [{ ...rest, __keywords: true }] : [])];
+    return (p[method] as (...a: unknown[]) => unknown).apply(p, call);
   };
 }
 
 export const pyRe = {
   ...FLAGS,
   compile: (pattern: unknown, ...args: unknown[]) => {
+    if (pattern instanceof PyPattern) return pattern;
     const { positional, kwargs } = splitArgs(args);
     return new PyPattern(pattern, kwargs['flags'] ?? positional[0] ?? 0);
   },
-  match: withPattern((p, [text]) => p.match(text), 1),
-  fullmatch: withPattern((p, [text]) => p.fullmatch(text), 1),
-  search: withPattern((p, [text]) => p.search(text), 1),
-  findall: withPattern((p, [text]) => p.findall(text), 1),
-  sub: withPattern((p, [repl, text, count]) => p.sub(repl, text, count), 3),
-  split: withPattern((p, [text, maxsplit]) => p.split(text, maxsplit), 2),
+  match: withPattern('match', 1),
+  fullmatch: withPattern('fullmatch', 1),
+  search: withPattern('search', 1),
+  findall: withPattern('findall', 1),
+  sub: withPattern('sub', 3),
+  split: withPattern('split', 2),
   // Python 3.7+: only the characters special in a pattern.
   escape: (text: unknown) => String(text).replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&'),
 };

@@ -13,6 +13,7 @@
  * `{}` prints `3`), any other one a float (`{}` prints its repr, `{:d}` fails as on a float). A
  * float presentation type (`f`, `e`, `%`...) formats either as a float, as Python converts an int.
  */
+import { floatRepr, PyFloat } from './python-float.js';
 import { isDict, isTuple, pythonRepr, pythonStr, reprString } from './python-repr.js';
 
 /** CPython's recursion budget: a spec may nest one level of replacement fields, not two. */
@@ -211,6 +212,7 @@ function typeName(value: unknown): string {
   if (typeof value === 'boolean') return 'bool';
   if (typeof value === 'bigint') return 'int';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (value instanceof PyFloat) return 'float';
   if (typeof value === 'string' || value instanceof String) return 'str';
   if (Array.isArray(value)) return isTuple(value) ? 'tuple' : 'list';
   if (typeof value === 'function') return 'function';
@@ -240,12 +242,14 @@ export function convert(value: unknown, conversion: string): string {
 
 /** str(): numbers as Python prints an int or a float; an undefined value as nothing (Jinja's Undefined). */
 function strOf(value: unknown): string {
+  if (value instanceof PyFloat) return floatRepr(value.value);
   if (typeof value === 'number' || typeof value === 'bigint') return numberStr(value);
   return String(pythonStr(value));
 }
 
 function reprOf(value: unknown): string {
   if (value === undefined) return 'Undefined';
+  if (value instanceof PyFloat) return floatRepr(value.value);
   if (typeof value === 'number' || typeof value === 'bigint') return numberStr(value);
   return pythonRepr(value);
 }
@@ -280,11 +284,12 @@ export function formatValue(value: unknown, spec: string): string {
   if (typeof value === 'string' || value instanceof String) return formatString(String(value), parseSpec(spec, 'str', 's', '<'));
   if (typeof value === 'boolean') return formatInt(value ? 1n : 0n, value ? 1 : 0, spec, 'bool');
   if (typeof value === 'bigint') return formatInt(value, Number(value), spec, 'int');
-  if (typeof value === 'number') {
-    if (Number.isInteger(value)) return formatInt(BigInt(value), value, spec, 'int');
+  if (typeof value === 'number' || value instanceof PyFloat) {
+    // A whole number is an int unless it is a float (python-float.ts): '{:d}'.format(1.0) is an error.
+    if (typeof value === 'number' && Number.isInteger(value)) return formatInt(BigInt(value), value, spec, 'int');
     const f = parseSpec(spec, 'float', '', '>');
     if (!['', 'e', 'E', 'f', 'F', 'g', 'G', 'n', '%'].includes(f.type)) throw unknownCode(f.type, 'float');
-    return formatFloat(value, f);
+    return formatFloat(Number(value), f);
   }
   // object.__format__: None, lists, dicts and other objects accept only an empty spec.
   throw new Error(`unsupported format string passed to ${typeName(value)}.__format__`);

@@ -9,13 +9,16 @@
  * - `'-' * 3` was NaN; Python repeats a string or a list.
  * - `~` printed an undefined value as `undefined` and None as `null`; Jinja prints nothing and
  *   `None` (and `True` / `False` for booleans).
+ * - Arithmetic keeps Python's int and float apart (python-float.ts: `10 / 2` is `5.0`), `/` and
+ *   `//` by zero are Python's ZeroDivisionError (JavaScript gave Infinity), and `2 ** -1` is a float.
  *
  * The compiler's methods for these nodes emit calls to these functions (installed on nunjucks'
  * runtime); template-interpreter.ts calls them too.
  */
 import nunjucks from 'nunjucks';
+import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
 import { isMapping } from './python-semantics.js';
-import { pythonStr } from './python-repr.js';
+import { isTuple, markTuple, pythonStr } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
 
@@ -30,7 +33,7 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && pythonEquals(a[k], b[k]));
   }
-  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
   if (numeric(a) && numeric(b)) return Number(a) === Number(b);
   // A String object (markup, run_started_at) equals its text.
   if ((a instanceof String || typeof a === 'string') && (b instanceof String || typeof b === 'string')) return String(a) === String(b);
@@ -67,10 +70,83 @@ export function pythonCompare(first: unknown, rest: ReadonlyArray<readonly [stri
   return true;
 }
 
-/** Python's `a + b`: lists concatenate. */
+/** Both operands numbers (or booleans): Python's arithmetic, a float when either is one. */
+function arithmetic(a: unknown, b: unknown, op: (x: number, y: number) => number): unknown {
+  const result = op(Number(num(a)), Number(num(b)));
+  return isFloat(a) || isFloat(b) ? toFloat(result) : result;
+}
+
+const numeric = (v: unknown): boolean => isNumber(v) || typeof v === 'boolean';
+
+const isText = (v: unknown): boolean => typeof v === 'string' || v instanceof String;
+
+/** Python's name of a value's type, for its TypeError messages. */
+function typeName(v: unknown): string {
+  if (v === undefined) return 'Undefined';
+  if (v === null) return 'NoneType';
+  if (typeof v === 'boolean') return 'bool';
+  if (isNumber(v)) return isFloat(v) ? 'float' : 'int';
+  if (isText(v)) return 'str';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  return isMapping(v) ? 'dict' : 'object';
+}
+
+function unsupported(op: string, a: unknown, b: unknown): Error {
+  return new TypeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+/**
+ * Python's `a + b`: numbers add (a float with anything numeric is a float), texts and lists
+ * concatenate (a tuple and a tuple make a tuple, printed `(1, 2, 3)`); anything else is Python's
+ * TypeError, where JavaScript printed both (`undefined_x + 'a'` was `undefineda`).
+ */
 export function pythonAdd(a: unknown, b: unknown): unknown {
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  return (a as any) + (b as any);
+  if (Array.isArray(a) && Array.isArray(b)) return isTuple(a) && isTuple(b) ? markTuple([...a, ...b]) : [...a, ...b];
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y);
+  if (isText(a) && isText(b)) return String(a) + String(b);
+  if (isText(a)) throw new TypeError(`can only concatenate str (not "${typeName(b)}") to str`);
+  throw unsupported('+', a, b);
+}
+
+/** Python's `a - b`: numbers only. */
+export function pythonSub(a: unknown, b: unknown): unknown {
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x - y);
+  throw unsupported('-', a, b);
+}
+
+function zeroDivision(b: unknown, message: string): void {
+  if (numeric(b) && Number(num(b)) === 0) throw new Error(`ZeroDivisionError: ${message}`);
+}
+
+/** Python's `a / b`: always a float; by zero, Python's error (JavaScript gave Infinity). */
+export function pythonDiv(a: unknown, b: unknown): unknown {
+  if (!numeric(a) || !numeric(b)) throw unsupported('/', a, b);
+  zeroDivision(b, 'division by zero');
+  return toFloat(Number(num(a)) / Number(num(b)));
+}
+
+/** Python's `a // b`: floored, an int of ints. */
+export function pythonFloorDiv(a: unknown, b: unknown): unknown {
+  if (!numeric(a) || !numeric(b)) throw unsupported('//', a, b);
+  zeroDivision(b, isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
+  return arithmetic(a, b, (x, y) => Math.floor(x / y));
+}
+
+/** Python's `a ** b`: an int to a negative power is a float. */
+export function pythonPow(a: unknown, b: unknown): unknown {
+  if (!numeric(a) || !numeric(b)) throw unsupported('** or pow()', a, b);
+  const result = Number(num(a)) ** Number(num(b));
+  return isFloat(a) || isFloat(b) || Number(num(b)) < 0 ? toFloat(result) : result;
+}
+
+/** Python's `-x` and `+x`: a float stays a float. */
+export function pythonNeg(x: unknown): unknown {
+  if (!numeric(x)) throw new TypeError(`bad operand type for unary -: '${typeName(x)}'`);
+  return x instanceof PyFloat ? new PyFloat(-x.value) : -Number(x);
+}
+export function pythonPos(x: unknown): unknown {
+  if (!numeric(x)) throw new TypeError(`bad operand type for unary +: '${typeName(x)}'`);
+  return x instanceof PyFloat ? x : +Number(x);
 }
 
 /** Python's `a * b`: a string or list times a whole number repeats it. */
@@ -79,7 +155,8 @@ export function pythonMul(a: unknown, b: unknown): unknown {
     typeof seq === 'string' ? seq.repeat(Math.max(0, Number(n))) : Array.from({ length: Math.max(0, Number(n)) }, () => seq as unknown[]).flat();
   if ((typeof a === 'string' || Array.isArray(a)) && Number.isInteger(b)) return repeat(a, b);
   if ((typeof b === 'string' || Array.isArray(b)) && Number.isInteger(a)) return repeat(b, a);
-  return (a as any) * (b as any);
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y);
+  throw unsupported('*', a, b);
 }
 
 /** A value as Jinja's `~` and string filters print it: undefined as nothing, None, True, False, lists as lists. */
@@ -102,16 +179,43 @@ export function installPythonOperators(): void {
   const suppressValue = runtime.suppressValue;
   runtime.suppressValue = (value: unknown, autoescape: boolean) => suppressValue(pythonStr(value), autoescape);
   const proto = (nunjucks as any).compiler.Compiler.prototype;
-  const call = (name: string) =>
+  // `positioned`: an operator that can fail (by zero) sets the error position first, as a call does.
+  const call = (name: string, positioned = false) =>
     function compileAsCall(this: any, node: any, frame: unknown) {
-      this._emit(`runtime.${name}(`);
+      this._emit(positioned ? `(lineno = ${node.lineno}, colno = ${node.colno}, runtime.${name}(` : `runtime.${name}(`);
       this.compile(node.left, frame);
       this._emit(', ');
       this.compile(node.right, frame);
-      this._emit(')');
+      this._emit(positioned ? '))' : ')');
     };
+  runtime.strataSub = pythonSub;
+  runtime.strataDiv = pythonDiv;
+  runtime.strataFloorDiv = pythonFloorDiv;
+  runtime.strataPow = pythonPow;
+  runtime.strataNeg = pythonNeg;
+  runtime.strataPos = pythonPos;
+  runtime.strataFloat = toFloat;
   proto.compileAdd = call('strataAdd');
   proto.compileMul = call('strataMul');
+  proto.compileSub = call('strataSub');
+  proto.compileDiv = call('strataDiv', true);
+  proto.compileFloorDiv = call('strataFloorDiv', true);
+  proto.compileMod = call('strataMod', true);
+  proto.compilePow = call('strataPow');
+  const unary = (name: string) =>
+    function compileUnaryAsCall(this: any, node: any, frame: unknown) {
+      this._emit(`runtime.${name}(`);
+      this.compile(node.target, frame);
+      this._emit(')');
+    };
+  proto.compileNeg = unary('strataNeg');
+  proto.compilePos = unary('strataPos');
+  // A float literal with a whole value (`1.0`, `1e3`; marked by literal-syntax.ts) is a float.
+  const compileLiteral = proto.compileLiteral;
+  proto.compileLiteral = function compileFloatLiteral(this: any, node: any, frame: unknown) {
+    if (!node.strataFloat) return compileLiteral.call(this, node, frame);
+    this._emit(`runtime.strataFloat(${node.value})`);
+  };
   proto.compileConcat = call('strataConcat');
   proto.compileCompare = function compileCompare(this: any, node: any, frame: unknown) {
     this._emit('runtime.strataCompare(');

@@ -7,6 +7,7 @@
  * Tuples are arrays (jinja-compat.ts compiles `(a, b)` to one); the arrays that were written as
  * tuples are remembered here (`markTuple`) so that they print in parentheses.
  */
+import { numberRepr, PyFloat } from './python-float.js';
 
 const tuples = new WeakSet<object>();
 
@@ -52,10 +53,7 @@ function functionRepr(fn: { name?: string }): string {
 }
 
 function reprNumber(n: number): string {
-  if (Number.isNaN(n)) return 'nan';
-  if (n === Infinity) return 'inf';
-  if (n === -Infinity) return '-inf';
-  return String(n);
+  return numberRepr(n);
 }
 
 /** Python's repr(): strings quoted, None/True/False, lists, tuples and dicts with their items' reprs. */
@@ -67,6 +65,7 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
   if (typeof value === 'number') return reprNumber(value);
   if (typeof value === 'function') return functionRepr(value);
   if (typeof value !== 'object') return String(value);
+  if (value instanceof PyFloat) return String(value);
   if (value instanceof String) return reprString(String(value));
   if (seen.has(value)) return Array.isArray(value) ? '[...]' : '{...}';
   seen.add(value);
@@ -97,5 +96,7 @@ export function pythonStr(value: unknown): unknown {
   if (value === false) return 'False';
   if (typeof value === 'object' && (Array.isArray(value) || isDict(value))) return pythonRepr(value);
   if (typeof value === 'function') return functionRepr(value);
+  // A number as Python prints it: `5.0` for a float, `1e-05`, all of an int's digits.
+  if (typeof value === 'number' || value instanceof PyFloat) return numberRepr(value);
   return value;
 }

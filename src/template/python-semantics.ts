@@ -10,6 +10,7 @@
  *
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
+import { isFloat, num, PyFloat, toFloat } from './python-float.js';
 import { convert as convertField, formatValue } from './python-format.js';
 
 /** A plain mapping (a YAML or template dict), not a list or an object of a class. */
@@ -41,16 +42,21 @@ export function pythonTruthy(value: unknown): boolean {
   // nunjucks' SafeString (what a macro call or caller() returns) is a String object: true when not empty.
   if (value instanceof String) return value.length > 0;
   if (isMapping(value)) return Object.keys(value).length > 0;
+  if (value instanceof PyFloat) return value.value !== 0;
   return Boolean(value);
 }
 
 /** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
 export function pythonMod(left: unknown, right: unknown): unknown {
   if (typeof left === 'string') return percentFormat(left, right);
-  const a = Number(left);
-  const b = Number(right);
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
+  if (!numeric(left) || !numeric(right)) throw new TypeError(`unsupported operand type(s) for %: '${left === null || left === undefined ? 'NoneType' : typeof left}' and '${right === null || right === undefined ? 'NoneType' : typeof right}'`);
+  const a = Number(num(left));
+  const b = Number(num(right));
+  if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
   const r = a % b;
-  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+  const result = r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+  return isFloat(left) || isFloat(right) ? toFloat(result) : result;
 }
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;

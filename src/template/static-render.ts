@@ -11,6 +11,8 @@
  */
 import { lineColumnAt } from './macro-source.js';
 import { pythonStr } from './python-repr.js';
+import { toFloat } from './python-float.js';
+import { pythonUnescape } from './literal-syntax.js';
 
 export interface StaticCall {
   /** A context function, or a project macro (see `scanStatic`). */
@@ -45,7 +47,7 @@ function tokenize(expr: string): Token[] | undefined {
 }
 
 function unescape(quoted: string): string {
-  return quoted.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
+  return pythonUnescape(quoted.slice(1, -1));
 }
 
 const CONSTANTS: Record<string, unknown> = { true: true, True: true, false: false, False: false, none: null, None: null };
@@ -55,7 +57,8 @@ function parseLiteral(t: Token[], i: number): [unknown, number] | undefined {
   const tok = t[i];
   if (!tok) return undefined;
   if (tok.kind === 'str') return [tok.value, i + 1];
-  if (tok.kind === 'num') return [Number(tok.value), i + 1];
+  // `2.0` is a float (python-float.ts), as nunjucks' path reads it.
+  if (tok.kind === 'num') return [tok.value.includes('.') ? toFloat(Number(tok.value)) : Number(tok.value), i + 1];
   if (tok.kind === 'name' && tok.value in CONSTANTS) return [CONSTANTS[tok.value], i + 1];
   if (tok.kind === 'punct' && tok.value === '[') {
     const items: unknown[] = [];

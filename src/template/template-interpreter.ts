@@ -34,7 +34,8 @@ import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
 import { LOOP_BREAK, LOOP_CONTINUE } from './loop-controls.js';
 import { loopChanged, setLoopExtras } from './loop-scope.js';
-import { compareOne, pythonAdd, pythonMul, pythonText } from './python-operators.js';
+import { compareOne, pythonAdd, pythonDiv, pythonFloorDiv, pythonMul, pythonNeg, pythonPos, pythonPow, pythonSub, pythonText } from './python-operators.js';
+import { PyFloat } from './python-float.js';
 import { pythonMod, pythonTruthy } from './python-semantics.js';
 import { markTuple } from './python-repr.js';
 import { SharedParses } from './template-shapes.js';
@@ -417,15 +418,13 @@ class Builder {
       case 'Neg':
       case 'Pos':
         return this.unary(node, scope);
-      case 'FloorDiv': {
-        // Math.floor(left / right): the division is printed bare inside the call.
-        const [left, right] = this.operands(node, scope, BINARY.Div!);
-        return atom((run) => Math.floor((left(run) as any) / (right(run) as any)));
-      }
+      case 'FloorDiv':
       case 'Pow': {
+        // Calls in the generated code (python-operators.ts): their operands are arguments.
         const left = this.expression(node.left, scope).evaluate;
         const right = this.expression(node.right, scope).evaluate;
-        return atom((run) => Math.pow(left(run) as any, right(run) as any));
+        const op = node.typename === 'Pow' ? pythonPow : pythonFloorDiv;
+        return atom((run) => op(left(run), right(run)));
       }
       case 'Capture':
         return atom(this.capture(node, scope));
@@ -532,7 +531,7 @@ class Builder {
     const sign = node.typename === 'Neg' ? '-' : node.typename === 'Pos' ? '+' : undefined;
     if (target.precedence < UNARY || (sign && target.sign === sign)) unsupported(node);
     const t = target.evaluate;
-    const evaluate: Evaluate = sign === '-' ? (run) => -(t(run) as any) : sign === '+' ? (run) => +(t(run) as any) : (run) => !pythonTruthy(t(run));
+    const evaluate: Evaluate = sign === '-' ? (run) => pythonNeg(t(run)) : sign === '+' ? (run) => pythonPos(t(run)) : (run) => !pythonTruthy(t(run));
     return { precedence: UNARY, evaluate, ...(sign ? { sign } : {}) };
   }
 
@@ -581,7 +580,9 @@ function atom(evaluate: Evaluate): Expression {
 
 /** Strings, numbers, booleans, none; a number prints as `toString()`, so a negative one has a sign. */
 function literal(node: Node): Expression {
-  const value: unknown = node.value;
+  // A float literal with a whole value is a float (literal-syntax.ts marks it).
+  const value: unknown = node.strataFloat ? new PyFloat(node.value) : node.value;
+  if (value instanceof PyFloat) return atom(() => value);
   if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') unsupported(node);
   const evaluate = () => value;
   if (typeof value === 'number' && String(value).startsWith('-')) return { evaluate, precedence: UNARY, sign: '-' };
@@ -640,11 +641,11 @@ function binaryFunction(type: string, left: Evaluate, right: Evaluate): Evaluate
     case 'Concat':
       return (run) => pythonText(left(run)) + pythonText(right(run));
     case 'Sub':
-      return (run) => (left(run) as any) - (right(run) as any);
+      return (run) => pythonSub(left(run), right(run));
     case 'Mul':
       return (run) => pythonMul(left(run), right(run));
     case 'Div':
-      return (run) => (left(run) as any) / (right(run) as any);
+      return (run) => pythonDiv(left(run), right(run));
     case 'Mod':
       return (run) => pythonMod(left(run), right(run));
     // Python's `and` / `or` (truthiness.ts): the deciding operand's value, the right one only when needed.

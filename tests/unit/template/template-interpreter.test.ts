@@ -94,6 +94,7 @@ const INTERPRETED: string[] = [
   '{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set _private = 3 %}{{ _private }}',
   '{% for i in range(5) %}{% if i == 3 %}{% break %}{% endif %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% set s %}{% if i == 2 %}{% continue %}{% endif %}x{% endset %}{{ s }}{% endfor %}',
   '{% for k, v in {"a": 1, "b": 2, "c": 3} %}{% for j in [1, 2] %}{% if j == 2 %}{% break %}{% endif %}{{ k }}{{ j }}{% endfor %}{% if v == 2 %}{% break %}{% endif %}{% endfor %}',
+  '{{ 10 / 2 }} {{ 7 // 2.0 }} {{ -1.0 }} {{ +2.0 }} {{ 2 ** -1 }} {{ 1e3 - 1 }} {{ 0.5 * 2 }} {{ (1.0, 2) }} {% set f = 3 / 3 %}{{ f }}{{ f | int }}{{ f + 1 }}',
   '{% for i in [1, 1, 2] %}{{ loop.previtem }}/{{ loop.nextitem }}/{{ loop.cycle("o", "e") }}/{{ loop.changed(i) }}/{{ loop.depth }}{{ loop.depth0 }};{% endfor %}',
   '{% for k, v in {"a": 1, "b": 2} %}{{ loop.previtem }}|{{ loop.nextitem }};{% endfor %}',
   '{% for i in [1, 2] %}{% if i == 1 %}{% set x = "a" %}{% endif %}[{{ x }}]{% endfor %}{{ x }}{% for i in [] %}{% else %}{% set y = 1 %}{% endfor %}{{ y }}',
@@ -107,7 +108,7 @@ const INTERPRETED: string[] = [
   '{% if 2 is divisibleby(2) %}even{% endif %}{% if 3 is odd %}odd{% endif %}{% if x is defined %}def{% else %}undef{% endif %}',
   '{{ "b" in ["a", "b"] }}{{ "z" not in "abc" }}{{ "k" in {"k": 1} }}',
   '{{ 1 and 2 }} {{ 0 or "x" }} {{ none or 0 }} {{ 1 and 0 or 5 }} {{ not 1 }} {{ not none }}',
-  '{{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ 3 - 1 - 1 }} {{ 2 * 3 + 1 }} {{ 1 + 2 * 3 }} {{ -3 }} {{ -(1 + 2) }} {{ 1 - -3 }} {{ -x }}',
+  '{{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ 3 - 1 - 1 }} {{ 2 * 3 + 1 }} {{ 1 + 2 * 3 }} {{ -3 }} {{ -(1 + 2) }} {{ 1 - -3 }}',
   '{{ "a" ~ 1 ~ none }} {{ 1 ~ 2 }} {{ (1 + 2) ~ "x" }} {{ "x" ~ (1 + 2) }} {{ 1 + 2 ~ 3 }}',
   '{{ 1 == 1.0 }} {{ "1" == 1 }} {{ 1 != 2 }} {{ 1 < 2 }} {{ 2 <= 2 }} {{ 3 > 4 }} {{ 3 >= 4 }} {{ (1, 2) }}',
   '{{ [1, 2][0] }} {{ {"a": {"b": "c"} }.a.b }} {{ {"a": 1}["a"] }} {{ var("names")[1] }} {{ var("names") | length }} {{ missing.attr }}',
@@ -164,6 +165,9 @@ const FAILING: string[] = [
   '{% set ns = namespace() %}\n{% set ns.x = ref() %}',
   'select\n  {% set a, b = 1 %}',
   '{% for i in [1] %}\n{{ loop.cycle() }}{% endfor %}',
+  'select\n{{ 1 / 0 }}',
+  'select\n  {{ -x }}',
+  "select\n  {{ undefined_x + 'a' }}",
   '{{ "a\nb\\\\c".no_such_method() }}',
 ];
 

@@ -1,0 +1,85 @@
+/**
+ * Python's floats in templates. JavaScript has one number type, so `{{ 10 / 2 }}` printed `5`
+ * where Jinja2 prints `5.0`, and in SQL the two differ: `select {{ 10 / 2 }} / 2` is integer
+ * division in PostgreSQL (2), numeric division with `5.0` (2.5). A float whose value is whole is
+ * therefore a `PyFloat` object (what a float literal such as `1.0` or `1e3`, `/`, the `float` and
+ * `round` filters, and arithmetic with a float give); any other number is an int when whole and a
+ * float when not, as its value says.
+ *
+ * A PyFloat is a number to JavaScript (`valueOf`, so `<`, `range()` and Math work), prints as
+ * Python does (`5.0`, `1e+16`, `-0.0`), and is written into JSON as its number. Values leaving
+ * the templates (config) are made plain numbers by `plainValue`.
+ */
+
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return floatRepr(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A float result: a PyFloat when its value is whole (so that it prints as a float), else the number. */
+export function toFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+/** The number of a value (a PyFloat's value, a boolean's 0 or 1); anything else as it is. */
+export function num(x: unknown): unknown {
+  if (x instanceof PyFloat) return x.value;
+  if (typeof x === 'boolean') return Number(x);
+  return x;
+}
+
+/** Whether the value is a Python float. */
+export function isFloat(x: unknown): boolean {
+  return x instanceof PyFloat || (typeof x === 'number' && !Number.isInteger(x));
+}
+
+/** Whether the value is a Python int or float (booleans are ints in Python, but not numbers to Jinja's tests). */
+export function isNumber(x: unknown): x is number | PyFloat {
+  return typeof x === 'number' || x instanceof PyFloat;
+}
+
+/** Python's repr() of a float: `5.0`, `0.1`, `1e-05`, `1.5e+17`, `inf`, `nan`, `-0.0`. */
+export function floatRepr(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const [mantissa, exponentText] = n.toExponential().split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 16) return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  const fixed = n.toFixed(Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - exponent));
+  return fixed.includes('.') ? fixed : `${fixed}.0`;
+}
+
+/** Python's str() of an int: every digit, also past 2^53 (the double's own value). */
+export function intRepr(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+}
+
+/** A number as Python prints it: an int's digits, a float's repr. */
+export function numberRepr(n: number | PyFloat): string {
+  if (n instanceof PyFloat) return floatRepr(n.value);
+  return Number.isInteger(n) ? intRepr(n) : floatRepr(n);
+}
+
+/** The value with every PyFloat made a plain number (what leaves the templates: config values). */
+export function plainValue(value: unknown): unknown {
+  if (value instanceof PyFloat) return value.value;
+  if (Array.isArray(value)) return value.some(needsPlain) ? value.map(plainValue) : value;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    if (!Object.values(value).some(needsPlain)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainValue(v)]));
+  }
+  return value;
+}
+
+function needsPlain(v: unknown): boolean {
+  return v instanceof PyFloat || (v !== null && typeof v === 'object' && (Array.isArray(v) ? v.some(needsPlain) : Object.getPrototypeOf(v) === Object.prototype && Object.values(v).some(needsPlain)));
+}
