@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../../src/errors/strata-error.js';
-import { createRenderState } from '../../../src/template/render-state.js';
+import { modelRenderState } from '../../helpers/render-state.js';
 import { TemplateEngine } from '../../../src/template/template-engine.js';
 
 interface GoldenCase {
@@ -18,16 +18,7 @@ interface GoldenCase {
 
 const CASES: GoldenCase[] = JSON.parse(readFileSync(new URL('./jinja-golden.json', import.meta.url), 'utf8'));
 
-const state = () =>
-  createRenderState({
-    nodeName: 'm',
-    uniqueId: 'model.proj.m',
-    file: 'models/m.sql',
-    vars: () => ({ found: false }),
-    env: {},
-    target: { name: 'dev', schema: 'analytics', type: 'postgres', threads: 4 },
-    resolve: () => ({ schema: 'analytics', identifier: 'm' }),
-  });
+const state = modelRenderState;
 
 function outcome(render: () => string): { output?: string; error?: unknown } {
   try {

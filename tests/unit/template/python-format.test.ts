@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../../src/errors/strata-error.js';
-import { createRenderState } from '../../../src/template/render-state.js';
+import { modelRenderState } from '../../helpers/render-state.js';
 import { pythonFormat } from '../../../src/template/python-format.js';
 import { markTuple, pythonRepr } from '../../../src/template/python-repr.js';
 import { TemplateEngine } from '../../../src/template/template-engine.js';
@@ -310,16 +310,7 @@ describe('str.format in templates', () => {
   function setup() {
     const engine = new TemplateEngine('proj');
     const macro = (body: string) => `{% macro fmt() %}${body}{% endmacro %}`;
-    const state = () =>
-      createRenderState({
-        nodeName: 'm',
-        uniqueId: 'model.proj.m',
-        file: 'models/m.sql',
-        vars: () => ({ found: false }),
-        env: {},
-        target: { name: 'dev', schema: 'analytics', type: 'postgres', threads: 4 },
-        resolve: () => ({ schema: 'analytics', identifier: 'm' }),
-      });
+    const state = modelRenderState;
     /** Renders the text in a model (interpreted when it can be) and inside a macro (compiled). */
     const both = (text: string): [string, string] => {
       const withMacro = new TemplateEngine('proj');
@@ -368,15 +359,7 @@ describe('str.format in templates', () => {
   it('a missing argument in a macro is a template error too', () => {
     const engine = new TemplateEngine('proj');
     expect(engine.loadMacros([{ file: 'macros/fmt.sql', text: "{% macro fmt() %}{{ 'a}'.format() }}{% endmacro %}" }])).toEqual([]);
-    const state = createRenderState({
-      nodeName: 'm',
-      uniqueId: 'model.proj.m',
-      file: 'models/m.sql',
-      vars: () => ({ found: false }),
-      env: {},
-      target: { name: 'dev', schema: 'analytics', type: 'postgres', threads: 4 },
-      resolve: () => ({ schema: 'analytics', identifier: 'm' }),
-    });
+    const state = modelRenderState();
     let caught: unknown;
     try {
       engine.render('models/m.sql', '{{ fmt() }}', state);
