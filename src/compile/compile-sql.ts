@@ -101,7 +101,7 @@ class NodeCompiler {
 export interface RuntimeRenderOptions {
   execute?: boolean;
   isIncremental?: boolean;
-  runQuery?: (sql: string) => { columns: string[]; rows: Array<Record<string, unknown>> };
+  runQuery?: (sql: string) => { columns: string[]; rows: Array<Record<string, unknown>>; types?: number[] };
 }
 
 /**

@@ -28,6 +28,7 @@ import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
 import { installLoopScope } from './loop-scope.js';
 import { installTestSyntax } from './test-syntax.js';
+import { installArithmeticSyntax } from './arithmetic-syntax.js';
 import { installMacroFrames } from './macro-frames.js';
 import { installLiteralSyntax } from './literal-syntax.js';
 
@@ -270,6 +271,7 @@ export function installJinjaCompat(): void {
   installMacroFrames();
   installLoopControls();
   installTestSyntax();
+  installArithmeticSyntax();
   installTupleAssignment();
   installStarArguments();
   installPythonTruthiness();
@@ -367,7 +369,8 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     // Python's round keeps an int an int; a float, and ceil / floor (a division), give a float.
     if (method === 'common') return isFloat(v) ? toFloat(pythonRound(Number(v), Number(precision))) : pythonRound(Number(v), Number(precision));
     const factor = 10 ** Number(precision);
-    return toFloat((method === 'ceil' ? Math.ceil : Math.floor)(Number(v) * factor) / factor);
+    // `+ 0`: Python's math.ceil(-0.5) is the int 0, not -0.
+    return toFloat(((method === 'ceil' ? Math.ceil : Math.floor)(Number(v) * factor) + 0) / factor);
   });
   env.addFilter('float', (v: unknown, fallback: unknown = new PyFloat(0)) => {
     if (v instanceof PyFloat) return v;
@@ -377,9 +380,11 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   });
   env.addFilter('abs', (v: unknown) => (isFloat(v) ? toFloat(Math.abs(Number(v))) : Math.abs(Number(num(v)))));
   // String filters read any value as its text, as Jinja (`true | lower` is 'true').
-  for (const name of ['lower', 'upper', 'trim', 'title', 'capitalize']) {
-    const filter = env.getFilter(name) as AnyFn;
-    env.addFilter(name, (v: unknown, ...args: unknown[]) => filter(typeof v === 'string' ? v : pythonText(v), ...args));
+  for (const name of ['lower', 'upper', 'trim', 'title', 'capitalize', 'replace', 'center', 'wordcount', 'striptags', 'urlize', 'urlencode', 'indent', 'nl2br']) {
+    const filter = env.getFilter(name) as AnyFn | undefined;
+    if (!filter) continue;
+    // Arguments that are numbers print as Python's too ('ab' | replace('b', 10 / 2) is a5.0).
+    env.addFilter(name, (v: unknown, ...args: unknown[]) => filter(typeof v === 'string' ? v : pythonText(v), ...args.map((a) => (a instanceof PyFloat ? pythonText(a) : a))));
   }
   env.addFilter('format', (v: unknown, ...args: unknown[]) => percentFormat(String(v), args.length === 1 ? args[0] : args));
   env.addFilter('count', (v: unknown) => (env.getFilter('length') as AnyFn)(v));
@@ -419,13 +424,20 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addTest('string', (v: unknown) => typeof v === 'string');
   env.addTest('number', (v: unknown) => isNumber(v));
   env.addTest('boolean', (v: unknown) => typeof v === 'boolean');
-  env.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v));
+  // A number (a float is an object here: python-float.ts) is neither a mapping nor iterable.
+  env.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && !isNumber(v));
   env.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
-  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || (v !== null && typeof v === 'object'));
+  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || (v !== null && typeof v === 'object' && !isNumber(v)));
+  // `select` / `reject` without a test, and `is truthy`: Python's truth (an empty list is false, 0.0 too).
+  env.addTest('truthy', (v: unknown) => pythonTruthy(v));
+  env.addTest('falsy', (v: unknown) => !pythonTruthy(v));
+  // By value, as Python's `in` (1.0 is in [1]).
   env.addTest('in', (v: unknown, container: unknown) =>
-    Array.isArray(container) || typeof container === 'string'
-      ? (container as unknown[] | string).includes(v as never)
-      : container !== null && typeof container === 'object' && String(v) in (container as object),
+    Array.isArray(container)
+      ? container.some((x) => pythonEquals(x, v))
+      : typeof container === 'string'
+        ? container.includes(pythonText(v))
+        : container !== null && typeof container === 'object' && String(v) in (container as object),
   );
   env.addFilter('as_bool', (v: unknown) => (typeof v === 'string' ? ['true', '1', 'yes'].includes(v.toLowerCase()) : Boolean(v)));
   env.addFilter('as_number', (v: unknown) => Number(v));
@@ -465,7 +477,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   const join = env.getFilter('join') as AnyFn;
   env.addFilter('join', (v: unknown, ...args: unknown[]) => {
     const { kwargs: kw } = splitArgs(args);
-    const separator = typeof args[0] === 'string' ? args[0] : kw['d'] ?? '';
+    const separator = typeof args[0] === 'string' ? args[0] : isNumber(args[0]) ? pythonText(args[0]) : kw['d'] ?? '';
     const items = pythonSequence(v);
     const attribute = typeof args[1] === 'string' ? args[1] : kw['attribute'];
     const values = attribute === undefined ? items : items.map((x) => attributeOf(x, String(attribute)));

@@ -125,7 +125,8 @@ const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"',
  * only `\n`, `\t` and `\r` and dropped every other backslash: `'\d'` became `d`.
  */
 export function pythonUnescape(body: string): string {
-  return body.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (whole, octal: string | undefined, x: string | undefined, u: string | undefined, bigU: string | undefined, c: string | undefined) => {
+  // Line breaks inside a literal are `\n`, as Jinja2 normalises them before unescaping.
+  return body.replace(/\r\n?/g, '\n').replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (whole, octal: string | undefined, x: string | undefined, u: string | undefined, bigU: string | undefined, c: string | undefined) => {
     const code = octal ?? x ?? u ?? bigU;
     if (code !== undefined) return String.fromCodePoint(Number.parseInt(code, octal !== undefined ? 8 : 16));
     return SIMPLE_ESCAPES[c!] ?? whole;

@@ -51,10 +51,11 @@ export function floatRepr(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  // The shortest digits that read back as n (JavaScript's and Python's alike), in Python's layout.
   const [mantissa, exponentText] = n.toExponential().split('e') as [string, string];
   const exponent = Number(exponentText);
   if (exponent < -4 || exponent >= 16) return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  const fixed = n.toFixed(Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - exponent));
+  const fixed = String(n); // fixed notation from 1e-7 to 1e21, which holds this range
   return fixed.includes('.') ? fixed : `${fixed}.0`;
 }
 

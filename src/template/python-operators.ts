@@ -101,7 +101,10 @@ function unsupported(op: string, a: unknown, b: unknown): Error {
  * TypeError, where JavaScript printed both (`undefined_x + 'a'` was `undefineda`).
  */
 export function pythonAdd(a: unknown, b: unknown): unknown {
-  if (Array.isArray(a) && Array.isArray(b)) return isTuple(a) && isTuple(b) ? markTuple([...a, ...b]) : [...a, ...b];
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
+    return isTuple(a) ? markTuple([...a, ...b]) : [...a, ...b];
+  }
   if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y);
   if (isText(a) && isText(b)) return String(a) + String(b);
   if (isText(a)) throw new TypeError(`can only concatenate str (not "${typeName(b)}") to str`);
@@ -152,9 +155,11 @@ export function pythonPos(x: unknown): unknown {
 /** Python's `a * b`: a string or list times a whole number repeats it. */
 export function pythonMul(a: unknown, b: unknown): unknown {
   const repeat = (seq: unknown, n: unknown): unknown =>
-    typeof seq === 'string' ? seq.repeat(Math.max(0, Number(n))) : Array.from({ length: Math.max(0, Number(n)) }, () => seq as unknown[]).flat();
-  if ((typeof a === 'string' || Array.isArray(a)) && Number.isInteger(b)) return repeat(a, b);
-  if ((typeof b === 'string' || Array.isArray(b)) && Number.isInteger(a)) return repeat(b, a);
+    isText(seq) ? String(seq).repeat(Math.max(0, Number(n))) : Array.from({ length: Math.max(0, Number(n)) }, () => seq as unknown[]).flat();
+  // An int (a bool is one) repeats a text (a macro's output too) or a list.
+  const count = (n: unknown) => Number.isInteger(n) || typeof n === 'boolean';
+  if ((isText(a) || Array.isArray(a)) && count(b)) return repeat(a, b);
+  if ((isText(b) || Array.isArray(b)) && count(a)) return repeat(b, a);
   if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y);
   throw unsupported('*', a, b);
 }
@@ -179,7 +184,8 @@ export function installPythonOperators(): void {
   const suppressValue = runtime.suppressValue;
   runtime.suppressValue = (value: unknown, autoescape: boolean) => suppressValue(pythonStr(value), autoescape);
   const proto = (nunjucks as any).compiler.Compiler.prototype;
-  // `positioned`: an operator that can fail (by zero) sets the error position first, as a call does.
+  // `positioned`: an operator that can fail (by zero, or on operands of other types) sets the
+  // error position first, as a call does.
   const call = (name: string, positioned = false) =>
     function compileAsCall(this: any, node: any, frame: unknown) {
       this._emit(positioned ? `(lineno = ${node.lineno}, colno = ${node.colno}, runtime.${name}(` : `runtime.${name}(`);
@@ -195,18 +201,18 @@ export function installPythonOperators(): void {
   runtime.strataNeg = pythonNeg;
   runtime.strataPos = pythonPos;
   runtime.strataFloat = toFloat;
-  proto.compileAdd = call('strataAdd');
-  proto.compileMul = call('strataMul');
-  proto.compileSub = call('strataSub');
+  proto.compileAdd = call('strataAdd', true);
+  proto.compileMul = call('strataMul', true);
+  proto.compileSub = call('strataSub', true);
   proto.compileDiv = call('strataDiv', true);
   proto.compileFloorDiv = call('strataFloorDiv', true);
   proto.compileMod = call('strataMod', true);
-  proto.compilePow = call('strataPow');
+  proto.compilePow = call('strataPow', true);
   const unary = (name: string) =>
     function compileUnaryAsCall(this: any, node: any, frame: unknown) {
-      this._emit(`runtime.${name}(`);
+      this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.${name}(`);
       this.compile(node.target, frame);
-      this._emit(')');
+      this._emit('))');
     };
   proto.compileNeg = unary('strataNeg');
   proto.compilePos = unary('strataPos');

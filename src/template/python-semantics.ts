@@ -48,14 +48,15 @@ export function pythonTruthy(value: unknown): boolean {
 
 /** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
 export function pythonMod(left: unknown, right: unknown): unknown {
-  if (typeof left === 'string') return percentFormat(left, right);
+  if (typeof left === 'string' || left instanceof String) return percentFormat(String(left), right);
   const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
   if (!numeric(left) || !numeric(right)) throw new TypeError(`unsupported operand type(s) for %: '${left === null || left === undefined ? 'NoneType' : typeof left}' and '${right === null || right === undefined ? 'NoneType' : typeof right}'`);
   const a = Number(num(left));
   const b = Number(num(right));
   if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
   const r = a % b;
-  const result = r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+  // A zero takes the divisor's sign, as Python's floored modulo gives it (-6 % 3.0 is 0.0).
+  const result = r === 0 ? (b < 0 ? -0 : 0) : (r < 0) !== (b < 0) ? r + b : r;
   return isFloat(left) || isFloat(right) ? toFloat(result) : result;
 }
 

@@ -33,6 +33,8 @@ export interface TargetInfo {
 export interface RunQueryResult {
   columns: string[];
   rows: Array<Record<string, unknown>>;
+  /** Each column's type OID, when the database said. */
+  types?: number[];
 }
 
 export interface RenderState {

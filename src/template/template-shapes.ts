@@ -10,7 +10,7 @@
  * into closures at once (they copy the values they need), so one tree serves one template at a time.
  *
  * Only what is certainly the same tree is shared: a text whose tags could not be scanned simply
- * (a literal with a backslash escape, `{% raw %}`, an unclosed tag or string, the marker character
+ * (a literal with a backslash escape or a carriage return, `{% raw %}`, an unclosed tag or string, the marker character
  * itself), or whose shape's tree does not hold each marker exactly once as a Literal's value, is
  * parsed on its own, as before.
  */
@@ -58,7 +58,8 @@ export function shapeOf(text: string): { key: string; literals: string[] } | und
         const close = text.indexOf(c, j + 1);
         if (close === -1) return undefined;
         const content = text.slice(j + 1, close);
-        if (content.includes('\\')) return undefined;
+        // An escape, or a carriage return (the lexer reads a line break in a literal as \n), is the lexer's to read.
+        if (content.includes('\\') || content.includes('\r')) return undefined;
         key += `${text.slice(copied, j + 1)}${MARK}${literals.length}${MARK}`;
         literals.push(content);
         copied = close;

@@ -150,6 +150,25 @@ describe('templates reading the database', () => {
     expect((await db.query('select * from feat.events_pivot')).rows).toEqual([{ click_count: 2, view_count: 1 }]);
   });
 
+  it('run_query() gives bigint and numeric values as numbers, for arithmetic as with dbt\'s Decimals', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml(),
+      'models/sources.yml': sources,
+      'models/numbers.sql': [
+        "{{ config(materialized='table') }}",
+        '{% if execute %}',
+        "{% set r = run_query('select count(*) as n, sum(x) as s, avg(x)::numeric(6,2) as a, 9007199254740993::bigint as big from (values (1), (2)) t(x)') %}",
+        '{% set row = r.rows[0] %}',
+        "select {{ row['n'] - 1 }} as n_minus_one, {{ row['s'] / 2 }} as half_sum, {{ row['a'] }} as average, '{{ row['big'] }}' as big",
+        '{% else %}select 1{% endif %}',
+      ].join('\n'),
+    });
+    const run = await strata(dir, 'run', '-s', 'numbers');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // count 2 - 1 is 1; the bigint sum 3 / 2 is 1.5; numeric 1.50 is printed as 1.5; past 2^53 the text.
+    expect((await db.query('select n_minus_one, half_sum::text, average::text, big from feat.numbers')).rows).toEqual([{ n_minus_one: 1, half_sum: '1.5', average: '1.5', big: '9007199254740993' }]);
+  });
+
   it('run_query() without an `execute` guard still makes a model or a test render again at run time (its query runs, its rows are used)', async () => {
     await db.query('create table if not exists landing.audit (note text)');
     const dir = writeProject({

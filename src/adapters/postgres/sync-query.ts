@@ -18,6 +18,8 @@ const TIMEOUT_MS = 10 * 60 * 1000;
 export interface SyncQueryResult {
   columns: string[];
   rows: Array<Record<string, unknown>>;
+  /** Each column's type OID (templates read bigint and numeric values as numbers: query-table.ts). */
+  types?: number[];
 }
 
 // The worker is plain CommonJS evaluated from a string, so it runs the same from src/ (tests) and
@@ -50,7 +52,7 @@ parentPort.on('message', async (msg) => {
     await ready;
     const res = await client.query(msg.sql);
     const last = Array.isArray(res) ? res[res.length - 1] : res;
-    reply(1, { columns: (last.fields || []).map((f) => f.name), rows: last.rows || [] });
+    reply(1, { columns: (last.fields || []).map((f) => f.name), types: (last.fields || []).map((f) => f.dataTypeID), rows: last.rows || [] });
   } catch (e) {
     reply(2, { message: e.message, position: e.position, code: e.code });
   }
