@@ -366,6 +366,8 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // (2.5 -> 2, 3.5 -> 4, 0.125 -> 0.12; python-semantics.ts); nunjucks' Math.round took every half up.
   env.addFilter('round', (v: unknown, precision: unknown = 0, method: unknown = 'common') => {
     if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new Error("method must be 'common', 'ceil' or 'floor'");
+    // Python's round takes a number only ('2.5' | round is its TypeError).
+    if (!isNumber(v) && typeof v !== 'boolean') throw new TypeError(`type ${v === null || v === undefined ? 'NoneType' : typeof v === 'string' || v instanceof String ? 'str' : 'object'} doesn't define __round__ method`);
     // Python's round keeps an int an int; a float, and ceil / floor (a division), give a float.
     if (method === 'common') return isFloat(v) ? toFloat(pythonRound(Number(v), Number(precision))) : pythonRound(Number(v), Number(precision));
     const factor = 10 ** Number(precision);

@@ -17,7 +17,7 @@
  */
 import nunjucks from 'nunjucks';
 import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
-import { isMapping } from './python-semantics.js';
+import { isMapping, pythonDivmod } from './python-semantics.js';
 import { isTuple, markTuple, pythonStr } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
@@ -40,6 +40,23 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * Python's ordering of two values: numbers with numbers, texts with texts, lists and tuples item by
+ * item; anything else is Python's TypeError (JavaScript compared `'0.1' < 1` and `none < 1`).
+ * Objects that order themselves (a datetime) compare by their value.
+ */
+function order(a: unknown, b: unknown, op: string): number {
+  if (numeric(a) && numeric(b)) return Number(num(a)) - Number(num(b));
+  if (isText(a) && isText(b)) return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (!pythonEquals(a[i], b[i])) return order(a[i], b[i], op);
+    }
+    return a.length - b.length;
+  }
+  throw new TypeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+}
+
 /** One comparison `a op b`, Python's way (`==` by value). */
 export function compareOne(a: any, op: string, b: any): boolean {
   switch (op) {
@@ -50,13 +67,13 @@ export function compareOne(a: any, op: string, b: any): boolean {
     case '!==':
       return !pythonEquals(a, b);
     case '<':
-      return a < b;
+      return order(a, b, op) < 0;
     case '>':
-      return a > b;
+      return order(a, b, op) > 0;
     case '<=':
-      return a <= b;
+      return order(a, b, op) <= 0;
     default:
-      return a >= b;
+      return order(a, b, op) >= 0;
   }
 }
 
@@ -73,7 +90,8 @@ export function pythonCompare(first: unknown, rest: ReadonlyArray<readonly [stri
 /** Both operands numbers (or booleans): Python's arithmetic, a float when either is one. */
 function arithmetic(a: unknown, b: unknown, op: (x: number, y: number) => number): unknown {
   const result = op(Number(num(a)), Number(num(b)));
-  return isFloat(a) || isFloat(b) ? toFloat(result) : result;
+  // An int is never -0 (`-1 * 0` is 0); a float keeps its sign.
+  return isFloat(a) || isFloat(b) ? toFloat(result) : result + 0;
 }
 
 const numeric = (v: unknown): boolean => isNumber(v) || typeof v === 'boolean';
@@ -132,20 +150,25 @@ export function pythonDiv(a: unknown, b: unknown): unknown {
 export function pythonFloorDiv(a: unknown, b: unknown): unknown {
   if (!numeric(a) || !numeric(b)) throw unsupported('//', a, b);
   zeroDivision(b, isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
-  return arithmetic(a, b, (x, y) => Math.floor(x / y));
+  return arithmetic(a, b, (x, y) => pythonDivmod(x, y)[0]);
 }
 
 /** Python's `a ** b`: an int to a negative power is a float. */
 export function pythonPow(a: unknown, b: unknown): unknown {
   if (!numeric(a) || !numeric(b)) throw unsupported('** or pow()', a, b);
-  const result = Number(num(a)) ** Number(num(b));
+  const base = Number(num(a));
+  const exponent = Number(num(b));
+  if (base === 0 && exponent < 0) throw new Error('ZeroDivisionError: 0.0 cannot be raised to a negative power');
+  // Python gives a complex number; a template has no use for one.
+  if (base < 0 && !Number.isInteger(exponent)) throw new Error('ValueError: a negative number raised to a fractional power is complex');
+  const result = base ** exponent;
   return isFloat(a) || isFloat(b) || Number(num(b)) < 0 ? toFloat(result) : result;
 }
 
 /** Python's `-x` and `+x`: a float stays a float. */
 export function pythonNeg(x: unknown): unknown {
   if (!numeric(x)) throw new TypeError(`bad operand type for unary -: '${typeName(x)}'`);
-  return x instanceof PyFloat ? new PyFloat(-x.value) : -Number(x);
+  return x instanceof PyFloat ? new PyFloat(-x.value) : Number.isInteger(Number(x)) ? -Number(x) + 0 : -Number(x);
 }
 export function pythonPos(x: unknown): unknown {
   if (!numeric(x)) throw new TypeError(`bad operand type for unary +: '${typeName(x)}'`);

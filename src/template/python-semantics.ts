@@ -46,6 +46,32 @@ export function pythonTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
+/**
+ * Python's divmod of two numbers (CPython's float_divmod): the floored quotient and the remainder
+ * with the divisor's sign, from the exact remainder (fmod), so `10 // 0.1` is 99.0 as in Python
+ * (0.1 is a little more than a tenth), where Math.floor(10 / 0.1) gave 100.
+ */
+export function pythonDivmod(a: number, b: number): [number, number] {
+  let mod = a % b;
+  let div = (a - mod) / b;
+  if (mod) {
+    if (b < 0 !== mod < 0) {
+      mod += b;
+      div -= 1;
+    }
+  } else {
+    mod = b < 0 ? -0 : 0;
+  }
+  let floordiv: number;
+  if (div) {
+    floordiv = Math.floor(div);
+    if (div - floordiv > 0.5) floordiv += 1;
+  } else {
+    floordiv = a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  }
+  return [floordiv, mod];
+}
+
 /** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
 export function pythonMod(left: unknown, right: unknown): unknown {
   if (typeof left === 'string' || left instanceof String) return percentFormat(String(left), right);
@@ -54,10 +80,8 @@ export function pythonMod(left: unknown, right: unknown): unknown {
   const a = Number(num(left));
   const b = Number(num(right));
   if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
-  const r = a % b;
-  // A zero takes the divisor's sign, as Python's floored modulo gives it (-6 % 3.0 is 0.0).
-  const result = r === 0 ? (b < 0 ? -0 : 0) : (r < 0) !== (b < 0) ? r + b : r;
-  return isFloat(left) || isFloat(right) ? toFloat(result) : result;
+  const [, mod] = pythonDivmod(a, b);
+  return isFloat(left) || isFloat(right) ? toFloat(mod) : mod + 0;
 }
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;
@@ -68,6 +92,11 @@ const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgG
  * of the exact value); the integer ones truncate first, as Python's `%d` takes a float.
  */
 function convert(value: unknown, conversion: string, precision: number | undefined): string {
+  // A number conversion takes a number (a bool is one), as Python's: not a text or None.
+  if (!'sra'.includes(conversion) && !(typeof value === 'number' || typeof value === 'boolean' || value instanceof PyFloat)) {
+    const type = value === null || value === undefined ? 'NoneType' : typeof value === 'string' || value instanceof String ? 'str' : Array.isArray(value) ? 'list' : 'object';
+    throw new TypeError(`%${conversion} format: a real number is required, not ${type}`);
+  }
   switch (conversion) {
     case 's':
     case 'r':
@@ -90,7 +119,7 @@ function convert(value: unknown, conversion: string, precision: number | undefin
 
 /** Python's `format % values` (printf-style). Throws, as Python does, when the values do not fit. */
 export function percentFormat(format: string, values: unknown): string {
-  const mapping = values !== null && typeof values === 'object' && !Array.isArray(values) ? (values as Record<string, unknown>) : undefined;
+  const mapping = isMapping(values) ? values : undefined;
   const positional = Array.isArray(values) ? values : mapping && format.includes('%(') ? [] : [values];
   let next = 0;
   const take = (): unknown => {
