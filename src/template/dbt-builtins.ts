@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { StrataError } from '../errors/strata-error.js';
 import { splitArgs } from './context-globals.js';
-import { PyDatetime } from './py-datetime.js';
+import { datetimeModule } from './py-dates.js';
 import { pyRe } from './py-re.js';
 import { pythonJsonDumps } from './python-json.js';
 import { plainValue } from './python-float.js';
@@ -110,12 +110,5 @@ export function pythonModules(): Record<string, unknown> {
     currentState().readExecute = true;
     return new Date();
   };
-  const now = () => new PyDatetime(clock());
-  return {
-    re: pyRe,
-    datetime: {
-      date: { today: () => clock().toISOString().slice(0, 10) },
-      datetime: { now, utcnow: now },
-    },
-  };
+  return { re: pyRe, datetime: datetimeModule(clock) };
 }

@@ -8,6 +8,8 @@
  * (`printed`), so a model's SQL can be compared without the run's values (src/run/per-run-values.ts).
  */
 
+import { PyDate } from './py-dates.js';
+
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -70,10 +72,10 @@ export class PyDatetime extends String {
     return this.#gave(`${this.strftime('%Y-%m-%dT%H:%M:%S.%f')}+00:00`);
   }
 
-  /** The date part, printed as `2026-11-21`. */
-  date(): { toString(): string; toJSON(): string; isoformat(): string; strftime(f: unknown): string } {
-    const text = this.strftime('%Y-%m-%d');
-    return { toString: () => text, toJSON: () => text, isoformat: () => text, strftime: (f: unknown) => this.strftime(f) };
+  /** The date part (py-dates.ts), printed as `2026-11-21`. */
+  date(): PyDate {
+    this.#gave(this.strftime('%Y-%m-%d'));
+    return PyDate.fromTime(this.#when.getTime());
   }
 
   /** Seconds since the epoch, as Python's timestamp(). */

@@ -27,6 +27,8 @@ export function pythonJsonDumps(value: unknown, options: JsonOptions = {}): stri
     if (isFloat(v)) return `${FLOAT_MARK}${jsonFloat(Number(v))}`;
     if (Array.isArray(v)) return v.map(plain);
     if (v instanceof String) return String(v);
+    // A date prints its ISO text (Python's json refuses one; a template has no other use for it).
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return plain((v as { toJSON(): unknown }).toJSON());
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       const keys = Object.keys(v as object);

@@ -17,6 +17,7 @@
  */
 import nunjucks from 'nunjucks';
 import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
+import { dateArithmetic, PyDate, PyTimedelta, scaleTimedelta } from './py-dates.js';
 import { isMapping, pythonDivmod } from './python-semantics.js';
 import { isTuple, markTuple, pythonStr } from './python-repr.js';
 
@@ -35,6 +36,7 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   }
   const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
   if (numeric(a) && numeric(b)) return Number(a) === Number(b);
+  if ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyTimedelta && b instanceof PyTimedelta)) return Number(a) === Number(b);
   // A String object (markup, run_started_at) equals its text.
   if ((a instanceof String || typeof a === 'string') && (b instanceof String || typeof b === 'string')) return String(a) === String(b);
   return false;
@@ -47,6 +49,8 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
  */
 function order(a: unknown, b: unknown, op: string): number {
   if (numeric(a) && numeric(b)) return Number(num(a)) - Number(num(b));
+  // Dates with dates, timedeltas with timedeltas (py-dates.ts), by their value.
+  if ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyTimedelta && b instanceof PyTimedelta)) return Number(a) - Number(b);
   if (isText(a) && isText(b)) return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -119,6 +123,8 @@ function unsupported(op: string, a: unknown, b: unknown): Error {
  * TypeError, where JavaScript printed both (`undefined_x + 'a'` was `undefineda`).
  */
 export function pythonAdd(a: unknown, b: unknown): unknown {
+  const temporal = dateArithmetic('+', a, b);
+  if (temporal !== undefined) return temporal;
   if (Array.isArray(a) && Array.isArray(b)) {
     if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
     return isTuple(a) ? markTuple([...a, ...b]) : [...a, ...b];
@@ -132,6 +138,8 @@ export function pythonAdd(a: unknown, b: unknown): unknown {
 /** Python's `a - b`: numbers only. */
 export function pythonSub(a: unknown, b: unknown): unknown {
   if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x - y);
+  const temporal = dateArithmetic('-', a, b);
+  if (temporal !== undefined) return temporal;
   throw unsupported('-', a, b);
 }
 
@@ -184,6 +192,8 @@ export function pythonMul(a: unknown, b: unknown): unknown {
   if ((isText(a) || Array.isArray(a)) && count(b)) return repeat(a, b);
   if ((isText(b) || Array.isArray(b)) && count(a)) return repeat(b, a);
   if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y);
+  const scaled = scaleTimedelta(a, b);
+  if (scaled) return scaled;
   throw unsupported('*', a, b);
 }
 

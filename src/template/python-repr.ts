@@ -8,6 +8,7 @@
  * tuples are remembered here (`markTuple`) so that they print in parentheses.
  */
 import { numberRepr, PyFloat } from './python-float.js';
+import { PyDate, PyTimedelta } from './py-dates.js';
 
 const tuples = new WeakSet<object>();
 
@@ -66,6 +67,11 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
   if (typeof value === 'function') return functionRepr(value);
   if (typeof value !== 'object') return String(value);
   if (value instanceof PyFloat) return String(value);
+  if (value instanceof PyDate) return `datetime.date(${value.year}, ${value.month}, ${value.day})`;
+  if (value instanceof PyTimedelta) {
+    const fields = (['days', 'seconds', 'microseconds'] as const).filter((f) => value[f] !== 0).map((f) => `${f}=${value[f]}`);
+    return `datetime.timedelta(${fields.join(', ') || '0'})`;
+  }
   if (value instanceof String) return reprString(String(value));
   if (seen.has(value)) return Array.isArray(value) ? '[...]' : '{...}';
   seen.add(value);
@@ -98,5 +104,7 @@ export function pythonStr(value: unknown): unknown {
   if (typeof value === 'function') return functionRepr(value);
   // A number as Python prints it: `5.0` for a float, `1e-05`, all of an int's digits.
   if (typeof value === 'number' || value instanceof PyFloat) return numberRepr(value);
+  // A date or timedelta prints its own text (its valueOf is a number, for ordering).
+  if (value instanceof PyDate || value instanceof PyTimedelta) return String(value);
   return value;
 }

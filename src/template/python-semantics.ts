@@ -11,6 +11,7 @@
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
 import { isFloat, num, PyFloat, toFloat } from './python-float.js';
+import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
 
 /** A plain mapping (a YAML or template dict), not a list or an object of a class. */
@@ -43,6 +44,7 @@ export function pythonTruthy(value: unknown): boolean {
   if (value instanceof String) return value.length > 0;
   if (isMapping(value)) return Object.keys(value).length > 0;
   if (value instanceof PyFloat) return value.value !== 0;
+  if (value instanceof PyTimedelta) return value.totalMicroseconds !== 0;
   return Boolean(value);
 }
 

@@ -6,9 +6,10 @@ Run from the repository root with Jinja2 3.1 and PyYAML installed (python3 -m pi
     python3 tests/unit/template/jinja-golden.py
 
 The environment is Jinja2's with what dbt adds to it: the do and loopcontrols extensions, and the
-context functions strata implements (modules.re, tojson, fromjson, fromyaml, toyaml, local_md5,
+context functions strata implements (modules.re, modules.datetime, tojson, fromjson, fromyaml, toyaml, local_md5,
 zip, zip_strict) defined as dbt defines them. A template whose render fails records the error.
 """
+import datetime
 import hashlib
 import json
 import re
@@ -22,7 +23,7 @@ PATH = Path(__file__).with_name('jinja-golden.json')
 
 env = Environment(extensions=['jinja2.ext.do', 'jinja2.ext.loopcontrols'])
 env.globals.update(
-    modules={'re': re},
+    modules={"re": re, "datetime": datetime},
     tojson=lambda v, default=None, sort_keys=False: json.dumps(v, sort_keys=sort_keys),
     fromjson=lambda s, default=None: json.loads(s),
     fromyaml=lambda s, default=None: yaml.safe_load(s),
