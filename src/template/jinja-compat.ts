@@ -47,7 +47,8 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   startswith(prefix: string | string[]) { return anyOf(prefix, (p) => this.startsWith(p)); },
   endswith(suffix: string | string[]) { return anyOf(suffix, (s) => this.endsWith(s)); },
   replace(old: string, replacement: string, count?: number) { return pyReplace(this, old, replacement, count); },
-  title() { return this.toLowerCase().replace(/(^|[^a-zA-Z0-9])([a-z])/g, (_m, a: string, b: string) => a + b.toUpperCase()); },
+  // Python's: a letter after anything but a letter starts a word (Unicode letters too: 'ÄÖü' is 'Äöü').
+  title() { return this.toLowerCase().replace(/(^|[^\p{L}])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()); },
   capitalize() { return this.charAt(0).toUpperCase() + this.slice(1).toLowerCase(); },
   find(sub: string, start?: number, end?: number) { return findIn(this, sub, start, end, false); },
   index(sub: string, start?: number, end?: number) { return found(findIn(this, sub, start, end, false)); },
@@ -58,9 +59,10 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
   },
   join(items: unknown[]) { return (items ?? []).map((x) => String(x)).join(this); },
   format(...args: unknown[]) { return pyFormat(this, args); },
-  isdigit() { return /^[0-9]+$/.test(this); },
-  isalpha() { return /^[a-zA-Z]+$/.test(this); },
-  isalnum() { return /^[a-zA-Z0-9]+$/.test(this); },
+  // Unicode letters and digits, as Python's.
+  isdigit() { return /^\p{Nd}+$/u.test(this); },
+  isalpha() { return /^\p{L}+$/u.test(this); },
+  isalnum() { return /^[\p{L}\p{Nd}]+$/u.test(this); },
   isupper() { return this !== this.toLowerCase() && this === this.toUpperCase(); },
   islower() { return this !== this.toUpperCase() && this === this.toLowerCase(); },
   rsplit(...args: unknown[]) {
@@ -216,6 +218,12 @@ function pyRsplit(s: string, sep: string | undefined, maxsplit?: number): string
 }
 
 function pyReplace(s: string, old: string, replacement: string, count?: number): string {
+  if (old === '') {
+    // Python inserts the replacement before every character and at the end (up to count times).
+    const slots = [...s, ''];
+    const limit = count === undefined || count < 0 ? slots.length : count;
+    return slots.map((c, i) => (i < limit ? replacement + c : c)).join('');
+  }
   if (count === undefined || count < 0) return s.split(old).join(replacement);
   let out = s;
   let from = 0;
@@ -336,6 +344,11 @@ export function installJinjaCompat(): void {
         return STRING_MEMBERS[key]!.bind(obj);
       }
     }
+    // A macro's output (or an escaped text) is a String object: Python's str methods on its text,
+    // as on Jinja's Markup (`{{ my_macro().strip() }}`).
+    if (obj instanceof String && typeof key === 'string' && Object.prototype.hasOwnProperty.call(STRING_MEMBERS, key) && !(key in obj)) {
+      return STRING_MEMBERS[key]!.bind(obj.toString());
+    }
     return compatLookup.call(this, obj, key, ...rest);
   };
 }
@@ -380,9 +393,14 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     const n = typeof v === 'number' ? v : typeof v === 'string' || v instanceof String ? (String(v).trim() === '' ? Number.NaN : Number(String(v).trim().replace(/_/g, ''))) : Number.NaN;
     return Number.isNaN(n) ? fallback : toFloat(n);
   });
+  // Jinja's title: words begin after `-`, whitespace or an opening bracket (not `_`, not `,`).
+  env.addFilter('title', (v: unknown) => pythonText(v).split(/([-\s({[<]+)/).map((w) => (w ? w.charAt(0).toUpperCase() + w.slice(1).toLowerCase() : w)).join(''));
+  env.addFilter('center', (v: unknown, width: unknown = 80) => STRING_MEMBERS['center']!.call(pythonText(v), Number(width)));
+  // Jinja's wordcount: runs of word characters, letters of any script included.
+  env.addFilter('wordcount', (v: unknown) => (pythonText(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length);
   env.addFilter('abs', (v: unknown) => (isFloat(v) ? toFloat(Math.abs(Number(v))) : Math.abs(Number(num(v)))));
   // String filters read any value as its text, as Jinja (`true | lower` is 'true').
-  for (const name of ['lower', 'upper', 'trim', 'title', 'capitalize', 'replace', 'center', 'wordcount', 'striptags', 'urlize', 'urlencode', 'indent', 'nl2br']) {
+  for (const name of ['lower', 'upper', 'trim', 'capitalize', 'replace', 'striptags', 'urlize', 'urlencode', 'indent', 'nl2br']) {
     const filter = env.getFilter(name) as AnyFn | undefined;
     if (!filter) continue;
     // Arguments that are numbers print as Python's too ('ab' | replace('b', 10 / 2) is a5.0).
