@@ -14,7 +14,7 @@
 import { splitArgs } from './context-globals.js';
 import { attributeOf, isMapping } from './python-semantics.js';
 import { isFloat, isNumber } from './python-float.js';
-import { markTuple } from './python-repr.js';
+import { markTuple, pythonTypeName } from './python-repr.js';
 
 /** Positional argument `i` or keyword `name`, else the default. */
 function argument<T>(args: ReturnType<typeof splitArgs>, i: number, name: string, fallback: T): T {
@@ -22,20 +22,13 @@ function argument<T>(args: ReturnType<typeof splitArgs>, i: number, name: string
   return (name in args.kwargs ? args.kwargs[name] : fallback) as T;
 }
 
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (isNumber(v)) return isFloat(v) ? 'float' : 'int';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'boolean') return 'bool';
-  return Array.isArray(v) ? 'list' : 'dict';
-}
 
 /** Python's `<` ordering of two sort keys (numbers with numbers, texts with texts), else its TypeError. */
 function compareKeys(a: unknown, b: unknown): number {
   const numeric = (v: unknown) => isNumber(v) || typeof v === 'boolean';
   if (numeric(a) && numeric(b)) return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  throw new TypeError(`'<' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+  throw new TypeError(`'<' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
 }
 
 const folded = (v: unknown, caseSensitive: boolean): unknown => (!caseSensitive && typeof v === 'string' ? v.toLowerCase() : v);
@@ -96,7 +89,7 @@ export function truncate(value: unknown, ...rest: unknown[]): string {
   const args = splitArgs(rest);
   // Jinja2 takes the length of what it truncates: None or a number is Python's TypeError.
   if (value === null || value === undefined || isNumber(value) || typeof value === 'boolean') {
-    throw new TypeError(`object of type '${typeName(value)}' has no len()`);
+    throw new TypeError(`object of type '${pythonTypeName(value)}' has no len()`);
   }
   const text = String(value);
   const length = Number(argument(args, 0, 'length', 255));

@@ -22,8 +22,8 @@ import { installPythonOperators, pythonAdd, pythonEquals, pythonText } from './p
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { pythonJsonDumps } from './python-json.js';
-import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
-import { markTuple, pythonRepr } from './python-repr.js';
+import { isFloat, isNumber, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { markTuple, pythonRepr, pythonTypeName } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
 import { installLoopScope } from './loop-scope.js';
@@ -380,7 +380,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('round', (v: unknown, precision: unknown = 0, method: unknown = 'common') => {
     if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new Error("method must be 'common', 'ceil' or 'floor'");
     // Python's round takes a number only ('2.5' | round is its TypeError).
-    if (!isNumber(v) && typeof v !== 'boolean') throw new TypeError(`type ${v === null || v === undefined ? 'NoneType' : typeof v === 'string' || v instanceof String ? 'str' : 'object'} doesn't define __round__ method`);
+    if (!isNumeric(v)) throw new TypeError(`type ${pythonTypeName(v)} doesn't define __round__ method`);
     // Python's round keeps an int an int; a float, and ceil / floor (a division), give a float.
     if (method === 'common') return isFloat(v) ? toFloat(pythonRound(Number(v), Number(precision))) : pythonRound(Number(v), Number(precision));
     const factor = 10 ** Number(precision);

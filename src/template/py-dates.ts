@@ -14,6 +14,7 @@
 import { splitArgs } from './context-globals.js';
 import { PyDatetime } from './py-datetime.js';
 import { toFloat } from './python-float.js';
+import { pythonTypeName } from './python-repr.js';
 
 const DAY_MS = 86_400_000;
 const DAY_US = 86_400_000_000;
@@ -208,8 +209,14 @@ export function dateArithmetic(op: '+' | '-', a: unknown, b: unknown): unknown {
   if (op === '-' && ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyDatetime && b instanceof PyDatetime))) {
     return new PyTimedelta((timeOf(a) - timeOf(b)) * 1000);
   }
-  const name = (v: unknown) => (v instanceof PyDate ? 'datetime.date' : v instanceof PyDatetime ? 'datetime.datetime' : v instanceof PyTimedelta ? 'datetime.timedelta' : typeof v);
+  const name = (v: unknown) => (v instanceof PyDatetime ? 'datetime.datetime' : pythonTypeName(v));
   throw new TypeError(`unsupported operand type(s) for ${op}: '${name(a)}' and '${name(b)}'`);
+}
+
+/** The order of two dates or two timedeltas (negative, zero, positive), or undefined for other values. */
+export function temporalOrder(a: unknown, b: unknown): number | undefined {
+  if ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyTimedelta && b instanceof PyTimedelta)) return Number(a) - Number(b);
+  return undefined;
 }
 
 /** `timedelta * n`. */

@@ -46,6 +46,11 @@ export function isNumber(x: unknown): x is number | PyFloat {
   return typeof x === 'number' || x instanceof PyFloat;
 }
 
+/** Whether arithmetic takes the value as a number: an int, a float, or a bool (an int in Python). */
+export function isNumeric(x: unknown): x is number | PyFloat | boolean {
+  return isNumber(x) || typeof x === 'boolean';
+}
+
 /** Python's repr() of a float: `5.0`, `0.1`, `1e-05`, `1.5e+17`, `inf`, `nan`, `-0.0`. */
 export function floatRepr(n: number): string {
   if (Number.isNaN(n)) return 'nan';

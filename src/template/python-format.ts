@@ -14,7 +14,7 @@
  * float presentation type (`f`, `e`, `%`...) formats either as a float, as Python converts an int.
  */
 import { floatRepr, PyFloat } from './python-float.js';
-import { isDict, isTuple, pythonRepr, pythonStr, reprString } from './python-repr.js';
+import { isDict, isTuple, pythonRepr, pythonStr, pythonTypeName, reprString } from './python-repr.js';
 
 /** CPython's recursion budget: a spec may nest one level of replacement fields, not two. */
 const MAX_DEPTH = 2;
@@ -182,14 +182,14 @@ function attributeOf(value: unknown, name: string): unknown {
   if ((typeof value === 'object' || typeof value === 'function') && value !== null && !Array.isArray(value) && hasMember(value, name)) {
     return (value as Record<string, unknown>)[name];
   }
-  throw new Error(`'${typeName(value)}' object has no attribute '${name}'`);
+  throw new Error(`'${pythonTypeName(value)}' object has no attribute '${name}'`);
 }
 
 /** `{0[1]}` and `{0[key]}`: digits index a sequence (or are an int key), anything else is a str key. */
 function itemOf(value: unknown, key: string): unknown {
   const index = decimalIndex(key);
   if (Array.isArray(value) || typeof value === 'string') {
-    const type = typeName(value);
+    const type = pythonTypeName(value);
     const items = typeof value === 'string' ? Array.from(value) : value;
     if (index === undefined) {
       throw new Error(type === 'str' ? "string indices must be integers, not 'str'" : `${type} indices must be integers or slices, not str`);
@@ -202,23 +202,9 @@ function itemOf(value: unknown, key: string): unknown {
     if (hasMember(value, name)) return (value as Record<string, unknown>)[name];
     throw new Error(`KeyError: ${index === undefined ? reprString(key) : index}`);
   }
-  throw new Error(`'${typeName(value)}' object is not subscriptable`);
+  throw new Error(`'${pythonTypeName(value)}' object is not subscriptable`);
 }
 
-/** Python's type name of a template value, for error messages. */
-function typeName(value: unknown): string {
-  if (value === undefined) return 'Undefined';
-  if (value === null) return 'NoneType';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'bigint') return 'int';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (value instanceof PyFloat) return 'float';
-  if (typeof value === 'string' || value instanceof String) return 'str';
-  if (Array.isArray(value)) return isTuple(value) ? 'tuple' : 'list';
-  if (typeof value === 'function') return 'function';
-  if (typeof value === 'object' && isDict(value)) return 'dict';
-  return (value as object).constructor?.name ?? 'object';
-}
 
 /** A CPython message's rendering of one character: quoted if printable ASCII, else `\xNN`. */
 function charName(ch: string, quote: string): string {
@@ -292,7 +278,7 @@ export function formatValue(value: unknown, spec: string): string {
     return formatFloat(Number(value), f);
   }
   // object.__format__: None, lists, dicts and other objects accept only an empty spec.
-  throw new Error(`unsupported format string passed to ${typeName(value)}.__format__`);
+  throw new Error(`unsupported format string passed to ${pythonTypeName(value)}.__format__`);
 }
 
 /** A parsed spec: `[[fill]align][sign][z][#][0][width][grouping][.precision][type]`. */

@@ -16,10 +16,10 @@
  * runtime); template-interpreter.ts calls them too.
  */
 import nunjucks from 'nunjucks';
-import { isFloat, isNumber, num, PyFloat, toFloat } from './python-float.js';
-import { dateArithmetic, PyDate, PyTimedelta, scaleTimedelta } from './py-dates.js';
+import { isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { dateArithmetic, scaleTimedelta, temporalOrder } from './py-dates.js';
 import { isMapping, pythonDivmod } from './python-semantics.js';
-import { isTuple, markTuple, pythonStr } from './python-repr.js';
+import { isTuple, markTuple, pythonStr, pythonTypeName } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
 
@@ -34,9 +34,9 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && pythonEquals(a[k], b[k]));
   }
-  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
   if (numeric(a) && numeric(b)) return Number(a) === Number(b);
-  if ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyTimedelta && b instanceof PyTimedelta)) return Number(a) === Number(b);
+  const temporal = temporalOrder(a, b);
+  if (temporal !== undefined) return temporal === 0;
   // A String object (markup, run_started_at) equals its text.
   if ((a instanceof String || typeof a === 'string') && (b instanceof String || typeof b === 'string')) return String(a) === String(b);
   return false;
@@ -49,8 +49,8 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
  */
 function order(a: unknown, b: unknown, op: string): number {
   if (numeric(a) && numeric(b)) return Number(num(a)) - Number(num(b));
-  // Dates with dates, timedeltas with timedeltas (py-dates.ts), by their value.
-  if ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyTimedelta && b instanceof PyTimedelta)) return Number(a) - Number(b);
+  const temporal = temporalOrder(a, b);
+  if (temporal !== undefined) return temporal;
   if (isText(a) && isText(b)) return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -58,7 +58,7 @@ function order(a: unknown, b: unknown, op: string): number {
     }
     return a.length - b.length;
   }
-  throw new TypeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+  throw new TypeError(`'${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
 }
 
 /** One comparison `a op b`, Python's way (`==` by value). */
@@ -98,23 +98,13 @@ function arithmetic(a: unknown, b: unknown, op: (x: number, y: number) => number
   return isFloat(a) || isFloat(b) ? toFloat(result) : result + 0;
 }
 
-const numeric = (v: unknown): boolean => isNumber(v) || typeof v === 'boolean';
+const numeric = isNumeric;
 
 const isText = (v: unknown): boolean => typeof v === 'string' || v instanceof String;
 
-/** Python's name of a value's type, for its TypeError messages. */
-function typeName(v: unknown): string {
-  if (v === undefined) return 'Undefined';
-  if (v === null) return 'NoneType';
-  if (typeof v === 'boolean') return 'bool';
-  if (isNumber(v)) return isFloat(v) ? 'float' : 'int';
-  if (isText(v)) return 'str';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
-  return isMapping(v) ? 'dict' : 'object';
-}
 
 function unsupported(op: string, a: unknown, b: unknown): Error {
-  return new TypeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
+  return new TypeError(`unsupported operand type(s) for ${op}: '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
 }
 
 /**
@@ -126,12 +116,12 @@ export function pythonAdd(a: unknown, b: unknown): unknown {
   const temporal = dateArithmetic('+', a, b);
   if (temporal !== undefined) return temporal;
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
+    if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${pythonTypeName(a)} (not "${pythonTypeName(b)}") to ${pythonTypeName(a)}`);
     return isTuple(a) ? markTuple([...a, ...b]) : [...a, ...b];
   }
   if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y);
   if (isText(a) && isText(b)) return String(a) + String(b);
-  if (isText(a)) throw new TypeError(`can only concatenate str (not "${typeName(b)}") to str`);
+  if (isText(a)) throw new TypeError(`can only concatenate str (not "${pythonTypeName(b)}") to str`);
   throw unsupported('+', a, b);
 }
 
@@ -170,16 +160,16 @@ export function pythonPow(a: unknown, b: unknown): unknown {
   // Python gives a complex number; a template has no use for one.
   if (base < 0 && !Number.isInteger(exponent)) throw new Error('ValueError: a negative number raised to a fractional power is complex');
   const result = base ** exponent;
-  return isFloat(a) || isFloat(b) || Number(num(b)) < 0 ? toFloat(result) : result;
+  return isFloat(a) || isFloat(b) || exponent < 0 ? toFloat(result) : result;
 }
 
 /** Python's `-x` and `+x`: a float stays a float. */
 export function pythonNeg(x: unknown): unknown {
-  if (!numeric(x)) throw new TypeError(`bad operand type for unary -: '${typeName(x)}'`);
+  if (!numeric(x)) throw new TypeError(`bad operand type for unary -: '${pythonTypeName(x)}'`);
   return x instanceof PyFloat ? new PyFloat(-x.value) : Number.isInteger(Number(x)) ? -Number(x) + 0 : -Number(x);
 }
 export function pythonPos(x: unknown): unknown {
-  if (!numeric(x)) throw new TypeError(`bad operand type for unary +: '${typeName(x)}'`);
+  if (!numeric(x)) throw new TypeError(`bad operand type for unary +: '${pythonTypeName(x)}'`);
   return x instanceof PyFloat ? x : +Number(x);
 }
 

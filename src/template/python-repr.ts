@@ -48,6 +48,23 @@ export function reprString(s: string): string {
   return out + quote;
 }
 
+/** Python's name of a value's type, for Python's error messages (`'str'`, `'NoneType'`, `'datetime.date'`). */
+export function pythonTypeName(value: unknown): string {
+  if (value === undefined) return 'Undefined';
+  if (value === null) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint') return 'int';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (value instanceof PyFloat) return 'float';
+  if (typeof value === 'string' || value instanceof String) return 'str';
+  if (Array.isArray(value)) return isTuple(value) ? 'tuple' : 'list';
+  if (typeof value === 'function') return 'function';
+  if (value instanceof PyDate) return 'datetime.date';
+  if (value instanceof PyTimedelta) return 'datetime.timedelta';
+  if (typeof value === 'object' && isDict(value)) return 'dict';
+  return (value as object).constructor?.name ?? 'object';
+}
+
 /** A function (a macro, `loop.cycle`) as Python names one, not its JavaScript source. */
 function functionRepr(fn: { name?: string }): string {
   return `<function ${fn.name || '<lambda>'}>`;

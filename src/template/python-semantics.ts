@@ -10,9 +10,10 @@
  *
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
-import { isFloat, num, PyFloat, toFloat } from './python-float.js';
+import { isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
+import { pythonTypeName } from './python-repr.js';
 
 /** A plain mapping (a YAML or template dict), not a list or an object of a class. */
 export function isMapping(value: unknown): value is Record<string, unknown> {
@@ -77,8 +78,7 @@ export function pythonDivmod(a: number, b: number): [number, number] {
 /** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
 export function pythonMod(left: unknown, right: unknown): unknown {
   if (typeof left === 'string' || left instanceof String) return percentFormat(String(left), right);
-  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
-  if (!numeric(left) || !numeric(right)) throw new TypeError(`unsupported operand type(s) for %: '${left === null || left === undefined ? 'NoneType' : typeof left}' and '${right === null || right === undefined ? 'NoneType' : typeof right}'`);
+  if (!isNumeric(left) || !isNumeric(right)) throw new TypeError(`unsupported operand type(s) for %: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
   const a = Number(num(left));
   const b = Number(num(right));
   if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
@@ -95,9 +95,8 @@ const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgG
  */
 function convert(value: unknown, conversion: string, precision: number | undefined): string {
   // A number conversion takes a number (a bool is one), as Python's: not a text or None.
-  if (!'sra'.includes(conversion) && !(typeof value === 'number' || typeof value === 'boolean' || value instanceof PyFloat)) {
-    const type = value === null || value === undefined ? 'NoneType' : typeof value === 'string' || value instanceof String ? 'str' : Array.isArray(value) ? 'list' : 'object';
-    throw new TypeError(`%${conversion} format: a real number is required, not ${type}`);
+  if (!'sra'.includes(conversion) && !isNumeric(value)) {
+    throw new TypeError(`%${conversion} format: a real number is required, not ${pythonTypeName(value)}`);
   }
   switch (conversion) {
     case 's':
