@@ -11,16 +11,11 @@
  *   the end, cut at a word boundary unless `killwords`, and a text at most 5 (`leeway`) over the
  *   length is left whole.
  */
-import { splitArgs } from './context-globals.js';
+import { bindArgs } from './context-globals.js';
 import { attributeOf, isMapping } from './python-semantics.js';
 import { isFloat, isNumber } from './python-float.js';
 import { markTuple, pythonTypeName } from './python-repr.js';
 
-/** Positional argument `i` or keyword `name`, else the default. */
-function argument<T>(args: ReturnType<typeof splitArgs>, i: number, name: string, fallback: T): T {
-  if (args.positional.length > i) return args.positional[i] as T;
-  return (name in args.kwargs ? args.kwargs[name] : fallback) as T;
-}
 
 
 /** Python's `<` ordering of two sort keys (numbers with numbers, texts with texts), else its TypeError. */
@@ -35,16 +30,13 @@ const folded = (v: unknown, caseSensitive: boolean): unknown => (!caseSensitive 
 
 /** `dictsort(case_sensitive=false, by='key', reverse=false)`: the (key, value) pairs, sorted. */
 export function dictsort(value: unknown, ...rest: unknown[]): unknown[] {
-  const args = splitArgs(rest);
-  const caseSensitive = Boolean(argument(args, 0, 'case_sensitive', false));
-  const by = argument(args, 1, 'by', 'key');
-  const reverse = Boolean(argument(args, 2, 'reverse', false));
+  const { case_sensitive: caseSensitive = false, by = 'key', reverse = false } = bindArgs(rest, ['case_sensitive', 'by', 'reverse']);
   if (by !== 'key' && by !== 'value') throw new Error("You can only sort by either 'key' or 'value'");
   if (!isMapping(value)) throw new Error('dictsort filter: val must be an object');
   const index = by === 'key' ? 0 : 1;
   const pairs = Object.entries(value).map((p) => markTuple(p));
   // A stable sort, reversed as Python's sorted(reverse=True) is (equal keys keep their order).
-  const sorted = pairs.sort((a, b) => compareKeys(folded(a[index], caseSensitive), folded(b[index], caseSensitive)) * (reverse ? -1 : 1));
+  const sorted = pairs.sort((a, b) => compareKeys(folded(a[index], Boolean(caseSensitive)), folded(b[index], Boolean(caseSensitive))) * (reverse ? -1 : 1));
   return sorted;
 }
 
@@ -53,16 +45,13 @@ type Group = [unknown, unknown[]] & { grouper: unknown; list: unknown[] };
 
 /** `groupby(attribute, default=none, case_sensitive=false)`: the items grouped by the attribute, groups sorted. */
 export function groupby(value: unknown, ...rest: unknown[]): Group[] {
-  const args = splitArgs(rest);
-  const attribute = String(argument(args, 0, 'attribute', ''));
-  const fallback = argument<unknown>(args, 1, 'default', undefined);
-  const caseSensitive = Boolean(argument(args, 2, 'case_sensitive', false));
+  const { attribute = '', default: fallback, case_sensitive: caseSensitive = false } = bindArgs(rest, ['attribute', 'default', 'case_sensitive']);
   const items = Array.isArray(value) ? value : value === null || value === undefined ? [] : isMapping(value) ? Object.keys(value) : [...(value as Iterable<unknown>)];
   const keyOf = (item: unknown): unknown => {
-    const v = attributeOf(item, attribute);
+    const v = attributeOf(item, String(attribute));
     return v === undefined ? fallback : v;
   };
-  const sorted = items.map((item) => ({ item, key: folded(keyOf(item), caseSensitive) })).sort((a, b) => compareKeys(a.key, b.key));
+  const sorted = items.map((item) => ({ item, key: folded(keyOf(item), Boolean(caseSensitive)) })).sort((a, b) => compareKeys(a.key, b.key));
   const groups: Group[] = [];
   let current: { key: unknown; items: unknown[] } | undefined;
   const close = () => {
@@ -86,16 +75,16 @@ export function groupby(value: unknown, ...rest: unknown[]): Group[] {
 
 /** `truncate(length=255, killwords=false, end='...', leeway=5)`. */
 export function truncate(value: unknown, ...rest: unknown[]): string {
-  const args = splitArgs(rest);
   // Jinja2 takes the length of what it truncates: None or a number is Python's TypeError.
   if (value === null || value === undefined || isNumber(value) || typeof value === 'boolean') {
     throw new TypeError(`object of type '${pythonTypeName(value)}' has no len()`);
   }
   const text = String(value);
-  const length = Number(argument(args, 0, 'length', 255));
-  const killwords = Boolean(argument(args, 1, 'killwords', false));
-  const end = String(argument(args, 2, 'end', '...'));
-  const leeway = Number(argument(args, 3, 'leeway', 5));
+  const args = bindArgs(rest, ['length', 'killwords', 'end', 'leeway']);
+  const length = Number(args['length'] ?? 255);
+  const killwords = Boolean(args['killwords']);
+  const end = String(args['end'] ?? '...');
+  const leeway = Number(args['leeway'] ?? 5);
   if (length < end.length) throw new Error(`expected length >= ${end.length}, got ${length}`);
   if (leeway < 0) throw new Error(`expected leeway >= 0, got ${leeway}`);
   if (text.length <= length + leeway) return text;

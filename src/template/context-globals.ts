@@ -34,6 +34,19 @@ export function splitArgs(args: unknown[]): { positional: unknown[]; kwargs: Kwa
   return { positional: args, kwargs: {} };
 }
 
+/**
+ * A Python call's arguments bound to the parameter names: positional ones in order, then keywords
+ * (`f(1, b=2)` with names `a`, `b` is `{ a: 1, b: 2 }`). A parameter not given is absent.
+ */
+export function bindArgs(args: unknown[], names: readonly string[]): Record<string, unknown> {
+  const { positional, kwargs } = splitArgs(args);
+  const bound: Record<string, unknown> = { ...kwargs };
+  positional.forEach((value, i) => {
+    if (i < names.length) bound[names[i]!] = value;
+  });
+  return bound;
+}
+
 function argError(message: string, hint?: string): StrataError {
   return new StrataError('TEMPLATE', message, hint ? { hint } : {});
 }

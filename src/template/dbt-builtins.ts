@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { StrataError } from '../errors/strata-error.js';
-import { splitArgs } from './context-globals.js';
+import { bindArgs } from './context-globals.js';
 import { datetimeModule } from './py-dates.js';
 import { pyRe } from './py-re.js';
 import { pythonJsonDumps } from './python-json.js';
@@ -33,11 +33,6 @@ function pyyamlBooleans(tags: import('yaml').Tags): import('yaml').Tags {
   });
 }
 
-/** Positional argument `i` or keyword `name`, else the default. */
-function argument(args: unknown[], i: number, name: string, fallback: unknown): unknown {
-  const { positional, kwargs } = splitArgs(args);
-  return positional.length > i ? positional[i] : name in kwargs ? kwargs[name] : fallback;
-}
 
 /** The distinct items, in their first order (a Python set has none of its own to keep). */
 function distinct(value: unknown): unknown[] {
@@ -51,14 +46,14 @@ export const dbtBuiltins: Record<string, unknown> = {
     try {
       return JSON.parse(String(text));
     } catch {
-      return argument(args, 0, 'default', null);
+      return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },
   tojson: (value: unknown, ...args: unknown[]) => {
     try {
-      return pythonJsonDumps(value, { sortKeys: Boolean(argument(args, 1, 'sort_keys', false)) });
+      return pythonJsonDumps(value, { sortKeys: Boolean(bindArgs(args, ['default', 'sort_keys'])['sort_keys']) });
     } catch {
-      return argument(args, 0, 'default', null);
+      return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },
   fromyaml: (text: unknown, ...args: unknown[]) => {
@@ -66,15 +61,15 @@ export const dbtBuiltins: Record<string, unknown> = {
       // YAML 1.1, as PyYAML's safe_load reads it (yes / on are true, 017 is octal); the last of two equal keys wins.
       return yaml().parse(String(text), { version: '1.1', uniqueKeys: false, customTags: pyyamlBooleans }) ?? null;
     } catch {
-      return argument(args, 0, 'default', null);
+      return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },
   toyaml: (value: unknown, ...args: unknown[]) => {
     try {
       // PyYAML's safe_dump layout: block style, a list in a mapping not indented.
-      return yaml().stringify(plainValue(value), { version: '1.1', indentSeq: false, sortMapEntries: Boolean(argument(args, 1, 'sort_keys', false)) });
+      return yaml().stringify(plainValue(value), { version: '1.1', indentSeq: false, sortMapEntries: Boolean(bindArgs(args, ['default', 'sort_keys'])['sort_keys']) });
     } catch {
-      return argument(args, 0, 'default', null);
+      return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },
   local_md5: (text: unknown) => createHash('md5').update(String(text)).digest('hex'),
@@ -82,7 +77,7 @@ export const dbtBuiltins: Record<string, unknown> = {
     try {
       return distinct(value);
     } catch {
-      return argument(args, 0, 'default', null);
+      return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },
   set_strict: (value: unknown) => distinct(value),

@@ -14,7 +14,7 @@
 import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
-import { splitArgs } from './context-globals.js';
+import { bindArgs, splitArgs } from './context-globals.js';
 import { attributeFilter, attributeOf, isMapping, percentFormat, pythonMod, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
@@ -100,9 +100,7 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
 
 /** split's and rsplit's `(sep=None, maxsplit=-1)`, positional or by keyword. */
 function splitArguments(args: unknown[]): { sep: string | undefined; maxsplit: number | undefined } {
-  const { positional, kwargs } = splitArgs(args);
-  const sep = positional.length > 0 ? positional[0] : kwargs['sep'];
-  const maxsplit = positional.length > 1 ? positional[1] : kwargs['maxsplit'];
+  const { sep, maxsplit } = bindArgs(args, ['sep', 'maxsplit']);
   return { sep: sep === null || sep === undefined ? undefined : String(sep), maxsplit: maxsplit === undefined || maxsplit === null ? undefined : Number(maxsplit) };
 }
 
@@ -128,6 +126,18 @@ function findIn(s: string, sub: string, start: number | undefined, end: number |
 function found(i: number): number {
   if (i < 0) throw new Error('ValueError: substring not found');
   return i;
+}
+
+const nunjucksIn = (nunjucks as unknown as { runtime: { inOperator: (key: unknown, container: unknown) => boolean } }).runtime.inOperator;
+
+/**
+ * Python's `key in container` (the operator and the `in` test): a list by value (`['a'] in [['a']]`,
+ * `1.0 in [1]`), a mapping by its own keys only (`'toString' in {}` is false), a text by substring.
+ */
+export function pythonIn(key: unknown, container: unknown): boolean {
+  if (Array.isArray(container)) return container.some((x) => pythonEquals(x, key));
+  if (isMapping(container)) return Object.hasOwn(container, String(key));
+  return nunjucksIn(key, container);
 }
 
 /** The position of `item` in a list by Python's `==`, or Python's ValueError. */
@@ -307,14 +317,7 @@ export function installJinjaCompat(): void {
   // tree's grouping.
   (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataMod'] = pythonMod;
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn; inOperator: AnyFn } }).runtime;
-  // `x in list` compares by value, as Python (`['a'] in [['a']]`).
-  const inOperator = runtime.inOperator;
-  runtime.inOperator = (key: unknown, container: unknown) => {
-    if (Array.isArray(container)) return container.some((x) => pythonEquals(x, key));
-    // A mapping holds its own keys only (`'toString' in {}` is false).
-    if (isMapping(container)) return Object.hasOwn(container, String(key));
-    return inOperator(key, container);
-  };
+  runtime.inOperator = pythonIn;
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
     // A String object (run_started_at, a macro's markup) is indexed and sliced as its text.
@@ -451,14 +454,8 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   // `select` / `reject` without a test, and `is truthy`: Python's truth (an empty list is false, 0.0 too).
   env.addTest('truthy', (v: unknown) => pythonTruthy(v));
   env.addTest('falsy', (v: unknown) => !pythonTruthy(v));
-  // By value, as Python's `in` (1.0 is in [1]).
-  env.addTest('in', (v: unknown, container: unknown) =>
-    Array.isArray(container)
-      ? container.some((x) => pythonEquals(x, v))
-      : typeof container === 'string'
-        ? container.includes(pythonText(v))
-        : container !== null && typeof container === 'object' && String(v) in (container as object),
-  );
+  // The `in` operator's own meaning (`pythonIn`).
+  env.addTest('in', (v: unknown, container: unknown) => pythonIn(v, container));
   env.addFilter('as_bool', (v: unknown) => (typeof v === 'string' ? ['true', '1', 'yes'].includes(v.toLowerCase()) : Boolean(v)));
   env.addFilter('as_number', (v: unknown) => Number(v));
   env.addFilter('as_text', (v: unknown) => (v === null || v === undefined ? '' : String(v)));

@@ -11,7 +11,7 @@
  * python-operators.ts' `+` and `-`, which ask `dateArithmetic` first. Comparisons order dates,
  * datetimes and timedeltas by their value.
  */
-import { splitArgs } from './context-globals.js';
+import { bindArgs } from './context-globals.js';
 import { PyDatetime } from './py-datetime.js';
 import { toFloat } from './python-float.js';
 import { pythonTypeName } from './python-repr.js';
@@ -19,14 +19,6 @@ import { pythonTypeName } from './python-repr.js';
 const DAY_MS = 86_400_000;
 const DAY_US = 86_400_000_000;
 
-function keywordsOf(args: unknown[], names: string[]): Record<string, unknown> {
-  const { positional, kwargs } = splitArgs(args);
-  const out: Record<string, unknown> = { ...kwargs };
-  positional.forEach((v, i) => {
-    if (i < names.length) out[names[i]!] = v;
-  });
-  return out;
-}
 
 export class PyTimedelta {
   readonly days: number;
@@ -41,7 +33,7 @@ export class PyTimedelta {
     this.microseconds = rest - this.seconds * 1e6;
   }
   static of(...args: unknown[]): PyTimedelta {
-    const k = keywordsOf(args, ['days', 'seconds', 'microseconds', 'milliseconds', 'minutes', 'hours', 'weeks']);
+    const k = bindArgs(args, ['days', 'seconds', 'microseconds', 'milliseconds', 'minutes', 'hours', 'weeks']);
     const n = (name: string) => Number(k[name] ?? 0);
     return new PyTimedelta(((((n('weeks') * 7 + n('days')) * 24 + n('hours')) * 60 + n('minutes')) * 60 + n('seconds')) * 1e6 + n('milliseconds') * 1e3 + n('microseconds'));
   }
@@ -108,7 +100,7 @@ export class PyDate {
     return this.weekday() + 1;
   }
   replace(...args: unknown[]): PyDate {
-    const k = keywordsOf(args, ['year', 'month', 'day']);
+    const k = bindArgs(args, ['year', 'month', 'day']);
     return new PyDate(Number(k['year'] ?? this.year), Number(k['month'] ?? this.month), Number(k['day'] ?? this.day));
   }
   strftime(format: unknown): string {
@@ -181,7 +173,7 @@ export function strptime(text: unknown, format: unknown): PyDatetime {
 
 /** `datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0)` (UTC). */
 export function makeDatetime(...args: unknown[]): PyDatetime {
-  const k = keywordsOf(args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond']);
+  const k = bindArgs(args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond']);
   const date = new PyDate(Number(k['year']), Number(k['month']), Number(k['day']));
   const n = (name: string) => Number(k[name] ?? 0);
   return new PyDatetime(new Date(date.time + ((n('hour') * 60 + n('minute')) * 60 + n('second')) * 1000 + Math.floor(n('microsecond') / 1000)));
@@ -240,7 +232,7 @@ function datetimeFromIso(text: unknown): PyDatetime {
 /** `modules.datetime`. */
 export function datetimeModule(clock: () => Date): Record<string, unknown> {
   const date = Object.assign((...args: unknown[]) => {
-    const k = keywordsOf(args, ['year', 'month', 'day']);
+    const k = bindArgs(args, ['year', 'month', 'day']);
     return new PyDate(Number(k['year']), Number(k['month']), Number(k['day']));
   }, { today: () => PyDate.fromTime(clock().getTime()), fromisoformat: PyDate.fromisoformat });
   const now = () => new PyDatetime(clock());

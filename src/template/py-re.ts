@@ -11,7 +11,7 @@
  * (JavaScript also stops at `\r`, U+2028 and U+2029); `{,n}`; and a `]` first in a class.
  * `\w`, `\d`, `\s` and `\b` are ASCII here (Python's match any Unicode letter or digit).
  */
-import { splitArgs } from './context-globals.js';
+import { bindArgs, splitArgs } from './context-globals.js';
 import { markTuple, reprString } from './python-repr.js';
 
 const FLAGS = { I: 2, IGNORECASE: 2, M: 8, MULTILINE: 8, S: 16, DOTALL: 16, X: 64, VERBOSE: 64 } as const;
@@ -142,14 +142,11 @@ function expand(repl: string, m: RegExpExecArray): string {
 }
 
 /** `(string, pos=0, endpos=len)` of a pattern's search methods: the text to read and where to start. */
-function window(args: unknown[], names: string[]): { text: string; pos: number; rest: unknown[] } {
-  const { positional, kwargs } = splitArgs(args);
-  const value = (i: number, name: string) => (positional.length > i ? positional[i] : kwargs[name]);
-  const full = String(value(0, names[0]!));
-  const endpos = value(names.indexOf('endpos'), 'endpos');
-  const text = names.includes('endpos') && endpos !== undefined && endpos !== null ? full.slice(0, Math.max(0, Number(endpos))) : full;
-  const pos = names.includes('pos') ? Math.min(text.length, Math.max(0, Number(value(1, 'pos') ?? 0))) : 0;
-  return { text, pos, rest: names.slice(1).map((n, i) => value(i + 1, n)) };
+function window(args: unknown[]): { text: string; pos: number } {
+  const { string, pos, endpos } = bindArgs(args, ['string', 'pos', 'endpos']);
+  const full = String(string);
+  const text = endpos === undefined || endpos === null ? full : full.slice(0, Math.max(0, Number(endpos)));
+  return { text, pos: Math.min(text.length, Math.max(0, Number(pos ?? 0))) };
 }
 
 export class PyPattern {
@@ -176,19 +173,19 @@ export class PyPattern {
     return m ? new PyMatch(m, text) : null;
   }
   match(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    const { text, pos } = window(args);
     return this.#at(this.#re('y'), text, pos);
   }
   fullmatch(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    const { text, pos } = window(args);
     return this.#at(this.#re('y', `(?:${this.#source})(?![\\s\\S])`), text, pos);
   }
   search(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    const { text, pos } = window(args);
     return this.#at(this.#re('g'), text, pos);
   }
   findall(...args: unknown[]): unknown[] {
-    const { text, pos } = window(args, ['string', 'pos', 'endpos']);
+    const { text, pos } = window(args);
     const re = this.#re('g');
     re.lastIndex = pos;
     const out: unknown[] = [];
@@ -199,8 +196,7 @@ export class PyPattern {
     return out;
   }
   sub(...args: unknown[]): string {
-    const { text: repl, rest: [subject, count] } = window(args, ['repl', 'string', 'count']);
-    const replacement: unknown = splitArgs(args).positional[0] ?? splitArgs(args).kwargs['repl'];
+    const { repl, string: subject, count } = bindArgs(args, ['repl', 'string', 'count']);
     const s = String(subject);
     const limit = Number(count) || Infinity;
     let out = '';
@@ -208,13 +204,14 @@ export class PyPattern {
     let done = 0;
     for (const m of s.matchAll(this.#re('g'))) {
       if (done++ >= limit) break;
-      out += s.slice(last, m.index) + (typeof replacement === 'function' ? String(replacement(new PyMatch(m, s))) : expand(repl, m));
+      out += s.slice(last, m.index) + (typeof repl === 'function' ? String(repl(new PyMatch(m, s))) : expand(String(repl), m));
       last = m.index + m[0].length;
     }
     return out + s.slice(last);
   }
   split(...args: unknown[]): unknown[] {
-    const { text: s, rest: [maxsplit] } = window(args, ['string', 'maxsplit']);
+    const { string, maxsplit } = bindArgs(args, ['string', 'maxsplit']);
+    const s = String(string);
     const limit = Number(maxsplit) || Infinity;
     const out: unknown[] = [];
     let last = 0;
