@@ -229,12 +229,31 @@ export class PyPattern {
   }
 }
 
+/**
+ * A pattern compiled once per text and flags, as Python's `re` caches its patterns: a call in a
+ * loop over rows translates and checks the pattern only the first time. Bounded as Python's cache.
+ */
+const compiled = new Map<string, PyPattern>();
+const MAX_COMPILED = 512;
+
+function compile(pattern: unknown, flags: unknown): PyPattern {
+  if (pattern instanceof PyPattern) return pattern;
+  const key = `${Number(flags) || 0}\u0000${String(pattern)}`;
+  let p = compiled.get(key);
+  if (!p) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    p = new PyPattern(pattern, flags);
+    compiled.set(key, p);
+  }
+  return p;
+}
+
 /** `re.f(pattern, ..., flags=0)`: the pattern compiled (or given compiled), then its method. */
 function withPattern(method: 'match' | 'fullmatch' | 'search' | 'findall' | 'sub' | 'split', flagsAt: number) {
   return (pattern: unknown, ...args: unknown[]): unknown => {
     const { positional, kwargs } = splitArgs(args);
     const flags = kwargs['flags'] ?? positional[flagsAt] ?? 0;
-    const p = pattern instanceof PyPattern ? pattern : new PyPattern(pattern, flags);
+    const p = compile(pattern, flags);
     const { flags: _flags, ...rest } = kwargs;
     const call = [...positional.slice(0, flagsAt), ...(Object.keys(rest).length ? [{ ...rest, __keywords: true }] : [])];
     return (p[method] as (...a: unknown[]) => unknown).apply(p, call);
@@ -243,11 +262,7 @@ function withPattern(method: 'match' | 'fullmatch' | 'search' | 'findall' | 'sub
 
 export const pyRe = {
   ...FLAGS,
-  compile: (pattern: unknown, ...args: unknown[]) => {
-    if (pattern instanceof PyPattern) return pattern;
-    const { positional, kwargs } = splitArgs(args);
-    return new PyPattern(pattern, kwargs['flags'] ?? positional[0] ?? 0);
-  },
+  compile: (pattern: unknown, ...args: unknown[]) => compile(pattern, bindArgs(args, ['flags'])['flags'] ?? 0),
   match: withPattern('match', 1),
   fullmatch: withPattern('fullmatch', 1),
   search: withPattern('search', 1),
