@@ -38,8 +38,9 @@ function numberOf(value: unknown, type: number | undefined): unknown {
   if (typeof value !== 'string' || (type !== INT8 && type !== NUMERIC)) return value;
   const n = Number(value);
   if (type === INT8) return Number.isSafeInteger(n) ? n : value;
-  if (!Number.isFinite(n) || (Number.isInteger(n) && !/[.eE]/.test(value) && !Number.isSafeInteger(n))) return value;
-  return /[.eE]/.test(value) ? toFloat(n) : n;
+  const decimals = /[.eE]/.test(value);
+  if (!Number.isFinite(n) || (!decimals && !Number.isSafeInteger(n))) return value;
+  return decimals ? toFloat(n) : n;
 }
 
 export function toQueryTable(result: RunQueryResult): QueryTable {
