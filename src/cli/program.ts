@@ -4,7 +4,6 @@
  */
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { load as parseYaml } from 'js-yaml';
 import { compile, list, parse, type ListOutput, type ProjectOptions, type SelectionOptions } from '../api/compile.js';
 import { EXIT_OK, EXIT_PROJECT_ERROR, StrataError, StrataErrors } from '../errors/strata-error.js';
 import type { ResourceType } from '../manifest/types.js';
@@ -14,6 +13,7 @@ import { addRunCommands } from './run-commands.js';
 import { addDbCommands } from './db-commands.js';
 import { addLoadCommand } from './load-commands.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
+import { parseYaml } from '../project/yaml-file.js';
 
 export interface GlobalFlags {
   projectDir: string;
@@ -44,12 +44,12 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
   let value: unknown;
   try {
-    value = parseYaml(text);
+    value = parseYaml('--vars', text, { keepFloats: true }); // 1.0 stays a float, as in dbt
   } catch (e) {
     throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
   }
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
     throw new StrataError('USAGE', '--vars must be a mapping', { hint: `write it like --vars '{start_date: "2020-01-01"}'` });
   }
   return value as Record<string, unknown>;

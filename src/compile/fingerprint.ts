@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { valueKey } from '../template/python-float.js';
 
 const FORMAT = 3;
 const EXTENSIONS = ['.sql', '.yml', '.yaml', '.csv', '.md'];
@@ -138,9 +139,9 @@ export function inputsDigest(projectDir: string, folders: string[]): string {
   return h.digest('hex');
 }
 
-/** --vars as the fingerprint compares them: JSON, with NaN and the infinities told apart from null. */
+/** --vars as the fingerprint compares them: JSON, with 1.0 told from 1, and NaN and the infinities from null. */
 export function varsKey(vars: Record<string, unknown>): string {
-  return JSON.stringify(vars, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));
+  return valueKey(vars);
 }
 
 function readProjectText(input: FingerprintInput): string | undefined {

@@ -18,6 +18,7 @@ import { renderModel, type ModelRender } from './parse-sql-nodes.js';
 export function isPlainData(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
   const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Number.prototype) return true; // a float as varsRead keeps it (boxFloats)
   if (Array.isArray(value)) return proto === Array.prototype && value.every(isPlainData);
   return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlainData);
 }

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import type { RelationTarget, RenderState } from '../template/render-state.js';
+import { valueKey } from '../template/python-float.js';
 
 const FORMAT = 2;
 
@@ -112,7 +113,7 @@ export class ParseCache {
     for (const [name, seen] of Object.entries(entry.outcome.varsRead)) {
       const now = currentVar(name);
       const wasUnset = seen !== null && typeof seen === 'object' && (seen as { unset?: unknown }).unset === true;
-      if (wasUnset ? now !== undefined : JSON.stringify(now) !== JSON.stringify(seen)) return this.#miss();
+      if (wasUnset ? now !== undefined : valueKey(now) !== valueKey(seen)) return this.#miss();
     }
     for (const [name, seen] of Object.entries(entry.outcome.envRead)) {
       if ((env[name] ?? null) !== seen) return this.#miss();

@@ -8,6 +8,7 @@ import type { ProjectConfig } from '../project/project-config.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import { ConfigPathUse } from './unused-config-paths.js';
 import { createRenderState, type RelationTarget, type RenderState, type RenderStateInit } from '../template/render-state.js';
+import { unboxFloats } from '../template/python-float.js';
 
 /** What the parse pass of one node produced, kept for the compile pass. */
 export interface RenderRecord {
@@ -38,6 +39,8 @@ export class ParseContext {
   inputsDigest?: string;
   /** Which project.yml config paths the resources use (unused ones are warnings). */
   readonly configPaths: ConfigPathUse;
+  /** --vars, parsed. */
+  readonly cliVars: Record<string, unknown>;
   /** Env vars read by nodes that turned out disabled (part of the compile fingerprint: an env var can enable one). */
   readonly disabledEnvRead: Record<string, string | null> = {};
 
@@ -49,9 +52,10 @@ export class ParseContext {
   constructor(
     readonly config: ProjectConfig,
     readonly engine: TemplateEngine,
-    readonly cliVars: Record<string, unknown>,
+    cliVars: Record<string, unknown>,
     env: Record<string, string | undefined>,
   ) {
+    this.cliVars = unboxFloats(cliVars) as Record<string, unknown>; // floats that came from another thread
     this.env = env;
     this.configPaths = new ConfigPathUse(config);
   }

@@ -29,6 +29,7 @@ import { checkDatabases, checkIdentifiers } from './identifiers.js';
 import { checkLoadBlocks } from './load-blocks.js';
 import { checkProjectHookSyntax } from './project-hooks-syntax.js';
 import { applyNamingMacros } from './naming-macros.js';
+import { boxFloats } from '../template/python-float.js';
 
 export const STRATA_VERSION = '0.1.0';
 
@@ -296,7 +297,7 @@ function parseHelper(ctx: ParseContext, projectDir: string, options: ParseOption
   if (ctx.cache && !ctx.cache.empty) return undefined;
   const renders = modelFiles.length >= WORKER_MIN_FILES;
   if (propertyFiles.length < WORKER_MIN_FILES && !renders) return undefined;
-  const loadOptions = { vars: ctx.cliVars, ...(options.target ? { target: options.target } : {}), env: { ...ctx.env } };
+  const loadOptions = { vars: boxFloats(ctx.cliVars) as Record<string, unknown>, ...(options.target ? { target: options.target } : {}), env: { ...ctx.env } };
   return new ParseHelper(
     { files: propertyFiles, digest: { projectDir, folders: inputFolders(ctx.config) } },
     renders ? { projectDir, options: loadOptions, macros, files: modelFiles } : undefined,

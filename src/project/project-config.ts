@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMBEDDED_DATABASE, namedConnection } from '../adapters/postgres/target.js';
 import { StrataError } from '../errors/strata-error.js';
+import { plainValue, unboxFloats } from '../template/python-float.js';
 import { createRenderState, type TargetInfo } from '../template/render-state.js';
 import { TemplateEngine } from '../template/template-engine.js';
 import { validateAgainstSchema } from './schema-validation.js';
@@ -72,10 +73,19 @@ function asList(v: unknown): string[] {
 }
 
 /** Renders `{{ ... }}` inside string values (env_var, var), except hooks. */
+/**
+ * Whole floats stay floats under `vars:` only (templates print them into SQL, see parseYaml); every
+ * other key reads numbers as plain numbers, which its schema and its users expect.
+ */
+function keepVarFloats(doc: unknown): unknown {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return plainValue(doc);
+  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, k === 'vars' ? v : plainValue(v)]));
+}
+
 function renderValues(value: unknown, path: YamlPath, render: (text: string, path: YamlPath) => unknown): unknown {
   if (typeof value === 'string') return value.includes('{{') || value.includes('{%') ? render(value, path) : value;
   if (Array.isArray(value)) return value.map((v, i) => renderValues(v, [...path, i], render));
-  if (value && typeof value === 'object') {
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = NOT_RENDERED.has(k) ? v : renderValues(v, [...path, k], render);
     return out;
@@ -96,7 +106,7 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
   const locator = new YamlLocator(file, text);
   let raw: unknown;
   try {
-    raw = parseYaml(file, text) ?? {};
+    raw = keepVarFloats(parseYaml(file, text, { keepFloats: true }) ?? {});
   } catch (e) {
     return { errors: [e as StrataError] };
   }
@@ -106,7 +116,7 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
   const name = String(doc['name']);
   const engine = new TemplateEngine(name);
   const env = options.env ?? process.env;
-  const cliVars = options.vars ?? {};
+  const cliVars = unboxFloats(options.vars ?? {}) as Record<string, unknown>;
   const state = createRenderState({
     nodeName: file,
     uniqueId: `project.${name}`,

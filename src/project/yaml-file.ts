@@ -3,17 +3,38 @@
  * many small files); positions are recovered with the `yaml` package only when an error has to
  * point at a line, which keeps the common, error-free parse fast.
  */
-import { load as loadYaml } from 'js-yaml';
+import { CORE_SCHEMA, defineScalarTag, floatCoreTag, load as loadYaml, NOT_RESOLVED } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
+import { PyFloat } from '../template/python-float.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
-/** Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position. */
-export function parseYaml(file: string, text: string): unknown {
+/**
+ * YAML's floats as Python reads them: a float whose value is whole (`1.0`, `1e3`) is a PyFloat,
+ * which templates print as `1.0`, where a JavaScript number would print `1`. Used for vars
+ * (project.yml's and --vars), which templates print into SQL: `amount / {{ var('divisor') }}`
+ * with `divisor: 100.0` must stay numeric division, as in dbt.
+ */
+const FLOATS_KEPT = CORE_SCHEMA.withTags(
+  defineScalarTag(floatCoreTag.tagName, {
+    ...floatCoreTag,
+    resolve: (source, isExplicit, tagName) => {
+      const n = floatCoreTag.resolve(source, isExplicit, tagName);
+      return n !== NOT_RESOLVED && Number.isInteger(n) ? new PyFloat(n) : n;
+    },
+    identify: (data: unknown) => data instanceof PyFloat || floatCoreTag.identify(data),
+  }),
+);
+
+/**
+ * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position.
+ * `keepFloats`: whole floats become PyFloats (see FLOATS_KEPT).
+ */
+export function parseYaml(file: string, text: string, options: { keepFloats?: boolean } = {}): unknown {
   try {
-    return loadYaml(text, { filename: file, json: true });
+    return loadYaml(text, { filename: file, json: true, ...(options.keepFloats ? { schema: FLOATS_KEPT } : {}) });
   } catch (e) {
     const mark = (e as { mark?: { line: number; column: number } }).mark;
     const reason = (e as { reason?: string }).reason ?? (e as Error).message;

@@ -8,7 +8,7 @@
  */
 import { dbtBuiltins, pythonModules } from './dbt-builtins.js';
 import { markTuple } from './python-repr.js';
-import { plainValue } from './python-float.js';
+import { boxFloats, plainValue } from './python-float.js';
 import { PyDatetime } from './py-datetime.js';
 import { pythonTruthy } from './python-semantics.js';
 import { StrataError } from '../errors/strata-error.js';
@@ -105,12 +105,12 @@ function varFn(name: unknown, ...rest: unknown[]) {
   const { positional } = splitArgs(rest);
   const found = state.vars(name);
   if (found.found) {
-    state.varsRead[name] = found.value ?? null;
+    state.varsRead[name] = boxFloats(found.value) ?? null; // boxed: varsRead crosses threads and the cache
     return found.value;
   }
   if (positional.length > 0) {
     // Recorded as unset-with-default: a later --vars giving it a value must invalidate caches.
-    state.varsRead[name] = { unset: true, default: positional[0] ?? null };
+    state.varsRead[name] = { unset: true, default: boxFloats(positional[0]) ?? null };
     return positional[0];
   }
   throw new StrataError('VAR', `var('${name}') has no value and no default in ${state.nodeName}`, {

@@ -89,3 +89,51 @@ export function plainValue(value: unknown): unknown {
 function needsPlain(v: unknown): boolean {
   return v instanceof PyFloat || (v !== null && typeof v === 'object' && (Array.isArray(v) ? v.some(needsPlain) : Object.getPrototypeOf(v) === Object.prototype && Object.values(v).some(needsPlain)));
 }
+
+/**
+ * Var values cross threads (structured clone) and the parse cache (v8.serialize), which keep an
+ * object's fields but not its class: a PyFloat would come back as the mapping `{value: 1}`. Both
+ * keep a boxed Number, which JSON writes as its number; so a PyFloat travels as `new Number(n)`,
+ * and `unboxFloats` makes it a PyFloat again where templates read it.
+ */
+export function boxFloats(value: unknown): unknown {
+  return mapFloats(value, (x) => (x instanceof PyFloat ? new Number(x.value) : undefined));
+}
+
+/** The value with every boxed Number (a PyFloat that travelled, see boxFloats) a PyFloat again. */
+export function unboxFloats(value: unknown): unknown {
+  return mapFloats(value, (x) => (x instanceof Number && !(x instanceof PyFloat) ? new PyFloat(x.valueOf()) : undefined));
+}
+
+/** Copies arrays and plain objects where `swap` replaces a value inside them (undefined: keep it). */
+function mapFloats(value: unknown, swap: (x: object) => unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const swapped = swap(value);
+  if (swapped !== undefined) return swapped;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => mapFloats(v, swap));
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const mapped = mapFloats(v, swap);
+    if (mapped !== v) (copy ??= { ...value })[k] = mapped;
+  }
+  return copy ?? value;
+}
+
+/**
+ * A value as caches compare it: its JSON, with a whole float (a PyFloat, or one boxed to travel)
+ * told apart from the int of the same value, and NaN and the infinities from null. `1` and `1.0`
+ * render differently (`7 / 2` against `7 / 2.0` in SQL), so a cache must not take one for the other.
+ */
+export function valueKey(value: unknown): string {
+  return (
+    JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const raw = this[key];
+      if (raw instanceof PyFloat || raw instanceof Number) return `\u0000float ${raw.valueOf()}`;
+      return typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v;
+    }) ?? 'undefined'
+  );
+}
