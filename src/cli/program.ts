@@ -13,7 +13,7 @@ import { addRunCommands } from './run-commands.js';
 import { addDbCommands } from './db-commands.js';
 import { addLoadCommand } from './load-commands.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
-import { parseYaml } from '../project/yaml-file.js';
+import { inexactInts, parseYaml } from '../project/yaml-file.js';
 
 export interface GlobalFlags {
   projectDir: string;
@@ -49,6 +49,8 @@ function parseVars(text: string | undefined): Record<string, unknown> {
     throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
   }
   if (value === null || value === undefined) return {};
+  const inexact = inexactInts(value)[0];
+  if (inexact) throw new StrataError('USAGE', `--vars: ${inexact.error.message}`);
   if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
     throw new StrataError('USAGE', '--vars must be a mapping', { hint: `write it like --vars '{start_date: "2020-01-01"}'` });
   }

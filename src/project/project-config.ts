@@ -11,7 +11,7 @@ import { plainValue, unboxFloats } from '../template/python-float.js';
 import { createRenderState, type TargetInfo } from '../template/render-state.js';
 import { TemplateEngine } from '../template/template-engine.js';
 import { validateAgainstSchema } from './schema-validation.js';
-import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
+import { inexactInts, parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
 export type ConfigTree = Record<string, unknown>;
 
@@ -110,6 +110,8 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
   } catch (e) {
     return { errors: [e as StrataError] };
   }
+  const inexact = inexactInts(raw).map(({ path, error }) => new StrataError('CONFIG', error.message, { location: locator.locate(path) }));
+  if (inexact.length) return { errors: inexact };
   const errors = validateAgainstSchema('project', raw, locator);
   if (errors.length) return { errors };
   const doc = raw as Record<string, unknown>;

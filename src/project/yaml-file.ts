@@ -3,21 +3,36 @@
  * many small files); positions are recovered with the `yaml` package only when an error has to
  * point at a line, which keeps the common, error-free parse fast.
  */
-import { CORE_SCHEMA, defineScalarTag, floatCoreTag, load as loadYaml, NOT_RESOLVED } from 'js-yaml';
+import { CORE_SCHEMA, defineScalarTag, floatCoreTag, intCoreTag, load as loadYaml, NOT_RESOLVED } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
-import { PyFloat } from '../template/python-float.js';
+import { holdsExactly, inexactIntError, PyFloat } from '../template/python-float.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
+/** An integer no double holds exactly (past 2^53), as YAML wrote it: reported by inexactInts. */
+export class InexactInt {
+  constructor(readonly digits: string) {}
+}
+
 /**
- * YAML's floats as Python reads them: a float whose value is whole (`1.0`, `1e3`) is a PyFloat,
- * which templates print as `1.0`, where a JavaScript number would print `1`. Used for vars
- * (project.yml's and --vars), which templates print into SQL: `amount / {{ var('divisor') }}`
- * with `divisor: 100.0` must stay numeric division, as in dbt.
+ * YAML's numbers as Python reads them: a float whose value is whole (`1.0`, `1e3`) is a PyFloat,
+ * which templates print as `1.0`, where a JavaScript number would print `1`; an integer past 2^53
+ * that a double would round is an InexactInt. Used for vars (project.yml's and --vars), which
+ * templates print into SQL: `amount / {{ var('divisor') }}` with `divisor: 100.0` must stay
+ * numeric division, as in dbt, and `{{ var('min_id') }}` must not print a neighbouring id.
  */
 const FLOATS_KEPT = CORE_SCHEMA.withTags(
+  defineScalarTag(intCoreTag.tagName, {
+    ...intCoreTag,
+    resolve: (source, isExplicit, tagName) => {
+      const n = intCoreTag.resolve(source, isExplicit, tagName);
+      if (n === NOT_RESOLVED || Number.isSafeInteger(n)) return n;
+      const exact = BigInt(source.replace(/_/g, ''));
+      return holdsExactly(n, exact) ? n : new InexactInt(exact.toString());
+    },
+  }),
   defineScalarTag(floatCoreTag.tagName, {
     ...floatCoreTag,
     resolve: (source, isExplicit, tagName) => {
@@ -50,6 +65,16 @@ let yamlModule: YamlModule | undefined;
 /** The `yaml` package (35 ms to load) is only needed to find positions for errors: load it then. */
 function yamlLib(): YamlModule {
   return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
+
+/** Where a value parsed with keepFloats holds an InexactInt: each one's path and error. */
+export function inexactInts(value: unknown, path: YamlPath = []): Array<{ path: YamlPath; error: Error }> {
+  if (value instanceof InexactInt) return [{ path, error: inexactIntError(value.digits, path.length ? ` (${path.join('.')})` : '') }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => inexactInts(v, [...path, i]));
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value).flatMap(([k, v]) => inexactInts(v, [...path, k]));
+  }
+  return [];
 }
 
 /** Positions inside one YAML file, computed on first use. */

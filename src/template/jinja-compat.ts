@@ -22,7 +22,7 @@ import { installPythonOperators, pythonAdd, pythonEquals, pythonText } from './p
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { pythonJsonDumps } from './python-json.js';
-import { isFloat, isNumber, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { holdsExactly, inexactIntError, isFloat, isNumber, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { markTuple, pythonRepr, pythonTypeName } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
 import { installLoopControls, LoopControls } from './loop-controls.js';
@@ -370,7 +370,12 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : fallback;
     if (typeof v !== 'string' && !(v instanceof String)) return fallback;
     const text = String(v).trim().replace(/_/g, '');
-    if (Number(base) === 10 && /^[+-]?\d+$/.test(text)) return Number.parseInt(text, 10);
+    if (Number(base) === 10 && /^[+-]?\d+$/.test(text)) {
+      // A bigint's text past 2^53 (run_query keeps it text) must not become a neighbouring number.
+      const n = Number.parseInt(text, 10);
+      if (!holdsExactly(n, BigInt(text))) throw inexactIntError(BigInt(text).toString());
+      return n;
+    }
     if (Number(base) !== 10) {
       const parsed = Number.parseInt(text, Number(base));
       return Number.isNaN(parsed) ? fallback : parsed;

@@ -21,11 +21,14 @@
  *   into a string literal without escaping the line break (`_getNodeName`).
  * - String literals read their escapes as Python does (`pythonUnescape`): `'\d'` keeps its backslash.
  * - A float literal with a whole value (`1.0`, `1e3`) is marked `strataFloat` (python-float.ts).
+ * - An integer literal that no double holds exactly (past 2^53) is an error: nunjucks printed the
+ *   nearest double, another number (`12345678901234567891` as `12345678901234567168`).
  * - A filter's error is reported at the filter (nunjucks positioned only calls).
  * - An integer after a dot is an index, as Jinja2's parser reads it: `row.0` is `row[0]`, and
  *   `rows.0.1` is `rows[0][1]` (nunjucks' parser wanted a name after the dot: a syntax error).
  */
 import nunjucks from 'nunjucks';
+import { holdsExactly, inexactIntError } from './python-float.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' lexer and parser internals are untyped */
 
@@ -161,6 +164,9 @@ export function installLiteralSyntax(): void {
   (nunjucks as any).parser.Parser.prototype.parsePrimary = function parseFloatPrimary(this: any, noPostfix?: boolean): any {
     const tok = this.peekToken();
     const node = parsePrimary.call(this, noPostfix);
+    if (tok?.type === lexer.TOKEN_INT && !holdsExactly(Number.parseInt(tok.value, 10), BigInt(tok.value))) {
+      this.fail(inexactIntError(tok.value).message, tok.lineno, tok.colno);
+    }
     if (tok?.type === lexer.TOKEN_FLOAT) {
       let base = node;
       while (base && !(base instanceof nodes.Literal)) base = base.target ?? base.name;

@@ -69,6 +69,23 @@ export function intRepr(n: number): string {
   return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
 }
 
+/**
+ * An int the templates cannot hold: Python's ints have no limit, a template's numbers are doubles,
+ * exact up to 2^53. Printing the nearest double would put another number into SQL
+ * (`where id = 12345678901234567168` for ...891), so such an int is an error. `exact`: its digits.
+ */
+export function inexactIntError(exact: string, where = ''): Error {
+  return new Error(
+    `the integer ${exact}${where} is beyond 2^53 (9007199254740992), past which strata's templates cannot hold every integer exactly ` +
+      `(Python's ints have no limit); write it as a string ('${exact}') to print it, or compute it in SQL`,
+  );
+}
+
+/** Whether the double `n` is exactly the integer `exact`. */
+export function holdsExactly(n: number, exact: bigint): boolean {
+  return Number.isSafeInteger(n) || (Number.isInteger(n) && BigInt(n) === exact);
+}
+
 /** A number as Python prints it: an int's digits, a float's repr. */
 export function numberRepr(n: number | PyFloat): string {
   if (n instanceof PyFloat) return floatRepr(n.value);

@@ -16,7 +16,7 @@
  * runtime); template-interpreter.ts calls them too.
  */
 import nunjucks from 'nunjucks';
-import { isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { dateArithmetic, scaleTimedelta, temporalOrder } from './py-dates.js';
 import { isMapping, pythonDivmod } from './python-semantics.js';
 import { isTuple, markTuple, pythonStr, pythonTypeName } from './python-repr.js';
@@ -91,11 +91,29 @@ export function pythonCompare(first: unknown, rest: ReadonlyArray<readonly [stri
   return true;
 }
 
-/** Both operands numbers (or booleans): Python's arithmetic, a float when either is one. */
-function arithmetic(a: unknown, b: unknown, op: (x: number, y: number) => number): unknown {
-  const result = op(Number(num(a)), Number(num(b)));
-  // An int is never -0 (`-1 * 0` is 0); a float keeps its sign.
-  return isFloat(a) || isFloat(b) ? toFloat(result) : result + 0;
+/**
+ * Both operands numbers (or booleans): Python's arithmetic, a float when either is one. `exact`:
+ * the int operation on BigInts, to check an int result past 2^53 (inexactIntError).
+ */
+function arithmetic(a: unknown, b: unknown, op: (x: number, y: number) => number, exact: (x: bigint, y: bigint) => bigint): unknown {
+  const x = Number(num(a));
+  const y = Number(num(b));
+  const result = op(x, y);
+  if (isFloat(a) || isFloat(b)) return toFloat(result);
+  if (!Number.isSafeInteger(result)) exactInt(result, () => exact(BigInt(x), BigInt(y)));
+  return result + 0; // an int is never -0 (`-1 * 0` is 0); a float keeps its sign
+}
+
+/** Throws unless the double `result` is exactly the int `exact()` (computed only past 2^53). */
+function exactInt(result: number, exact: () => bigint): void {
+  const value = exact();
+  if (!holdsExactly(result, value)) throw inexactIntError(String(value));
+}
+
+/** Python's floor division of ints. */
+function floorDiv(x: bigint, y: bigint): bigint {
+  const q = x / y;
+  return x % y !== 0n && x < 0n !== y < 0n ? q - 1n : q;
 }
 
 const numeric = isNumeric;
@@ -119,7 +137,7 @@ export function pythonAdd(a: unknown, b: unknown): unknown {
     if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${pythonTypeName(a)} (not "${pythonTypeName(b)}") to ${pythonTypeName(a)}`);
     return isTuple(a) ? markTuple([...a, ...b]) : [...a, ...b];
   }
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y);
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y, (x, y) => x + y);
   if (isText(a) && isText(b)) return String(a) + String(b);
   if (isText(a)) throw new TypeError(`can only concatenate str (not "${pythonTypeName(b)}") to str`);
   throw unsupported('+', a, b);
@@ -127,7 +145,7 @@ export function pythonAdd(a: unknown, b: unknown): unknown {
 
 /** Python's `a - b`: numbers only. */
 export function pythonSub(a: unknown, b: unknown): unknown {
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x - y);
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x - y, (x, y) => x - y);
   const temporal = dateArithmetic('-', a, b);
   if (temporal !== undefined) return temporal;
   throw unsupported('-', a, b);
@@ -148,7 +166,7 @@ export function pythonDiv(a: unknown, b: unknown): unknown {
 export function pythonFloorDiv(a: unknown, b: unknown): unknown {
   if (!numeric(a) || !numeric(b)) throw unsupported('//', a, b);
   zeroDivision(b, isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
-  return arithmetic(a, b, (x, y) => pythonDivmod(x, y)[0]);
+  return arithmetic(a, b, (x, y) => pythonDivmod(x, y)[0], floorDiv);
 }
 
 /** Python's `a ** b`: an int to a negative power is a float. */
@@ -160,7 +178,13 @@ export function pythonPow(a: unknown, b: unknown): unknown {
   // Python gives a complex number; a template has no use for one.
   if (base < 0 && !Number.isInteger(exponent)) throw new Error('ValueError: a negative number raised to a fractional power is complex');
   const result = base ** exponent;
-  return isFloat(a) || isFloat(b) || exponent < 0 ? toFloat(result) : result;
+  if (isFloat(a) || isFloat(b) || exponent < 0) return toFloat(result);
+  if (!Number.isSafeInteger(result)) {
+    // |base| >= 2 here: a power this large has over 1,000 digits, which no double holds either.
+    if (exponent > 4000) throw inexactIntError(`${base} ** ${exponent}`);
+    exactInt(result, () => BigInt(base) ** BigInt(exponent));
+  }
+  return result;
 }
 
 /** Python's `-x` and `+x`: a float stays a float. */
@@ -181,7 +205,7 @@ export function pythonMul(a: unknown, b: unknown): unknown {
   const count = (n: unknown) => Number.isInteger(n) || typeof n === 'boolean';
   if ((isText(a) || Array.isArray(a)) && count(b)) return repeat(a, b);
   if ((isText(b) || Array.isArray(b)) && count(a)) return repeat(b, a);
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y);
+  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y, (x, y) => x * y);
   const scaled = scaleTimedelta(a, b);
   if (scaled) return scaled;
   throw unsupported('*', a, b);

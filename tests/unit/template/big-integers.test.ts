@@ -1,0 +1,82 @@
+/**
+ * Python's ints have no limit; a template's numbers are JavaScript doubles, exact up to 2^53. An
+ * integer the templates cannot hold exactly is an error at its line, never a nearby number printed
+ * into SQL (`where id = {{ 12345678901234567891 }}` printed `12345678901234567168`, another id).
+ * Integers beyond 2^53 that a double holds exactly (`2 ** 64`) keep working, as Python prints them.
+ */
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '../../../src/errors/strata-error.js';
+import { TemplateEngine } from '../../../src/template/template-engine.js';
+import { compileProject } from '../../../src/api/compile.js';
+import { parseProject } from '../../../src/compile/parse-project.js';
+import { modelRenderState } from '../../helpers/render-state.js';
+import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
+
+cleanupProjects();
+
+/**
+ * The template's output, in a model and inside a macro, which must agree; or, when either fails,
+ * an error that carries both messages (each must say what is wrong; their positions differ).
+ */
+function render(template: string): string {
+  const inModel = attempt(() => new TemplateEngine('proj').render('models/m.sql', template, modelRenderState()));
+  const engine = new TemplateEngine('proj');
+  const loadErrors = engine.loadMacros([{ file: 'macros/m.sql', text: `{% macro case() %}${template}{% endmacro %}` }]);
+  const inMacro = loadErrors[0] ?? attempt(() => engine.render('models/m.sql', '{{ case() }}', modelRenderState()));
+  if (inModel instanceof Error || inMacro instanceof Error) {
+    expect([inModel, inMacro].every((r) => r instanceof StrataError), `model: ${String(inModel)}; macro: ${String(inMacro)}`).toBe(true);
+    const where = (e: StrataError) => `${e.message} (line ${e.location?.line})`;
+    throw new Error(`${where(inModel as StrataError)} | ${where(inMacro as StrataError)}`);
+  }
+  expect(inMacro).toBe(inModel);
+  return inModel;
+}
+
+function attempt(fn: () => string): string | Error {
+  try {
+    return fn();
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+describe('integers beyond 2^53', () => {
+  it('exact ones print every digit, as Python does', () => {
+    expect(render('{{ 2 ** 64 }} {{ 9007199254740992 }} {{ 2 ** 53 * 2 }} {{ -(2 ** 60) }} {{ 9007199254740991 + 0 }}')).toBe(
+      '18446744073709551616 9007199254740992 18014398509481984 -1152921504606846976 9007199254740991',
+    );
+  });
+
+  it('a literal a double cannot hold is an error at its line', () => {
+    expect(() => render('select 1\nwhere id = {{ 12345678901234567891 }}')).toThrow(/12345678901234567891.*2\^53.*\(line 2\) \|.*12345678901234567891.*2\^53/s);
+    expect(() => render('{{ 0x1FFFFFFFFFFFFF1 }}')).toThrow(/144115188075855857.*\|.*144115188075855857/);
+  });
+
+  it('arithmetic whose int result a double cannot hold is an error, not a rounded number', () => {
+    for (const template of ['{{ 2 ** 53 + 1 }}', '{{ 9007199254740991 + 2 }}', '{{ 3 ** 40 }}', '{{ 123456789 * 987654321 * 3 }}', '{{ -(2 ** 53) - 1 }}', '{{ (2 ** 60 + 2 ** 10) // 3 }}']) {
+      expect(() => render(template), template).toThrow(/2\^53.*\|.*2\^53/);
+    }
+    // A bigint past 2^53 that run_query keeps as text, made an int.
+    expect(() => render("{{ '12345678901234567891' | int }}")).toThrow(/12345678901234567891.*2\^53/);
+    expect(render("{{ '9007199254740992' | int }} {{ '-42' | int }}")).toBe('9007199254740992 -42');
+    // Floats are floats: rounded as Python rounds them.
+    expect(render('{{ 2.0 ** 53 + 1 }} {{ (2 ** 53 + 1.0) | int > 0 }}')).toBe('9007199254740992.0 True');
+  });
+
+  it('a var beyond 2^53 is an error naming project.yml and its line, or --vars; quoted, it is text', async () => {
+    const dir = writeProject({
+      'project.yml': 'name: proj\nvars:\n  small: 9007199254740991\n  min_id: 12345678901234567891\n',
+      'models/m.sql': "select * from t where id > {{ var('min_id') }}",
+    });
+    const res = parseProject(dir, { env: {} });
+    expect(res.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.message}`)).toEqual([
+      expect.stringMatching(/^project\.yml:4: the integer 12345678901234567891 \(vars\.min_id\) is beyond 2\^53/),
+    ]);
+    const viaCli = await cli(['--project-dir', dir, 'compile', '--vars', '{min_id: 1}']);
+    expect(viaCli.code).toBe(2);
+    const flag = await cli(['--project-dir', writeProject({ 'project.yml': 'name: p\n', 'models/m.sql': "select {{ var('n') }}" }), 'compile', '--vars', '{n: 99999999999999999999}']);
+    expect([flag.code, flag.stderr]).toEqual([2, expect.stringMatching(/--vars.*n.*99999999999999999999.*2\^53/s)]);
+    const quoted = writeProject({ 'project.yml': "name: proj\nvars:\n  min_id: '12345678901234567891'\n", 'models/m.sql': "select * from t where id > {{ var('min_id') }}" });
+    expect(compileProject({ projectDir: quoted, env: {} }).manifest.nodes['model.proj.m']).toMatchObject({ compiledCode: 'select * from t where id > 12345678901234567891' });
+  });
+});
