@@ -44,7 +44,7 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
   let value: unknown;
   try {
-    value = parseYaml('--vars', text, { keepFloats: true }); // 1.0 stays a float, as in dbt
+    value = parseYaml('--vars', text, { asPyYaml: true }); // as dbt reads --vars: 1.0 a float, off false
   } catch (e) {
     throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
   }

@@ -106,7 +106,7 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
   const locator = new YamlLocator(file, text);
   let raw: unknown;
   try {
-    raw = keepVarFloats(parseYaml(file, text, { keepFloats: true }) ?? {});
+    raw = keepVarFloats(parseYaml(file, text, { asPyYaml: true }) ?? {});
   } catch (e) {
     return { errors: [e as StrataError] };
   }

@@ -3,7 +3,9 @@
  * many small files); positions are recovered with the `yaml` package only when an error has to
  * point at a line, which keeps the common, error-free parse fast.
  */
-import { CORE_SCHEMA, defineScalarTag, floatCoreTag, intCoreTag, load as loadYaml, NOT_RESOLVED } from 'js-yaml';
+import {
+  boolYaml11Tag, defineScalarTag, floatYaml11Tag, intYaml11Tag, load as loadYaml, mergeTag, NOT_RESOLVED, timestampTag, YAML11_SCHEMA,
+} from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
@@ -17,39 +19,59 @@ export class InexactInt {
 }
 
 /**
- * YAML's numbers as Python reads them: a float whose value is whole (`1.0`, `1e3`) is a PyFloat,
- * which templates print as `1.0`, where a JavaScript number would print `1`; an integer past 2^53
- * that a double would round is an InexactInt. Used for vars (project.yml's and --vars), which
- * templates print into SQL: `amount / {{ var('divisor') }}` with `divisor: 100.0` must stay
- * numeric division, as in dbt, and `{{ var('min_id') }}` must not print a neighbouring id.
+ * project.yml and --vars as dbt reads dbt_project.yml and --vars: PyYAML's YAML 1.1 scalars, so a
+ * dbt project's vars mean what they meant there (`flag: off` is false, not the text 'off', which
+ * `{% if var('flag') %}` takes as true; `010` is 8, `1e3` is text, `1:30` is 90; `<<` merges),
+ * with Python's numbers: a float whose value is whole (`1.0`) is a PyFloat, which templates print
+ * as `1.0` where a JavaScript number prints `1` (`amount / {{ var('divisor') }}` with
+ * `divisor: 100.0` must stay numeric division), and an integer past 2^53 that a double would
+ * round is an InexactInt, reported. Two leniencies against PyYAML: dates and timestamps stay text
+ * (they print the same), and `y` / `n` are text, as PyYAML has them (js-yaml's YAML 1.1 has them
+ * booleans).
  */
-const FLOATS_KEPT = CORE_SCHEMA.withTags(
-  defineScalarTag(intCoreTag.tagName, {
-    ...intCoreTag,
+const AS_PYYAML = YAML11_SCHEMA.withTags(
+  mergeTag,
+  defineScalarTag(boolYaml11Tag.tagName, {
+    ...boolYaml11Tag,
+    resolve: (source, isExplicit, tagName) => (/^[yYnN]$/.test(source) ? NOT_RESOLVED : boolYaml11Tag.resolve(source, isExplicit, tagName)),
+  }),
+  defineScalarTag(intYaml11Tag.tagName, {
+    ...intYaml11Tag,
     resolve: (source, isExplicit, tagName) => {
-      const n = intCoreTag.resolve(source, isExplicit, tagName);
+      const n = intYaml11Tag.resolve(source, isExplicit, tagName);
       if (n === NOT_RESOLVED || Number.isSafeInteger(n)) return n;
-      const exact = BigInt(source.replace(/_/g, ''));
+      const exact = yaml11Integer(source);
       return holdsExactly(n, exact) ? n : new InexactInt(exact.toString());
     },
   }),
-  defineScalarTag(floatCoreTag.tagName, {
-    ...floatCoreTag,
+  defineScalarTag(floatYaml11Tag.tagName, {
+    ...floatYaml11Tag,
     resolve: (source, isExplicit, tagName) => {
-      const n = floatCoreTag.resolve(source, isExplicit, tagName);
+      const n = floatYaml11Tag.resolve(source, isExplicit, tagName);
       return n !== NOT_RESOLVED && Number.isInteger(n) ? new PyFloat(n) : n;
     },
-    identify: (data: unknown) => data instanceof PyFloat || floatCoreTag.identify(data),
+    identify: (data: unknown) => data instanceof PyFloat || floatYaml11Tag.identify(data),
   }),
+  defineScalarTag(timestampTag.tagName, { ...timestampTag, implicit: false, resolve: (source) => source }),
 );
+
+/** A YAML 1.1 integer's exact value: `0x`, `0b`, `0` octal, `_` between digits, base 60 (`1:30`). */
+function yaml11Integer(source: string): bigint {
+  const text = source.replace(/_/g, '');
+  const sign = text.startsWith('-') ? -1n : 1n;
+  const digits = text.replace(/^[-+]/, '');
+  if (digits.includes(':')) return sign * digits.split(':').reduce((total, part) => total * 60n + BigInt(part), 0n);
+  if (/^0[0-7]+$/.test(digits)) return sign * BigInt(`0o${digits.slice(1)}`);
+  return sign * BigInt(digits);
+}
 
 /**
  * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position.
- * `keepFloats`: whole floats become PyFloats (see FLOATS_KEPT).
+ * `asPyYaml`: read as dbt reads its project file (see AS_PYYAML); else YAML 1.2's core schema.
  */
-export function parseYaml(file: string, text: string, options: { keepFloats?: boolean } = {}): unknown {
+export function parseYaml(file: string, text: string, options: { asPyYaml?: boolean } = {}): unknown {
   try {
-    return loadYaml(text, { filename: file, json: true, ...(options.keepFloats ? { schema: FLOATS_KEPT } : {}) });
+    return loadYaml(text, { filename: file, json: true, ...(options.asPyYaml ? { schema: AS_PYYAML } : {}) });
   } catch (e) {
     const mark = (e as { mark?: { line: number; column: number } }).mark;
     const reason = (e as { reason?: string }).reason ?? (e as Error).message;
@@ -67,7 +89,7 @@ function yamlLib(): YamlModule {
   return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
 }
 
-/** Where a value parsed with keepFloats holds an InexactInt: each one's path and error. */
+/** Where a value parsed with asPyYaml holds an InexactInt: each one's path and error. */
 export function inexactInts(value: unknown, path: YamlPath = []): Array<{ path: YamlPath; error: Error }> {
   if (value instanceof InexactInt) return [{ path, error: inexactIntError(value.digits, path.length ? ` (${path.join('.')})` : '') }];
   if (Array.isArray(value)) return value.flatMap((v, i) => inexactInts(v, [...path, i]));

@@ -17,7 +17,7 @@ const compiled = (dir: string, model: string): string => readFileSync(join(dir, 
 describe('vars written as floats', () => {
   it('project vars keep 1.0 a float and 1 an int, also inside lists, mappings and arithmetic', async () => {
     const dir = writeProject({
-      'project.yml': 'name: proj\nvars:\n  divisor: 100.0\n  n: 2\n  ratio: 0.5\n  big: 1e3\n  factors: [1.0, 2]\n  proj:\n    scoped: 4.0\n',
+      'project.yml': 'name: proj\nvars:\n  divisor: 100.0\n  n: 2\n  ratio: 0.5\n  big: 1.0e+3\n  factors: [1.0, 2]\n  proj:\n    scoped: 4.0\n',
       'models/m.sql':
         "select amount / {{ var('divisor') }} as a, {{ var('n') }} as n, {{ var('ratio') }} as r, {{ var('big') }} as b,\n" +
         "  {{ var('factors') }} as f, {{ var('scoped') }} as s, {{ var('divisor') * 3 }} as t, {{ var('n') * 3 }} as u,\n" +
@@ -96,5 +96,33 @@ describe('vars written as floats', () => {
     expect(typeof (res.manifest.nodes['model.proj.n']?.config.meta as { weight: unknown }).weight).toBe('number');
     const json = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { varsRead: unknown }> };
     expect(json.nodes['model.proj.m']?.varsRead).toEqual({ limit: 5 });
+  });
+});
+
+describe('project.yml and --vars read as dbt reads them (PyYAML, YAML 1.1)', () => {
+  it("vars' scalars: yes/no/on/off are booleans, 010 is octal, 1e3 is text, dates stay text", async () => {
+    const dir = writeProject({
+      'project.yml':
+        'name: proj\nvars:\n  a: yes\n  b: off\n  c: y\n  d: 010\n  e: 1_000\n  f: 1e3\n  g: 1.5e+3\n  h: 1:30\n  i: 2020-01-01\n  j: ~\n' +
+        '  base: &base {k: 1}\n  merged:\n    <<: *base\n    l: 2\n',
+      'models/m.sql':
+        "select {{ var('a') }}, {{ var('b') }}, '{{ var('c') }}', {{ var('d') }}, {{ var('e') }}, '{{ var('f') }}', {{ var('g') }}, {{ var('h') }},\n" +
+        "  '{{ var('i') }}', {{ var('j') }}, {{ var('merged') }}{% if var('b') %} and never{% endif %}",
+    });
+    const res = await cli(['--project-dir', dir, 'compile']);
+    expect(res.stderr).toBe('');
+    expect(compiled(dir, 'm')).toBe("select True, False, 'y', 8, 1000, '1e3', 1500.0, 90,\n  '2020-01-01', None, {'k': 1, 'l': 2}\n");
+  });
+
+  it('--vars too, and config values in project.yml (+enabled: no disables, as in dbt)', async () => {
+    const dir = writeProject({
+      'project.yml': 'name: proj\nmodels:\n  proj:\n    off_models:\n      +enabled: no\n',
+      'models/m.sql': "select 1{% if var('flag', true) %} as on_{% endif %}",
+      'models/off_models/n.sql': 'select 2',
+    });
+    expect((await cli(['--project-dir', dir, 'compile', '--vars', '{flag: off}'])).stdout).toMatch(/^Compiled 1 models/);
+    expect(compiled(dir, 'm')).toBe('select 1\n');
+    expect((await cli(['--project-dir', dir, 'compile', '--vars', '{flag: on}'])).stdout).toMatch(/^Compiled 1 models/);
+    expect(compiled(dir, 'm')).toBe('select 1 as on_\n');
   });
 });
