@@ -13,7 +13,7 @@ import { addRunCommands } from './run-commands.js';
 import { addDbCommands } from './db-commands.js';
 import { addLoadCommand } from './load-commands.js';
 import { STRATA_VERSION } from '../compile/parse-project.js';
-import { inexactInts, parseYaml } from '../project/yaml-file.js';
+import { parseYaml } from '../project/yaml-file.js';
 
 export interface GlobalFlags {
   projectDir: string;
@@ -46,11 +46,11 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   try {
     value = parseYaml('--vars', text, { asPyYaml: true }); // as dbt reads --vars: 1.0 a float, off false
   } catch (e) {
-    throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
+    const message = (e as Error).message.split('\n')[0]!;
+    if (!message.startsWith('invalid YAML')) throw new StrataError('USAGE', `--vars: ${message}`);
+    throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${message}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
   }
   if (value === null || value === undefined) return {};
-  const inexact = inexactInts(value)[0];
-  if (inexact) throw new StrataError('USAGE', `--vars: ${inexact.error.message}`);
   if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
     throw new StrataError('USAGE', '--vars must be a mapping', { hint: `write it like --vars '{start_date: "2020-01-01"}'` });
   }

@@ -11,7 +11,7 @@ import { plainValue, unboxFloats } from '../template/python-float.js';
 import { createRenderState, type TargetInfo } from '../template/render-state.js';
 import { TemplateEngine } from '../template/template-engine.js';
 import { validateAgainstSchema } from './schema-validation.js';
-import { inexactInts, parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
+import { parseYaml, YamlLocator, type YamlPath } from './yaml-file.js';
 
 export type ConfigTree = Record<string, unknown>;
 
@@ -79,7 +79,9 @@ function asList(v: unknown): string[] {
  */
 function keepVarFloats(doc: unknown): unknown {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return plainValue(doc);
-  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, k === 'vars' ? v : plainValue(v)]));
+  // `vars: 1.0` is left to the schema's error (a PyFloat would pass as an object).
+  const varsKept = (v: unknown) => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, k === 'vars' && varsKept(v) ? v : plainValue(v)]));
 }
 
 function renderValues(value: unknown, path: YamlPath, render: (text: string, path: YamlPath) => unknown): unknown {
@@ -110,8 +112,6 @@ export function loadProjectConfig(projectDir: string, options: LoadOptions = {})
   } catch (e) {
     return { errors: [e as StrataError] };
   }
-  const inexact = inexactInts(raw).map(({ path, error }) => new StrataError('CONFIG', error.message, { location: locator.locate(path) }));
-  if (inexact.length) return { errors: inexact };
   const errors = validateAgainstSchema('project', raw, locator);
   if (errors.length) return { errors };
   const doc = raw as Record<string, unknown>;

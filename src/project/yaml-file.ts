@@ -4,7 +4,7 @@
  * point at a line, which keeps the common, error-free parse fast.
  */
 import {
-  boolYaml11Tag, defineScalarTag, floatYaml11Tag, intYaml11Tag, load as loadYaml, mergeTag, NOT_RESOLVED, timestampTag, YAML11_SCHEMA,
+  boolYaml11Tag, CORE_SCHEMA, defineScalarTag, floatYaml11Tag, intCoreTag, intYaml11Tag, load as loadYaml, mergeTag, NOT_RESOLVED, timestampTag, YAML11_SCHEMA,
 } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type { LineCounter as LineCounterType, Node as YamlNode, parseDocument as ParseDocument } from 'yaml';
@@ -18,6 +18,30 @@ export class InexactInt {
   constructor(readonly digits: string) {}
 }
 
+/** Counts the InexactInts made, so that a parse that made none need not look for them. */
+let inexactMade = 0;
+
+/** The int tag, with an integer past 2^53 that a double would round made an InexactInt. */
+function exactInts(tag: typeof intCoreTag, exactly: (source: string) => bigint) {
+  return defineScalarTag(tag.tagName, {
+    ...tag,
+    resolve: (source, isExplicit, tagName) => {
+      const n = tag.resolve(source, isExplicit, tagName);
+      if (n === NOT_RESOLVED || Number.isSafeInteger(n)) return n;
+      const exact = exactly(source);
+      if (holdsExactly(n, exact)) return n;
+      inexactMade++;
+      return new InexactInt(exact.toString());
+    },
+  });
+}
+
+/** YAML 1.2's core schema (property files), with exact integers. */
+const CORE = CORE_SCHEMA.withTags(exactInts(intCoreTag, (source) => {
+  const text = source.replace(/^\+/, '');
+  return text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
+}));
+
 /**
  * project.yml and --vars as dbt reads dbt_project.yml and --vars: PyYAML's YAML 1.1 scalars, so a
  * dbt project's vars mean what they meant there (`flag: off` is false, not the text 'off', which
@@ -25,9 +49,8 @@ export class InexactInt {
  * with Python's numbers: a float whose value is whole (`1.0`) is a PyFloat, which templates print
  * as `1.0` where a JavaScript number prints `1` (`amount / {{ var('divisor') }}` with
  * `divisor: 100.0` must stay numeric division), and an integer past 2^53 that a double would
- * round is an InexactInt, reported. Two leniencies against PyYAML: dates and timestamps stay text
- * (they print the same), and `y` / `n` are text, as PyYAML has them (js-yaml's YAML 1.1 has them
- * booleans).
+ * round is an InexactInt, reported. Unlike PyYAML, dates and timestamps stay text (they print the
+ * same); as in PyYAML, `y` / `n` are text (js-yaml's YAML 1.1 has them booleans).
  */
 const AS_PYYAML = YAML11_SCHEMA.withTags(
   mergeTag,
@@ -35,15 +58,7 @@ const AS_PYYAML = YAML11_SCHEMA.withTags(
     ...boolYaml11Tag,
     resolve: (source, isExplicit, tagName) => (/^[yYnN]$/.test(source) ? NOT_RESOLVED : boolYaml11Tag.resolve(source, isExplicit, tagName)),
   }),
-  defineScalarTag(intYaml11Tag.tagName, {
-    ...intYaml11Tag,
-    resolve: (source, isExplicit, tagName) => {
-      const n = intYaml11Tag.resolve(source, isExplicit, tagName);
-      if (n === NOT_RESOLVED || Number.isSafeInteger(n)) return n;
-      const exact = yaml11Integer(source);
-      return holdsExactly(n, exact) ? n : new InexactInt(exact.toString());
-    },
-  }),
+  exactInts(intYaml11Tag, yaml11Integer),
   defineScalarTag(floatYaml11Tag.tagName, {
     ...floatYaml11Tag,
     resolve: (source, isExplicit, tagName) => {
@@ -66,12 +81,16 @@ function yaml11Integer(source: string): bigint {
 }
 
 /**
- * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position.
- * `asPyYaml`: read as dbt reads its project file (see AS_PYYAML); else YAML 1.2's core schema.
+ * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position, and so
+ * does an integer past 2^53 that a double would round (inexactIntError: never a neighbouring
+ * number, in a test's `values:` or a var). `asPyYaml`: read as dbt reads its project file (see
+ * AS_PYYAML); else YAML 1.2's core schema.
  */
 export function parseYaml(file: string, text: string, options: { asPyYaml?: boolean } = {}): unknown {
+  const made = inexactMade;
+  let value: unknown;
   try {
-    return loadYaml(text, { filename: file, json: true, ...(options.asPyYaml ? { schema: AS_PYYAML } : {}) });
+    value = loadYaml(text, { filename: file, json: true, schema: options.asPyYaml ? AS_PYYAML : CORE });
   } catch (e) {
     const mark = (e as { mark?: { line: number; column: number } }).mark;
     const reason = (e as { reason?: string }).reason ?? (e as Error).message;
@@ -80,6 +99,9 @@ export function parseYaml(file: string, text: string, options: { asPyYaml?: bool
       hint: 'check indentation and quoting (values containing ": " or starting with { or [ need quotes)',
     });
   }
+  const inexact = inexactMade === made ? undefined : inexactInts(value)[0];
+  if (inexact) throw new StrataError('YAML', inexact.error.message, { location: new YamlLocator(file, text).locate(inexact.path) });
+  return value;
 }
 
 type YamlModule = typeof import('yaml');

@@ -15,24 +15,12 @@ import { plainValue } from './python-float.js';
 import { pythonEquals } from './python-operators.js';
 import { markTuple } from './python-repr.js';
 import { pythonSequence } from './python-semantics.js';
+import { parseYaml } from '../project/yaml-file.js';
 import { currentState } from './render-state.js';
 
 /** The `yaml` package, loaded when first used (as selectors-file.ts does: it costs ~35 ms at startup). */
 let yamlModule: typeof import('yaml') | undefined;
 const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
-
-/**
- * YAML 1.1's booleans as PyYAML reads them: yes / no, true / false, on / off, not the single
- * letters `y` / `n` the `yaml` package's 1.1 schema also takes (`[x, y]` stays two strings).
- */
-function pyyamlBooleans(tags: import('yaml').Tags): import('yaml').Tags {
-  return tags.map((tag) => {
-    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || !tag.test) return tag;
-    const test = tag.test.test('yes') ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-    return { ...tag, test };
-  });
-}
-
 
 /** The distinct items, in their first order (a Python set has none of its own to keep). */
 function distinct(value: unknown): unknown[] {
@@ -58,9 +46,12 @@ export const dbtBuiltins: Record<string, unknown> = {
   },
   fromyaml: (text: unknown, ...args: unknown[]) => {
     try {
-      // YAML 1.1, as PyYAML's safe_load reads it (yes / on are true, 017 is octal); the last of two equal keys wins.
-      return yaml().parse(String(text), { version: '1.1', uniqueKeys: false, customTags: pyyamlBooleans }) ?? null;
-    } catch {
+      // As PyYAML's safe_load reads it, as project.yml is read (yes / on are true, 017 is octal,
+      // 2.0 a float); the last of two equal keys wins.
+      return parseYaml('fromyaml', String(text), { asPyYaml: true }) ?? null;
+    } catch (e) {
+      // Text that is not YAML gives the default; an integer past 2^53 stays an error.
+      if (!(e as Error).message.startsWith('invalid YAML')) throw e;
       return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },

@@ -356,6 +356,19 @@ export function installJinjaCompat(): void {
   };
 }
 
+/** The integer that parseInt(text, base) reads, exactly (its leading digits of the base); undefined if none. */
+function bigIntInBase(text: string, base: number): bigint | undefined {
+  const match = /^([+-]?)(?:0[xX])?([0-9a-zA-Z]+)/.exec(text);
+  if (!match) return undefined;
+  let value = 0n;
+  for (const ch of match[2]!) {
+    const digit = Number.parseInt(ch, 36);
+    if (digit >= base) break;
+    value = value * BigInt(base) + BigInt(digit);
+  }
+  return match[1] === '-' ? -value : value;
+}
+
 /** Jinja tests and filters that dbt code uses and nunjucks lacks. */
 export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void {
   // @types/nunjucks lacks addTest; the method exists on Environment since nunjucks 3.
@@ -373,12 +386,15 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
     if (Number(base) === 10 && /^[+-]?\d+$/.test(text)) {
       // A bigint's text past 2^53 (run_query keeps it text) must not become a neighbouring number.
       const n = Number.parseInt(text, 10);
-      if (!holdsExactly(n, BigInt(text))) throw inexactIntError(BigInt(text).toString());
+      if (!Number.isSafeInteger(n) && !holdsExactly(n, BigInt(text))) throw inexactIntError(BigInt(text).toString());
       return n;
     }
     if (Number(base) !== 10) {
       const parsed = Number.parseInt(text, Number(base));
-      return Number.isNaN(parsed) ? fallback : parsed;
+      if (Number.isNaN(parsed) || Number.isSafeInteger(parsed)) return Number.isNaN(parsed) ? fallback : parsed;
+      const exact = bigIntInBase(text, Number(base));
+      if (exact !== undefined && !holdsExactly(parsed, exact)) throw inexactIntError(exact.toString());
+      return parsed;
     }
     const asFloat = text === '' ? Number.NaN : Number(text);
     return Number.isFinite(asFloat) ? Math.trunc(asFloat) : fallback;

@@ -164,7 +164,8 @@ export function installLiteralSyntax(): void {
   (nunjucks as any).parser.Parser.prototype.parsePrimary = function parseFloatPrimary(this: any, noPostfix?: boolean): any {
     const tok = this.peekToken();
     const node = parsePrimary.call(this, noPostfix);
-    if (tok?.type === lexer.TOKEN_INT && !holdsExactly(Number.parseInt(tok.value, 10), BigInt(tok.value))) {
+    const int = tok?.type === lexer.TOKEN_INT ? Number.parseInt(tok.value, 10) : 0;
+    if (!Number.isSafeInteger(int) && !holdsExactly(int, BigInt(tok.value))) {
       this.fail(inexactIntError(tok.value).message, tok.lineno, tok.colno);
     }
     if (tok?.type === lexer.TOKEN_FLOAT) {

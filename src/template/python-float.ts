@@ -75,6 +75,8 @@ export function intRepr(n: number): string {
  * (`where id = 12345678901234567168` for ...891), so such an int is an error. `exact`: its digits.
  */
 export function inexactIntError(exact: string, where = ''): Error {
+  // A huge one (`10 ** 400`) is named by its first digits and its length.
+  if (exact.length > 40) exact = `${exact.slice(0, 20)}... (${exact.replace('-', '').length} digits)`;
   return new Error(
     `the integer ${exact}${where} is beyond 2^53 (9007199254740992), past which strata's templates cannot hold every integer exactly ` +
       `(Python's ints have no limit); write it as a string ('${exact}') to print it, or compute it in SQL`,
@@ -149,7 +151,7 @@ export function valueKey(value: unknown): string {
   return (
     JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
       const raw = this[key];
-      if (raw instanceof PyFloat || raw instanceof Number) return `\u0000float ${raw.valueOf()}`;
+      if (raw instanceof PyFloat || raw instanceof Number) return `\u0000float ${floatRepr(raw.valueOf())}`; // -0.0 too
       return typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v;
     }) ?? 'undefined'
   );

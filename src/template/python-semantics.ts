@@ -10,7 +10,7 @@
  *
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
-import { isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
 import { pythonTypeName } from './python-repr.js';
@@ -83,7 +83,13 @@ export function pythonMod(left: unknown, right: unknown): unknown {
   const b = Number(num(right));
   if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
   const [, mod] = pythonDivmod(a, b);
-  return isFloat(left) || isFloat(right) ? toFloat(mod) : mod + 0;
+  if (isFloat(left) || isFloat(right)) return toFloat(mod);
+  // `-1 % 2 ** 60` is 2 ** 60 - 1, which a double rounds (inexactIntError).
+  if (!Number.isSafeInteger(mod)) {
+    const exact = ((BigInt(a) % BigInt(b)) + BigInt(b)) % BigInt(b);
+    if (!holdsExactly(mod, exact)) throw inexactIntError(exact.toString());
+  }
+  return mod + 0;
 }
 
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;

@@ -39,6 +39,10 @@ describe('vars written as floats', () => {
     expect((await cli(['--project-dir', dir, 'compile', '--vars', '{"d": 2.0}'])).stdout).toMatch(/^Up to date/);
     const cached = compileProject({ projectDir: dir, env: {}, vars: { d: new PyFloat(2) } });
     expect([cached.ctx.cache?.hits, cached.ctx.cache?.misses]).toEqual([2, 0]);
+    const negativeZero = compileProject({ projectDir: dir, env: {}, vars: { d: new PyFloat(-0) } });
+    expect(negativeZero.manifest.nodes['model.proj.m']).toMatchObject({ compiledCode: 'select 7 / -0.0 as q' });
+    const zero = compileProject({ projectDir: dir, env: {}, vars: { d: new PyFloat(0) } });
+    expect(zero.manifest.nodes['model.proj.m']).toMatchObject({ compiledCode: 'select 7 / 0.0 as q' });
     const changed = compileProject({ projectDir: dir, env: {}, vars: { d: 2 } });
     expect([changed.ctx.cache?.hits, changed.ctx.cache?.misses]).toEqual([1, 1]);
     expect(changed.manifest.nodes['model.proj.m']).toMatchObject({ compiledCode: 'select 7 / 2 as q' });
@@ -94,6 +98,8 @@ describe('vars written as floats', () => {
     expect(res.manifest.nodes['model.proj.m']?.config.meta).toEqual({ weight: 2, limit: 5 });
     expect(res.manifest.nodes['model.proj.n']?.config.meta).toEqual({ weight: 2 });
     expect(typeof (res.manifest.nodes['model.proj.n']?.config.meta as { weight: unknown }).weight).toBe('number');
+    const notMapping = writeProject({ 'project.yml': 'name: proj\nvars: 1.0\n', 'models/m.sql': 'select 1' });
+    expect((await cli(['--project-dir', notMapping, 'compile'])).stderr).toMatch(/vars.*must be object/);
     const json = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { varsRead: unknown }> };
     expect(json.nodes['model.proj.m']?.varsRead).toEqual({ limit: 5 });
   });

@@ -53,9 +53,18 @@ describe('integers beyond 2^53', () => {
   });
 
   it('arithmetic whose int result a double cannot hold is an error, not a rounded number', () => {
-    for (const template of ['{{ 2 ** 53 + 1 }}', '{{ 9007199254740991 + 2 }}', '{{ 3 ** 40 }}', '{{ 123456789 * 987654321 * 3 }}', '{{ -(2 ** 53) - 1 }}', '{{ (2 ** 60 + 2 ** 10) // 3 }}']) {
+    for (const template of ['{{ -1 % 2 ** 60 }}', "{{ 'ffffffffffffffffff' | int(0, 16) }}", '{{ 2 ** 53 + 1 }}', '{{ 9007199254740991 + 2 }}', '{{ 3 ** 40 }}', '{{ 123456789 * 987654321 * 3 }}', '{{ -(2 ** 53) - 1 }}', '{{ (2 ** 60 + 2 ** 10) // 3 }}']) {
       expect(() => render(template), template).toThrow(/2\^53.*\|.*2\^53/);
     }
+    // A huge one is named by its first digits.
+    expect(() => render('{{ 10 ** 400 + 1 }}')).toThrow(/the integer 10000000000000000000\.\.\. \(401 digits\)/);
+    expect(render('{{ 7 % 2 ** 60 }} {{ -7 % 3 }} {{ 2 ** 60 % 1000 }} {{ -(2 ** 60) % 2 ** 60 }}')).toBe('7 2 976 0');
+    expect(render("{{ 'ff' | int(0, 16) }} {{ '-10' | int(0, 2) }}")).toBe('255 -2');
+    // fromyaml reads as PyYAML (and project.yml) does: floats stay floats, big ints are checked.
+    expect(render("{{ fromyaml('d: 2.0\\nn: 010\\nf: off')['d'] }} {{ fromyaml('d: 2.0\\nn: 010\\nf: off') }} {{ fromyaml('[1, 2') }}")).toBe(
+      "2.0 {'d': 2.0, 'n': 8, 'f': False} None",
+    );
+    expect(() => render("{{ fromyaml('id: 12345678901234567891') }}")).toThrow(/12345678901234567891.*2\^53/);
     // A bigint past 2^53 that run_query keeps as text, made an int.
     expect(() => render("{{ '12345678901234567891' | int }}")).toThrow(/12345678901234567891.*2\^53/);
     expect(render("{{ '9007199254740992' | int }} {{ '-42' | int }}")).toBe('9007199254740992 -42');
@@ -76,6 +85,15 @@ describe('integers beyond 2^53', () => {
     expect(viaCli.code).toBe(2);
     const flag = await cli(['--project-dir', writeProject({ 'project.yml': 'name: p\n', 'models/m.sql': "select {{ var('n') }}" }), 'compile', '--vars', '{n: 99999999999999999999}']);
     expect([flag.code, flag.stderr]).toEqual([2, expect.stringMatching(/--vars.*n.*99999999999999999999.*2\^53/s)]);
+    // In a property file too: a test's values must not name another number.
+    const props = writeProject({
+      'project.yml': 'name: proj\n',
+      'models/m.sql': 'select 1 as id',
+      'models/m.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - accepted_values:\n              values: [1, 12345678901234567891]\n              quote: false\n',
+    });
+    expect(parseProject(props, { env: {} }).errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.message}`)).toEqual([
+      expect.stringMatching(/^models\/m\.yml:8: the integer 12345678901234567891 \(models\.0\.columns\.0\.data_tests\.0\.accepted_values\.values\.1\) is beyond 2\^53/),
+    ]);
     const quoted = writeProject({ 'project.yml': "name: proj\nvars:\n  min_id: '12345678901234567891'\n", 'models/m.sql': "select * from t where id > {{ var('min_id') }}" });
     expect(compileProject({ projectDir: quoted, env: {} }).manifest.nodes['model.proj.m']).toMatchObject({ compiledCode: 'select * from t where id > 12345678901234567891' });
   });
