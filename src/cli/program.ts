@@ -47,7 +47,7 @@ function parseVars(text: string | undefined): Record<string, unknown> {
     value = parseYaml('--vars', text, { asPyYaml: true }); // as dbt reads --vars: 1.0 a float, off false
   } catch (e) {
     const message = (e as Error).message.split('\n')[0]!;
-    if (!message.startsWith('invalid YAML')) throw new StrataError('USAGE', `--vars: ${message}`);
+    if ((e as StrataError).code !== 'YAML') throw new StrataError('USAGE', `--vars: ${message}`);
     throw new StrataError('USAGE', `--vars is not valid YAML or JSON: ${message}`, { hint: `write it like --vars '{start_date: "2020-01-01", limit: 10}'` });
   }
   if (value === null || value === undefined) return {};

@@ -54,12 +54,12 @@ export function storeFailuresSql(compiledSql: string, limit: number | undefined,
   return `drop table if exists ${relation};\ncreate table ${relation} as\nselect * from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
 }
 
-/** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
 /** A usable `fail_calc`: unset, or a non-empty string (the parse checks it too: src/project/node-config.ts). */
 export function validFailCalc(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() !== '');
 }
 
+/** `fail_calc` (dbt's): an SQL aggregate over the test's rows, as a string; count(*) when unset. */
 export function readFailCalc(node: TestNode): string {
   const value = node.config['fail_calc'];
   if (!validFailCalc(value)) {

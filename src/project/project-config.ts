@@ -72,7 +72,6 @@ function asList(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
-/** Renders `{{ ... }}` inside string values (env_var, var), except hooks. */
 /**
  * Whole floats stay floats under `vars:` only (templates print them into SQL, see parseYaml); every
  * other key reads numbers as plain numbers, which its schema and its users expect.
@@ -84,6 +83,7 @@ function keepVarFloats(doc: unknown): unknown {
   return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, k === 'vars' && varsKept(v) ? v : plainValue(v)]));
 }
 
+/** Renders `{{ ... }}` inside string values (env_var, var), except hooks. */
 function renderValues(value: unknown, path: YamlPath, render: (text: string, path: YamlPath) => unknown): unknown {
   if (typeof value === 'string') return value.includes('{{') || value.includes('{%') ? render(value, path) : value;
   if (Array.isArray(value)) return value.map((v, i) => renderValues(v, [...path, i], render));

@@ -13,8 +13,8 @@ import { holdsExactly, inexactIntError, PyFloat } from '../template/python-float
 
 export type YamlPath = ReadonlyArray<string | number>;
 
-/** An integer no double holds exactly (past 2^53), as YAML wrote it: reported by inexactInts. */
-export class InexactInt {
+/** An integer no double holds exactly (past 2^53), as YAML wrote it: reported by parseYaml. */
+class InexactInt {
   constructor(readonly digits: string) {}
 }
 
@@ -81,9 +81,9 @@ function yaml11Integer(source: string): bigint {
 }
 
 /**
- * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position, and so
- * does an integer past 2^53 that a double would round (inexactIntError: never a neighbouring
- * number, in a test's `values:` or a var). `asPyYaml`: read as dbt reads its project file (see
+ * Parses YAML text; a syntax error becomes StrataError('YAML') with the exact position, and an
+ * integer past 2^53 that a double would round StrataError('CONFIG') at its position
+ * (inexactIntError: never a neighbouring number, in a test's `values:` or a var). `asPyYaml`: read as dbt reads its project file (see
  * AS_PYYAML); else YAML 1.2's core schema.
  */
 export function parseYaml(file: string, text: string, options: { asPyYaml?: boolean } = {}): unknown {
@@ -100,7 +100,7 @@ export function parseYaml(file: string, text: string, options: { asPyYaml?: bool
     });
   }
   const inexact = inexactMade === made ? undefined : inexactInts(value)[0];
-  if (inexact) throw new StrataError('YAML', inexact.error.message, { location: new YamlLocator(file, text).locate(inexact.path) });
+  if (inexact) throw new StrataError('CONFIG', inexact.error.message, { location: new YamlLocator(file, text).locate(inexact.path) });
   return value;
 }
 
@@ -111,8 +111,8 @@ function yamlLib(): YamlModule {
   return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
 }
 
-/** Where a value parsed with asPyYaml holds an InexactInt: each one's path and error. */
-export function inexactInts(value: unknown, path: YamlPath = []): Array<{ path: YamlPath; error: Error }> {
+/** Where a parsed value holds an InexactInt: each one's path and error. */
+function inexactInts(value: unknown, path: YamlPath = []): Array<{ path: YamlPath; error: Error }> {
   if (value instanceof InexactInt) return [{ path, error: inexactIntError(value.digits, path.length ? ` (${path.join('.')})` : '') }];
   if (Array.isArray(value)) return value.flatMap((v, i) => inexactInts(v, [...path, i]));
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {

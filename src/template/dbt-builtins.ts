@@ -51,7 +51,7 @@ export const dbtBuiltins: Record<string, unknown> = {
       return parseYaml('fromyaml', String(text), { asPyYaml: true }) ?? null;
     } catch (e) {
       // Text that is not YAML gives the default; an integer past 2^53 stays an error.
-      if (!(e as Error).message.startsWith('invalid YAML')) throw e;
+      if ((e as StrataError).code !== 'YAML') throw e;
       return (bindArgs(args, ['default'])['default'] ?? null);
     }
   },

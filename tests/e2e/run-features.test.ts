@@ -99,6 +99,22 @@ describe('an incremental model whose SQL changed', () => {
   });
 });
 
+describe('vars as dbt reads them', () => {
+  it('a var written 2.0 divides as numeric in PostgreSQL, 2 as integer; off is false; --vars too', async () => {
+    const dir = writeProject({
+      'project.yml': projectYml('vars:\n  d_float: 2.0\n  d_int: 2\n  with_extra: off\n'),
+      'models/divided.sql': [
+        "{{ config(materialized='table') }}",
+        "select 7 / {{ var('d_float') }} as by_float, 7 / {{ var('d_int') }} as by_int, 7 / {{ var('d_cli', 1) }} as by_cli",
+        "{% if var('with_extra') %}, 'extra' as extra{% endif %}",
+      ].join('\n'),
+    });
+    const run = await strata(dir, 'run', '-s', 'divided', '--vars', '{d_cli: 4.0}');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect((await db.query('select * from feat.divided')).rows).toEqual([{ by_float: '3.5000000000000000', by_int: 3, by_cli: '1.7500000000000000' }]);
+  });
+});
+
 describe("dbt's naming macros", () => {
   it('a project generate_schema_name builds models and seeds into the schemas it names, refs and tests included', async () => {
     const dir = writeProject({
