@@ -12,7 +12,8 @@
  *   length is left whole.
  */
 import { bindArgs } from './context-globals.js';
-import { attributeOf, isMapping } from './python-semantics.js';
+import { attributeOf } from './python-semantics.js';
+import { isMapping } from './python-repr.js';
 import { isFloat, isNumber } from './python-float.js';
 import { markTuple, pythonTypeName } from './python-repr.js';
 

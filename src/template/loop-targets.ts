@@ -17,7 +17,8 @@
  */
 import nunjucks from 'nunjucks';
 import { parseLoopBody } from './loop-controls.js';
-import { isMapping, pythonSequence } from './python-semantics.js';
+import { pythonSequence } from './python-semantics.js';
+import { isMapping } from './python-repr.js';
 
 /** The global the loop filter calls (installed in each environment by jinja-compat.ts). */
 export const LOOP_FILTER = '__strata_loop_filter';

@@ -13,8 +13,8 @@
  * `{}` prints `3`), any other one a float (`{}` prints its repr, `{:d}` fails as on a float). A
  * float presentation type (`f`, `e`, `%`...) formats either as a float, as Python converts an int.
  */
-import { floatRepr, PyFloat } from './python-float.js';
-import { isDict, isTuple, pythonRepr, pythonStr, pythonTypeName, reprString } from './python-repr.js';
+import { PyFloat } from './python-float.js';
+import { isMapping, isTuple, pythonRepr, pythonStr, pythonTypeName, reprString } from './python-repr.js';
 
 /** CPython's recursion budget: a spec may nest one level of replacement fields, not two. */
 const MAX_DEPTH = 2;
@@ -170,7 +170,7 @@ function fieldValue(name: string, args: unknown[], kwargs: Record<string, unknow
 
 /** Whether `key` is one of the object's own data: a dict's key, an instance's property or getter. */
 function hasMember(value: object, key: string): boolean {
-  if (isDict(value)) return Object.prototype.hasOwnProperty.call(value, key);
+  if (isMapping(value)) return Object.prototype.hasOwnProperty.call(value, key);
   return key in value && !(key in Object.prototype);
 }
 
@@ -228,16 +228,11 @@ export function convert(value: unknown, conversion: string): string {
 
 /** str(): numbers as Python prints an int or a float; an undefined value as nothing (Jinja's Undefined). */
 function strOf(value: unknown): string {
-  if (value instanceof PyFloat) return floatRepr(value.value);
-  if (typeof value === 'number' || typeof value === 'bigint') return numberStr(value);
   return String(pythonStr(value));
 }
 
 function reprOf(value: unknown): string {
-  if (value === undefined) return 'Undefined';
-  if (value instanceof PyFloat) return floatRepr(value.value);
-  if (typeof value === 'number' || typeof value === 'bigint') return numberStr(value);
-  return pythonRepr(value);
+  return value === undefined ? 'Undefined' : pythonRepr(value);
 }
 
 /** ascii(): the repr with its non-ASCII characters escaped. */
@@ -251,13 +246,6 @@ function asciiOf(repr: string): string {
     else out += `\\U${code.toString(16).padStart(8, '0')}`;
   }
   return out;
-}
-
-/** str() of a number: an integral one as an int, any other as Python's repr of the float. */
-function numberStr(n: number | bigint): string {
-  if (typeof n === 'bigint') return n.toString();
-  if (Number.isInteger(n)) return BigInt(n).toString();
-  return formatFloat(n, parseSpec('', 'float', '', '>'));
 }
 
 /** format(value, spec): each type reads the spec its own way, as Python's `__format__` methods do. */

@@ -18,8 +18,8 @@
 import nunjucks from 'nunjucks';
 import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { dateArithmetic, scaleTimedelta, temporalOrder } from './py-dates.js';
-import { isMapping, pythonDivmod } from './python-semantics.js';
-import { isTuple, markTuple, pythonStr, pythonTypeName } from './python-repr.js';
+import { pythonDivmod } from './python-semantics.js';
+import { isMapping, isTuple, markTuple, pythonStr, pythonTypeName } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
 

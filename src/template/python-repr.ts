@@ -23,12 +23,15 @@ export function isTuple(value: unknown): boolean {
 }
 
 /**
- * A plain object (a dict literal, YAML or JSON data), as opposed to a class instance or an object
- * that prints as a text of its own (a `toString`, as run_started_at.date() has).
+ * A plain mapping (a dict literal, YAML or JSON data), not a list, an object of a class, or an
+ * object that prints as a text of its own (a `toString` method). A key named `toString` holding
+ * data (`{"toString": "x"}` from JSON) is data like any other.
  */
-export function isDict(value: object): boolean {
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, 'toString');
+  if (proto !== Object.prototype && proto !== null) return false;
+  return !(Object.hasOwn(value, 'toString') && typeof (value as { toString: unknown }).toString === 'function');
 }
 
 /** Python's repr of a str: single quotes unless the text has one and no double quote. */
@@ -61,7 +64,7 @@ export function pythonTypeName(value: unknown): string {
   if (typeof value === 'function') return 'function';
   if (value instanceof PyDate) return 'datetime.date';
   if (value instanceof PyTimedelta) return 'datetime.timedelta';
-  if (typeof value === 'object' && isDict(value)) return 'dict';
+  if (isMapping(value)) return 'dict';
   return (value as object).constructor?.name ?? 'object';
 }
 
@@ -70,17 +73,13 @@ function functionRepr(fn: { name?: string }): string {
   return `<function ${fn.name || '<lambda>'}>`;
 }
 
-function reprNumber(n: number): string {
-  return numberRepr(n);
-}
-
 /** Python's repr(): strings quoted, None/True/False, lists, tuples and dicts with their items' reprs. */
 export function pythonRepr(value: unknown, seen: Set<object> = new Set()): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return reprString(value);
-  if (typeof value === 'number') return reprNumber(value);
+  if (typeof value === 'number') return numberRepr(value);
   if (typeof value === 'function') return functionRepr(value);
   if (typeof value !== 'object') return String(value);
   if (value instanceof PyFloat) return String(value);
@@ -98,7 +97,7 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
       if (!isTuple(value)) return `[${items.join(', ')}]`;
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     }
-    if (isDict(value)) {
+    if (isMapping(value)) {
       return `{${Object.entries(value).map(([k, v]) => `${reprString(k)}: ${pythonRepr(v, seen)}`).join(', ')}}`;
     }
     return String(value);
@@ -113,11 +112,12 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
  * objects with a text of their own (relations, markup) as they are.
  */
 export function pythonStr(value: unknown): unknown {
+  if (typeof value === 'string') return value; // the common case: every {{ }} goes through here
   if (value === undefined) return '';
   if (value === null) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'object' && (Array.isArray(value) || isDict(value))) return pythonRepr(value);
+  if (Array.isArray(value) || isMapping(value)) return pythonRepr(value);
   if (typeof value === 'function') return functionRepr(value);
   // A number as Python prints it: `5.0` for a float, `1e-05`, all of an int's digits.
   if (typeof value === 'number' || value instanceof PyFloat) return numberRepr(value);

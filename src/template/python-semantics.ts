@@ -13,14 +13,7 @@
 import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
-import { pythonTypeName } from './python-repr.js';
-
-/** A plain mapping (a YAML or template dict), not a list or an object of a class. */
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
+import { isMapping, pythonTypeName } from './python-repr.js';
 
 /** What Python iterates of a value: a list's items, a string's characters, a mapping's keys. */
 export function pythonSequence(value: unknown): unknown[] {
