@@ -13,19 +13,9 @@
  */
 import { bindArgs } from './context-globals.js';
 import { attributeOf } from './python-semantics.js';
-import { isMapping } from './python-repr.js';
-import { isFloat, isNumber } from './python-float.js';
-import { markTuple, pythonTypeName } from './python-repr.js';
-
-
-
-/** Python's `<` ordering of two sort keys (numbers with numbers, texts with texts), else its TypeError. */
-function compareKeys(a: unknown, b: unknown): number {
-  const numeric = (v: unknown) => isNumber(v) || typeof v === 'boolean';
-  if (numeric(a) && numeric(b)) return Number(a) - Number(b);
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  throw new TypeError(`'<' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
-}
+import { pythonOrder } from './python-operators.js';
+import { isNumber, isNumeric } from './python-float.js';
+import { isMapping, markTuple, pythonTypeName } from './python-repr.js';
 
 const folded = (v: unknown, caseSensitive: boolean): unknown => (!caseSensitive && typeof v === 'string' ? v.toLowerCase() : v);
 
@@ -37,7 +27,7 @@ export function dictsort(value: unknown, ...rest: unknown[]): unknown[] {
   const index = by === 'key' ? 0 : 1;
   const pairs = Object.entries(value).map((p) => markTuple(p));
   // A stable sort, reversed as Python's sorted(reverse=True) is (equal keys keep their order).
-  const sorted = pairs.sort((a, b) => compareKeys(folded(a[index], Boolean(caseSensitive)), folded(b[index], Boolean(caseSensitive))) * (reverse ? -1 : 1));
+  const sorted = pairs.sort((a, b) => pythonOrder(folded(a[index], Boolean(caseSensitive)), folded(b[index], Boolean(caseSensitive))) * (reverse ? -1 : 1));
   return sorted;
 }
 
@@ -52,7 +42,7 @@ export function groupby(value: unknown, ...rest: unknown[]): Group[] {
     const v = attributeOf(item, String(attribute));
     return v === undefined ? fallback : v;
   };
-  const sorted = items.map((item) => ({ item, key: folded(keyOf(item), Boolean(caseSensitive)) })).sort((a, b) => compareKeys(a.key, b.key));
+  const sorted = items.map((item) => ({ item, key: folded(keyOf(item), Boolean(caseSensitive)) })).sort((a, b) => pythonOrder(a.key, b.key));
   const groups: Group[] = [];
   let current: { key: unknown; items: unknown[] } | undefined;
   const close = () => {
@@ -64,7 +54,7 @@ export function groupby(value: unknown, ...rest: unknown[]): Group[] {
     groups.push(group);
   };
   for (const { item, key } of sorted) {
-    if (current && compareKeys(current.key, key) === 0) current.items.push(item);
+    if (current && pythonOrder(current.key, key) === 0) current.items.push(item);
     else {
       close();
       current = { key, items: [item] };
@@ -82,9 +72,13 @@ export function truncate(value: unknown, ...rest: unknown[]): string {
   }
   const text = String(value);
   const args = bindArgs(rest, ['length', 'killwords', 'end', 'leeway']);
-  const length = Number(args['length'] ?? 255);
   const killwords = Boolean(args['killwords']);
   const end = String(args['end'] ?? '...');
+  // Jinja2 compares them with ints: a text there is Python's TypeError (it truncated to '...').
+  for (const name of ['length', 'leeway'] as const) {
+    if (args[name] !== undefined && !isNumeric(args[name])) throw new TypeError(`'>=' not supported between instances of '${pythonTypeName(args[name])}' and 'int'`);
+  }
+  const length = Number(args['length'] ?? 255);
   const leeway = Number(args['leeway'] ?? 5);
   if (length < end.length) throw new Error(`expected length >= ${end.length}, got ${length}`);
   if (leeway < 0) throw new Error(`expected leeway >= 0, got ${leeway}`);

@@ -15,10 +15,10 @@ import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
 import { bindArgs, splitArgs } from './context-globals.js';
-import { attributeFilter, attributeOf, percentFormat, pythonMod, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
+import { attributeFilter, attributeOf, percentFormat, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
-import { installPythonOperators, pythonAdd, pythonEquals, pythonText } from './python-operators.js';
+import { installPythonOperators, pythonAdd, pythonEquals, pythonOrder, pythonText } from './python-operators.js';
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { pythonJsonDumps } from './python-json.js';
@@ -30,7 +30,7 @@ import { installLoopScope } from './loop-scope.js';
 import { installTestSyntax } from './test-syntax.js';
 import { installArithmeticSyntax } from './arithmetic-syntax.js';
 import { installMacroFrames } from './macro-frames.js';
-import { installLiteralSyntax } from './literal-syntax.js';
+import { installLiteralSyntax, keepBracketErrors } from './literal-syntax.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -91,8 +91,8 @@ const STRING_MEMBERS: Record<string, (this: string, ...args: any[]) => unknown> 
     return fill.repeat(left) + this + fill.repeat(total - left);
   },
   isspace() { return /^\s+$/.test(this); },
-  isnumeric() { return /^[0-9]+$/.test(this); },
-  isdecimal() { return /^[0-9]+$/.test(this); },
+  isnumeric() { return /^\p{N}+$/u.test(this); },
+  isdecimal() { return /^\p{Nd}+$/u.test(this); },
   zfill(width: number) { return this.padStart(width, '0'); },
   ljust(width: number, fill = ' ') { return this.padEnd(width, fill); },
   rjust(width: number, fill = ' ') { return this.padStart(width, fill); },
@@ -167,9 +167,13 @@ const LIST_MEMBERS: Record<string, (this: unknown[], ...args: any[]) => unknown>
   count(item: unknown) { return this.filter((x) => pythonEquals(x, item)).length; },
   reverse() { this.reverse(); return null; },
   sort(...args: unknown[]) {
-    const { kwargs } = splitArgs(args);
-    const sorted = [...this].sort((a: any, b: any) => (a < b ? -1 : a > b ? 1 : 0));
-    if (kwargs['reverse'] === true) sorted.reverse();
+    const { positional, kwargs } = splitArgs(args);
+    if (positional.length) throw new TypeError('sort() takes no positional arguments');
+    // A key= needs a function, which a template cannot write (Jinja has no lambda).
+    if (kwargs['key'] !== undefined && kwargs['key'] !== null) throw new TypeError("sort(key=...) is not supported in templates: use the sort filter's attribute= ({{ rows | sort(attribute='name') }})");
+    // Python's order (mixed types are its TypeError); reversed as sorted(reverse=True) is, stably.
+    const direction = pythonTruthy(kwargs['reverse']) ? -1 : 1;
+    const sorted = [...this].sort((a, b) => pythonOrder(a, b) * direction);
     this.splice(0, this.length, ...sorted);
     return null;
   },
@@ -248,11 +252,8 @@ function pyReplace(s: string, old: string, replacement: string, count?: number):
 
 /** `'{:>8.2f} {name}'.format(x, name=n)`: Python's str.format (python-format.ts). */
 function pyFormat(s: string, args: unknown[]): string {
-  const last = args[args.length - 1] as Record<string, unknown> | undefined;
-  const kwargs = last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords ? last : undefined;
-  const positional = kwargs ? args.slice(0, -1) : args;
-  const { __keywords: _marker, ...keywords } = kwargs ?? {};
-  return pythonFormat(String(s), positional, keywords);
+  const { positional, kwargs } = splitArgs(args);
+  return pythonFormat(String(s), positional, kwargs);
 }
 
 /** `{% do expr %}`: evaluate an expression for its side effect, output nothing. */
@@ -283,6 +284,7 @@ export function installJinjaCompat(): void {
   // First: nunjucks' slices (`x[1:]`) wrap the parseAggregate they find, which must be this one.
   installLiteralSyntax();
   nunjucks.installJinjaCompat();
+  keepBracketErrors();
   installNamespaceAssignment();
   installParenthesizedLoopTargets();
   installLoopScope();
@@ -315,7 +317,6 @@ export function installJinjaCompat(): void {
   // `%` as Python: string formatting, floored modulo (python-semantics.ts); JavaScript's `%` gave
   // NaN for `'%s' % x`. A call (python-operators.ts compiles `%` to it), so the operands keep the
   // tree's grouping.
-  (nunjucks as unknown as { runtime: Record<string, unknown> }).runtime['strataMod'] = pythonMod;
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: AnyFn; inOperator: AnyFn } }).runtime;
   runtime.inOperator = pythonIn;
   const compatLookup = runtime.memberLookup;
@@ -422,7 +423,10 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addFilter('center', (v: unknown, width: unknown = 80) => STRING_MEMBERS['center']!.call(pythonText(v), Number(width)));
   // Jinja's wordcount: runs of word characters, letters of any script included.
   env.addFilter('wordcount', (v: unknown) => (pythonText(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length);
-  env.addFilter('abs', (v: unknown) => (isFloat(v) ? toFloat(Math.abs(Number(v))) : Math.abs(Number(num(v)))));
+  env.addFilter('abs', (v: unknown) => {
+    if (!isNumeric(v)) throw new TypeError(`bad operand type for abs(): '${pythonTypeName(v)}'`); // not nan
+    return isFloat(v) ? toFloat(Math.abs(Number(v))) : Math.abs(Number(num(v)));
+  });
   // String filters read any value as its text, as Jinja (`true | lower` is 'true').
   for (const name of ['lower', 'upper', 'trim', 'capitalize', 'replace', 'striptags', 'urlize', 'urlencode', 'indent', 'nl2br']) {
     const filter = env.getFilter(name) as AnyFn | undefined;
@@ -461,17 +465,25 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addGlobal('dict', (...args: unknown[]) => {
     const { positional, kwargs } = splitArgs(args);
     const first = positional[0];
-    const base = first === undefined ? {} : isMapping(first) ? first : Object.fromEntries(pythonSequence(first) as Array<[string, unknown]>);
+    // Python's errors for what is not a list of pairs (JavaScript's said "not an entry object").
+    const pairs = (first === undefined || isMapping(first) ? [] : pythonSequence(first)).map((pair, i) => {
+      if (!Array.isArray(pair) && typeof pair !== 'string') throw new TypeError(`cannot convert dictionary update sequence element #${i} to a sequence`);
+      const items = [...pair];
+      if (items.length !== 2) throw new Error(`ValueError: dictionary update sequence element #${i} has length ${items.length}; 2 is required`);
+      return items as [string, unknown];
+    });
+    const base = isMapping(first) ? first : Object.fromEntries(pairs);
     return { ...(base as object), ...kwargs };
   });
   env.addTest('none', (v: unknown) => v === null || v === undefined);
   env.addTest('string', (v: unknown) => typeof v === 'string');
   env.addTest('number', (v: unknown) => isNumber(v));
   env.addTest('boolean', (v: unknown) => typeof v === 'boolean');
-  // A number (a float is an object here: python-float.ts) is neither a mapping nor iterable.
-  env.addTest('mapping', (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && !isNumber(v));
+  // A dict is a mapping; a float (an object here: python-float.ts), a date or a namespace is not.
+  env.addTest('mapping', (v: unknown) => isMapping(v));
   env.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
-  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || (v !== null && typeof v === 'object' && !isNumber(v)));
+  // What a for loop iterates as Python does (pythonSequence): lists, texts, dicts, iterables.
+  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || v instanceof String || isMapping(v) || (v !== null && typeof v === 'object' && Symbol.iterator in v));
   // `select` / `reject` without a test, and `is truthy`: Python's truth (an empty list is false, 0.0 too).
   env.addTest('truthy', (v: unknown) => pythonTruthy(v));
   env.addTest('falsy', (v: unknown) => !pythonTruthy(v));

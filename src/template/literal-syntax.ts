@@ -13,6 +13,7 @@
  * - Nested dicts. `{% set m = {'a': {'b': 1}} %}` failed: nunjucks took the `}}` that closes both
  *   dicts for the end of a `{{ }}` tag. As Jinja2's lexer does, braces opened inside a tag are
  *   balanced first.
+ * - A bracket closes only what it opens: `[1, 2)` was read as a list, `x[0)` as an index.
  * - Trailing commas (`[1, 2,]`, `{'a': 1,}`, `(1, 2,)`) and the one-item tuple `(1,)`, which
  *   Jinja2 accepts: the tuple is marked on its Group node (`strataTuple`), which jinja-compat.ts
  *   and template-interpreter.ts build as a tuple although it has one item.
@@ -69,19 +70,28 @@ function parseAggregate(this: any): any {
   else if (tok.type === lexer.TOKEN_LEFT_BRACKET) node = new nodes.Array(tok.lineno, tok.colno);
   else if (tok.type === lexer.TOKEN_LEFT_CURLY) node = new nodes.Dict(tok.lineno, tok.colno);
   else return null;
-  const closing = (type: string) => type === lexer.TOKEN_RIGHT_PAREN || type === lexer.TOKEN_RIGHT_BRACKET || type === lexer.TOKEN_RIGHT_CURLY;
-  for (;;) {
-    if (closing(this.peekToken().type)) {
-      this.nextToken();
-      break;
+  // Its own closing bracket ends it; another one is Jinja2's error (`[1, 2)` was read as a list).
+  const closer = node instanceof nodes.Group ? ')' : node instanceof nodes.Array ? ']' : '}';
+  const closes = (): boolean => {
+    const next = this.peekToken();
+    if (next.type !== lexer.TOKEN_RIGHT_PAREN && next.type !== lexer.TOKEN_RIGHT_BRACKET && next.type !== lexer.TOKEN_RIGHT_CURLY) return false;
+    if (next.value !== closer) {
+      try {
+        this.fail(`unexpected '${next.value}', expected '${closer}'`, next.lineno, next.colno);
+      } catch (e) {
+        this.strataBracketError = e; // reported instead of the slice retry's error (keepBracketErrors)
+        throw e;
+      }
     }
+    this.nextToken();
+    return true;
+  };
+  for (;;) {
+    if (closes()) break;
     if (node.children.length > 0) {
       if (!this.skip(lexer.TOKEN_COMMA)) this.fail('parseAggregate: expected comma after expression', tok.lineno, tok.colno);
       if (node instanceof nodes.Group) node.strataTuple = true;
-      if (closing(this.peekToken().type)) {
-        this.nextToken();
-        break;
-      }
+      if (closes()) break;
     }
     if (node instanceof nodes.Dict) {
       const key = this.parsePrimary();
@@ -134,6 +144,27 @@ export function pythonUnescape(body: string): string {
     if (code !== undefined) return String.fromCodePoint(Number.parseInt(code, octal !== undefined ? 8 : 16));
     return SIMPLE_ESCAPES[c!] ?? whole;
   });
+}
+
+/**
+ * After nunjucks' slices have wrapped parseAggregate: when a `[` fails to parse, nunjucks retries
+ * it as a slice (`x[1:2]`) and reports that retry's error (`unexpected token: ,` for `[1, 2)`);
+ * a mismatched closing bracket found by the first parse is the error to report.
+ */
+export function keepBracketErrors(): void {
+  const proto = (nunjucks as any).parser.Parser.prototype;
+  const sliced = proto.parseAggregate;
+  proto.parseAggregate = function parseAggregateKeepingBracketErrors(this: any): any {
+    const outer = this.strataBracketError;
+    this.strataBracketError = undefined;
+    try {
+      return sliced.call(this);
+    } catch (e) {
+      throw this.strataBracketError ?? e;
+    } finally {
+      this.strataBracketError = outer;
+    }
+  };
 }
 
 let installed = false;

@@ -12,6 +12,7 @@
  */
 import nunjucks from 'nunjucks';
 import { StrataError } from '../errors/strata-error.js';
+import { pythonTypeName } from './python-repr.js';
 
 /** A namespace object: its attributes are its own properties (read before any dict method name). */
 export class Namespace {
@@ -23,15 +24,6 @@ export class Namespace {
 /** Own data property, even for `__proto__` (an assignment would set the prototype). */
 function setOwn(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** A value's type as a dbt user knows it (Jinja's names). */
-function kind(value: unknown): string {
-  if (value === null || value === undefined) return 'none';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  return typeof value === 'object' ? 'dict' : typeof value;
 }
 
 /** `namespace(mapping_or_pairs, key=value, ...)`, as Jinja2's (its arguments are `dict()`'s). */
@@ -54,7 +46,7 @@ export function namespace(...args: unknown[]): Namespace {
 export function assignAttribute(target: unknown, key: unknown, value: unknown): void {
   const name = String(key);
   if (!(target instanceof Namespace)) {
-    throw new StrataError('TEMPLATE', `cannot assign attribute '${name}' on a non-namespace object (${kind(target)})`, {
+    throw new StrataError('TEMPLATE', `cannot assign attribute '${name}' on a non-namespace object (${pythonTypeName(target)})`, {
       hint: `only a namespace takes attributes: {% set ns = namespace(${name}=...) %} then {% set ns.${name} = ... %}`,
     });
   }

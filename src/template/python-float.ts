@@ -96,17 +96,7 @@ export function numberRepr(n: number | PyFloat): string {
 
 /** The value with every PyFloat made a plain number (what leaves the templates: config values). */
 export function plainValue(value: unknown): unknown {
-  if (value instanceof PyFloat) return value.value;
-  if (Array.isArray(value)) return value.some(needsPlain) ? value.map(plainValue) : value;
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    if (!Object.values(value).some(needsPlain)) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainValue(v)]));
-  }
-  return value;
-}
-
-function needsPlain(v: unknown): boolean {
-  return v instanceof PyFloat || (v !== null && typeof v === 'object' && (Array.isArray(v) ? v.some(needsPlain) : Object.getPrototypeOf(v) === Object.prototype && Object.values(v).some(needsPlain)));
+  return mapFloats(value, (x) => (x instanceof PyFloat ? x.value : undefined));
 }
 
 /**

@@ -18,7 +18,7 @@
 import nunjucks from 'nunjucks';
 import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { dateArithmetic, scaleTimedelta, temporalOrder } from './py-dates.js';
-import { pythonDivmod } from './python-semantics.js';
+import { percentFormat, pythonDivmod } from './python-semantics.js';
 import { isMapping, isTuple, markTuple, pythonStr, pythonTypeName } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler internals are untyped */
@@ -34,7 +34,7 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && pythonEquals(a[k], b[k]));
   }
-  if (numeric(a) && numeric(b)) return Number(a) === Number(b);
+  if (isNumeric(a) && isNumeric(b)) return Number(a) === Number(b);
   const temporal = temporalOrder(a, b);
   if (temporal !== undefined) return temporal === 0;
   // A String object (markup, run_started_at) equals its text.
@@ -48,7 +48,7 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
  * Objects that order themselves (a datetime) compare by their value.
  */
 function order(a: unknown, b: unknown, op: string): number {
-  if (numeric(a) && numeric(b)) return Number(num(a)) - Number(num(b));
+  if (isNumeric(a) && isNumeric(b)) return Number(num(a)) - Number(num(b));
   const temporal = temporalOrder(a, b);
   if (temporal !== undefined) return temporal;
   if (isText(a) && isText(b)) return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
@@ -59,6 +59,11 @@ function order(a: unknown, b: unknown, op: string): number {
     return a.length - b.length;
   }
   throw new TypeError(`'${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
+}
+
+/** Python's sort order of two values (sorted(), dictsort, groupby): negative, zero or positive, or its TypeError. */
+export function pythonOrder(a: unknown, b: unknown): number {
+  return order(a, b, '<');
 }
 
 /** One comparison `a op b`, Python's way (`==` by value). */
@@ -110,13 +115,23 @@ function exactInt(result: number, exact: () => bigint): void {
   if (!holdsExactly(result, value)) throw inexactIntError(String(value));
 }
 
-/** Python's floor division of ints. */
-function floorDiv(x: bigint, y: bigint): bigint {
+/** Python's floor division and modulo of ints, exactly (the check of a result past 2^53). */
+function floorDivExact(x: bigint, y: bigint): bigint {
   const q = x / y;
   return x % y !== 0n && x < 0n !== y < 0n ? q - 1n : q;
 }
+const modExact = (x: bigint, y: bigint): bigint => ((x % y) + y) % y;
 
-const numeric = isNumeric;
+// The operations arithmetic() takes, made once (not a closure per operator call).
+const add = (x: number, y: number): number => x + y;
+const addExact = (x: bigint, y: bigint): bigint => x + y;
+const sub = (x: number, y: number): number => x - y;
+const subExact = (x: bigint, y: bigint): bigint => x - y;
+const mul = (x: number, y: number): number => x * y;
+const mulExact = (x: bigint, y: bigint): bigint => x * y;
+const floorDiv = (x: number, y: number): number => pythonDivmod(x, y)[0];
+const mod = (x: number, y: number): number => pythonDivmod(x, y)[1];
+
 
 const isText = (v: unknown): boolean => typeof v === 'string' || v instanceof String;
 
@@ -131,54 +146,66 @@ function unsupported(op: string, a: unknown, b: unknown): Error {
  * TypeError, where JavaScript printed both (`undefined_x + 'a'` was `undefineda`).
  */
 export function pythonAdd(a: unknown, b: unknown): unknown {
+  if (isNumeric(a) && isNumeric(b)) return arithmetic(a, b, add, addExact);
+  if (isText(a) && isText(b)) return String(a) + String(b);
   const temporal = dateArithmetic('+', a, b);
   if (temporal !== undefined) return temporal;
   if (Array.isArray(a) && Array.isArray(b)) {
     if (isTuple(a) !== isTuple(b)) throw new TypeError(`can only concatenate ${pythonTypeName(a)} (not "${pythonTypeName(b)}") to ${pythonTypeName(a)}`);
     return isTuple(a) ? markTuple([...a, ...b]) : [...a, ...b];
   }
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x + y, (x, y) => x + y);
-  if (isText(a) && isText(b)) return String(a) + String(b);
   if (isText(a)) throw new TypeError(`can only concatenate str (not "${pythonTypeName(b)}") to str`);
   throw unsupported('+', a, b);
 }
 
 /** Python's `a - b`: numbers only. */
 export function pythonSub(a: unknown, b: unknown): unknown {
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x - y, (x, y) => x - y);
+  if (isNumeric(a) && isNumeric(b)) return arithmetic(a, b, sub, subExact);
   const temporal = dateArithmetic('-', a, b);
   if (temporal !== undefined) return temporal;
   throw unsupported('-', a, b);
 }
 
 function zeroDivision(b: unknown, message: string): void {
-  if (numeric(b) && Number(num(b)) === 0) throw new Error(`ZeroDivisionError: ${message}`);
+  if (isNumeric(b) && Number(num(b)) === 0) throw new Error(`ZeroDivisionError: ${message}`);
 }
 
 /** Python's `a / b`: always a float; by zero, Python's error (JavaScript gave Infinity). */
 export function pythonDiv(a: unknown, b: unknown): unknown {
-  if (!numeric(a) || !numeric(b)) throw unsupported('/', a, b);
+  if (!isNumeric(a) || !isNumeric(b)) throw unsupported('/', a, b);
   zeroDivision(b, 'division by zero');
   return toFloat(Number(num(a)) / Number(num(b)));
 }
 
 /** Python's `a // b`: floored, an int of ints. */
 export function pythonFloorDiv(a: unknown, b: unknown): unknown {
-  if (!numeric(a) || !numeric(b)) throw unsupported('//', a, b);
+  if (!isNumeric(a) || !isNumeric(b)) throw unsupported('//', a, b);
   zeroDivision(b, isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
-  return arithmetic(a, b, (x, y) => pythonDivmod(x, y)[0], floorDiv);
+  return arithmetic(a, b, floorDiv, floorDivExact);
+}
+
+/** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
+export function pythonMod(a: unknown, b: unknown): unknown {
+  if (isText(a)) return percentFormat(String(a), b);
+  if (!isNumeric(a) || !isNumeric(b)) throw unsupported('%', a, b);
+  zeroDivision(b, isFloat(a) || isFloat(b) ? 'float modulo' : 'integer division or modulo by zero');
+  return arithmetic(a, b, mod, modExact);
 }
 
 /** Python's `a ** b`: an int to a negative power is a float. */
 export function pythonPow(a: unknown, b: unknown): unknown {
-  if (!numeric(a) || !numeric(b)) throw unsupported('** or pow()', a, b);
+  if (!isNumeric(a) || !isNumeric(b)) throw unsupported('** or pow()', a, b);
   const base = Number(num(a));
   const exponent = Number(num(b));
   if (base === 0 && exponent < 0) throw new Error('ZeroDivisionError: 0.0 cannot be raised to a negative power');
   // Python gives a complex number; a template has no use for one.
   if (base < 0 && !Number.isInteger(exponent)) throw new Error('ValueError: a negative number raised to a fractional power is complex');
   const result = base ** exponent;
-  if (isFloat(a) || isFloat(b) || exponent < 0) return toFloat(result);
+  if (isFloat(a) || isFloat(b) || exponent < 0) {
+    // Python's float power raises where the result overflows (a double's infinity otherwise went into the SQL).
+    if (!Number.isFinite(result) && Number.isFinite(base) && Number.isFinite(exponent)) throw new Error("OverflowError: (34, 'Numerical result out of range')");
+    return toFloat(result);
+  }
   if (!Number.isSafeInteger(result)) {
     // |base| >= 2 here: a power this large has over 1,000 digits, which no double holds either.
     if (exponent > 4000) throw inexactIntError(`${base} ** ${exponent}`);
@@ -189,23 +216,27 @@ export function pythonPow(a: unknown, b: unknown): unknown {
 
 /** Python's `-x` and `+x`: a float stays a float. */
 export function pythonNeg(x: unknown): unknown {
-  if (!numeric(x)) throw new TypeError(`bad operand type for unary -: '${pythonTypeName(x)}'`);
-  return x instanceof PyFloat ? new PyFloat(-x.value) : Number.isInteger(Number(x)) ? -Number(x) + 0 : -Number(x);
+  if (!isNumeric(x)) throw new TypeError(`bad operand type for unary -: '${pythonTypeName(x)}'`);
+  return x instanceof PyFloat ? new PyFloat(-x.value) : -Number(x) + 0; // an int is never -0
 }
 export function pythonPos(x: unknown): unknown {
-  if (!numeric(x)) throw new TypeError(`bad operand type for unary +: '${pythonTypeName(x)}'`);
+  if (!isNumeric(x)) throw new TypeError(`bad operand type for unary +: '${pythonTypeName(x)}'`);
   return x instanceof PyFloat ? x : +Number(x);
 }
 
+/** A text or list repeated n times (`'ab' * 2`, `[0] * 3`). */
+function repeat(seq: unknown, n: unknown): unknown {
+  return isText(seq) ? String(seq).repeat(Math.max(0, Number(n))) : Array.from({ length: Math.max(0, Number(n)) }, () => seq as unknown[]).flat();
+}
+
+/** An int (a bool is one): what repeats a text (a macro's output too) or a list. */
+const isCount = (n: unknown): boolean => Number.isInteger(n) || typeof n === 'boolean';
+
 /** Python's `a * b`: a string or list times a whole number repeats it. */
 export function pythonMul(a: unknown, b: unknown): unknown {
-  const repeat = (seq: unknown, n: unknown): unknown =>
-    isText(seq) ? String(seq).repeat(Math.max(0, Number(n))) : Array.from({ length: Math.max(0, Number(n)) }, () => seq as unknown[]).flat();
-  // An int (a bool is one) repeats a text (a macro's output too) or a list.
-  const count = (n: unknown) => Number.isInteger(n) || typeof n === 'boolean';
-  if ((isText(a) || Array.isArray(a)) && count(b)) return repeat(a, b);
-  if ((isText(b) || Array.isArray(b)) && count(a)) return repeat(b, a);
-  if (numeric(a) && numeric(b)) return arithmetic(a, b, (x, y) => x * y, (x, y) => x * y);
+  if (isNumeric(a) && isNumeric(b)) return arithmetic(a, b, mul, mulExact);
+  if ((isText(a) || Array.isArray(a)) && isCount(b)) return repeat(a, b);
+  if ((isText(b) || Array.isArray(b)) && isCount(a)) return repeat(b, a);
   const scaled = scaleTimedelta(a, b);
   if (scaled) return scaled;
   throw unsupported('*', a, b);
@@ -245,6 +276,7 @@ export function installPythonOperators(): void {
   runtime.strataDiv = pythonDiv;
   runtime.strataFloorDiv = pythonFloorDiv;
   runtime.strataPow = pythonPow;
+  runtime.strataMod = pythonMod;
   runtime.strataNeg = pythonNeg;
   runtime.strataPos = pythonPos;
   runtime.strataFloat = toFloat;

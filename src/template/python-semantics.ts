@@ -10,7 +10,7 @@
  *
  * Negative indexes (`l[-1]`) are in jinja-compat.ts' member lookup.
  */
-import { holdsExactly, inexactIntError, isFloat, isNumeric, num, PyFloat, toFloat } from './python-float.js';
+import { isFloat, isNumeric, PyFloat, toFloat } from './python-float.js';
 import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
 import { isMapping, pythonTypeName } from './python-repr.js';
@@ -68,23 +68,6 @@ export function pythonDivmod(a: number, b: number): [number, number] {
   return [floordiv, mod];
 }
 
-/** `a % b` as Python computes it: string formatting for a string, else a floored modulo. */
-export function pythonMod(left: unknown, right: unknown): unknown {
-  if (typeof left === 'string' || left instanceof String) return percentFormat(String(left), right);
-  if (!isNumeric(left) || !isNumeric(right)) throw new TypeError(`unsupported operand type(s) for %: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
-  const a = Number(num(left));
-  const b = Number(num(right));
-  if (b === 0) throw new Error(`ZeroDivisionError: ${isFloat(left) || isFloat(right) ? 'float modulo' : 'integer division or modulo by zero'}`);
-  const [, mod] = pythonDivmod(a, b);
-  if (isFloat(left) || isFloat(right)) return toFloat(mod);
-  // `-1 % 2 ** 60` is 2 ** 60 - 1, which a double rounds (inexactIntError).
-  if (!Number.isSafeInteger(mod)) {
-    const exact = ((BigInt(a) % BigInt(b)) + BigInt(b)) % BigInt(b);
-    if (!holdsExactly(mod, exact)) throw inexactIntError(exact.toString());
-  }
-  return mod + 0;
-}
-
 const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgGcrsa%])/g;
 
 /**
@@ -93,28 +76,33 @@ const SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\d+|\*)?(?:\.(\d+|\*))?([diouxXeEfFgG
  * of the exact value); the integer ones truncate first, as Python's `%d` takes a float.
  */
 function convert(value: unknown, conversion: string, precision: number | undefined): string {
+  if ('sra'.includes(conversion)) return convertField(value, conversion);
+  if (conversion === 'c') return charOf(value);
   // A number conversion takes a number (a bool is one), as Python's: not a text or None.
-  if (!'sra'.includes(conversion) && !isNumeric(value)) {
-    throw new TypeError(`%${conversion} format: a real number is required, not ${pythonTypeName(value)}`);
+  if (!isNumeric(value)) throw new TypeError(`%${conversion} format: a real number is required, not ${pythonTypeName(value)}`);
+  const n = Number(value);
+  if ('diu'.includes(conversion)) {
+    // Every digit of the truncated value (`'%d' % 1e21` is 1000000000000000000000, not 1e+21).
+    if (Number.isNaN(n)) throw new Error('ValueError: cannot convert float NaN to integer');
+    if (!Number.isFinite(n)) throw new Error('OverflowError: cannot convert float infinity to integer');
+    return formatValue(Math.trunc(n), 'd');
   }
-  switch (conversion) {
-    case 's':
-    case 'r':
-    case 'a':
-      return convertField(value, conversion);
-    case 'd':
-    case 'i':
-    case 'u':
-      return String(Math.trunc(Number(value)));
-    case 'x':
-    case 'X':
-    case 'o':
-      return formatValue(Math.trunc(Number(value)), conversion);
-    case 'c':
-      return typeof value === 'number' ? String.fromCharCode(value) : String(value);
-    default: // f F e E g G
-      return formatValue(Number(value), `.${precision ?? 6}${conversion}`);
+  if ('xXo'.includes(conversion)) {
+    if (isFloat(value)) throw new TypeError(`%${conversion} format: an integer is required, not float`);
+    return formatValue(n, conversion);
   }
+  return formatValue(n, `.${precision ?? 6}${conversion}`); // f F e E g G
+}
+
+/** `'%c' % v`: an int's character, or a one-character text itself. */
+function charOf(value: unknown): string {
+  if ((typeof value === 'string' || value instanceof String) && [...String(value)].length === 1) return String(value);
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value))) {
+    const code = Number(value);
+    if (code < 0 || code > 0x10ffff) throw new Error('OverflowError: %c arg not in range(0x110000)');
+    return String.fromCodePoint(code);
+  }
+  throw new TypeError('%c requires int or char');
 }
 
 /** Python's `format % values` (printf-style). Throws, as Python does, when the values do not fit. */

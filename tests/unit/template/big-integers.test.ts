@@ -5,40 +5,14 @@
  * Integers beyond 2^53 that a double holds exactly (`2 ** 64`) keep working, as Python prints them.
  */
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../../src/errors/strata-error.js';
-import { TemplateEngine } from '../../../src/template/template-engine.js';
 import { compileProject } from '../../../src/api/compile.js';
 import { parseProject } from '../../../src/compile/parse-project.js';
-import { modelRenderState } from '../../helpers/render-state.js';
+import { renderInModelAndMacro } from '../../helpers/render-state.js';
 import { cleanupProjects, cli, writeProject } from '../../helpers/temp-project.js';
 
 cleanupProjects();
 
-/**
- * The template's output, in a model and inside a macro, which must agree; or, when either fails,
- * an error that carries both messages (each must say what is wrong; their positions differ).
- */
-function render(template: string): string {
-  const inModel = attempt(() => new TemplateEngine('proj').render('models/m.sql', template, modelRenderState()));
-  const engine = new TemplateEngine('proj');
-  const loadErrors = engine.loadMacros([{ file: 'macros/m.sql', text: `{% macro case() %}${template}{% endmacro %}` }]);
-  const inMacro = loadErrors[0] ?? attempt(() => engine.render('models/m.sql', '{{ case() }}', modelRenderState()));
-  if (inModel instanceof Error || inMacro instanceof Error) {
-    expect([inModel, inMacro].every((r) => r instanceof StrataError), `model: ${String(inModel)}; macro: ${String(inMacro)}`).toBe(true);
-    const where = (e: StrataError) => `${e.message} (line ${e.location?.line})`;
-    throw new Error(`${where(inModel as StrataError)} | ${where(inMacro as StrataError)}`);
-  }
-  expect(inMacro).toBe(inModel);
-  return inModel;
-}
-
-function attempt(fn: () => string): string | Error {
-  try {
-    return fn();
-  } catch (e) {
-    return e as Error;
-  }
-}
+const render = renderInModelAndMacro;
 
 describe('integers beyond 2^53', () => {
   it('exact ones print every digit, as Python does', () => {
