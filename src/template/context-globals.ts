@@ -149,9 +149,9 @@ export function setLogSink(globals: Record<string, unknown>, sink: ((message: st
 /** `log(msg, info=False)`; `always` for print() and exceptions.warn(), which dbt prints regardless. */
 function logFor(globals: Record<string, unknown>, always = false) {
   return function log(...args: unknown[]): string {
-    const { positional, kwargs } = splitArgs(args);
-    const message = String(positional[0] ?? kwargs['msg'] ?? '');
-    const info = always || pythonTruthy(positional.length > 1 ? positional[1] : kwargs['info']);
+    const { msg, info: given } = bindArgs(args, ['msg', 'info']);
+    const message = String(msg ?? '');
+    const info = always || pythonTruthy(given);
     const state = currentState();
     // A message that prints makes the template render at run time, where a run shows it; one that
     // does not (dbt's debug-level log) changes nothing.
@@ -317,10 +317,8 @@ export function installContextGlobals(globals: Record<string, unknown>, lookupMa
  * A project macro of the same name replaces them.
  */
 function namingArgs(args: unknown[], names: [string, string]): [unknown, { name?: unknown } | undefined] {
-  const { positional, kwargs } = splitArgs(args);
-  const custom = positional.length > 0 ? positional[0] : kwargs[names[0]];
-  const node = (positional.length > 1 ? positional[1] : kwargs[names[1]]) as { name?: unknown } | undefined;
-  return [custom, node];
+  const bound = bindArgs(args, names);
+  return [bound[names[0]], bound[names[1]] as { name?: unknown } | undefined];
 }
 
 const blank = (v: unknown): boolean => v === undefined || v === null || String(v).trim() === '';

@@ -21,7 +21,7 @@ export const LOOP_CONTINUE = new LoopControl("'continue' outside of a for loop")
 
 const { nodes } = nunjucks as any;
 /** A loop body that uses break or continue. */
-export const LoopBody = nodes.NodeList.extend('StrataLoopBody');
+const LoopBody = nodes.NodeList.extend('StrataLoopBody');
 
 /** The extension of the two tags (`env.addExtension('loopcontrols', new LoopControls())`). */
 export class LoopControls {

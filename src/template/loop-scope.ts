@@ -27,27 +27,22 @@ import { markTuple } from './python-repr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler and Frame are untyped */
 
-/** The item at `index` of what a loop iterates (a (key, value) tuple when it is a mapping), or undefined. */
-export function loopItem(items: unknown, index: number): unknown {
-  if (index < 0) return undefined;
-  if (Array.isArray(items) || typeof items === 'string') return index < items.length ? items[index] : undefined;
-  if (items !== null && typeof items === 'object') {
-    const key = Object.keys(items)[index];
-    return key === undefined ? undefined : markTuple([key, (items as Record<string, unknown>)[key]]);
-  }
-  return undefined;
-}
-
-/** `loop.cycle` of iteration `index`. */
-export function loopCycle(index: number): (...values: unknown[]) => unknown {
-  return (...values: unknown[]) => {
-    if (!values.length) throw new TypeError('no items for cycling given');
-    return values[index % values.length];
-  };
+/**
+ * One run of a loop: what the `loop.*` members of its iterations read. Made once a run (the item
+ * list of a mapping is taken once, not per iteration), with `changed`'s state and one `cycle`
+ * that reads the iteration being run (`index`, as Jinja2's LoopContext reads its own).
+ */
+export interface LoopRun {
+  /** The iteration being run (index0). */
+  index: number;
+  /** The item at `index` of what the loop iterates (a (key, value) tuple of a mapping), or undefined. */
+  item(index: number): unknown;
+  cycle: (...values: unknown[]) => unknown;
+  changed: (...values: unknown[]) => boolean;
 }
 
 /** One run of a loop's `loop.changed`: remembers the values of its last call. */
-export function loopChanged(): (...values: unknown[]) => boolean {
+function loopChanged(): (...values: unknown[]) => boolean {
   let last: unknown[] | undefined;
   return (...values: unknown[]) => {
     if (last !== undefined && last.length === values.length && values.every((v, i) => pythonEquals(v, last![i]))) return false;
@@ -56,14 +51,42 @@ export function loopChanged(): (...values: unknown[]) => boolean {
   };
 }
 
-/** The members nunjucks does not set, for iteration `index` of `items` (`changed`: this run's). */
-export function setLoopExtras(frame: any, items: unknown, index: number, changed: (...values: unknown[]) => boolean): void {
-  frame.set('loop.previtem', loopItem(items, index - 1));
-  frame.set('loop.nextitem', loopItem(items, index + 1));
-  frame.set('loop.cycle', loopCycle(index));
-  frame.set('loop.changed', changed);
-  frame.set('loop.depth', 1);
-  frame.set('loop.depth0', 0);
+/** A new run of a loop over `items`. Its functions are anonymous, as they print (`<function <lambda>>`). */
+export function loopRun(items: unknown): LoopRun {
+  const run = { index: 0 } as LoopRun;
+  let keys: string[] | undefined;
+  run.item = (index: number): unknown => {
+    if (index < 0) return undefined;
+    if (Array.isArray(items) || typeof items === 'string') return index < items.length ? items[index] : undefined;
+    if (items !== null && typeof items === 'object') {
+      keys ??= Object.keys(items);
+      const key = keys[index];
+      return key === undefined ? undefined : markTuple([key, (items as Record<string, unknown>)[key]]);
+    }
+    return undefined;
+  };
+  run.cycle = (...values: unknown[]) => {
+    if (!values.length) throw new TypeError('no items for cycling given');
+    return values[run.index % values.length];
+  };
+  run.changed = loopChanged();
+  return run;
+}
+
+/**
+ * The members nunjucks does not set, for iteration `index` of `run`. They go in the `loop` object
+ * nunjucks' own `frame.set("loop.index", ...)` made in this iteration's frame just before (what
+ * `frame.set("loop.previtem", ...)` would write to, without splitting the names).
+ */
+export function setLoopExtras(frame: any, run: LoopRun, index: number): void {
+  run.index = index;
+  const loop = frame.variables.loop;
+  loop.previtem = run.item(index - 1);
+  loop.nextitem = run.item(index + 1);
+  loop.cycle = run.cycle;
+  loop.changed = run.changed;
+  loop.depth = 1;
+  loop.depth0 = 0;
 }
 
 /**
@@ -84,17 +107,17 @@ export function installLoopScope(): void {
   installed = true;
   const runtime = (nunjucks as any).runtime;
   runtime.strataLoopExtras = setLoopExtras;
-  runtime.strataLoopChanged = loopChanged;
+  runtime.strataLoopRun = loopRun;
   const proto = (nunjucks as any).compiler.Compiler.prototype;
 
   const emitLoopBindings = proto._emitLoopBindings;
   proto._emitLoopBindings = function emitJinjaLoopBindings(this: any, node: any, arr: string, i: string, len: string) {
     emitLoopBindings.call(this, node, arr, i, len);
-    // A `var` is function-wide in the generated code: it keeps this run's `changed` from one
+    // A `var` is function-wide in the generated code: it keeps this run's state from one
     // iteration to the next, and a new run of the loop (i is 0 again) starts a new one.
-    const changed = this._tmpid();
-    this._emitLine(`var ${changed} = ${i} === 0 || !${changed} ? runtime.strataLoopChanged() : ${changed};`);
-    this._emitLine(`runtime.strataLoopExtras(frame, ${arr}, ${i}, ${changed});`);
+    const run = this._tmpid();
+    this._emitLine(`var ${run} = ${i} === 0 || !${run} ? runtime.strataLoopRun(${arr}) : ${run};`);
+    this._emitLine(`runtime.strataLoopExtras(frame, ${run}, ${i});`);
   };
 
   // Names the generated code keeps in JavaScript variables (a macro's arguments, a loop's
@@ -153,9 +176,17 @@ export function installLoopScope(): void {
     // ...and each iteration starts from a new one, before its loop variables are set.
     const header = new RegExp(`^for\\((?:var )?t_\\d+(?:=0; t_\\d+ < ${arr}\\.length; t_\\d+\\+\\+| in ${arr})\\) \\{\\n$`);
     const otherwise = `if (!${len}) {\n`;
+    let headers = 0;
     for (let k = start + 2; k < this.codebuf.length; k++) {
-      if (header.test(this.codebuf[k])) this.codebuf[k] += `frame = frame.pop().push(true);\n${shadows}`;
-      else if (shadows && node.else_ && this.codebuf[k] === otherwise) this.codebuf[k] += shadows;
+      if (header.test(this.codebuf[k])) {
+        this.codebuf[k] += `frame = frame.pop().push(true);\n${shadows}`;
+        headers++;
+      } else if (shadows && node.else_ && this.codebuf[k] === otherwise) this.codebuf[k] += shadows;
+    }
+    // One loop statement, or two for `k, v` (over an array, over an object): without its header
+    // found, iterations would silently share a frame.
+    if (headers !== (node.name instanceof (nunjucks as any).nodes.Array ? 2 : 1)) {
+      throw new Error('strata: nunjucks generated an unexpected for loop header (loop-scope.ts needs updating for this nunjucks version)');
     }
   };
 }

@@ -57,8 +57,14 @@ function parseLiteral(t: Token[], i: number): [unknown, number] | undefined {
   const tok = t[i];
   if (!tok) return undefined;
   if (tok.kind === 'str') return [tok.value, i + 1];
-  // `2.0` is a float (python-float.ts), as nunjucks' path reads it.
-  if (tok.kind === 'num') return [tok.value.includes('.') ? toFloat(Number(tok.value)) : Number(tok.value), i + 1];
+  if (tok.kind === 'num') {
+    // `2.0` is a float (python-float.ts), as nunjucks' path reads it.
+    if (tok.value.includes('.')) return [toFloat(Number(tok.value)), i + 1];
+    // An int past 2^53 is left to nunjucks' path, which takes it only when a double holds it
+    // exactly and otherwise fails (literal-syntax.ts), rather than read as a neighbouring number.
+    const n = Number(tok.value);
+    return Number.isSafeInteger(n) ? [n, i + 1] : undefined;
+  }
   if (tok.kind === 'name' && tok.value in CONSTANTS) return [CONSTANTS[tok.value], i + 1];
   if (tok.kind === 'punct' && tok.value === '[') {
     const items: unknown[] = [];

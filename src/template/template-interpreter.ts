@@ -33,10 +33,10 @@
 import nunjucks from 'nunjucks';
 import { assignAttribute } from './namespace.js';
 import { LOOP_BREAK, LOOP_CONTINUE } from './loop-controls.js';
-import { loopChanged, setLoopExtras } from './loop-scope.js';
-import { compareOne, pythonAdd, pythonDiv, pythonFloorDiv, pythonMul, pythonNeg, pythonPos, pythonPow, pythonSub, pythonText } from './python-operators.js';
+import { loopRun, setLoopExtras, type LoopRun } from './loop-scope.js';
+import { compareOne, pythonAdd, pythonDiv, pythonFloorDiv, pythonMod, pythonMul, pythonNeg, pythonPos, pythonPow, pythonSub, pythonText } from './python-operators.js';
 import { PyFloat } from './python-float.js';
-import { pythonMod, pythonTruthy } from './python-semantics.js';
+import { pythonTruthy } from './python-semantics.js';
 import { markTuple } from './python-repr.js';
 import { SharedParses } from './template-shapes.js';
 
@@ -57,6 +57,9 @@ interface Run {
 
 type Statement = (run: Run) => void;
 type Evaluate = (run: Run) => unknown;
+
+/** One iteration's run of a loop body: true when it ended with `{% break %}`. */
+type Iteration = (run: Run) => boolean | void;
 
 /** An expression: how to evaluate it, and how its printed JavaScript binds (`jsPrecedence`). */
 interface Expression {
@@ -150,8 +153,6 @@ class Builder {
     switch (node.typename) {
       case 'NodeList':
         return this.statements(node, scope);
-      case 'StrataLoopBody':
-        return this.loopBody(node, scope);
       case 'Output':
         return this.output(node, scope);
       case 'If':
@@ -227,19 +228,24 @@ class Builder {
   }
 
   /**
-   * A loop body with `{% break %}` / `{% continue %}` (loop-controls.ts): continue ends this
-   * iteration here; break goes on to the loop, which stops (`broke`).
+   * A loop's body, run once an iteration. One with `{% break %}` / `{% continue %}`
+   * (loop-controls.ts' StrataLoopBody) catches them: continue ends this iteration there, break
+   * too and tells the loop to stop. Any other body is its statements, with no catch around them.
    */
-  loopBody(node: Node, scope: Scope): Statement {
+  iteration(node: Node, scope: Scope): Iteration {
+    if (node?.typename !== 'StrataLoopBody') return this.statements(node, scope);
     const body = this.statements({ typename: 'NodeList', children: node.children }, scope);
     return (run) => {
       const frame = run.frame;
       try {
         body(run);
+        return false;
       } catch (e) {
         // A nested loop's else (or a block that pushed a frame) did not pop it.
         run.frame = frame;
+        if (e === LOOP_BREAK) return true;
         if (e !== LOOP_CONTINUE) throw e;
+        return false;
       }
     };
   }
@@ -250,18 +256,18 @@ class Builder {
     const name: string = node.name.value;
     const item = this.newLocal();
     scope.bind(name, item);
-    const body = this.statements(node.body, scope);
+    const body = this.iteration(node.body, scope);
     return (run) => {
       const l = run.locals as any[];
-      const changed = loopChanged();
+      const state = loopRun(l[arr]);
       l[len] = l[arr].length;
       for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
         run.frame = run.frame.pop().push(true);
         initShadows(scope, l);
         l[item] = l[arr][l[i]];
         run.frame.set(name, l[item]);
-        setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
-        if (broke(body, run)) break;
+        setLoopBindings(run.frame, state, l[i], l[len]);
+        if (body(run)) break;
       }
     };
   }
@@ -279,17 +285,17 @@ class Builder {
       scope.bind(n.value, local);
       return { local, frameName: '' + n };
     });
-    const overArray = this.statements(node.body, scope);
+    const overArray = this.iteration(node.body, scope);
     const key = this.newLocal();
     const value = this.newLocal();
     scope.bind(names[0].value, key);
     scope.bind(names[1].value, value);
-    const overObject = this.statements(node.body, scope);
+    const overObject = this.iteration(node.body, scope);
     const keyName: string = names[0].value;
     const valueName: string = names[1].value;
     return (run) => {
       const l = run.locals as any[];
-      const changed = loopChanged();
+      const state = loopRun(l[arr]);
       if (run.runtime.isArray(l[arr])) {
         l[len] = l[arr].length;
         for (l[i] = 0; l[i] < l[arr].length; l[i]++) {
@@ -299,8 +305,8 @@ class Builder {
             l[items[u]!.local] = l[arr][l[i]][u];
             run.frame.set(items[u]!.frameName, l[arr][l[i]][u]);
           }
-          setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
-          if (broke(overArray, run)) break;
+          setLoopBindings(run.frame, state, l[i], l[len]);
+          if (overArray(run)) break;
         }
       } else {
         l[i] = -1;
@@ -313,8 +319,8 @@ class Builder {
           l[value] = l[arr][k];
           run.frame.set(keyName, l[key]);
           run.frame.set(valueName, l[value]);
-          setLoopBindings(run.frame, l[arr], l[i], l[len], changed);
-          if (broke(overObject, run)) break;
+          setLoopBindings(run.frame, state, l[i], l[len]);
+          if (overObject(run)) break;
         }
       }
     };
@@ -605,28 +611,18 @@ function nodeName(node: Node): string {
   }
 }
 
-/** Runs one iteration's body; true when it ended with `{% break %}`. */
-function broke(body: Statement, run: Run): boolean {
-  const frame = run.frame;
-  try {
-    body(run);
-    return false;
-  } catch (e) {
-    if (e !== LOOP_BREAK) throw e;
-    run.frame = frame;
-    return true;
-  }
-}
-
-function setLoopBindings(frame: any, items: unknown, i: number, len: number, changed: (...values: unknown[]) => boolean): void {
-  frame.set('loop.index', i + 1);
-  frame.set('loop.index0', i);
-  frame.set('loop.revindex', len - i);
-  frame.set('loop.revindex0', len - i - 1);
-  frame.set('loop.first', i === 0);
-  frame.set('loop.last', i === len - 1);
-  frame.set('loop.length', len);
-  setLoopExtras(frame, items, i, changed);
+/** The compiled loop's `frame.set("loop.index", ...)` and the rest, into the `loop` object those make in this iteration's frame. */
+function setLoopBindings(frame: any, state: LoopRun, i: number, len: number): void {
+  let loop = frame.variables.loop;
+  if (!loop) loop = frame.variables.loop = {};
+  loop.index = i + 1;
+  loop.index0 = i;
+  loop.revindex = len - i;
+  loop.revindex0 = len - i - 1;
+  loop.first = i === 0;
+  loop.last = i === len - 1;
+  loop.length = len;
+  setLoopExtras(frame, state, i);
 }
 
 /** A comparison as the compiled code makes it (python-operators.ts): Python's `==`, by value. */
