@@ -12,13 +12,12 @@
  * datetimes and timedeltas by their value.
  */
 import { bindArgs } from './context-globals.js';
-import { PyDatetime } from './py-datetime.js';
-import { toFloat } from './python-float.js';
+import { MONTHS, pad, PyDatetime } from './py-datetime.js';
+import { isNumeric, toFloat } from './python-float.js';
 import { pythonTypeName } from './python-repr.js';
 
 const DAY_MS = 86_400_000;
 const DAY_US = 86_400_000_000;
-
 
 export class PyTimedelta {
   readonly days: number;
@@ -32,9 +31,15 @@ export class PyTimedelta {
     this.seconds = Math.floor(rest / 1e6);
     this.microseconds = rest - this.seconds * 1e6;
   }
+  /** `timedelta(days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0)`: ints or floats, as Python's. */
   static of(...args: unknown[]): PyTimedelta {
     const k = bindArgs(args, ['days', 'seconds', 'microseconds', 'milliseconds', 'minutes', 'hours', 'weeks']);
-    const n = (name: string) => Number(k[name] ?? 0);
+    const n = (name: string) => {
+      if (!(name in k)) return 0;
+      const v = k[name];
+      if (!isNumeric(v)) throw new TypeError(`unsupported type for timedelta ${name} component: ${pythonTypeName(v)}`);
+      return Number(v);
+    };
     return new PyTimedelta(((((n('weeks') * 7 + n('days')) * 24 + n('hours')) * 60 + n('minutes')) * 60 + n('seconds')) * 1e6 + n('milliseconds') * 1e3 + n('microseconds'));
   }
   get totalMicroseconds(): number {
@@ -55,8 +60,6 @@ export class PyTimedelta {
     return this.days ? `${this.days} day${Math.abs(this.days) === 1 ? '' : 's'}, ${clock}` : clock;
   }
 }
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 export class PyDate {
   readonly #utc: Date;
@@ -120,11 +123,42 @@ export class PyDate {
   }
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+/** What each strptime directive reads; a parenthesised one is a field strptime uses. */
+const STRPTIME_DIRECTIVES: Record<string, string> = {
+  Y: '(\\d{4})', y: '(\\d{2})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', I: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', f: '(\\d{1,6})',
+  b: '([A-Za-z]{3})', B: '([A-Za-z]+)', p: '(AM|PM|am|pm)', j: '(\\d{1,3})', a: '[A-Za-z]{3}', A: '[A-Za-z]+', z: '([+-]\\d{4}|Z)', '%': '%',
+};
+
+/**
+ * The minutes east of UTC of a `Z`, `+0100` or `+01:00` (none: 0). Python's ValueError for one
+ * of a day or more.
+ */
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone === 'Z') return 0;
+  const minutes = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  if (Math.abs(minutes) >= 24 * 60) {
+    const t = new PyTimedelta(minutes * 60e6);
+    const fields = [t.days ? `days=${t.days}` : '', t.seconds ? `seconds=${t.seconds}` : ''].filter(Boolean).join(', ');
+    throw new Error(`ValueError: offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(${fields}).`);
+  }
+  return minutes;
+}
+
+/**
+ * The datetime (UTC) at a time of a date, the time given at `offset` minutes east of UTC. Python's
+ * errors for a time out of range (hour 25 is not the next day's 1:00).
+ */
+function atTime(date: PyDate, hour: number, minute: number, second: number, microsecond: number, offset = 0): PyDatetime {
+  const fields = { hour: [hour, 23], minute: [minute, 59], second: [second, 59], microsecond: [microsecond, 999_999] } as const;
+  for (const [name, [value, max]] of Object.entries(fields)) {
+    if (!Number.isInteger(value)) throw new TypeError('integer argument expected');
+    if (value < 0 || value > max) throw new Error(`ValueError: ${name} must be in 0..${max}`);
+  }
+  return new PyDatetime(new Date(date.time + ((hour * 60 + minute - offset) * 60 + second) * 1000 + Math.floor(microsecond / 1000)));
+}
 
 /** Python's `datetime.strptime` for the common directives (UTC). */
-export function strptime(text: unknown, format: unknown): PyDatetime {
+function strptime(text: unknown, format: unknown): PyDatetime {
   const s = String(text);
   const f = String(format);
   const parts = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0, f: 0, pm: undefined as boolean | undefined };
@@ -137,14 +171,13 @@ export function strptime(text: unknown, format: unknown): PyDatetime {
       continue;
     }
     const d = f[++i];
-    const re: Record<string, string> = { Y: '(\\d{4})', y: '(\\d{2})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', I: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', f: '(\\d{1,6})', b: '([A-Za-z]{3})', B: '([A-Za-z]+)', p: '(AM|PM|am|pm)', j: '(\\d{1,3})', a: '[A-Za-z]{3}', A: '[A-Za-z]+', z: '([+-]\\d{4}|Z)', '%': '%' };
-    if (d === undefined || !(d in re)) throw new Error(`ValueError: '${d ?? ''}' is a bad directive in format '${f}'`);
-    pattern += re[d];
-    if (re[d]!.startsWith('(')) fields.push(d);
+    if (d === undefined || !(d in STRPTIME_DIRECTIVES)) throw new Error(`ValueError: '${d ?? ''}' is a bad directive in format '${f}'`);
+    pattern += STRPTIME_DIRECTIVES[d];
+    if (STRPTIME_DIRECTIVES[d]!.startsWith('(')) fields.push(d);
   }
   const m = new RegExp(`^${pattern}$`).exec(s);
   if (!m) throw new Error(`ValueError: time data '${s}' does not match format '${f}'`);
-  let offsetMinutes = 0;
+  let offset = 0;
   let dayOfYear: number | undefined;
   fields.forEach((d, i) => {
     const v = m[i + 1]!;
@@ -157,26 +190,25 @@ export function strptime(text: unknown, format: unknown): PyDatetime {
     else if (d === 'S') parts.S = Number(v);
     else if (d === 'f') parts.f = Number(v.padEnd(6, '0'));
     else if (d === 'b' || d === 'B') {
-      const i2 = (d === 'b' ? MONTHS : MONTH_NAMES).indexOf(v.toLowerCase());
+      const i2 = MONTHS.findIndex((name) => (d === 'b' ? name.slice(0, 3) : name).toLowerCase() === v.toLowerCase());
       if (i2 < 0) throw new Error(`ValueError: time data '${s}' does not match format '${f}'`);
       parts.m = i2 + 1;
     } else if (d === 'p') parts.pm = v.toLowerCase() === 'pm';
     else if (d === 'j') dayOfYear = Number(v);
-    else if (d === 'z' && v !== 'Z') offsetMinutes = (v[0] === '-' ? -1 : 1) * (Number(v.slice(1, 3)) * 60 + Number(v.slice(3, 5)));
+    else if (d === 'z') offset = offsetMinutes(v);
   });
   if (parts.pm !== undefined) parts.H = (parts.H % 12) + (parts.pm ? 12 : 0);
   const date = dayOfYear !== undefined ? PyDate.fromTime(Date.UTC(parts.Y, 0, 1) + (dayOfYear - 1) * DAY_MS) : new PyDate(parts.Y, parts.m, parts.d);
   if (parts.H > 23 || parts.M > 59 || parts.S > 61) throw new Error(`ValueError: time data '${s}' does not match format '${f}'`);
-  const ms = date.time + ((parts.H * 60 + parts.M - offsetMinutes) * 60 + parts.S) * 1000 + Math.floor(parts.f / 1000);
-  return new PyDatetime(new Date(ms));
+  return atTime(date, parts.H, parts.M, parts.S, parts.f, offset);
 }
 
 /** `datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0)` (UTC). */
-export function makeDatetime(...args: unknown[]): PyDatetime {
+function makeDatetime(...args: unknown[]): PyDatetime {
   const k = bindArgs(args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond']);
   const date = new PyDate(Number(k['year']), Number(k['month']), Number(k['day']));
   const n = (name: string) => Number(k[name] ?? 0);
-  return new PyDatetime(new Date(date.time + ((n('hour') * 60 + n('minute')) * 60 + n('second')) * 1000 + Math.floor(n('microsecond') / 1000)));
+  return atTime(date, n('hour'), n('minute'), n('second'), n('microsecond'));
 }
 
 /** The milliseconds of a datetime or date (dates at midnight UTC). */
@@ -223,10 +255,8 @@ function datetimeFromIso(text: unknown): PyDatetime {
   const t = String(text);
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (!m) throw new Error(`ValueError: Invalid isoformat string: '${t}'`);
-  const zone = m[8] && m[8] !== 'Z' ? (m[8][0] === '-' ? -1 : 1) * (Number(m[8].slice(1, 3)) * 60 + Number(m[8].slice(-2))) : 0;
   const date = new PyDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  const ms = date.time + ((Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0) - zone) * 60 + Number(m[6] ?? 0)) * 1000 + Math.floor(Number((m[7] ?? '0').padEnd(6, '0')) / 1000);
-  return new PyDatetime(new Date(ms));
+  return atTime(date, Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(6, '0')), offsetMinutes(m[8]));
 }
 
 /** `modules.datetime`. */

@@ -11,9 +11,11 @@
 import { PyDate } from './py-dates.js';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** The months' names, as `%B` prints them (`%b`: their first three letters); strptime reads them too (py-dates.ts). */
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+/** `n` with leading zeros to `width` digits, as strftime's `%m`, `%d`, `%f` print. */
+export const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 export class PyDatetime extends String {
   /** The texts this value printed through its methods (strftime, isoformat, date), for masking. */
@@ -74,7 +76,7 @@ export class PyDatetime extends String {
 
   /** The date part (py-dates.ts), printed as `2026-11-21`. */
   date(): PyDate {
-    this.#gave(this.strftime('%Y-%m-%d'));
+    this.strftime('%Y-%m-%d'); // kept in `printed`, as the date prints
     return PyDate.fromTime(this.#when.getTime());
   }
 

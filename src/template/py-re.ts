@@ -11,7 +11,7 @@
  * (JavaScript also stops at `\r`, U+2028 and U+2029); `{,n}`; and a `]` first in a class.
  * `\w`, `\d`, `\s` and `\b` are ASCII here (Python's match any Unicode letter or digit).
  */
-import { bindArgs, splitArgs } from './context-globals.js';
+import { bindArgs } from './context-globals.js';
 import { markTuple, reprString } from './python-repr.js';
 
 const FLAGS = { I: 2, IGNORECASE: 2, M: 8, MULTILINE: 8, S: 16, DOTALL: 16, X: 64, VERBOSE: 64 } as const;
@@ -24,8 +24,11 @@ function inlineFlags(pattern: string): { pattern: string; flags: number } {
   return { pattern: pattern.slice(m[0].length), flags: [...m[1]!].reduce((f, c) => f | INLINE[c]!, 0) };
 }
 
-/** Python's pattern as a JavaScript one that matches the same texts (see the module's comment). */
-function jsPattern(pattern: string, flags: number): string {
+/**
+ * Python's pattern as a JavaScript one that matches the same texts (see the module's comment).
+ * `at`: where `pattern` starts in the pattern as written (after a leading `(?i)`), for errors.
+ */
+function jsPattern(pattern: string, flags: number, at: number): string {
   const multiline = (flags & FLAGS.M) !== 0;
   const dotAll = (flags & FLAGS.S) !== 0;
   let out = '';
@@ -61,6 +64,7 @@ function jsPattern(pattern: string, flags: number): string {
       i += 3;
     } else if (pattern.startsWith('(?P=', i)) {
       const end = pattern.indexOf(')', i);
+      if (end < 0) throw new Error(`missing ), unterminated name at position ${at + i + 4}`);
       out += `\\k<${pattern.slice(i + 4, end)}>`;
       i = end;
     } else if (c === '{' && /^\{,\d+\}/.test(pattern.slice(i))) {
@@ -141,52 +145,74 @@ function expand(repl: string, m: RegExpExecArray): string {
   });
 }
 
+type Bound = Record<string, unknown>;
+type Method = 'match' | 'fullmatch' | 'search' | 'findall' | 'sub' | 'split';
+
+/** The parameters of a pattern's methods (`re.f` has the same ones after the pattern, and `flags` last). */
+const PARAMS: Record<Method, readonly string[]> = {
+  match: ['string', 'pos', 'endpos'],
+  fullmatch: ['string', 'pos', 'endpos'],
+  search: ['string', 'pos', 'endpos'],
+  findall: ['string', 'pos', 'endpos'],
+  sub: ['repl', 'string', 'count'],
+  split: ['string', 'maxsplit'],
+};
+
 /** `(string, pos=0, endpos=len)` of a pattern's search methods: the text to read and where to start. */
-function window(args: unknown[]): { text: string; pos: number } {
-  const { string, pos, endpos } = bindArgs(args, ['string', 'pos', 'endpos']);
+function window({ string, pos, endpos }: Bound): { text: string; pos: number } {
   const full = String(string);
   const text = endpos === undefined || endpos === null ? full : full.slice(0, Math.max(0, Number(endpos)));
   return { text, pos: Math.min(text.length, Math.max(0, Number(pos ?? 0))) };
 }
 
-export class PyPattern {
+class PyPattern {
   readonly pattern: string;
   readonly flags: number;
   readonly #source: string;
-  readonly #flags: string;
+  readonly #case: string;
+  // The regular expressions of the methods, made once (as the pattern is: see `compile`). `d`
+  // (the groups' positions) only where a match object is given out, for its start(1) and span(1).
+  readonly #sticky: RegExp;
+  #fullSticky: RegExp | undefined;
+  #global: RegExp | undefined;
+  #globalIndices: RegExp | undefined;
   constructor(pattern: unknown, flags: unknown = 0) {
     this.pattern = String(pattern);
     const inline = inlineFlags(this.pattern);
     this.flags = (Number(flags) || 0) | inline.flags;
     if (this.flags & FLAGS.X) throw new Error('re.VERBOSE is not supported: write the pattern without it');
-    this.#source = jsPattern(inline.pattern, this.flags);
-    // `d`: the groups' positions (start(1), span(1)). Lines and `.` are translated (jsPattern).
-    this.#flags = `d${this.flags & FLAGS.I ? 'i' : ''}`;
-    new RegExp(this.#source, this.#flags); // a bad pattern fails here, at compile()
-  }
-  #re(extra: string, source = this.#source): RegExp {
-    return new RegExp(source, this.#flags + extra);
+    // Lines and `.` are translated (jsPattern), so only `i` is a JavaScript flag.
+    this.#source = jsPattern(inline.pattern, this.flags, this.pattern.length - inline.pattern.length);
+    this.#case = this.flags & FLAGS.I ? 'i' : '';
+    this.#sticky = new RegExp(this.#source, `dy${this.#case}`); // a bad pattern fails here, at compile()
   }
   #at(re: RegExp, text: string, pos: number): PyMatch | null {
     re.lastIndex = pos;
     const m = re.exec(text);
     return m ? new PyMatch(m, text) : null;
   }
-  match(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args);
-    return this.#at(this.#re('y'), text, pos);
+  /** The pattern's global expression, with `d` when `indices`; lastIndex 0 (matchAll starts there). */
+  #globalRe(indices: boolean): RegExp {
+    const re = indices ? (this.#globalIndices ??= new RegExp(this.#source, `dg${this.#case}`)) : (this.#global ??= new RegExp(this.#source, `g${this.#case}`));
+    re.lastIndex = 0;
+    return re;
   }
-  fullmatch(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args);
-    return this.#at(this.#re('y', `(?:${this.#source})(?![\\s\\S])`), text, pos);
+  #match(k: Bound): PyMatch | null {
+    const { text, pos } = window(k);
+    return this.#at(this.#sticky, text, pos);
   }
-  search(...args: unknown[]): PyMatch | null {
-    const { text, pos } = window(args);
-    return this.#at(this.#re('g'), text, pos);
+  #fullmatch(k: Bound): PyMatch | null {
+    const { text, pos } = window(k);
+    this.#fullSticky ??= new RegExp(`(?:${this.#source})(?![\\s\\S])`, `dy${this.#case}`);
+    return this.#at(this.#fullSticky, text, pos);
   }
-  findall(...args: unknown[]): unknown[] {
-    const { text, pos } = window(args);
-    const re = this.#re('g');
+  #search(k: Bound): PyMatch | null {
+    const { text, pos } = window(k);
+    return this.#at(this.#globalRe(true), text, pos);
+  }
+  #findall(k: Bound): unknown[] {
+    const { text, pos } = window(k);
+    const re = this.#globalRe(false);
     re.lastIndex = pos;
     const out: unknown[] = [];
     for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -195,28 +221,27 @@ export class PyPattern {
     }
     return out;
   }
-  sub(...args: unknown[]): string {
-    const { repl, string: subject, count } = bindArgs(args, ['repl', 'string', 'count']);
+  #sub({ repl, string: subject, count }: Bound): string {
     const s = String(subject);
     const limit = Number(count) || Infinity;
     let out = '';
     let last = 0;
     let done = 0;
-    for (const m of s.matchAll(this.#re('g'))) {
+    // A function is given match objects (their spans need `d`); a template is expanded from the groups.
+    for (const m of s.matchAll(this.#globalRe(typeof repl === 'function'))) {
       if (done++ >= limit) break;
       out += s.slice(last, m.index) + (typeof repl === 'function' ? String(repl(new PyMatch(m, s))) : expand(String(repl), m));
       last = m.index + m[0].length;
     }
     return out + s.slice(last);
   }
-  split(...args: unknown[]): unknown[] {
-    const { string, maxsplit } = bindArgs(args, ['string', 'maxsplit']);
+  #split({ string, maxsplit }: Bound): unknown[] {
     const s = String(string);
     const limit = Number(maxsplit) || Infinity;
     const out: unknown[] = [];
     let last = 0;
     let splits = 0;
-    for (const m of s.matchAll(this.#re('g'))) {
+    for (const m of s.matchAll(this.#globalRe(false))) {
       if (splits++ >= limit) break;
       out.push(s.slice(last, m.index), ...m.slice(1).map((v) => (v === undefined ? null : v)));
       last = m.index + m[0].length;
@@ -224,8 +249,54 @@ export class PyPattern {
     out.push(s.slice(last));
     return out;
   }
+  /** A method with its arguments bound (PARAMS). */
+  #call(method: Method, k: Bound): unknown {
+    switch (method) {
+      case 'match':
+        return this.#match(k);
+      case 'fullmatch':
+        return this.#fullmatch(k);
+      case 'search':
+        return this.#search(k);
+      case 'findall':
+        return this.#findall(k);
+      case 'sub':
+        return this.#sub(k);
+      case 'split':
+        return this.#split(k);
+    }
+  }
+  match(...args: unknown[]): PyMatch | null {
+    return this.#match(bindArgs(args, PARAMS.match));
+  }
+  fullmatch(...args: unknown[]): PyMatch | null {
+    return this.#fullmatch(bindArgs(args, PARAMS.fullmatch));
+  }
+  search(...args: unknown[]): PyMatch | null {
+    return this.#search(bindArgs(args, PARAMS.search));
+  }
+  findall(...args: unknown[]): unknown[] {
+    return this.#findall(bindArgs(args, PARAMS.findall));
+  }
+  sub(...args: unknown[]): string {
+    return this.#sub(bindArgs(args, PARAMS.sub));
+  }
+  split(...args: unknown[]): unknown[] {
+    return this.#split(bindArgs(args, PARAMS.split));
+  }
   toString(): string {
     return `re.compile(${reprString(this.pattern)})`;
+  }
+
+  /**
+   * `re.f(pattern, ..., flags=0)`: its arguments bound once (`names`, after the pattern), the
+   * pattern compiled (or given compiled), then the pattern's method with them.
+   */
+  static moduleFunction(method: Method, names: readonly string[]): (...args: unknown[]) => unknown {
+    return (...args: unknown[]) => {
+      const k = bindArgs(args, ['pattern', ...names, 'flags']);
+      return compile(k['pattern'], k['flags'] ?? 0).#call(method, k);
+    };
   }
 }
 
@@ -248,27 +319,15 @@ function compile(pattern: unknown, flags: unknown): PyPattern {
   return p;
 }
 
-/** `re.f(pattern, ..., flags=0)`: the pattern compiled (or given compiled), then its method. */
-function withPattern(method: 'match' | 'fullmatch' | 'search' | 'findall' | 'sub' | 'split', flagsAt: number) {
-  return (pattern: unknown, ...args: unknown[]): unknown => {
-    const { positional, kwargs } = splitArgs(args);
-    const flags = kwargs['flags'] ?? positional[flagsAt] ?? 0;
-    const p = compile(pattern, flags);
-    const { flags: _flags, ...rest } = kwargs;
-    const call = [...positional.slice(0, flagsAt), ...(Object.keys(rest).length ? [{ ...rest, __keywords: true }] : [])];
-    return (p[method] as (...a: unknown[]) => unknown).apply(p, call);
-  };
-}
-
 export const pyRe = {
   ...FLAGS,
   compile: (pattern: unknown, ...args: unknown[]) => compile(pattern, bindArgs(args, ['flags'])['flags'] ?? 0),
-  match: withPattern('match', 1),
-  fullmatch: withPattern('fullmatch', 1),
-  search: withPattern('search', 1),
-  findall: withPattern('findall', 1),
-  sub: withPattern('sub', 3),
-  split: withPattern('split', 2),
+  match: PyPattern.moduleFunction('match', ['string']),
+  fullmatch: PyPattern.moduleFunction('fullmatch', ['string']),
+  search: PyPattern.moduleFunction('search', ['string']),
+  findall: PyPattern.moduleFunction('findall', ['string']),
+  sub: PyPattern.moduleFunction('sub', ['repl', 'string', 'count']),
+  split: PyPattern.moduleFunction('split', ['string', 'maxsplit']),
   // Python 3.7+: only the characters special in a pattern.
   escape: (text: unknown) => String(text).replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&'),
 };
