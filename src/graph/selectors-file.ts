@@ -9,13 +9,10 @@
  *
  * Every problem is a StrataError pointing at file:line:column of the offending entry.
  */
-import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
-
-/** The `yaml` package loads only when a selectors.yml exists (it costs ~35 ms at startup). */
-let yamlModule: typeof import('yaml') | undefined;
-const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { StrataError, type SourceLocation } from '../errors/strata-error.js';
+// The `yaml` package loads only when a selectors.yml exists (it costs ~35 ms at startup).
+import { yamlLib as yaml } from '../project/yaml-file.js';
 import { didYouMean } from './did-you-mean.js';
 import {
   expressionToSpec,

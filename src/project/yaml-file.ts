@@ -106,8 +106,11 @@ export function parseYaml(file: string, text: string, options: { asPyYaml?: bool
 
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
-/** The `yaml` package (35 ms to load) is only needed to find positions for errors: load it then. */
-function yamlLib(): YamlModule {
+/**
+ * The `yaml` package, loaded when first used (it costs ~35 ms at startup): here to find positions
+ * for errors, in selectors-file.ts to read selectors.yml, in dbt-builtins.ts for `toyaml`.
+ */
+export function yamlLib(): YamlModule {
   return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
 }
 

@@ -114,14 +114,17 @@ const overrides = new Map<number, (v: string) => unknown>([
   [ARRAY_OID.int8, (v) => textArray(v).map((x) => (x === null ? null : parseInt8(x)))],
 ]);
 
+/**
+ * The pool's reading of a column's text by its type oid; run_query()'s worker thread gets the
+ * server's text and reads it with this on the main thread (sync-query.ts), so both give the same values.
+ */
+export function textParser(oid: number): (text: string) => unknown {
+  return overrides.get(oid) ?? pg.types.getTypeParser(oid, 'text');
+}
+
 const typeParsers: CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (format !== 'binary') {
-      const p = overrides.get(oid);
-      if (p) return p;
-    }
-    return pg.types.getTypeParser(oid, format as 'text');
-  }) as CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : textParser(oid)) as CustomTypesConfig['getTypeParser'],
 };
 
 interface RawResult {

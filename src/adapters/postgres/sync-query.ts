@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { StrataError } from '../../errors/strata-error.js';
+import { textParser } from './connection.js';
 import { connectionConfig, scrubSecrets, type TargetConfig } from './target.js';
 
 /** Largest result a template may pull into memory (run_query is for small lookups). */
@@ -23,13 +24,15 @@ export interface SyncQueryResult {
 }
 
 // The worker is plain CommonJS evaluated from a string, so it runs the same from src/ (tests) and
-// dist/ (the CLI) without a build step of its own.
+// dist/ (the CLI) without a build step of its own. It keeps every value as the server's text, which
+// the caller reads as the pool does (readValues): pg's own parsers made dates and timestamps JS
+// Dates in the process's time zone, sent as UTC ISO texts (east of UTC, a date was the day before).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
 const control = new Int32Array(workerData.control);
 const data = new Uint8Array(workerData.data);
-const client = new pg.Client(workerData.config);
+const client = new pg.Client({ ...workerData.config, types: { getTypeParser: () => (text) => text } });
 const ready = client.connect();
 client.on('error', () => {});
 function reply(status, payload) {
@@ -93,7 +96,7 @@ export class SyncQueryChannel {
         hint: 'the query passed to run_query() is shown in the error; check it in psql',
       });
     }
-    return payload;
+    return readValues(payload);
   }
 
   async close(): Promise<void> {
@@ -105,4 +108,17 @@ export class SyncQueryChannel {
     this.#worker.postMessage({ close: true });
     await new Promise((resolve) => this.#worker.once('exit', resolve));
   }
+}
+
+/** The worker's texts read as the pool reads them (connection.ts' textParser), each column by its type. */
+function readValues(result: SyncQueryResult): SyncQueryResult {
+  // A row holds one value per name: of two columns with the same name, the last one's.
+  const parsers = new Map(result.columns.map((name, i) => [name, textParser(result.types?.[i] ?? 0)]));
+  for (const row of result.rows) {
+    for (const [name, parse] of parsers) {
+      const text = row[name];
+      if (typeof text === 'string') row[name] = parse(text);
+    }
+  }
+  return result;
 }

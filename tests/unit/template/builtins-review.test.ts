@@ -1,0 +1,62 @@
+/**
+ * dbt's context functions where Python decides: set() / set_strict() of what Python cannot make a
+ * set, the `default` of the functions that return it on failure, and toyaml's floats (PyYAML's
+ * safe_dump writes `2.0`, not `2`).
+ */
+import { describe, expect, it } from 'vitest';
+import { renderInModelAndMacro as render } from '../../helpers/render-state.js';
+
+describe('set() and set_strict()', () => {
+  it('make a set of what Python iterates: a list, a tuple, a string, a mapping\'s keys', () => {
+    expect(render('{{ set([1, 2, 1]) }}')).toBe('[1, 2]');
+    expect(render('{{ set((3, 3, 4)) }}')).toBe('[3, 4]');
+    expect(render("{{ set('aba') | sort | join(',') }}")).toBe('a,b');
+    expect(render("{{ set({'k': 1, 'j': 2}) | sort | join(',') }}")).toBe('j,k');
+    expect(render("{{ set_strict(['x', 'x']) }}")).toBe("['x']");
+  });
+
+  it('set() of a value Python cannot iterate, or of unhashable items, is None (or the default), as dbt returns on TypeError', () => {
+    for (const value of ['5', '2.5', '2.0', 'none', 'true', '[[1], [2]]', "[{'a': 1}]", '[(1, [2])]']) {
+      expect(render(`{{ set(${value}) }}`), value).toBe('None');
+    }
+    expect(render("{{ set(5, default='none given') }}")).toBe('none given');
+    expect(render("{{ set(5, 'positional') }}")).toBe('positional');
+  });
+
+  it('set_strict() of such a value is Python\'s TypeError', () => {
+    expect(() => render('{{ set_strict(5) }}')).toThrow(/'int' object is not iterable.*\|.*'int' object is not iterable/);
+    expect(() => render('{{ set_strict(none) }}')).toThrow(/'NoneType' object is not iterable/);
+    expect(() => render('{{ set_strict(true) }}')).toThrow(/'bool' object is not iterable/);
+    expect(() => render('{{ set_strict(1.0) }}')).toThrow(/'float' object is not iterable/);
+    expect(() => render('{{ set_strict([[1]]) }}')).toThrow(/unhashable type: 'list'/);
+    expect(() => render("{{ set_strict([{'a': 1}]) }}")).toThrow(/unhashable type: 'dict'/);
+  });
+});
+
+describe('the default of fromjson, tojson, fromyaml and toyaml', () => {
+  it('is None unless given, by keyword or by position, and only where the value cannot be read', () => {
+    expect(render("{{ fromjson('{nope') }}")).toBe('None');
+    expect(render("{{ fromjson('{nope', default='d') }}")).toBe('d');
+    expect(render("{{ fromjson('{nope', 'p') }}")).toBe('p');
+    expect(render("{{ fromjson('[1]', 'p') }}")).toBe('[1]');
+    expect(render("{{ fromyaml('a: [1', default='d') }}")).toBe('d');
+    expect(render("{{ tojson({'b': 1, 'a': 2}, 'd', true) }}")).toBe('{"a": 2, "b": 1}');
+    expect(render("{{ tojson({'b': 1, 'a': 2}, sort_keys=true) }}")).toBe('{"a": 2, "b": 1}');
+    expect(render("{{ toyaml({'b': 1, 'a': 2}, 'd', true) }}")).toBe('a: 2\nb: 1\n');
+  });
+});
+
+describe('toyaml() of floats, as PyYAML writes them', () => {
+  it('writes a whole float as a float (2.0), an int as an int', () => {
+    expect(render("{{ toyaml({'a': 2.0, 'b': 2, 'c': 0.5}) }}")).toBe('a: 2.0\nb: 2\nc: 0.5\n');
+    expect(render("{{ toyaml({'a': -3.0, 'b': [1.0, 10 / 2], 'c': 1e16}) }}")).toBe('a: -3.0\nb:\n- 1.0\n- 5.0\nc: 1.0e+16\n');
+  });
+
+  it('writes the same float twice as two values, not an anchor and its alias', () => {
+    expect(render("{% set x = 2.0 %}{{ toyaml({'a': x, 'b': x}) }}")).toBe('a: 2.0\nb: 2.0\n');
+  });
+
+  it('reads back as the float it wrote', () => {
+    expect(render("{{ fromyaml(toyaml({'a': 2.0}))['a'] }}")).toBe('2.0');
+  });
+});
