@@ -22,6 +22,7 @@
  */
 import { Fnv1a64 } from './fnv1a-64.js';
 import { KeySet } from './hash-tables.js';
+import { isRewrittenNull } from './line-encoder.js';
 import { lineFormat, type LineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
@@ -57,11 +58,19 @@ export class KeyCheck {
     this.bounds = new Int32Array(this.columns.length * 2);
   }
 
-  /** One good row, encoded for COPY: row[from, to). */
-  row(row: Buffer, from: number, to: number): void {
+  /**
+   * One good row: encoded for COPY, or (`raw`) a simple line as written (line-validator.ts: no
+   * byte to escape, no quote), whose fields are the encoded ones except that a null is spelled
+   * as any null value. row[from, to).
+   */
+  row(row: Buffer, from: number, to: number, raw = false): void {
     const checking = this.mode !== 'watch' && this.usable;
     if (!checking && !this.grouped) return;
-    this.findFields(row, from, to);
+    // A line as written may stop before a key column: that column is NULL (padded) in its row.
+    if (this.findFields(row, from, to) < this.columns.length) {
+      this.usable = false;
+      return;
+    }
     const first = this.order[0]!;
     const newRun = this.nextFirstField(row, this.bounds[first * 2]!, this.bounds[first * 2 + 1]!);
     if (!checking) return;
@@ -74,7 +83,7 @@ export class KeyCheck {
       const o = this.order[n]!;
       const s = this.bounds[o * 2]!;
       const e = this.bounds[o * 2 + 1]!;
-      if (this.isNull(row, s, e)) {
+      if (raw ? this.isNullValue(row, s, e) : this.isNull(row, s, e)) {
         this.usable = false;
         return;
       }
@@ -86,8 +95,8 @@ export class KeyCheck {
     if (!this.set.add(fnv.lo, fnv.hi)) this.usable = false;
   }
 
-  /** Records the row's key fields' bounds. Rows are padded to every column: all are found. */
-  private findFields(row: Buffer, from: number, to: number): void {
+  /** Records the row's key fields' bounds; how many were found (all of them in an encoded row, which is padded). */
+  private findFields(row: Buffer, from: number, to: number): number {
     const D = this.fmt.delimiter;
     let field = 0;
     let fieldStart = from;
@@ -106,6 +115,7 @@ export class KeyCheck {
       field++;
       fieldStart = i + 1;
     }
+    return k;
   }
 
   /**
@@ -127,6 +137,11 @@ export class KeyCheck {
     row.copy(this.previousFirst, 0, s, e);
     this.previousFirstLength = e - s;
     return true;
+  }
+
+  /** Is the raw field row[s, e) a null value? */
+  private isNullValue(row: Buffer, s: number, e: number): boolean {
+    return (s === e && this.fmt.copyNull.length === 0) || isRewrittenNull(this.fmt, row, s, e);
   }
 
   /** Is row[s, e) COPY's NULL string? (The encoder writes every null value as exactly that.) */

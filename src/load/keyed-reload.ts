@@ -13,13 +13,15 @@
  * temporary table (the delta). Then (applyPrefilteredDelta):
  *
  *   1. the new version's keys were unique and without NULLs (checked in the stream, on every
- *      line), and the delta's keys are unique (SQL);
- *   2. DELETE the file's rows whose key is in the delta (the old versions of changed rows), and
- *      require exactly as many as the loaded lines that no new line matched (`unmatched`): then
- *      every unmatched old row was a changed row, none vanished. (None matched can be hit: a
- *      matched line's key is in no delta line, the keys being unique. So with no unmatched line
- *      there is nothing to delete and the file's rows are not read at all.)
- *   3. INSERT the delta with this load's `_batch_id`;
+ *      line), so the delta's are too (its lines are some of the new version's);
+ *   2. drop from the delta the lines equal in every column to the file's row of their key (a
+ *      line respelled with the same values: line-hashes.ts hashes simple lines as written), then
+ *      DELETE the file's rows whose key is in the delta (the old versions of changed rows), and
+ *      require that the two together are exactly the loaded lines that no new line matched
+ *      (`unmatched`): then every unmatched old row was respelled or changed, none vanished. (No
+ *      matched row can be hit: a matched line's key is in no delta line, the keys being unique.
+ *      So with no unmatched line both are skipped and the file's rows are not read at all.)
+ *   3. INSERT the rest of the delta with this load's `_batch_id`;
  *   4. the file's row count must then equal the new version's good lines.
  *
  * Otherwise (a row vanished, a key repeats or is NULL, a line that was good is bad now) the work
@@ -149,21 +151,42 @@ async function applyPrefilteredDelta(
   const raw = relationSql(task.node.relation);
   const columns = task.spec.columns.map(quoteIdent);
   const keyCols = key.map(quoteIdent);
-  await analyzeDelta(tx, key);
-  await raiseWorkMem(tx);
-  if (await deltaHasDuplicateKeys(tx, keyCols)) return undefined;
-  const deleted = unmatched === 0 ? 0 : await withFileIndex(tx, async () => {
-    await summarizeInTransaction(tx, raw);
-    const res = await tx.query(
-      `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
-      [task.file.uri],
-    );
-    return res.rowCount ?? 0;
-  });
-  if (deleted !== unmatched) return undefined;
+  // The delta's keys are unique: they are some of the new version's, which the stream checked
+  // (keysUsable). Statistics and memory are for the statements over the file's old rows, which
+  // only a version with unmatched old lines needs.
+  let respelled = 0;
+  let deleted = 0;
+  if (unmatched > 0) {
+    await withFileIndex(tx, async () => {
+      await analyzeDelta(tx, key);
+      await raiseWorkMem(tx);
+      await summarizeInTransaction(tx, raw);
+      // A line respelled with the same values (line-hashes.ts) is its old row: it stays as it is.
+      const same = await tx.query(
+        `DELETE FROM ${DELTA_TABLE} AS t USING ${raw} AS r WHERE r."_file" = $1 AND ${sameRowSql(columns, keyCols)}`,
+        [task.file.uri],
+      );
+      respelled = same.rowCount ?? 0;
+      const gone = await tx.query(
+        `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
+        [task.file.uri],
+      );
+      deleted = gone.rowCount ?? 0;
+    });
+  }
+  if (deleted + respelled !== unmatched) return undefined;
   const inserted = await insertDelta(tx, raw, columns);
-  if (inserted !== validator.sent || previousRows - deleted + inserted !== validator.rows) return undefined;
+  if (inserted !== validator.sent - respelled || previousRows - deleted + inserted !== validator.rows) return undefined;
   return { mode: 'delta', deleted, inserted, skipped: validator.rows - validator.sent };
+}
+
+/** The delta row t is the raw row r: same key, same values (t, r aliases). */
+function sameRowSql(columns: readonly string[], keyCols: readonly string[]): string {
+  const rest = columns.filter((c) => !keyCols.includes(c));
+  return [
+    ...keyCols.map((c) => `t.${c} = r.${c}`),
+    ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
+  ].join(' AND ');
 }
 
 /**
@@ -174,11 +197,7 @@ async function applyKeyedReload(tx: SessionClient, task: FileTask, key: readonly
   const raw = relationSql(task.node.relation);
   const columns = task.spec.columns.map(quoteIdent);
   const keyCols = key.map(quoteIdent);
-  const rest = columns.filter((c) => !keyCols.includes(c));
-  const sameRow = [
-    ...keyCols.map((c) => `t.${c} = r.${c}`),
-    ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
-  ].join(' AND ');
+  const sameRow = sameRowSql(columns, keyCols);
   await raiseWorkMem(tx);
   // All in one withFileIndex: the file's old rows through the BRIN index on _file, and no JIT for
   // statements over a whole file's rows (the uniqueness check included).

@@ -2,11 +2,14 @@
  * One raw line -> one COPY text-format row (without the trailing `_line` suffix and newline),
  * or the reason the line is a bad row.
  *
- * Fast path (almost every line): one byte loop counts delimiters and notes the rare bytes COPY
- * text format cares about (NUL, CR, backslash, the quote). A line with none of them and a
- * null-value rewrite is copied through unchanged, cut after the last declared column or padded
- * with NULLs. Only lines with such bytes take the slow path, which splits the fields and escapes
- * them (`\` -> `\\`, CR -> `\r`, and inside quoted fields the delimiter -> `\<delimiter>`).
+ * Fast path (almost every line): the caller checks each block of lines once, with native
+ * searches, for the rare bytes COPY text format cares about (NUL, a CR that does not end a line,
+ * backslash, the quote). In a block without them a line's delimiters are counted four bytes at a
+ * time (byte-counter.ts) and the line is copied through, cut after the last declared column or
+ * padded with NULLs; the fields equal to a null value to rewrite (`NULL`) were found for the
+ * whole block by native searches too (NullFields), and the runs between them are copied. Only
+ * lines in a block with rare bytes take the slow path, which classifies every byte, splits the
+ * fields and escapes them (`\` -> `\\`, CR -> `\r`, and inside quoted fields the delimiter -> `\<delimiter>`).
  *
  * Quoting (when `quote` is set) is simple CSV style on one line: a field that starts with the
  * quote ends at the next lone quote, `""` inside is a literal quote, and the delimiter may occur
@@ -49,28 +52,120 @@ function pad(fmt: LineFormat, out: CopyBuffer, fields: number): void {
 }
 
 /**
- * Does buf[start, end) contain a byte or value that needs more than counting delimiters (NUL, CR,
- * backslash, the quote, a null value to rewrite)? Checked once per chunk with native searches,
- * so that lines of a clean chunk take the counting loop.
+ * How a block of whole lines buf[start, end) is encoded: 'classify' when it holds a byte that
+ * needs more than counting delimiters (NUL, a CR not right before a line feed, backslash, the
+ * quote) or starts with a byte order mark, else 'nulls' when a null value to rewrite occurs in
+ * it, else 'plain'. Native searches over the block, so that its lines take the counting path.
  */
-export function needsClassifying(fmt: LineFormat, buf: Buffer, start: number, end: number): boolean {
+export function blockKind(fmt: LineFormat, buf: Buffer, start: number, end: number): 'classify' | 'nulls' | 'plain' {
   const body = buf.subarray(start, end);
-  if (body.indexOf(0) >= 0 || body.indexOf(13) >= 0 || body.indexOf(92) >= 0) return true;
-  if (fmt.quote >= 0 && body.indexOf(fmt.quote) >= 0) return true;
-  return fmt.rewriteNulls.some((v) => body.indexOf(v) >= 0);
+  if (body.indexOf(0) >= 0 || body.indexOf(BACKSLASH) >= 0) return 'classify';
+  if (fmt.quote >= 0 && body.indexOf(fmt.quote) >= 0) return 'classify';
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return 'classify';
+  // A CR ending a line (CRLF) is not part of it; any other CR is data to escape.
+  for (let cr = body.indexOf(CR); cr >= 0; cr = body.indexOf(CR, cr + 2)) if (body[cr + 1] !== LF) return 'classify';
+  return fmt.rewriteNulls.some((v) => body.indexOf(v) >= 0) ? 'nulls' : 'plain';
+}
+
+/**
+ * Does the line buf[start, end) (without its line break) hold a byte that COPY text format
+ * escapes or a quote? Without one, its raw bytes are its fields as written, nulls spelled as
+ * null values (a RowFilter may know the line by them, line-validator.ts).
+ */
+export function hasRareBytes(fmt: LineFormat, buf: Uint8Array, start: number, end: number): boolean {
+  const classes = fmt.byteClass;
+  for (let i = start; i < end; i++) {
+    const k = classes[buf[i] as number] as number;
+    if (k !== 0 && k !== BYTE_DELIMITER) return true;
+  }
+  return false;
+}
+
+/**
+ * The fields of a block of whole lines (of kind 'nulls', see blockKind) that equal a null value
+ * to rewrite, found with one native search per occurrence instead of comparing every field of
+ * every line: their starts and lengths in ascending order, consumed line by line (encodeLine).
+ * A null value holds no delimiter and no line break (spec.ts), so a hit with a delimiter or a
+ * line's edge on both sides is a whole field.
+ */
+export class NullFields {
+  private starts = new Int32Array(4096);
+  private lengths = new Int32Array(4096);
+  private count = 0;
+  private next = 0;
+
+  /** Finds the null fields of buf[start, end) (whole lines, each ending with a line feed). */
+  find(fmt: LineFormat, buf: Buffer, start: number, end: number): this {
+    this.count = 0;
+    this.next = 0;
+    const D = fmt.delimiter;
+    for (const v of fmt.rewriteNulls) {
+      const len = v.length;
+      for (let at = buf.indexOf(v, start); at >= 0 && at + len < end; at = buf.indexOf(v, at + 1)) {
+        const before = at === start ? LF : buf[at - 1];
+        const after = buf[at + len];
+        if ((before === D || before === LF) && (after === D || after === LF || after === CR)) this.add(at, len);
+      }
+    }
+    // Several values: each value's hits are in order, the union is not.
+    if (fmt.rewriteNulls.length > 1 && this.count > 1) this.sort();
+    return this;
+  }
+
+  private add(at: number, len: number): void {
+    if (this.count === this.starts.length) {
+      const starts = new Int32Array(this.count * 2);
+      const lengths = new Int32Array(this.count * 2);
+      starts.set(this.starts);
+      lengths.set(this.lengths);
+      this.starts = starts;
+      this.lengths = lengths;
+    }
+    this.starts[this.count] = at;
+    this.lengths[this.count++] = len;
+  }
+
+  private sort(): void {
+    const order = Array.from({ length: this.count }, (_, i) => i).sort((a, b) => this.starts[a]! - this.starts[b]!);
+    const starts = Int32Array.from(order, (i) => this.starts[i]!);
+    const lengths = Int32Array.from(order, (i) => this.lengths[i]!);
+    this.starts.set(starts);
+    this.lengths.set(lengths);
+  }
+
+  /** Copies buf[start, stop) to out with the null fields in it written as COPY's NULL string. */
+  write(fmt: LineFormat, buf: Uint8Array, start: number, stop: number, out: CopyBuffer): void {
+    const starts = this.starts;
+    let n = this.next;
+    // Null fields of earlier lines not written (header, bad lines, dropped extra fields) come first.
+    while (n < this.count && starts[n]! < start) n++;
+    let run = start;
+    for (; n < this.count && starts[n]! < stop; n++) {
+      out.copy(buf, run, starts[n]!);
+      out.bytes(fmt.copyNull);
+      run = starts[n]! + this.lengths[n]!;
+    }
+    out.copy(buf, run, stop);
+    this.next = n;
+  }
 }
 
 /**
  * Encodes buf[start, end) (no line terminator) into `out`. Returns null when a row was written,
  * or the reason for a bad row (then nothing was written). `plain`: a delimiter counter over `buf`,
- * given when the caller knows the line has none of the bytes needsClassifying looks for.
+ * given when the line is in a block that blockKind did not send to 'classify'; `nulls`: that
+ * block's null fields, when it is of kind 'nulls'.
  */
-export function encodeLine(fmt: LineFormat, buf: Uint8Array, start: number, end: number, out: CopyBuffer, plain?: ByteCounter): string | null {
+export function encodeLine(
+  fmt: LineFormat, buf: Uint8Array, start: number, end: number, out: CopyBuffer, plain?: ByteCounter, nulls?: NullFields,
+): string | null {
   if (!plain) return encodeClassified(fmt, buf, start, end, out);
   const fields = plain.count(start, end) + 1;
   const bad = fieldCountError(fmt, fields);
   if (bad !== null) return bad;
-  out.copy(buf, start, fields > fmt.columns ? nthDelimiter(buf, start, fmt.delimiter, fmt.columns) : end);
+  const stop = fields > fmt.columns ? nthDelimiter(buf, start, fmt.delimiter, fmt.columns) : end;
+  if (nulls) nulls.write(fmt, buf, start, stop, out);
+  else out.copy(buf, start, stop);
   pad(fmt, out, fields);
   return null;
 }

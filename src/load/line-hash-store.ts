@@ -7,7 +7,7 @@
  * Written in the file's transaction, so they commit or roll back with its rows: after a failed
  * load the previous version's rows and hashes are both still there. A stored set is used only
  * when it describes exactly the loaded version: the ledger's checksum (sha1 of the file's bytes),
- * the same format fingerprint (what an encoded row means), and as many hashes as the ledger's
+ * the same format fingerprint (what a hashed line means), and as many hashes as the ledger's
  * row count. Anything else (a file loaded before this table existed, a changed delimiter or
  * NULL string, a set from a load while the source had no key) means no prefilter: the full diff
  * runs and stores a set for next time.
@@ -21,11 +21,23 @@ import { copyOptionsSql, lineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
 /**
- * What an encoded row means (line-hashes.ts hashes rows as encoded for COPY): COPY's options
- * (delimiter, NULL string), the bytes' encoding and the columns.
+ * What a hashed line means (line-hashes.ts hashes simple lines as written, others as encoded for
+ * COPY): COPY's options (delimiter, NULL string), the bytes' encoding, the columns, and what
+ * reads a line as written: the null values, the quote, and which field counts make a good row.
+ * `lines: raw` marks the hashing of simple lines as written (sets stored before it hashed every
+ * row encoded and do not fit: the first reload after the change takes the full diff).
  */
 export function formatFingerprint(spec: LoadSpec): string {
-  const parts = { copy: copyOptionsSql(lineFormat(spec)), encoding: spec.encoding, columns: spec.columns };
+  const parts = {
+    lines: 'raw',
+    copy: copyOptionsSql(lineFormat(spec)),
+    encoding: spec.encoding,
+    columns: spec.columns,
+    nullValues: [...new Set(spec.nullValues)].sort(),
+    quote: spec.quote,
+    minColumns: spec.minColumns,
+    extraColumns: spec.extraColumns,
+  };
   return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
 }
 

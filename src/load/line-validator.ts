@@ -11,7 +11,8 @@
  * an incomplete last line and the bad rows (each cut to 1 KB).
  *
  * A RowFilter (the keyed reload's line hashes, line-hashes.ts) sees every good row and may keep
- * it from COPY; such lines are then skipped lines for the COPY-row-to-line mapping.
+ * it from COPY, a line it already knows before it is even encoded; such lines are then skipped
+ * lines for the COPY-row-to-line mapping.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -19,16 +20,24 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StrataError } from '../errors/strata-error.js';
 import { ByteCounter } from './byte-counter.js';
 import { CopyBuffer } from './copy-buffer.js';
-import { encodeLine, needsClassifying } from './line-encoder.js';
+import { blockKind, encodeLine, hasRareBytes, NullFields } from './line-encoder.js';
 import { lineFormat, type LineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
 
 /**
- * Sees every good row, encoded for COPY (row[rowStart, rowEnd), without `_line`). False keeps it
- * from COPY (a keyed reload's unchanged line, line-hashes.ts); it still counts as a row of the file.
+ * Sees every good row (a keyed source's line hashes, line-hashes.ts). A *simple* line (no byte to
+ * escape, no quote: its raw bytes are its row's fields, nulls spelled as null values) is shown
+ * to `known` first, before it is encoded; true means it is a row the filter already has (an
+ * unchanged line of a keyed reload): it counts as a row of the file and is neither encoded nor
+ * sent. Every other good row comes to `accept` encoded for COPY (row[rowStart, rowEnd), without
+ * `_line`), with `simple` telling whether `known` saw its line just before; false keeps it from
+ * COPY, and it still counts as a row.
  */
 export interface RowFilter {
-  accept(row: Buffer, rowStart: number, rowEnd: number): boolean;
+  /** Whether `known` takes lines at all (a keyed reload's prefilter), or only sees them. */
+  readonly knows: boolean;
+  known(line: Buffer, start: number, end: number): boolean;
+  accept(row: Buffer, rowStart: number, rowEnd: number, simple: boolean): boolean;
 }
 
 export interface BadRow {
@@ -63,6 +72,7 @@ export class LineValidator extends Transform {
   readonly format: LineFormat;
   private readonly out = new CopyBuffer();
   private readonly counter: ByteCounter;
+  private readonly nullFields = new NullFields();
   private readonly hash = createHash('sha1');
   private carry: Buffer[] = [];
   private carryBytes = 0;
@@ -175,18 +185,21 @@ export class LineValidator extends Transform {
   private processLines(buf: Buffer, from: number, to: number): void {
     // '\n' never occurs inside a UTF-8 sequence, so whole lines can be checked as one block.
     const checkLines = !this.format.latin1 && !isUtf8(buf.subarray(from, to));
-    const plain = needsClassifying(this.format, buf, from, to) ? undefined : this.counter;
+    const kind = blockKind(this.format, buf, from, to);
+    const plain = kind === 'classify' ? undefined : this.counter;
     plain?.use(buf);
+    // With a filter most lines are never encoded: their null fields are found line by line.
+    const nulls = kind !== 'nulls' ? undefined : this.rowFilter?.knows ? 'by line' : this.nullFields.find(this.format, buf, from, to);
     this.out.ensure(to - from + ((to - from) >> 2) + 64);
     let start = from;
     while (start < to) {
       const nl = buf.indexOf(10, start);
-      this.line(buf, start, nl, checkLines, plain);
+      this.line(buf, start, nl, checkLines, plain, nulls);
       start = nl + 1;
     }
   }
 
-  private line(buf: Buffer, from: number, nl: number, checkUtf8: boolean, plain: ByteCounter | undefined): void {
+  private line(buf: Buffer, from: number, nl: number, checkUtf8: boolean, plain: ByteCounter | undefined, nulls: NullFields | 'by line' | undefined): void {
     const lineNo = ++this.lines;
     const end = nl > from && buf[nl - 1] === 13 ? nl - 1 : nl;
     // A UTF-8 byte order mark before the first line is not data.
@@ -203,16 +216,24 @@ export class LineValidator extends Transform {
       this.bad(lineNo, buf, start, end, 'invalid UTF-8');
       return;
     }
+    const filter = this.rowFilter;
+    const simple = filter !== undefined && (plain !== undefined || !hasRareBytes(this.format, buf, start, end));
+    if (simple && filter.known(buf, start, end)) {
+      this.rows++;
+      this.skip(lineNo);
+      return;
+    }
     const out = this.out;
     const mark = out.pos;
-    const reason = encodeLine(this.format, buf, start, end, out, plain);
+    const lineNulls = nulls === 'by line' ? this.nullFields.find(this.format, buf, start, nl + 1) : nulls;
+    const reason = encodeLine(this.format, buf, start, end, out, plain, lineNulls);
     if (reason !== null) {
       out.pos = mark;
       this.bad(lineNo, buf, start, end, reason);
       return;
     }
     this.rows++;
-    if (this.rowFilter && !this.rowFilter.accept(out.data, mark, out.pos)) {
+    if (filter && !filter.accept(out.data, mark, out.pos, simple)) {
       out.pos = mark;
       this.skip(lineNo);
       return;

@@ -194,25 +194,40 @@ describe('keyed reload with line hashes', () => {
   });
 
   it('rows are compared by value: a respelled line is unchanged, a line a changed load: block reads differently is changed', async () => {
-    const nulls = { null_values: ['', 'NULL'] };
-    h.files.file('fmt/f.txt', 'L1|1|NULL\nL2|1|x\nL3|1|NULL\n');
+    const nulls = { null_values: ['', 'NULL'], columns: ['loan', 'period', 'v', 'w'], min_columns: 3, extra_columns: 'ignore' };
+    h.files.file('fmt/f.txt', 'L1|1|NULL\nL2|1|x\nL3|1|NULL\nL5|1|a|\nL6|1|b|c|extra\n');
     await h.load('fmt', keyed('fmt', nulls));
     const before = await batches('fmt');
-    // L1's NULL spelled as an empty field (the same row), a CRLF line end on L2, L4 new.
-    const same = await reload('fmt', 'L1|1|\nL2|1|x\r\nL3|1|NULL\nL4|1|y\n', nulls);
-    expect(same.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 1, skipped: 3 });
-    expect((await batches('fmt')).get('L1|1')).toBe(before.get('L1|1'));
-    // 'NULL' is no longer a null value: L3 now holds the text NULL, a changed row.
-    const changed = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\n');
-    expect(changed.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 1, skipped: 3 });
+    // The same rows spelled another way: L1's NULL as an empty field, L5's trailing empty field
+    // left out, L6's extra field changed; a CRLF line end on L2; L4 new. The respelled lines are
+    // sent (lines are known by their bytes) and found equal to their rows: not written.
+    const same = await reload('fmt', 'L1|1|\nL2|1|x\r\nL3|1|NULL\nL4|1|y\nL5|1|a\nL6|1|b|c|other\n', nulls);
+    expect(same.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 1, skipped: 2 });
+    const after = await batches('fmt');
+    for (const key of ['L1|1', 'L2|1', 'L3|1', 'L5|1', 'L6|1']) expect(after.get(key)).toBe(before.get(key));
+    // 'NULL' is no longer a null value: L3 now holds the text NULL, a changed row. The stored
+    // hashes read lines under the old null values, so the full diff runs.
+    const changed = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|a\nL6|1|b|c|other\n', { ...nulls, null_values: [''] });
+    expect(changed.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 1 });
     expect(await h.rows("SELECT v FROM raw.fmt WHERE loan = 'L3'")).toEqual([{ v: 'NULL' }]);
+    const again = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|a\nL6|1|b|c|other\nL7|1|z\n', { ...nulls, null_values: [''] });
+    expect(again.delta).toEqual({ mode: 'delta', deleted: 0, inserted: 1, skipped: 6 });
+  });
+
+  it('a different null string for COPY or a changed checksum: the full diff', async () => {
+    const nulls = { null_values: ['', 'NULL'] };
+    h.files.file('cnul/f.txt', 'L1|1|NULL\nL2|1|x\nL3|1|NULL\n');
+    await h.load('cnul', keyed('cnul', nulls));
+    await reload('cnul', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\n', nulls);
+    const changed = await reload('cnul', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\n');
+    expect(changed.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 1 });
     // Another NULL string for COPY (an empty field is now an empty string): the stored hashes
     // no longer say what a row holds, so the full diff runs.
-    const copyNull = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\n', { null_values: ['NULL'] });
+    const copyNull = await reload('cnul', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\n', { null_values: ['NULL'] });
     expect([copyNull.delta?.skipped, copyNull.delta?.inserted]).toEqual([undefined, 3]); // L1 ('' now), L3 (NULL now), L5
     // Hashes whose checksum is not the ledger's (a set left from another version) are ignored too.
-    await h.db().query("UPDATE strata_meta.load_line_hashes SET checksum = 'other' WHERE source = 'source.proj.raw.fmt'");
-    const again = await reload('fmt', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\nL6|1|w\n', { null_values: ['NULL'] });
+    await h.db().query("UPDATE strata_meta.load_line_hashes SET checksum = 'other' WHERE source = 'source.proj.raw.cnul'");
+    const again = await reload('cnul', 'L1|1|\nL2|1|x\nL3|1|NULL\nL4|1|y\nL5|1|z\nL6|1|w\n', { null_values: ['NULL'] });
     expect([again.delta?.skipped, again.delta?.inserted]).toEqual([undefined, 1]);
   });
 

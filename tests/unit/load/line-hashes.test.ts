@@ -109,6 +109,36 @@ describe('LineHashes', () => {
     expect(await check('1|x|10\n2||20\n')).toEqual([false, 2]); // '' is NULL
   });
 
+  it('lines known by their bytes are not encoded, and their keys are checked as written', async () => {
+    const spec3 = loadSpec({ key: ['a', 'c'], quote: '"', minColumns: 2, nullValues: ['', 'NULL'] });
+    const usable = async (previous: string, input: string): Promise<[boolean, number, number]> => {
+      const results: Array<[boolean, number, number]> = [];
+      for (const grouped of [true, false]) {
+        const hashes = await LineHashes.prefilter(spec3, await stored(previous, spec3), grouped);
+        const { validator } = await run(input, spec3, hashes);
+        results.push([hashes.keysUsable, validator.rows, validator.sent]);
+      }
+      expect(results[0]).toEqual(results[1]);
+      return results[0]!;
+    };
+    // Known lines and a new one: keys usable, only the new line sent.
+    expect(await usable('1|x|10\n2|y|20\n', '1|x|10\n2|y|20\n3|z|30\n')).toEqual([true, 3, 1]);
+    // A new line repeating a known line's key, spelled with quotes: a repeat.
+    expect(await usable('1|x|10\n2|y|20\n', '1|x|10\n2|y|20\n"2"|w|"20"\n')).toEqual([false, 3, 1]);
+    // Known lines whose key holds a null value, or stops before a key column (padded: NULL).
+    expect((await usable('1|x|NULL\n', '1|x|NULL\n'))[0]).toBe(false);
+    expect((await usable('1|x|\n', '1|x|\n'))[0]).toBe(false);
+    expect((await usable('1|x\n', '1|x\n'))[0]).toBe(false);
+    expect((await usable('1|x|10\n2|y\n', '1|x|10\n2|y\n'))[0]).toBe(false);
+  });
+
+  it('a line as written and an encoded row never match: a quoted line is not its unquoted twin', async () => {
+    const quoted = loadSpec({ key: ['a', 'b'], quote: '"' });
+    const hashes = await LineHashes.prefilter(quoted, await stored('"1"|x|10\n', quoted), true);
+    const { out } = await run('1|x|10\n', quoted, hashes);
+    expect([out, hashes.unmatched]).toEqual(['1|x|10|1\n', 1]);
+  });
+
   it('grouped keys: a repeat within a run of the first key column is found; a first key value coming back in a later run gives up; the set finds repeats anywhere', async () => {
     const two = loadSpec({ key: ['a', 'b'] });
     const usable = async (input: string, grouped: boolean): Promise<boolean> => {

@@ -114,6 +114,48 @@ describe('LineValidator: fields and rows', () => {
     expect(backslashN.out).toBe('\\N|\\N|x|\\N|1\n1|\\N|\\N|\\N|2\n2|x|\\N|y|3\n');
   });
 
+  it('finds null values by block as field by field would, with CRLF, headers, bad and blank lines between (random files)', async () => {
+    // Blocks of lines without rare bytes find their null fields with native searches; a block
+    // with a backslash classifies every byte. Both must give what splitting each line gives.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const words = ['NULL', 'NA', '', 'x', 'NULLX', 'XNULL', 'NUL', 'ANA', 'NAN', 'NULLNULL', '12.5'];
+    const cols = { columns: ['a', 'b', 'c', 'd', 'e'], minColumns: 3, extraColumns: 'ignore' as const, header: true };
+    const reference = (text: string, copyNull: string, nulls: string[]): string => {
+      const out: string[] = [];
+      let header = true;
+      text.split('\n').forEach((raw, i) => {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line === '' || (header && !(header = false))) return;
+        const fields = line.split('|');
+        if (fields.length < 3) return;
+        const values = fields.slice(0, 5).map((f) => (nulls.includes(f) ? copyNull : f.replaceAll('\\', '\\\\').replaceAll('\r', '\\r')));
+        while (values.length < 5) values.push(copyNull);
+        out.push(`${values.join('|')}|${i + 1}\n`);
+      });
+      return out.join('');
+    };
+    for (let file = 0; file < 20; file++) {
+      const lines: string[] = [];
+      for (let l = 0; l < 200; l++) {
+        const n = next(10) === 0 ? next(3) + 1 : 3 + next(5);
+        let line = Array.from({ length: n }, () => words[next(words.length)]!).join('|');
+        if (file % 2 === 0 && next(97) === 0) line += '\\';
+        if (next(50) === 0) line = '';
+        lines.push(line + (next(4) === 0 ? '\r' : ''));
+      }
+      const text = lines.join('\n') + '\n';
+      for (const [nullValues, copyNull] of [[['', 'NULL', 'NA'], ''], [['NULL', 'NAN'], '\\N']] as const) {
+        const expected = reference(text, copyNull, [...nullValues]);
+        expect((await validate(text, { ...cols, nullValues: [...nullValues] })).out).toBe(expected);
+        for (const size of [64, 500, 4096]) expect((await runOnce(Buffer.from(text), loadSpec({ ...cols, nullValues: [...nullValues] }), size)).out).toBe(expected);
+      }
+    }
+  });
+
   it('works with a tab delimiter', async () => {
     const r = await validate('1\tx\ty\n', { delimiter: '\t' });
     expect(r.out).toBe('1\tx\ty\t1\n');
@@ -143,6 +185,9 @@ describe('LineValidator: bytes and encodings', () => {
   it('drops a UTF-8 byte order mark', async () => {
     const r = await validate(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('1|x|y\n')]));
     expect(r.out).toBe('1|x|y|1\n');
+    // A null value right after the mark is a whole field too.
+    const bomNull = await validate(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('NULL|x|NULL\nNULL|y|z\n')]), { nullValues: ['', 'NULL'] });
+    expect(bomNull.out).toBe('|x||1\n|y|z|2\n');
   });
 
   it('transcodes latin1 to UTF-8', async () => {
