@@ -12,11 +12,14 @@ export interface DagPlan {
   ids: string[];
   parents: Map<string, string[]>;
   children: Map<string, string[]>;
-  /** Longest path (in nodes) from this node to a leaf of the sub-graph; a leaf has 1. */
+  /**
+   * Longest path from this node to a leaf of the sub-graph, the node included, each node counting
+   * its weight (1 each by default: the path in nodes, a leaf has 1).
+   */
   priority: Map<string, number>;
 }
 
-export function buildPlan(nodes: readonly string[], dependsOn: (id: string) => readonly string[]): DagPlan {
+export function buildPlan(nodes: readonly string[], dependsOn: (id: string) => readonly string[], weight: (id: string) => number = () => 1): DagPlan {
   const ids = [...new Set(nodes)];
   const members = new Set(ids);
   const parents = new Map<string, string[]>();
@@ -29,7 +32,7 @@ export function buildPlan(nodes: readonly string[], dependsOn: (id: string) => r
     for (const p of own) children.get(p)?.push(id);
   }
   const order = topologicalOrder(ids, parents, children);
-  return { ids, parents, children, priority: longestPathToLeaf(order, children) };
+  return { ids, parents, children, priority: longestPathToLeaf(order, children, weight) };
 }
 
 /** Kahn's algorithm. Nodes left over sit on (or behind) a cycle, which would never become ready. */
@@ -54,14 +57,14 @@ function topologicalOrder(ids: string[], parents: Map<string, string[]>, childre
   return order;
 }
 
-function longestPathToLeaf(order: string[], children: Map<string, string[]>): Map<string, number> {
+function longestPathToLeaf(order: string[], children: Map<string, string[]>, weight: (id: string) => number): Map<string, number> {
   const priority = new Map<string, number>();
   // Reverse topological order: every child is scored before its parents.
   for (let i = order.length - 1; i >= 0; i--) {
     const id = order[i] as string;
     let best = 0;
     for (const child of children.get(id) ?? []) best = Math.max(best, priority.get(child) ?? 0);
-    priority.set(id, best + 1);
+    priority.set(id, best + weight(id));
   }
   return priority;
 }

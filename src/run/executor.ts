@@ -14,7 +14,8 @@
  *   or with its own failed ancestor when it has one).
  * - Among ready nodes the start order is deterministic: the node with the longest chain of
  *   descendants below it first (the critical path, so long chains do not start last and leave
- *   threads idle at the end), ties by unique id ascending.
+ *   threads idle at the end), ties by unique id ascending. A chain's length is its number of
+ *   nodes, or with `weight` the sum of its nodes' weights (expected durations).
  * - `run` rejecting (or a callback throwing) is a bug in the caller, not a node failure: no new
  *   node starts, running ones are awaited, and executeDag rejects with that first error.
  *
@@ -28,6 +29,8 @@ export interface ExecuteDagOptions<R> {
   /** Parents of a node; ids not in `nodes` are ignored. */
   dependsOn: (id: string) => readonly string[];
   threads: number;
+  /** How long a node is expected to take, in any unit (default: 1 each). */
+  weight?: (id: string) => number;
   run: (id: string) => Promise<R>;
   isFailure: (result: R) => boolean;
   skipResult: (id: string, failedAncestor: string) => R;
@@ -38,7 +41,7 @@ export interface ExecuteDagOptions<R> {
 
 export async function executeDag<R>(opts: ExecuteDagOptions<R>): Promise<Map<string, R>> {
   // buildPlan throws on a cycle; being inside an async function turns that into a rejection.
-  const plan = buildPlan(opts.nodes, opts.dependsOn);
+  const plan = buildPlan(opts.nodes, opts.dependsOn, opts.weight);
   return new Scheduler(opts, plan).start();
 }
 

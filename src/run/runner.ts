@@ -21,6 +21,7 @@ import { buildModel } from './build-model.js';
 import { dataVersionOfSource } from '../load/ledger.js';
 import { planWorkItems, type BuildableKind, type WorkItem } from './work-items.js';
 import { executeDag } from './executor.js';
+import { expectedDurations } from './expected-durations.js';
 import { dropOrphanKeptRows } from './orphan-kept-rows.js';
 import { onRunEndContext } from './on-run-end-context.js';
 import { runProjectHooks } from './project-hooks.js';
@@ -330,10 +331,12 @@ async function buildAll(rc: RunContext, items: WorkItem[], events: RunEvents | u
   let started = 0;
   const total = items.length;
   const indexOf = new Map<string, number>();
+  const weight = expectedDurations(rc.project.targetDir, rc.options.threads);
   const results = await executeDag<NodeResult>({
     nodes: items.map((i) => i.id),
     dependsOn: (id) => byId.get(id)!.deps,
     threads: rc.options.threads,
+    ...(weight ? { weight } : {}),
     failFast: rc.options.failFast,
     run: async (id) => {
       const item = byId.get(id)!;

@@ -126,6 +126,15 @@ describe('executeDag', () => {
     expect(trace.started).toEqual(['m', 'm1', 'z', 'a', 'b', 'm2', 'z1']);
   });
 
+  it('with weights, starts the chain expected to take longest first', async () => {
+    const g = graph(['m>m1', 'm1>m2', 'z>z1'], ['a', 'b']);
+    const { trace, options } = harness(g, { threads: 1 });
+    const seconds: Record<string, number> = { m: 1, m1: 1, m2: 1, z: 1, z1: 10, a: 4, b: 0.5 };
+    await executeDag({ ...options, weight: (id) => seconds[id]! });
+    // Chains: z 11, z1 10, a 4, m 3, m1 2, m2 1, b 0.5.
+    expect(trace.started).toEqual(['z', 'z1', 'a', 'm', 'm1', 'm2', 'b']);
+  });
+
   it('returns results in the order of `nodes` and calls onStart/onFinish once per node', async () => {
     const g = graph(['b>a'], ['c']);
     const { options } = harness(g, { fail: ['b'] });
