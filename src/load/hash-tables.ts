@@ -129,7 +129,7 @@ export class PreviousLines {
 /**
  * A growing set of 64-bit key hashes (two 32-bit words): a collision of two keys only makes them
  * look repeated (the caller then takes its exact fallback). Grows at 3/4 full. The slot comes
- * from both words mixed (a multiply by the golden ratio and a fold), not FNV's low bits alone.
+ * from both words mixed (a multiply by the golden ratio and a fold), not the key hash's low bits alone.
  * `clear` is O(1): a slot is in use when it holds the current generation.
  */
 export class KeySet {

@@ -13,15 +13,15 @@
  *   into a set that is cleared at each new run and stays small; each run's first field goes into
  *   a set of run values (one insert per run, e.g. per loan, not per row). A first field seen in
  *   an earlier run makes the keys unusable (the caller falls back).
- * - `set`: every key's hash into one set (FNV-1a 64; a collision only looks like a repeat).
+ * - `set`: every key's hash into one set (key-hash.ts, 64 bits; a collision only looks like a repeat).
  * - `watch`: no uniqueness check; only whether the first key column is grouped, stored with the
  *   version's line hashes to pick the mode of its next reload.
  *
- * Run values are 64-bit FNV-1a hashes too: two values colliding only look like a value coming
+ * Run values are 64-bit key hashes too: two values colliding only look like a value coming
  * back, which makes `grouped` false (the next reload takes `set`, or this one falls back).
  */
-import { Fnv1a64 } from './fnv1a-64.js';
 import { KeySet } from './hash-tables.js';
+import { KeyHash } from './key-hash.js';
 import { isRewrittenNull } from './line-encoder.js';
 import { lineFormat, type LineFormat } from './line-format.js';
 import type { LoadSpec } from './types.js';
@@ -45,7 +45,7 @@ export class KeyCheck {
   private readonly set = new KeySet();
   /** The first key field of every run so far (hashed). */
   private readonly runValues = new KeySet();
-  private readonly fnv = new Fnv1a64();
+  private readonly hash = new KeyHash();
   private previousFirst = Buffer.alloc(256);
   /** Bytes of the previous row's first key field; -1 before the first row. */
   private previousFirstLength = -1;
@@ -78,7 +78,7 @@ export class KeyCheck {
       this.usable = false;
       return;
     }
-    const fnv = this.fnv.reset();
+    const hash = this.hash.reset();
     for (let n = 0; n < this.order.length; n++) {
       const o = this.order[n]!;
       const s = this.bounds[o * 2]!;
@@ -89,33 +89,41 @@ export class KeyCheck {
       }
       // Grouped: the run already has this first field. The delimiter never occurs unescaped
       // inside an encoded field, so the joined fields hash unambiguously.
-      if (this.mode === 'set' || n > 0) fnv.update(row, s, e).byte(this.fmt.delimiter);
+      if (this.mode === 'set' || n > 0) hash.update(row, s, e).byte(this.fmt.delimiter);
     }
     if (this.mode === 'grouped' && newRun) this.set.clear();
-    if (!this.set.add(fnv.lo, fnv.hi)) this.usable = false;
+    if (!this.set.add(hash.lo, hash.hi)) this.usable = false;
   }
 
   /** Records the row's key fields' bounds; how many were found (all of them in an encoded row, which is padded). */
   private findFields(row: Buffer, from: number, to: number): number {
     const D = this.fmt.delimiter;
-    let field = 0;
-    let fieldStart = from;
+    const columns = this.columns;
+    const bounds = this.bounds;
+    const wanted = columns.length;
     let k = 0;
-    for (let i = from; i <= to && k < this.columns.length; i++) {
-      if (i < to && row[i] === BACKSLASH) {
-        i++; // an escaped byte (`\|` included) is part of the field
-        continue;
+    let want = columns[0]!;
+    let field = 0;
+    let i = from;
+    // Field by field up to the last key column (locals only: this is the per-line hot path).
+    for (;;) {
+      const start = i;
+      while (i < to) {
+        const c = row[i]!;
+        if (c === D) break;
+        i += c === BACKSLASH ? 2 : 1; // an escaped byte (`\|` included) is part of the field
       }
-      if (i < to && row[i] !== D) continue;
-      if (field === this.columns[k]) {
-        this.bounds[k * 2] = fieldStart;
-        this.bounds[k * 2 + 1] = i;
-        k++;
+      if (i > to) i = to;
+      if (field === want) {
+        bounds[k * 2] = start;
+        bounds[k * 2 + 1] = i;
+        if (++k === wanted) return k;
+        want = columns[k]!;
       }
+      if (i >= to) return k;
       field++;
-      fieldStart = i + 1;
+      i++;
     }
-    return k;
   }
 
   /**
@@ -130,8 +138,8 @@ export class KeyCheck {
     if (same) return false;
     // Once not grouped, the run values are no longer needed (in `set` mode rows still come here).
     if (this.grouped) {
-      const fnv = this.fnv.reset().update(row, s, e);
-      if (!this.runValues.add(fnv.lo, fnv.hi)) this.grouped = false;
+      const hash = this.hash.reset().update(row, s, e);
+      if (!this.runValues.add(hash.lo, hash.hi)) this.grouped = false;
     }
     if (e - s > prev.length) this.previousFirst = Buffer.alloc(Math.max(e - s, prev.length * 2));
     row.copy(this.previousFirst, 0, s, e);
