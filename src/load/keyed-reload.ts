@@ -128,7 +128,7 @@ export async function reloadKeyed(tx: SessionClient, task: FileTask, entry: Ledg
     if (delta) return { validator, hashes: prefilter, delta };
     await tx.query(`ROLLBACK TO SAVEPOINT ${PREFILTER_SAVEPOINT}`);
   }
-  const hashes = await LineHashes.collect(task.spec);
+  const hashes = LineHashes.collect(task.spec);
   const validator = await copy(DELTA_TABLE, hashes);
   await analyzeDelta(tx, key);
   const delta = await applyKeyedReload(tx, task, key, validator.rows, previousRows);

@@ -24,12 +24,14 @@ import type { LoadSpec } from './types.js';
  * What a hashed line means (line-hashes.ts hashes simple lines as written, others as encoded for
  * COPY): COPY's options (delimiter, NULL string), the bytes' encoding, the columns, and what
  * reads a line as written: the null values, the quote, and which field counts make a good row.
- * `lines: raw` marks the hashing of simple lines as written (sets stored before it hashed every
- * row encoded and do not fit: the first reload after the change takes the full diff).
+ * `lines: raw` marks the hashing of simple lines as written and `hash` the function (sets stored
+ * before, xxHash3-128 of every row encoded, do not fit: the first reload after the change takes
+ * the full diff).
  */
 export function formatFingerprint(spec: LoadSpec): string {
   const parts = {
     lines: 'raw',
+    hash: 'murmur3-x86-128',
     copy: copyOptionsSql(lineFormat(spec)),
     encoding: spec.encoding,
     columns: spec.columns,

@@ -1,6 +1,6 @@
 /**
  * The line hashes of a file of a keyed source (`load.key`), computed while it streams through
- * the LineValidator: xxHash3-128 of every good line, stored per file version
+ * the LineValidator: a 128-bit hash of every good line, stored per file version
  * (line-hash-store.ts), so that the next version's keyed reload skips the lines it already has
  * without encoding them or sending them to the server:
  *
@@ -24,11 +24,12 @@
  * values, which the full diff would have left alone. Line breaks are not part of a line: CRLF
  * and LF versions of a file match.
  *
- * xxHash3-128 (hash-wasm, ~0.3 µs per line here; Node's crypto md5 took ~1.2-2 µs) is not a
- * cryptographic hash, but two different lines of one file sharing a 128-bit value is out of
- * reach by chance (~2^-85 for 20M lines).
+ * MurmurHash3 x86_128 (murmur3-128.ts, ~0.12 µs per line here, nothing allocated; hash-wasm's
+ * xxHash3-128 took 0.4-0.7 µs, Node's crypto md5 1.2-2 µs) is not a cryptographic hash, but two
+ * different lines of one file sharing a 128-bit value is out of reach by chance (~2^-85 for 20M
+ * lines).
  */
-import { createXXHash128, type IHasher } from 'hash-wasm';
+import { murmur3x86128 } from './murmur3-128.js';
 import { HashChunks, PreviousLines } from './hash-tables.js';
 import { KeyCheck, type KeyCheckMode } from './key-check.js';
 import type { RowFilter } from './line-validator.js';
@@ -41,32 +42,28 @@ const ENCODED_SEED = 0;
 export class LineHashes implements RowFilter {
   /** Every good line's hash, in line order: the set stored for this version. */
   readonly hashes = new HashChunks();
-  /** The hash of the simple line `known` saw last, for `accept` when it was not known. */
-  private rawHash: Uint8Array | undefined;
+  /** The hash of the simple line `known` saw last and did not know, for `accept`. */
+  private readonly rawHash = new Uint8Array(16);
+  private rawPending = false;
+  private readonly rowHash = new Uint8Array(16);
 
   private constructor(
-    private readonly rawHasher: IHasher,
-    private readonly rowHasher: IHasher,
     readonly keys: KeyCheck,
     private readonly previous: PreviousLines | undefined,
   ) {}
 
-  private static async create(keys: KeyCheck, previous: PreviousLines | undefined): Promise<LineHashes> {
-    return new LineHashes(await createXXHash128(RAW_SEED), await createXXHash128(ENCODED_SEED), keys, previous);
-  }
-
   /** Hashes every good line; keeps none from COPY. */
-  static collect(spec: LoadSpec): Promise<LineHashes> {
-    return LineHashes.create(new KeyCheck(spec, 'watch'), undefined);
+  static collect(spec: LoadSpec): LineHashes {
+    return new LineHashes(new KeyCheck(spec, 'watch'), undefined);
   }
 
   /**
    * Keeps the lines of `previous` from COPY and checks the keys of `spec.key`, the cheap way
    * when the previous version's first key column was grouped (key-check.ts).
    */
-  static prefilter(spec: LoadSpec, previous: PreviousLines, keysGrouped: boolean): Promise<LineHashes> {
+  static prefilter(spec: LoadSpec, previous: PreviousLines, keysGrouped: boolean): LineHashes {
     const mode: KeyCheckMode = keysGrouped ? 'grouped' : 'set';
-    return LineHashes.create(new KeyCheck(spec, mode), previous);
+    return new LineHashes(new KeyCheck(spec, mode), previous);
   }
 
   get knows(): boolean {
@@ -84,25 +81,26 @@ export class LineHashes implements RowFilter {
   }
 
   known(line: Buffer, start: number, end: number): boolean {
-    const h = this.rawHasher.init().update(line.subarray(start, end)).digest('binary');
+    const h = murmur3x86128(line, start, end, RAW_SEED, this.rawHash);
     if (this.previous === undefined || !this.previous.take(h)) {
-      this.rawHash = h;
+      this.rawPending = true;
       return false;
     }
     // A previous version's good line, byte for byte: a good row now too (the format fingerprint
     // covers what decides that), not encoded.
+    this.rawPending = false;
     this.hashes.push(h);
     this.keys.row(line, start, end, true);
     return true;
   }
 
   accept(row: Buffer, rowStart: number, rowEnd: number, simple: boolean): boolean {
-    const raw = simple ? this.rawHash : undefined;
-    this.rawHash = undefined;
-    const h = raw ?? this.rowHasher.init().update(row.subarray(rowStart, rowEnd)).digest('binary');
+    const raw = simple && this.rawPending;
+    this.rawPending = false;
+    const h = raw ? this.rawHash : murmur3x86128(row, rowStart, rowEnd, ENCODED_SEED, this.rowHash);
     this.hashes.push(h);
     this.keys.row(row, rowStart, rowEnd);
     // A simple line `known` did not take is not among the previous lines.
-    return this.previous === undefined || raw !== undefined || !this.previous.take(h);
+    return this.previous === undefined || raw || !this.previous.take(h);
   }
 }

@@ -108,7 +108,7 @@ async function loadInTransaction(tx: SessionClient, task: FileTask, streams: Str
     // Otherwise its previous rows go (through the BRIN index on _file) and the new version is
     // COPYed in; a keyed source's lines are hashed on the way for its next reload.
     if (entry) await deleteFileRows(tx, relationSql(node.relation), file.uri);
-    hashes = spec.key ? await LineHashes.collect(spec) : undefined;
+    hashes = spec.key ? LineHashes.collect(spec) : undefined;
     validator = await copyFile(tx, task, streams, relationSql(node.relation), hashes);
   }
   if (hashes && validator.checksum) await writeLineHashes(tx, node.uniqueId, file.uri, spec, validator.checksum, hashes);
