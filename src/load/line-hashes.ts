@@ -14,15 +14,15 @@
  *
  * What is hashed: a *simple* line (no byte COPY escapes, no quote: almost every line of a loan
  * file) as its raw bytes, before it is encoded, so that an unchanged line costs a hash and a key
- * check and nothing else (measured on a re-published Fannie file: ~0.7 µs a line against ~1.9 µs
- * when each line was encoded first); any other line as its row encoded for COPY. The two kinds
- * hash with different seeds, so a raw line and an encoded row never match each other. Equal raw
- * lines are equal rows (the encoding is a function of the bytes and the `load:` block, whose
- * settings the stored set's format fingerprint covers); equal encoded rows are equal rows too,
- * since the encoder writes each value one way only. A line respelled with the same values (a
- * `NULL` for an empty null, quotes added) is a changed line here: it is rewritten with the same
- * values, which the full diff would have left alone. Line breaks are not part of a line: CRLF
- * and LF versions of a file match.
+ * check and nothing else (measured on a re-published Fannie file: ~0.8 µs a line in all, against
+ * ~2.5 µs when each line was encoded and then hashed); any other line as its row encoded for
+ * COPY. The two kinds hash with different seeds, so a raw line and an encoded row never match
+ * each other. Equal raw lines are equal rows (the encoding is a function of the bytes and the
+ * `load:` block, whose settings the stored set's format fingerprint covers); equal encoded rows
+ * are equal rows too, since the encoder writes each value one way only. A line respelled with
+ * the same values (a `NULL` for an empty null, quotes added) is not known here and is sent; the
+ * keyed reload then finds it equal to its row in SQL and leaves that row as it was
+ * (keyed-reload.ts). Line breaks are not part of a line: CRLF and LF versions of a file match.
  *
  * MurmurHash3 x86_128 (murmur3-128.ts, ~0.12 µs per line here, nothing allocated; hash-wasm's
  * xxHash3-128 took 0.4-0.7 µs, Node's crypto md5 1.2-2 µs) is not a cryptographic hash, but two
