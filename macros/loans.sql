@@ -19,14 +19,31 @@
 {%- endmacro %}
 
 {#-
-  The condition that keeps only the rows of load batches not yet in this incremental model
-  (`{{ this }}`): new files, and the new and changed rows of a keyed reload (its unchanged rows
-  keep the batch that loaded them). `<> all(array(...))` rather than `not in (...)`: the same rows
-  (a NULL makes both exclude the row), compared with a short array evaluated once (an initplan,
-  handed to parallel workers) instead of probing a hashed subplan for every row.
+  The load batches of the raw relations `sources` that have no row in this incremental model
+  (`{{ this }}`) yet, as an array: new files, and the new and changed rows of a keyed reload (its
+  unchanged rows keep the batch that loaded them). The batches come from strata's load ledger
+  (a raw table's rows are always of a batch the ledger records), and each is looked up in this
+  model with `exists`, which a BRIN index on `_batch_id` answers from its few block ranges (a new
+  batch is in none of the summarized ones): no scan of every row for its batch, as `select
+  distinct _batch_id from {{ this }}` was (1.1 s per monthly staging table, 1.6 s for
+  clean.loan_months at 200,000 loans). Give the model that index (`indexes` config).
 -#}
-{% macro unseen_batch(column='_batch_id') -%}
-    {{ column }} <> all(array(select distinct _batch_id from {{ this }}))
+{% macro unseen_batches(sources) -%}
+    array(
+        select l.batch_id
+        from (select distinct batch_id from strata_meta.load_ledger
+              where relation in ({% for s in sources %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})) as l
+        where not exists (select from {{ this }} as t where t._batch_id = l.batch_id)
+    )
+{%- endmacro %}
+
+{#-
+  Keeps only the rows of `source`'s load batches not yet in this incremental model (see
+  unseen_batches). `= any(array(...))`: a short array evaluated once (an initplan, handed to
+  parallel workers), not a subplan probed for every row.
+-#}
+{% macro unseen_batch(column, source) -%}
+    {{ column }} = any({{ unseen_batches([source]) }})
 {%- endmacro %}
 
 {#- A text field as written, NULL when missing (blank or the literal string NULL). -#}

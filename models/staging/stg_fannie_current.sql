@@ -9,5 +9,5 @@
 #}
 {{ fannie_monthly_attributes(source('raw', 'fannie_current'), date_format='MMYYYY') }}
 {%- if is_incremental() %}
-where {{ unseen_batch('r._batch_id') }}
+where {{ unseen_batch('r._batch_id', source('raw', 'fannie_current')) }}
 {%- endif %}

@@ -41,5 +41,5 @@ select
     r._batch_id
 from {{ source('raw', 'freddie_perf') }} as r
 {%- if is_incremental() %}
-where {{ unseen_batch('r._batch_id') }}
+where {{ unseen_batch('r._batch_id', source('raw', 'freddie_perf')) }}
 {%- endif %}
