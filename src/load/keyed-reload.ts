@@ -168,7 +168,7 @@ async function applyPrefilteredDelta(
       );
       respelled = same.rowCount ?? 0;
       const gone = await tx.query(
-        `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ')})`,
+        `DELETE FROM ${raw} AS r WHERE r."_file" = $1 AND EXISTS (SELECT FROM ${DELTA_TABLE} AS t WHERE ${sameKeySql(keyCols)})`,
         [task.file.uri],
       );
       deleted = gone.rowCount ?? 0;
@@ -180,13 +180,16 @@ async function applyPrefilteredDelta(
   return { mode: 'delta', deleted, inserted, skipped: validator.rows - validator.sent };
 }
 
-/** The delta row t is the raw row r: same key, same values (t, r aliases). */
+/** The delta row t has the raw row r's key (t, r aliases). */
+function sameKeySql(keyCols: readonly string[]): string {
+  return keyCols.map((c) => `t.${c} = r.${c}`).join(' AND ');
+}
+
+/** The delta row t is the raw row r: same key, same values. */
 function sameRowSql(columns: readonly string[], keyCols: readonly string[]): string {
   const rest = columns.filter((c) => !keyCols.includes(c));
-  return [
-    ...keyCols.map((c) => `t.${c} = r.${c}`),
-    ...(rest.length ? [`(${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`] : []),
-  ].join(' AND ');
+  if (rest.length === 0) return sameKeySql(keyCols);
+  return `${sameKeySql(keyCols)} AND (${rest.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${rest.map((c) => `r.${c}`).join(', ')})`;
 }
 
 /**
