@@ -14,7 +14,7 @@ import { pythonJsonDumps } from './python-json.js';
 import { floatRepr, PyFloat } from './python-float.js';
 import { pythonEquals } from './python-operators.js';
 import { isMapping, isTuple, markTuple, pythonTypeName } from './python-repr.js';
-import { pythonSequence } from './python-semantics.js';
+import { isIterable, pythonSequence } from './python-semantics.js';
 import { parseYaml, yamlLib } from '../project/yaml-file.js';
 import { currentState } from './render-state.js';
 
@@ -37,10 +37,7 @@ function orDefault(fallback: unknown, fn: () => unknown, caught: (e: unknown) =>
  * is Python's TypeError, as an item a set cannot hold (a list, a dict) is.
  */
 function setItems(value: unknown): unknown[] {
-  const iterable =
-    value === undefined || Array.isArray(value) || isMapping(value) || typeof value === 'string' || value instanceof String ||
-    (typeof value === 'object' && value !== null && Symbol.iterator in value);
-  if (!iterable) throw new TypeError(`'${pythonTypeName(value)}' object is not iterable`);
+  if (value !== undefined && !isIterable(value)) throw new TypeError(`'${pythonTypeName(value)}' object is not iterable`);
   const items = pythonSequence(value);
   for (const item of items) {
     const unhashable = unhashableIn(item);

@@ -15,7 +15,7 @@ import nunjucks from 'nunjucks';
 import { installNamespaceAssignment, Namespace } from './namespace.js';
 import { installParenthesizedLoopTargets, LOOP_FILTER, LOOP_ITEMS, loopFilter, loopItems } from './loop-targets.js';
 import { bindArgs, splitArgs } from './context-globals.js';
-import { attributeFilter, attributeOf, percentFormat, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
+import { attributeFilter, attributeOf, isIterable, percentFormat, pythonRound, pythonSequence, pythonTruthy } from './python-semantics.js';
 import { installStarArguments } from './star-arguments.js';
 import { installPythonTruthiness } from './truthiness.js';
 import { installPythonOperators, pythonAdd, pythonEquals, pythonOrder, pythonText } from './python-operators.js';
@@ -483,7 +483,7 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addTest('mapping', (v: unknown) => isMapping(v));
   env.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
   // What a for loop iterates as Python does (pythonSequence): lists, texts, dicts, iterables.
-  env.addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || v instanceof String || isMapping(v) || (v !== null && typeof v === 'object' && Symbol.iterator in v));
+  env.addTest('iterable', (v: unknown) => isIterable(v));
   // `select` / `reject` without a test, and `is truthy`: Python's truth (an empty list is false, 0.0 too).
   env.addTest('truthy', (v: unknown) => pythonTruthy(v));
   env.addTest('falsy', (v: unknown) => !pythonTruthy(v));

@@ -233,8 +233,7 @@ export function dateArithmetic(op: '+' | '-', a: unknown, b: unknown): unknown {
   if (op === '-' && ((a instanceof PyDate && b instanceof PyDate) || (a instanceof PyDatetime && b instanceof PyDatetime))) {
     return new PyTimedelta((timeOf(a) - timeOf(b)) * 1000);
   }
-  const name = (v: unknown) => (v instanceof PyDatetime ? 'datetime.datetime' : pythonTypeName(v));
-  throw new TypeError(`unsupported operand type(s) for ${op}: '${name(a)}' and '${name(b)}'`);
+  throw new TypeError(`unsupported operand type(s) for ${op}: '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
 }
 
 /** The order of two dates or two timedeltas (negative, zero, positive), or undefined for other values. */

@@ -9,6 +9,7 @@
  */
 import { numberRepr, PyFloat } from './python-float.js';
 import { PyDate, PyTimedelta } from './py-dates.js';
+import { PyDatetime } from './py-datetime.js';
 
 const tuples = new WeakSet<object>();
 
@@ -59,6 +60,8 @@ export function pythonTypeName(value: unknown): string {
   if (typeof value === 'bigint') return 'int';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (value instanceof PyFloat) return 'float';
+  // A datetime is a String (it prints as its text) but not a str to Python.
+  if (value instanceof PyDatetime) return 'datetime.datetime';
   if (typeof value === 'string' || value instanceof String) return 'str';
   if (Array.isArray(value)) return isTuple(value) ? 'tuple' : 'list';
   if (typeof value === 'function') return 'function';

@@ -15,6 +15,12 @@ import { PyTimedelta } from './py-dates.js';
 import { convert as convertField, formatValue } from './python-format.js';
 import { isMapping, pythonTypeName } from './python-repr.js';
 
+/** Does Python iterate the value: a list, a text, a mapping, any other iterable object? */
+export function isIterable(value: unknown): boolean {
+  return Array.isArray(value) || typeof value === 'string' || value instanceof String || isMapping(value) ||
+    (typeof value === 'object' && value !== null && Symbol.iterator in value);
+}
+
 /** What Python iterates of a value: a list's items, a string's characters, a mapping's keys. */
 export function pythonSequence(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];

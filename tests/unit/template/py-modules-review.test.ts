@@ -87,3 +87,10 @@ describe('modules.datetime', () => {
     expect([...when.printed]).toEqual(['2024-03-04']);
   });
 });
+
+describe('a datetime in error messages', () => {
+  it("is 'datetime.datetime' to every Python error, not 'str' (it prints as its text)", () => {
+    expect(() => render('{{ modules.datetime.datetime(2024, 1, 2) < 1 }}')).toThrow(/'<' not supported between instances of 'datetime.datetime' and 'int'/);
+    expect(() => render('{{ modules.datetime.datetime(2024, 1, 2) + 1 }}')).toThrow(/unsupported operand type\(s\) for \+: 'datetime.datetime' and 'int'/);
+  });
+});
