@@ -157,7 +157,12 @@ async function build(strata: string, projectDir: string, url: string): Promise<B
     timeoutMs: BUILD_TIMEOUT_MS,
   });
   if (run.exitCode !== 0) return run;
-  const results = JSON.parse(readFileSync(join(projectDir, 'target', 'run_results.json'), 'utf8')) as { results: PhaseNode[] };
+  const text = readFileSync(join(projectDir, 'target', 'run_results.json'), 'utf8');
+  // Every build's node times stay in the work folder, for reading where a build's time went.
+  const kept = join(WORK_DIR, 'pipeline-runs');
+  mkdirSync(kept, { recursive: true });
+  writeFileSync(join(kept, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), text);
+  const results = JSON.parse(text) as { results: PhaseNode[] };
   return { ...run, breakdown: phaseBreakdown(results.results, run.wallMs) };
 }
 
