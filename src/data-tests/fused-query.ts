@@ -17,7 +17,9 @@
  * Then, per test, only what the scans could not settle: the exact count of a zero-check test
  * whose check was not zero, the own query of every test that is not fusable (relationships,
  * custom generic tests, singular tests, not_empty, row_count), the first failing rows of tests
- * that warn or fail, and the stored failures.
+ * that warn or fail, and the stored failures. An own query returns the count and the first
+ * failing rows together (test-sql.ts, countAndRowsSql), so a failing test runs once, not twice;
+ * a test counted by a scan runs its query for the rows only when it fails.
  */
 import type { DbClient } from '../adapters/postgres/index.js';
 import type { Manifest, TestNode } from '../manifest/types.js';
@@ -26,7 +28,7 @@ import { planScans, runScans, scanFilePath, scanTestIds, type Count, type FusedS
 import type { NewRows } from './new-rows-scope.js';
 import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
 import { storeFailures } from './store-failures.js';
-import { countSql, failingRowsSql } from './test-sql.js';
+import { countAndRowsSql, countSql, failingRowsSql, FAILURES_COLUMN, ROW_NUMBER_COLUMN } from './test-sql.js';
 import type { TestGroup, TestOutcome } from './types.js';
 import { decide, verdictMessage } from './verdict.js';
 
@@ -57,11 +59,23 @@ export interface RunTestGroupOptions {
 
 const elapsed = (started: number): number => (performance.now() - started) / 1000;
 
-async function ownCount(client: DbClient, test: PreparedTest): Promise<Count> {
+type FailingRows = NonNullable<TestOutcome['failingRows']>;
+type OwnCount = { failures: number; shown?: FailingRows } | { error: unknown };
+
+/** The failure count of a test from its own query, and its first failing rows when that query returns them. */
+async function ownCount(client: DbClient, test: PreparedTest): Promise<OwnCount> {
   const started = performance.now();
+  const options = statementOptions(test, test.countStatement);
   try {
-    const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit, test.failCalc), undefined, statementOptions(test, test.countStatement));
-    return { failures: Number(res.rows[0]?.failures ?? 0) };
+    if (!test.countWithRows) {
+      const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit, test.failCalc), undefined, options);
+      return { failures: Number(res.rows[0]?.failures ?? 0) };
+    }
+    const res = await client.query(countAndRowsSql(test.compiledSql, test.limit), undefined, options);
+    const added = new Set([FAILURES_COLUMN, ROW_NUMBER_COLUMN]);
+    const rows = res.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !added.has(k))));
+    const columns = res.fields.map((f) => f.name).filter((name) => !added.has(name));
+    return { failures: Number(res.rows[0]?.[FAILURES_COLUMN] ?? 0), shown: { columns, rows } };
   } catch (error) {
     return { error };
   } finally {
@@ -69,8 +83,8 @@ async function ownCount(client: DbClient, test: PreparedTest): Promise<Count> {
   }
 }
 
-/** Verdict, first failing rows and stored failures of one test whose count is known. */
-async function finish(client: DbClient, test: PreparedTest, failures: number): Promise<TestOutcome> {
+/** Verdict, first failing rows (unless `shown` has them) and stored failures of one test whose count is known. */
+async function finish(client: DbClient, test: PreparedTest, failures: number, shown?: FailingRows): Promise<TestOutcome> {
   const started = performance.now();
   const verdict = decide(failures, test.verdict);
   const outcome: TestOutcome = {
@@ -86,7 +100,9 @@ async function finish(client: DbClient, test: PreparedTest, failures: number): P
     ...(test.newRowsOf ? { newRowsOf: test.newRowsOf } : {}),
   };
   try {
-    if (verdict !== 'pass') {
+    if (verdict !== 'pass' && shown) {
+      outcome.failingRows = shown;
+    } else if (verdict !== 'pass') {
       // Same compiled SQL at the same offset as the count statement: errors map to its lines.
       const res = await client.query(failingRowsSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
       outcome.failingRows = { columns: res.fields.map((f) => f.name), rows: res.rows };
@@ -162,10 +178,10 @@ export async function runTestGroup(client: DbClient, manifest: Manifest, group: 
   const counts = new Map<string, Count>();
   await runScans(client, scans, prepared, counts, opts);
   for (const test of prepared.values()) {
-    const count = counts.get(test.node.uniqueId) ?? (await ownCount(client, test));
+    const count: OwnCount = counts.get(test.node.uniqueId) ?? (await ownCount(client, test));
     outcomes.set(
       test.node.uniqueId,
-      'error' in count ? errorOutcome(test.node, count.error, test.seconds, test.runFile.path) : await finish(client, test, count.failures),
+      'error' in count ? errorOutcome(test.node, count.error, test.seconds, test.runFile.path) : await finish(client, test, count.failures, count.shown),
     );
   }
   return group.testIds.map((id) => outcomes.get(id)!);

@@ -10,7 +10,7 @@ import type { PlacedStatement, RunFile } from '../run/executed-sql.js';
 import { writeRunFile } from '../run/executed-sql.js';
 import { scanWorkMem } from './scan-work-mem.js';
 import { failuresTable, type FailuresTable } from './store-failures.js';
-import { countSql, readFailCalc, storeFailuresSql } from './test-sql.js';
+import { countAndRowsSql, countSql, countsFailingRows, readFailCalc, storeFailuresSql } from './test-sql.js';
 import type { TestOutcome } from './types.js';
 import { verdictConfig, type VerdictConfig } from './verdict.js';
 
@@ -25,7 +25,13 @@ export interface PreparedTest {
   scanWorkMem: string | undefined;
   store: FailuresTable | undefined;
   runFile: RunFile;
+  /**
+   * The test's own query, when no scan settles it: with the default `fail_calc`, its failure count
+   * and first failing rows at once (test-sql.ts, countAndRowsSql); else the `fail_calc` alone.
+   */
   countStatement: PlacedStatement;
+  /** Whether countStatement also returns the first failing rows. */
+  countWithRows: boolean;
   storeStatement: PlacedStatement | undefined;
   /** Time spent on this test so far (its share of a fused scan included). */
   seconds: number;
@@ -113,15 +119,19 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   const compiledSql = node.compiledCode ?? '';
   const store = shouldStore(node, opts.storeFailures) ? failuresTable(manifest, node, opts.targetSchema ?? 'public') : undefined;
   const of = opts.newRowsOf ? ` of the new rows of its model's latest build, ${opts.newRowsOf} (the other rows passed before)` : '';
+  const countWithRows = countsFailingRows(failCalc);
+  const what = `${countWithRows ? 'failure count and first failing rows' : 'failure count'}${of}`;
   const countLabel = opts.fusedIn
-    ? `${node.name}: failure count${of} (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
-    : `${node.name}: failure count${of}`;
-  const statements = [{ sql: countSql(compiledSql, limit, failCalc), label: countLabel }];
+    ? `${node.name}: ${what} (checked first in a scan shared with other tests of its model, ${opts.fusedIn}; this query gives the same count)`
+    : `${node.name}: ${what}`;
+  const sql = countWithRows ? countAndRowsSql(compiledSql, limit) : countSql(compiledSql, limit, failCalc);
+  const statements = [{ sql, label: countLabel }];
   if (store) statements.push({ sql: storeFailuresSql(compiledSql, limit, store.printed), label: `${node.name}: store failures in ${store.printed}` });
   const runFile = writeRunFile(opts.projectDir, opts.targetDir, compiledPath(node), statements);
   return {
     node, compiledSql, verdict, limit, failCalc, scanWorkMem: workMem, store, runFile,
     countStatement: runFile.statements[0]!,
+    countWithRows,
     storeStatement: store ? runFile.statements[1] : undefined,
     seconds: 0,
     newRowsOf: opts.newRowsOf,

@@ -39,6 +39,33 @@ export function countSql(compiledSql: string, limit?: number, failCalc = DEFAULT
   return `select ${value} as failures from (\n${body(compiledSql, limit)}\n) dbt_internal_test`;
 }
 
+/** Columns `countAndRowsSql` adds to the test's rows (not shown); a test's own column of that name is hidden by it. */
+export const FAILURES_COLUMN = 'strata_failures__';
+export const ROW_NUMBER_COLUMN = 'strata_row__';
+
+/**
+ * The failure count (default `fail_calc`) and the first failing rows in one execution of the
+ * test's query, where a count and then a query for the rows would run it twice whenever it fails
+ * or warns (a warning such as "names with no mapping" fails on every run):
+ *
+ *   select * from (select *, count(*) over () as strata_failures__, row_number() over () as strata_row__
+ *                  from (<test>) dbt_internal_test) counted
+ *   where strata_row__ <= 5
+ *
+ * No rows: no failures. Both window functions share one window over all rows, which PostgreSQL
+ * buffers (spilling past work_mem) before the first row: a passing test buffers nothing, a
+ * failing one its failing rows. A filter on row_number, not a LIMIT: under a LIMIT the planner
+ * would plan the test's query for its first rows (a nested loop where a hash join reads
+ * everything), although the count reads every row.
+ */
+export function countAndRowsSql(compiledSql: string, limit?: number, shown = FAILING_ROWS_SHOWN): string {
+  const n = limit === undefined ? shown : Math.min(shown, limit);
+  return (
+    `select * from (select *, count(*) over () as ${FAILURES_COLUMN}, row_number() over () as ${ROW_NUMBER_COLUMN} from (\n` +
+    `${body(compiledSql, limit)}\n) dbt_internal_test) counted\nwhere ${ROW_NUMBER_COLUMN} <= ${n}`
+  );
+}
+
 /** The first failing rows, for the report. */
 export function failingRowsSql(compiledSql: string, limit?: number, shown = FAILING_ROWS_SHOWN): string {
   const n = limit === undefined ? shown : Math.min(shown, limit);

@@ -8,7 +8,7 @@ import { planTestGroups } from '../../../src/data-tests/groups.js';
 import { runTestGroup } from '../../../src/data-tests/fused-query.js';
 import type { TestGroup, TestOutcome } from '../../../src/data-tests/types.js';
 import { useTestDatabase } from '../../setup/test-database.js';
-import { allTestIds, comparable, compileFixture, shownRowsNotFailing, EXPECTED, isScan, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
+import { allTestIds, comparable, compileFixture, shownRowsNotFailing, EXPECTED, isOwnQuery, isRowsQuery, isScan, recording, SCHEMA, TABLES_SQL, type Fixture } from './fixture-project.js';
 
 const testDb = useTestDatabase();
 let db: Database;
@@ -78,14 +78,35 @@ describe('the fused scan', () => {
     expect(orders).toContain('hash_record_extended(row("region", "sku"), 0)');
     // Unique keys are sorted with more memory than PostgreSQL's default.
     expect(orders).toMatch(/^select set_config\('work_mem', '256MB', true\) where .*;\nselect\n/);
-    const counts = statements.fused.filter((s) => s.startsWith('select count(*) as failures'));
+    const counts = statements.fused.filter((s) => isOwnQuery(s));
     // Own count queries: relationships, custom, not_empty x2, row_count x3, 2 singular, and the
     // zero checks that came out non-zero (unique_id, av_fail, av_quoted_numbers,
     // av_unquoted_bool, combo x2, source_unique_events).
     expect(counts).toHaveLength(9 + 7);
-    expect(statements.unfused.filter((s) => s.startsWith('select count(*) as failures'))).toHaveLength(cases.length);
+    expect(statements.unfused.filter((s) => isOwnQuery(s))).toHaveLength(cases.length);
     // The reference runs dbt's queries with the session's settings.
     expect(statements.unfused.filter((s) => s.includes('work_mem'))).toEqual([]);
+  });
+
+  it('runs a failing test\'s own query once: its count and first rows together', () => {
+    // Unfused, every test has its own query, which returns its rows: no second query for them.
+    expect(statements.unfused.filter(isRowsQuery)).toEqual([]);
+    const failing = cases.filter(([, failures]) => failures > 0).length;
+    expect(failing).toBeGreaterThan(10);
+    // Fused, only the failing tests whose count came from the scan (exact row checks) query their rows.
+    const rowsQueries = statements.fused.filter(isRowsQuery);
+    expect(rowsQueries.length).toBeGreaterThan(0);
+    expect(rowsQueries.length).toBeLessThan(failing);
+    for (const mode of [byMode.fused, byMode.unfused]) {
+      for (const [name, failures] of cases) {
+        const shown = mode.get(name)!.failingRows;
+        if (failures === 0) expect(shown, name).toBeUndefined();
+        else {
+          expect(shown?.rows.length, name).toBe(Math.min(failures, 5));
+          expect(shown?.columns.filter((c) => c.startsWith('strata_')), name).toEqual([]);
+        }
+      }
+    }
   });
 
   it('fetches the first failing rows of failing tests only', () => {

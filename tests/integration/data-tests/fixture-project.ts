@@ -208,6 +208,16 @@ export function isScan(sql: string): boolean {
   return /(^|;\n)select\n {2}\S/.test(sql);
 }
 
+/** A test's own query: its failure count and first failing rows (test-sql.ts, countAndRowsSql), or a `fail_calc` alone. */
+export function isOwnQuery(sql: string): boolean {
+  return sql.startsWith('select * from (select *, count(*) over () as strata_failures__') || sql.startsWith('select count(*) as failures');
+}
+
+/** A query for a failing test's first rows alone (its count came from a scan). */
+export function isRowsQuery(sql: string): boolean {
+  return sql.startsWith('select * from (\n');
+}
+
 /** A DbClient that records every statement it passes on. */
 export function recording(client: DbClient): DbClient & { sql: string[] } {
   const sql: string[] = [];

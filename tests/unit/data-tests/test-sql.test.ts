@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { columnKind, distinctExpr, type ColumnKind, type RelationColumns } from '../../../src/data-tests/distinct-keys.js';
 import { fusedCheck, FUSABLE_TESTS, type DistinctCheck, type FusedCheck, type RowCheck } from '../../../src/data-tests/fusable.js';
 import { fusedScanSql, rowCheckExpr, workMemSql } from '../../../src/data-tests/scan-sql.js';
-import { countSql, failingRowsSql, storeFailuresSql } from '../../../src/data-tests/test-sql.js';
+import { countAndRowsSql, countSql, failingRowsSql, storeFailuresSql } from '../../../src/data-tests/test-sql.js';
 import { compileFixture, test } from './compiled-fixture.js';
 
 const manifest = compileFixture();
@@ -162,6 +162,14 @@ describe('per-test statements', () => {
     expect(failingRowsSql(sql)).toBe(`select * from (\n${sql}\n) dbt_internal_test\nlimit 5`);
     expect(failingRowsSql(sql, 2)).toBe(`select * from (\n${sql}\nlimit 2\n) dbt_internal_test\nlimit 2`);
     expect(failingRowsSql(sql, 50)).toMatch(/\nlimit 50\n\) dbt_internal_test\nlimit 5$/);
+  });
+
+  it('counts failures and fetches the first rows in one statement, the test\'s SQL on line 2, with no LIMIT over the count', () => {
+    const head = 'select * from (select *, count(*) over () as strata_failures__, row_number() over () as strata_row__ from (';
+    expect(countAndRowsSql(sql)).toBe(`${head}\n${sql}\n) dbt_internal_test) counted\nwhere strata_row__ <= 5`);
+    expect(countAndRowsSql(sql, 2)).toBe(`${head}\n${sql}\nlimit 2\n) dbt_internal_test) counted\nwhere strata_row__ <= 2`);
+    expect(countAndRowsSql(`${sql};\n`, 0)).toBe(`${head}\n${sql}\nlimit 0\n) dbt_internal_test) counted\nwhere strata_row__ <= 0`);
+    expect(countAndRowsSql(sql).split('\n')[1]).toBe(sql.split('\n')[0]);
   });
 
   it('replaces stored failures with drop + create in one string', () => {
