@@ -114,9 +114,16 @@ describe('keyed reload with line hashes', () => {
     await h.load('chg', keyed('chg'));
     // L10 sorts before L9, yet each loan's rows are together: the keys are checked run by run.
     expect(await keysGrouped('chg')).toBe(true);
+    const before = await batches('chg');
     const r = await reload('chg', history(20, 5, (l, p) => (l === 7 && p === 2 ? 'revised' : `${l * 100 + p}`)));
     expect(r.delta).toEqual({ mode: 'delta', deleted: 1, inserted: 21, skipped: 79 });
     expect(await h.rows("SELECT v FROM raw.chg WHERE loan = 'L7' AND period = '2'")).toEqual([{ v: 'revised' }]);
+    // The lines sent went into the raw table, then were compared with the file's old rows: each
+    // key once, the changed and the new rows in the new batch, the others in theirs.
+    expect(await h.rows('SELECT count(*)::int AS n, count(DISTINCT (loan, period))::int AS k FROM raw.chg')).toEqual([{ n: 100, k: 100 }]);
+    const after = await batches('chg');
+    const rewritten = [...after].filter(([k, b]) => before.get(k) !== b).map(([k]) => k);
+    expect(rewritten.sort()).toEqual(['L7|2', ...Array.from({ length: 20 }, (_, i) => `L${i + 1}|5`)].sort());
   });
 
   it('a file whose loans interleave (ordered by period) has its keys checked in one set, and a changed row is written', async () => {
