@@ -22,6 +22,7 @@ import { installPythonOperators, pythonAdd, pythonEquals, pythonOrder, pythonTex
 import { installTupleAssignment, UNPACK, unpack } from './tuple-assignment.js';
 import { pythonFormat } from './python-format.js';
 import { pythonJsonDumps } from './python-json.js';
+import { pythonRange } from './python-range.js';
 import { holdsExactly, inexactIntError, isFloat, isNumber, isNumeric, num, PyFloat, toFloat } from './python-float.js';
 import { isMapping, markTuple, pythonRepr, pythonTypeName } from './python-repr.js';
 import { dictsort, groupby, truncate } from './collection-filters.js';
@@ -458,6 +459,8 @@ export function addJinjaFiltersAndTests(nunjucksEnv: nunjucks.Environment): void
   env.addGlobal(LOOP_FILTER, loopFilter);
   env.addGlobal(LOOP_ITEMS, loopItems);
   env.addGlobal(UNPACK, unpack);
+  // Python's range (python-range.ts): nunjucks' looped forever past 2^53 and took a zero step as 1.
+  env.addGlobal('range', pythonRange);
   env.addFilter('dictsort', dictsort);
   env.addFilter('groupby', groupby);
   env.addFilter('truncate', truncate);
