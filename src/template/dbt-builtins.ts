@@ -10,7 +10,7 @@ import { StrataError } from '../errors/strata-error.js';
 import { bindArgs } from './context-globals.js';
 import { datetimeModule } from './py-dates.js';
 import { pyRe } from './py-re.js';
-import { pythonJsonDumps } from './python-json.js';
+import { pythonJsonDumps, pythonJsonLoads } from './python-json.js';
 import { floatRepr, PyFloat } from './python-float.js';
 import { pythonEquals } from './python-operators.js';
 import { isMapping, isTuple, markTuple, pythonTypeName } from './python-repr.js';
@@ -83,7 +83,10 @@ const pyFloatTag: ScalarTag = {
 };
 
 export const dbtBuiltins: Record<string, unknown> = {
-  fromjson: (text: unknown, ...args: unknown[]) => orDefault(bindArgs(args, ['default'])['default'], () => JSON.parse(String(text))),
+  // Numbers as Python reads them (1.0 a float); text that is not JSON gives the default, an
+  // integer past 2^53 stays an error (as in fromyaml).
+  fromjson: (text: unknown, ...args: unknown[]) =>
+    orDefault(bindArgs(args, ['default'])['default'], () => pythonJsonLoads(String(text)), (e) => e instanceof SyntaxError),
   tojson: (value: unknown, ...args: unknown[]) => {
     const { default: fallback, sort_keys: sortKeys } = bindArgs(args, ['default', 'sort_keys']);
     return orDefault(fallback, () => pythonJsonDumps(value, { sortKeys: Boolean(sortKeys) }));

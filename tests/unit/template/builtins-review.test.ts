@@ -46,6 +46,17 @@ describe('the default of fromjson, tojson, fromyaml and toyaml', () => {
   });
 });
 
+describe('fromjson() numbers, as Python reads them', () => {
+  it('reads 1.0 and 1e2 as floats, other numbers as ints, and a round trip keeps them (Jinja2 golden cases too)', () => {
+    expect(render("{{ fromjson('[1.0, 2, 1e2]') }} {{ tojson(fromjson('{\"a\": 3.0}')) }}")).toBe('[1.0, 2, 100.0] {"a": 3.0}');
+  });
+
+  it('is an error, not another number, for an integer past 2^53 (Python reads it exactly), and not the default', () => {
+    expect(() => render("{{ fromjson('[12345678901234567890]', 'd') }}")).toThrow(/the integer 12345678901234567890 read by fromjson\(\) is beyond 2\^53/);
+    expect(render("{{ fromjson('[9007199254740991, 1e30]') }}")).toBe('[9007199254740991, 1e+30]');
+  });
+});
+
 describe('toyaml() of floats, as PyYAML writes them', () => {
   it('writes a whole float as a float (2.0), an int as an int', () => {
     expect(render("{{ toyaml({'a': 2.0, 'b': 2, 'c': 0.5}) }}")).toBe('a: 2.0\nb: 2\nc: 0.5\n');
