@@ -75,7 +75,7 @@ describe('the fused scan', () => {
     const orders = scans.find((s) => s.endsWith(`from "${SCHEMA}"."orders"\n) fused_scan`))!;
     expect(orders.match(/ as t\d+/g)).toHaveLength(15 + 3);
     expect(orders).toContain('count(distinct "id")');
-    expect(orders).toContain('hash_record_extended(row("region", "sku"), 0)');
+    expect(orders).toContain('coalesce(hashtextextended("region"::text, 0), 0) # coalesce(hashtextextended("sku"::text, 1), 0)');
     // Unique keys are sorted with more memory than PostgreSQL's default.
     expect(orders).toMatch(/^select set_config\('work_mem', '256MB', true\) where .*;\nselect\n/);
     const counts = statements.fused.filter((s) => isOwnQuery(s));
