@@ -28,7 +28,7 @@ import { planScans, runScans, scanFilePath, scanTestIds, type Count, type FusedS
 import type { NewRows } from './new-rows-scope.js';
 import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
 import { storeFailures } from './store-failures.js';
-import { countAndRowsSql, countSql, failingRowsSql, FAILURES_COLUMN, ROW_NUMBER_COLUMN } from './test-sql.js';
+import { countAndRowsSql, countSql, failingRowsSql, FAILURES_COLUMN, ROW_NUMBER_COLUMN, ROWS_COUNTED_INLINE } from './test-sql.js';
 import type { TestGroup, TestOutcome } from './types.js';
 import { decide, verdictMessage } from './verdict.js';
 
@@ -75,7 +75,13 @@ async function ownCount(client: DbClient, test: PreparedTest): Promise<OwnCount>
     const added = new Set([FAILURES_COLUMN, ROW_NUMBER_COLUMN]);
     const rows = res.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !added.has(k))));
     const columns = res.fields.map((f) => f.name).filter((name) => !added.has(name));
-    return { failures: Number(res.rows[0]?.[FAILURES_COLUMN] ?? 0), shown: { columns, rows } };
+    let failures = Number(res.rows[0]?.[FAILURES_COLUMN] ?? 0);
+    // More failing rows than the statement counts itself: the number from a count query.
+    if (failures > ROWS_COUNTED_INLINE) {
+      const counted = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit), undefined, options);
+      failures = Number(counted.rows[0]?.failures ?? 0);
+    }
+    return { failures, shown: { columns, rows } };
   } catch (error) {
     return { error };
   } finally {

@@ -5,36 +5,63 @@
  * Python's `json.loads` as dbt's `fromjson()` reads numbers (pythonJsonLoads).
  */
 
-import { floatRepr, inexactIntError, isFloat, toFloat } from './python-float.js';
+import { randomBytes } from 'node:crypto';
+import { floatRepr, holdsExactly, inexactIntError, isFloat, toFloat } from './python-float.js';
 
-/** The number tokens of a JSON text, in order (strings, keys included, skipped whole). */
-function numberTokens(text: string): string[] {
+/** JSON's number grammar (RFC 8259), for a token the scanner took. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const NUMBER_CHAR = /[-+0-9.eE]/;
+
+/**
+ * The text with every number outside strings replaced by the string `"<marker><index>"`, and the
+ * numbers' tokens. A linear scan (a regular expression over a long string overflowed the stack);
+ * a token JSON does not allow (`01`, `1.`) is a SyntaxError, as JSON.parse would have said.
+ */
+function markNumbers(text: string, marker: string): { marked: string; tokens: string[] } {
   const tokens: string[] = [];
-  for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) if (m[0][0] !== '"') tokens.push(m[0]);
-  return tokens;
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i++;
+    } else if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      let end = i + 1;
+      while (end < text.length && NUMBER_CHAR.test(text[end]!)) end++;
+      const token = text.slice(i, end);
+      if (!JSON_NUMBER.test(token)) throw new SyntaxError(`invalid JSON number ${token}`);
+      out += `${text.slice(from, i)}"${marker}${tokens.length}"`;
+      tokens.push(token);
+      from = i = end;
+    } else i++;
+  }
+  return { marked: out + text.slice(from), tokens };
 }
 
 /**
  * JSON.parse, numbers as Python's json.loads reads them: `1.0` and `1e2` are floats (so they
- * print `1.0` and `100.0`, and stay floats through tojson), other numbers ints; an int past 2^53
- * is an error (JavaScript would round it to another number without a word). A SyntaxError for
- * text that is not JSON.
+ * print `1.0` and `100.0`, and stay floats through tojson), other numbers ints; an int a double
+ * does not hold exactly is an error (JavaScript would round it to another number without a
+ * word). A SyntaxError for text that is not JSON.
  *
- * JSON.parse's reviver sees the values bottom-up, leaves in the order of the text, so the n-th
- * number it sees is the n-th number token; a key given twice keeps its last value (as Python
- * does), whose token comes after the dropped one's, hence the search forward by value.
+ * Each number reaches the parser as a marker string holding its token's index (JSON.parse's
+ * reviver sees values out of the text's order: integer-like keys first, a repeated key at its
+ * first place with its last value). The marker begins with a random nonce, so no string of the
+ * text means one.
  */
 export function pythonJsonLoads(text: string): unknown {
-  const tokens = numberTokens(text);
-  let next = 0;
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (typeof value !== 'number') return value;
-    let token = tokens[next++];
-    while (token !== undefined && Number(token) !== value) token = tokens[next++];
-    if (token === undefined) return value;
-    if (/[.eE]/.test(token)) return toFloat(value);
-    if (!Number.isSafeInteger(value)) throw inexactIntError(token, ' read by fromjson()');
-    return value;
+  const marker = `strata-json-number-${randomBytes(8).toString('hex')}:`;
+  const { marked, tokens } = markNumbers(text, marker);
+  return JSON.parse(marked, (_key, value: unknown) => {
+    if (typeof value !== 'string' || !value.startsWith(marker)) return value;
+    const token = tokens[Number(value.slice(marker.length))]!;
+    const n = Number(token);
+    if (/[.eE]/.test(token)) return toFloat(n);
+    if (!holdsExactly(n, BigInt(token))) throw inexactIntError(token, ' read by fromjson()');
+    return n;
   });
 }
 

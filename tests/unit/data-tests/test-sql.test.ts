@@ -169,10 +169,11 @@ describe('per-test statements', () => {
   });
 
   it('counts failures and fetches the first rows in one statement, the test\'s SQL on line 2, with no LIMIT over the count', () => {
-    const head = 'select * from (select *, count(*) over () as strata_failures__, row_number() over () as strata_row__ from (';
-    expect(countAndRowsSql(sql)).toBe(`${head}\n${sql}\n) dbt_internal_test) counted\nwhere strata_row__ <= 5`);
-    expect(countAndRowsSql(sql, 2)).toBe(`${head}\n${sql}\nlimit 2\n) dbt_internal_test) counted\nwhere strata_row__ <= 2`);
-    expect(countAndRowsSql(`${sql};\n`, 0)).toBe(`${head}\n${sql}\nlimit 0\n) dbt_internal_test) counted\nwhere strata_row__ <= 0`);
+    const head = 'select * from (select *, count(*) over () as strata_failures__, row_number() over () as strata_row__ from (select * from (';
+    const tail = ') dbt_internal_test limit 100001) capped) counted';
+    expect(countAndRowsSql(sql)).toBe(`${head}\n${sql}\n${tail}\nwhere strata_row__ <= 5`);
+    expect(countAndRowsSql(sql, 2)).toBe(`${head}\n${sql}\nlimit 2\n${tail}\nwhere strata_row__ <= 2`);
+    expect(countAndRowsSql(`${sql};\n`, 0)).toBe(`${head}\n${sql}\nlimit 0\n${tail}\nwhere strata_row__ <= 0`);
     expect(countAndRowsSql(sql).split('\n')[1]).toBe(sql.split('\n')[0]);
   });
 

@@ -54,6 +54,21 @@ describe('fromjson() numbers, as Python reads them', () => {
   it('is an error, not another number, for an integer past 2^53 (Python reads it exactly), and not the default', () => {
     expect(() => render("{{ fromjson('[12345678901234567890]', 'd') }}")).toThrow(/the integer 12345678901234567890 read by fromjson\(\) is beyond 2\^53/);
     expect(render("{{ fromjson('[9007199254740991, 1e30]') }}")).toBe('[9007199254740991, 1e+30]');
+    // An integer a double holds exactly prints every digit, as the same literal in a template does.
+    expect(render("{{ fromjson('[9007199254740992, 18446744073709551616]') }}")).toBe('[9007199254740992, 18446744073709551616]');
+  });
+
+  it('keeps each number with its own token where JavaScript visits values out of order', () => {
+    // Integer-like keys come first in a JavaScript object; a repeated key keeps its first place.
+    expect(() => render(`{{ fromjson('{"x": 12345678901234567890, "0": 1.0}') }}`)).toThrow(/12345678901234567890 read by fromjson/);
+    expect(render(`{{ fromjson('{"b": 2.0, "1": 1}').b }} {{ fromjson('{"a": 1, "a": 1.0}').a }} {{ fromjson('{"a": 1.0, "a": 1}').a }}`)).toBe('2.0 1.0 1');
+    expect(render(`{{ fromjson('[1.0, {"a": 1.0, "a": 1}, 1.0, 1]') }}`)).toBe("[1.0, {'a': 1}, 1.0, 1]");
+    expect(render(`{{ fromjson('{"k\\\\"1.5": [2.0, "3", 4]}') }}`)).toBe(`{'k"1.5': [2.0, '3', 4]}`);
+  });
+
+  it('gives the default for a number JSON does not allow, and reads a long string', () => {
+    expect(render("{{ fromjson('[01]', 'd') }} {{ fromjson('[1.]', 'd') }} {{ fromjson('[-]', 'd') }}")).toBe('d d d');
+    expect(render(`{{ fromjson('"${'x'.repeat(2_000_000)}"') | length }}`)).toBe('2000000');
   });
 });
 
