@@ -28,7 +28,7 @@ import { planScans, runScans, scanFilePath, scanTestIds, type Count, type FusedS
 import type { NewRows } from './new-rows-scope.js';
 import { errorOutcome, prepareTest, statementOptions, testNode, type PreparedTest } from './prepare.js';
 import { storeFailures } from './store-failures.js';
-import { countAndRowsSql, countSql, failingRowsSql, FAILURES_COLUMN, ROW_NUMBER_COLUMN, ROWS_COUNTED_INLINE } from './test-sql.js';
+import { countSql, countsFailingRows, failingRowsSql, FAILURES_COLUMN, ROW_NUMBER_COLUMN, ROWS_COUNTED_INLINE } from './test-sql.js';
 import type { TestGroup, TestOutcome } from './types.js';
 import { decide, verdictMessage } from './verdict.js';
 
@@ -67,11 +67,9 @@ async function ownCount(client: DbClient, test: PreparedTest): Promise<OwnCount>
   const started = performance.now();
   const options = statementOptions(test, test.countStatement);
   try {
-    if (!test.countWithRows) {
-      const res = await client.query<{ failures: unknown }>(countSql(test.compiledSql, test.limit, test.failCalc), undefined, options);
-      return { failures: Number(res.rows[0]?.failures ?? 0) };
-    }
-    const res = await client.query(countAndRowsSql(test.compiledSql, test.limit), undefined, options);
+    // The statement prepareTest wrote into the test's run file (what the user can run again).
+    const res = await client.query(test.countStatement.sql, undefined, options);
+    if (!countsFailingRows(test.failCalc)) return { failures: Number(res.rows[0]?.['failures'] ?? 0) };
     const added = new Set([FAILURES_COLUMN, ROW_NUMBER_COLUMN]);
     const rows = res.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !added.has(k))));
     const columns = res.fields.map((f) => f.name).filter((name) => !added.has(name));
@@ -87,6 +85,13 @@ async function ownCount(client: DbClient, test: PreparedTest): Promise<OwnCount>
   } finally {
     test.seconds += elapsed(started);
   }
+}
+
+/** The first failing rows of a test whose count came from a scan. */
+async function firstFailingRows(client: DbClient, test: PreparedTest): Promise<FailingRows> {
+  // Same compiled SQL at the same offset as the count statement: errors map to its lines.
+  const res = await client.query(failingRowsSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
+  return { columns: res.fields.map((f) => f.name), rows: res.rows };
 }
 
 /** Verdict, first failing rows (unless `shown` has them) and stored failures of one test whose count is known. */
@@ -106,13 +111,7 @@ async function finish(client: DbClient, test: PreparedTest, failures: number, sh
     ...(test.newRowsOf ? { newRowsOf: test.newRowsOf } : {}),
   };
   try {
-    if (verdict !== 'pass' && shown) {
-      outcome.failingRows = shown;
-    } else if (verdict !== 'pass') {
-      // Same compiled SQL at the same offset as the count statement: errors map to its lines.
-      const res = await client.query(failingRowsSql(test.compiledSql, test.limit), undefined, statementOptions(test, test.countStatement));
-      outcome.failingRows = { columns: res.fields.map((f) => f.name), rows: res.rows };
-    }
+    if (verdict !== 'pass') outcome.failingRows = shown ?? (await firstFailingRows(client, test));
     if (test.store && test.storeStatement) {
       outcome.storedFailuresIn = await storeFailures(client, test.store, test.compiledSql, test.limit, statementOptions(test, test.storeStatement));
     }

@@ -26,12 +26,11 @@ export interface PreparedTest {
   store: FailuresTable | undefined;
   runFile: RunFile;
   /**
-   * The test's own query, when no scan settles it: with the default `fail_calc`, its failure count
-   * and first failing rows at once (test-sql.ts, countAndRowsSql); else the `fail_calc` alone.
+   * The test's own query, when no scan settles it: with the default `fail_calc`
+   * (countsFailingRows), its failure count and first failing rows at once (test-sql.ts,
+   * countAndRowsSql); else the `fail_calc` alone.
    */
   countStatement: PlacedStatement;
-  /** Whether countStatement also returns the first failing rows. */
-  countWithRows: boolean;
   storeStatement: PlacedStatement | undefined;
   /** Time spent on this test so far (its share of a fused scan included). */
   seconds: number;
@@ -131,7 +130,6 @@ export function prepareTest(manifest: Manifest, node: TestNode, opts: PrepareOpt
   return {
     node, compiledSql, verdict, limit, failCalc, scanWorkMem: workMem, store, runFile,
     countStatement: runFile.statements[0]!,
-    countWithRows,
     storeStatement: store ? runFile.statements[1] : undefined,
     seconds: 0,
     newRowsOf: opts.newRowsOf,

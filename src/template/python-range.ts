@@ -11,6 +11,7 @@
  * MAX_RANGE_ITEMS values (Python's range is lazy; a template renders SQL, where ten million
  * loop iterations is a mistake, which Jinja's sandbox caps at 100,000).
  */
+import { splitArgs } from './context-globals.js';
 import { pythonTypeName } from './python-repr.js';
 
 export const MAX_RANGE_ITEMS = 10_000_000;
@@ -33,10 +34,9 @@ function rangeLength(start: number, stop: number, step: number): number {
   return span <= 0 ? 0 : Math.ceil(span / Math.abs(step));
 }
 
-export function pythonRange(...args: unknown[]): number[] {
-  // nunjucks passes keyword arguments as a last object marked __keywords.
-  const last = args[args.length - 1] as { __keywords?: boolean } | undefined;
-  if (last !== null && typeof last === 'object' && last.__keywords) throw new TypeError('range() takes no keyword arguments');
+export function pythonRange(...call: unknown[]): number[] {
+  const { positional: args, kwargs } = splitArgs(call);
+  if (Object.keys(kwargs).length > 0) throw new TypeError('range() takes no keyword arguments');
   if (args.length === 0) throw new TypeError('range expected at least 1 argument, got 0');
   if (args.length > 3) throw new TypeError(`range expected at most 3 arguments, got ${args.length}`);
   const n = args.map(wholeNumber);
